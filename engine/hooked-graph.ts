@@ -1,0 +1,227 @@
+// GPT-2 as one ONNX graph with TransformerLens-named hook outputs beside `logits` and `present.*`.
+//
+// transformers.js loads it as an ordinary causal LM (same inputs and KV-cache outputs as a Hub export), so
+// generate() works unchanged. The hooks sit behind an `If` on the input `glassbox.hooks`: an
+// onnxruntime session runs every node of its graph whatever you fetch, but only the taken branch of an If,
+// so generation (which never sets the flag) does not pay for the full-vocabulary lens.
+//
+// Weights are not copied into the graph: every initializer points into model.safetensors as ONNX external
+// data, so one file on disk serves both, and models over protobuf's 2 GB limit load the same way.
+
+import { encodeModel, DataType, GraphBuilder } from './onnx-builder';
+import type { Gpt2Config } from './gpt2-config';
+import type { Gpt2Weights } from './gpt2-weights';
+import { patternHookNames, residHookNames } from '../protocol/inspection';
+
+export const OPSET = 21;
+export const HOOKS_INPUT = 'glassbox.hooks';
+export const TOP_K_INPUT = 'glassbox.lens_top_k';
+export const TARGET_INPUT = 'glassbox.lens_target';
+
+/** Outputs of the lens and next-token reductions, all in the graph. */
+export const LENS_OUTPUTS = {
+  topIds: 'logit_lens.top_ids', // int64 [point, batch, position, k]
+  topProbs: 'logit_lens.top_probs', // [point, batch, position, k]
+  entropy: 'logit_lens.entropy', // [point, batch, position]
+  kl: 'logit_lens.kl', // [point, batch, position]
+  targetProb: 'logit_lens.target_prob', // [point, batch, position]
+  targetRank: 'logit_lens.target_rank', // int64 [point, batch, position]
+  nextProb: 'next.prob', // [batch, position - 1]
+  nextRank: 'next.rank', // int64 [batch, position - 1]
+} as const;
+
+const F = DataType.FLOAT;
+const I = DataType.INT64;
+const INT64_MAX = Number.MAX_SAFE_INTEGER;
+// Masked scores: exp(-1e9 - max) is exactly 0 in float32, and a finite value keeps fully masked rows NaN-free.
+const MASKED_SCORE = -1e9;
+
+export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string): Uint8Array {
+  const { nLayer, nHead, nEmbd: d } = config;
+  const headDim = d / nHead;
+  const g = new GraphBuilder('glassbox_hooked_gpt2');
+
+  const declared = new Set<string>();
+  const weight = (name: string): string => {
+    const entry = weights.get(name);
+    if (!entry) throw new Error(`weight ${name} was not located`);
+    if (!declared.has(name)) {
+      declared.add(name);
+      g.external({ name, type: F, dims: entry.shape, location: weightsFile, offset: entry.offset, length: entry.byteLength });
+    }
+    return name;
+  };
+
+  // Inputs as in the Hub's GPT-2 exports, so transformers.js feeds them; ours are optional.
+  const inputIds = g.input('input_ids', I, ['batch_size', 'sequence_length']);
+  const attentionMask = g.input('attention_mask', I, ['batch_size', 'total_sequence_length']);
+  const positionIds = g.input('position_ids', I, ['batch_size', 'sequence_length']);
+  const past = Array.from({ length: nLayer }, (_, l) => ({
+    key: g.input(`past_key_values.${l}.key`, F, ['batch_size', nHead, 'past_sequence_length', headDim]),
+    value: g.input(`past_key_values.${l}.value`, F, ['batch_size', nHead, 'past_sequence_length', headDim]),
+  }));
+  const numLogitsToKeep = g.input('num_logits_to_keep', I, []);
+  // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
+  // hook controls are required inputs; the engine passes them to generate() as extra forward params.
+  const hooksOn = g.input(HOOKS_INPUT, DataType.BOOL, []);
+  const topK = g.input(TOP_K_INPUT, I, [1]);
+  const target = g.input(TARGET_INPUT, I, [1]); // -1 = no target
+
+  const wte = weight('wte.weight'); // [vocab, d]
+  const layerNorm = (x: string, prefix: string): string =>
+    g.op('LayerNormalization', [x, weight(`${prefix}.weight`), weight(`${prefix}.bias`)], { axis: -1, epsilon: { float: config.layerNormEpsilon } }, 'ln');
+  const linear = (x: string, prefix: string): string => g.op('Add', [g.op('MatMul', [x, weight(`${prefix}.weight`)]), weight(`${prefix}.bias`)], {}, 'linear');
+
+  const batch = g.op('Shape', [inputIds], { start: 0, end: 1 }, 'batch'); // [1]
+  const seq = g.op('Shape', [inputIds], { start: 1, end: 2 }, 'seq'); // [1]
+  const total = g.op('Shape', [attentionMask], { start: 1, end: 2 }, 'total'); // [1]
+  const pastLen = g.op('Sub', [total, seq], {}, 'past_len'); // [1]
+
+  // Causal mask with a KV cache: query i sits at absolute position past + i and sees keys 0 … past + i.
+  const scalar = (v: string): string => g.op('Squeeze', [v, g.ints([0])]);
+  const queryPos = g.op('Unsqueeze', [g.op('Range', [scalar(pastLen), scalar(total), g.scalarInt(1)]), g.ints([1])]); // [seq, 1]
+  const keyPos = g.op('Unsqueeze', [g.op('Range', [g.scalarInt(0), scalar(total), g.scalarInt(1)]), g.ints([0])]); // [1, total]
+  const causal = g.op('LessOrEqual', [keyPos, queryPos], {}, 'causal'); // [seq, total]
+  const notPadding = g.op('Unsqueeze', [g.op('Cast', [attentionMask], { to: DataType.BOOL }), g.ints([1, 2])]); // [batch, 1, 1, total]
+  const mask = g.op('And', [causal, notPadding], {}, 'mask'); // [batch, 1, seq, total]
+  const maskedScore = g.scalarFloat(MASKED_SCORE);
+  const scale = g.scalarFloat(1 / Math.sqrt(headDim));
+  const headShape = g.ints([0, 0, nHead, headDim]);
+  const modelShape = g.ints([0, 0, d]);
+  const toHeads = (x: string): string => g.op('Transpose', [g.op('Reshape', [x, headShape])], { perm: [0, 2, 1, 3] }); // [batch, head, seq, head_dim]
+
+  let resid = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [weight('wpe.weight'), positionIds])], {}, 'embed'); // [batch, seq, d]
+  const residPoints: string[] = [];
+  const patterns: string[] = [];
+  for (let l = 0; l < nLayer; l++) {
+    const h = `h.${l}`;
+    residPoints.push(resid);
+    const qkv = linear(layerNorm(resid, `${h}.ln_1`), `${h}.attn.c_attn`); // [batch, seq, 3d]
+    const [q, k, v] = g.opN('Split', [qkv, g.ints([d, d, d])], 3, { axis: 2 });
+    const key = g.opN('Concat', [past[l].key, toHeads(k)], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
+    const value = g.opN('Concat', [past[l].value, toHeads(v)], [`present.${l}.value`], { axis: 2 })[0];
+    const scores = g.op('Mul', [g.op('MatMul', [toHeads(q), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
+    const pattern = g.op('Softmax', [g.op('Where', [mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`);
+    patterns.push(pattern);
+    const z = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [pattern, value])], { perm: [0, 2, 1, 3] }), modelShape]); // [batch, seq, d]
+    resid = g.op('Add', [resid, linear(z, `${h}.attn.c_proj`)], {}, 'resid_mid');
+    const mlp = g.op('Gelu', [linear(layerNorm(resid, `${h}.ln_2`), `${h}.mlp.c_fc`)], { approximate: 'tanh' });
+    resid = g.op('Add', [resid, linear(mlp, `${h}.mlp.c_proj`)], {}, 'resid_post');
+  }
+  residPoints.push(resid);
+
+  // Logits for the last `num_logits_to_keep` positions (0 = all): generation asks for 1 and skips the
+  // [prompt, vocab] head GEMM over the prompt.
+  const keepRaw = g.op('Reshape', [numLogitsToKeep, g.ints([1])]);
+  const keep = g.op('Where', [g.op('Equal', [keepRaw, g.ints([0])]), seq, g.op('Min', [keepRaw, seq])]); // [1]
+  const lnFinal = (x: string): string => layerNorm(x, 'ln_f');
+  const kept = g.op('Slice', [lnFinal(resid), g.op('Sub', [seq, keep]), seq, g.ints([1])]); // [batch, keep, d]
+  const unembed = (x: string): string => g.op('Gemm', [g.op('Reshape', [x, g.ints([-1, d])]), wte], { transB: 1 }, 'unembed'); // [rows, vocab]
+  const logitsShape = g.op('Concat', [batch, keep, g.ints([config.vocabSize])], { axis: 0 });
+  g.opN('Reshape', [unembed(kept), logitsShape], ['logits']);
+  g.output('logits', F, ['batch_size', 'sequence_length', config.vocabSize]);
+  for (let l = 0; l < nLayer; l++) {
+    g.output(`present.${l}.key`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
+    g.output(`present.${l}.value`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
+  }
+
+  const hooks = hookBranches(config, { residPoints, patterns, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
+  g.opN('If', [hooksOn], hooks.outputs.map((o) => o.name), { then_branch: hooks.then, else_branch: hooks.else }, 'hooks');
+  for (const o of hooks.outputs) g.output(o.name, o.type, null);
+
+  return encodeModel(g.graph(), OPSET, 'glassbox');
+}
+
+interface HookSources {
+  readonly residPoints: readonly string[]; // each [batch, seq, d]
+  readonly patterns: readonly string[]; // each [batch, head, seq, total]
+  readonly wte: string;
+  readonly inputIds: string;
+  readonly batch: string;
+  readonly seq: string;
+  readonly topK: string;
+  readonly target: string;
+  readonly lnFinalWeights: readonly [string, string];
+}
+
+interface HookOutput {
+  readonly name: string;
+  readonly type: DataType;
+  readonly rank: number;
+}
+
+/** The `If` branches: hooks computed from outer-scope values, or empty tensors of the same types. */
+function hookBranches(config: Gpt2Config, s: HookSources) {
+  const { nLayer, nEmbd: d, vocabSize } = config;
+  const points = nLayer + 1;
+  const outputs: HookOutput[] = [
+    ...residHookNames(nLayer).map((name) => ({ name, type: F, rank: 3 })),
+    ...patternHookNames(nLayer).map((name) => ({ name, type: F, rank: 4 })),
+    { name: LENS_OUTPUTS.topIds, type: I, rank: 4 },
+    { name: LENS_OUTPUTS.topProbs, type: F, rank: 4 },
+    { name: LENS_OUTPUTS.entropy, type: F, rank: 3 },
+    { name: LENS_OUTPUTS.kl, type: F, rank: 3 },
+    { name: LENS_OUTPUTS.targetProb, type: F, rank: 3 },
+    { name: LENS_OUTPUTS.targetRank, type: I, rank: 3 },
+    { name: LENS_OUTPUTS.nextProb, type: F, rank: 2 },
+    { name: LENS_OUTPUTS.nextRank, type: I, rank: 2 },
+  ];
+
+  const t = new GraphBuilder('hooks_on', 'hooks_on/');
+  const values: string[] = [];
+  for (const r of s.residPoints) values.push(t.op('Identity', [r]));
+  for (const p of s.patterns) values.push(t.op('Identity', [p]));
+
+  // One GEMM for every residual point at once: [point·batch·seq, d] × [d, vocab].
+  const stacked = t.op('Concat', s.residPoints.map((r) => t.op('Unsqueeze', [r, t.ints([0])])), { axis: 0 }); // [point, batch, seq, d]
+  const normalized = t.op('LayerNormalization', [stacked, ...s.lnFinalWeights], { axis: -1, epsilon: { float: config.layerNormEpsilon } });
+  const rows = t.op('Gemm', [t.op('Reshape', [normalized, t.ints([-1, d])]), s.wte], { transB: 1 }); // [rows, vocab]
+  const logProbs = t.op('LogSoftmax', [rows], { axis: 1 }); // [rows, vocab]
+  const byPoint = t.op('Concat', [t.ints([points]), s.batch, s.seq], { axis: 0 }); // [3] = point, batch, seq
+  const withK = t.op('Concat', [byPoint, t.ints([-1])], { axis: 0 });
+  const axis1 = t.ints([1]);
+
+  const [topLogProbs, topIds] = t.opN('TopK', [logProbs, s.topK], 2, { axis: 1, largest: 1, sorted: 1 });
+  values.push(t.op('Reshape', [topIds, withK]), t.op('Reshape', [t.op('Exp', [topLogProbs]), withK]));
+
+  const entropy = t.op('Neg', [t.op('ReduceSum', [t.op('Mul', [t.op('Exp', [logProbs]), logProbs]), axis1], { keepdims: 0 })]); // [rows]
+  values.push(t.op('Reshape', [entropy, byPoint]));
+
+  const perPoint = t.op('Reshape', [logProbs, t.ints([points, -1, vocabSize])]); // [point, batch·seq, vocab]
+  const final = t.op('Slice', [perPoint, t.ints([points - 1]), t.ints([points]), t.ints([0])]); // [1, batch·seq, vocab]
+  const kl = t.op('ReduceSum', [t.op('Mul', [t.op('Exp', [final]), t.op('Sub', [final, perPoint])]), t.ints([2])], { keepdims: 0 }); // [point, batch·seq]
+  values.push(t.op('Reshape', [kl, byPoint]));
+
+  // A negative target means none: gather id 0 and let the caller ignore it.
+  const targetId = t.op('Max', [s.target, t.ints([0])]);
+  const targetLogProb = t.op('Gather', [logProbs, targetId], { axis: 1 }); // [rows, 1]
+  values.push(t.op('Reshape', [t.op('Exp', [targetLogProb]), byPoint]));
+  values.push(t.op('Reshape', [rankOf(t, logProbs, targetLogProb, 1), byPoint]));
+
+  // Probability and rank of the token that actually follows each position, under the final distribution.
+  const finalBySeq = t.op('Reshape', [final, t.op('Concat', [s.batch, s.seq, t.ints([vocabSize])], { axis: 0 })]); // [batch, seq, vocab]
+  const beforeLast = t.op('Slice', [finalBySeq, t.ints([0]), t.ints([-1]), axis1]); // [batch, seq - 1, vocab]
+  const nextIds = t.op('Unsqueeze', [t.op('Slice', [s.inputIds, t.ints([1]), t.ints([INT64_MAX]), axis1]), t.ints([2])]); // [batch, seq - 1, 1]
+  const nextLogProb = t.op('GatherElements', [beforeLast, nextIds], { axis: 2 }); // [batch, seq - 1, 1]
+  values.push(t.op('Exp', [t.op('Squeeze', [nextLogProb, t.ints([2])])]));
+  values.push(rankOf(t, beforeLast, nextLogProb, 2));
+
+  const e = new GraphBuilder('hooks_off', 'hooks_off/');
+  const emptyValues = outputs.map((o) => e.op('Identity', [e.constant(o.type === I ? I : F, new Array<number>(o.rank).fill(0), [])]));
+
+  const branch = (b: GraphBuilder, names: readonly string[]) => {
+    names.forEach((value, i) => {
+      const name = `${b.name}/${outputs[i].name}`;
+      b.identity(value, name);
+      b.output(name, outputs[i].type, null);
+    });
+    return b.graph();
+  };
+  return { outputs, then: branch(t, values), else: branch(e, emptyValues) };
+}
+
+/** How many vocabulary entries score strictly higher than `reference` along `axis` (0 = top-1). */
+function rankOf(b: GraphBuilder, logProbs: string, reference: string, axis: number): string {
+  const above = b.op('Cast', [b.op('Greater', [logProbs, reference])], { to: I });
+  return b.op('ReduceSum', [above, b.ints([axis])], { keepdims: 0 });
+}

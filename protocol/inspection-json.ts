@@ -1,0 +1,59 @@
+// The one place tensors are spelled out as nested JSON: the CLI's `inspect --json` format, which the
+// panel's JSON export writes too, so scripts can read either.
+
+import type { Inspection } from './inspection';
+
+export interface JsonTopEntry {
+  readonly id: number;
+  readonly text: string;
+  readonly prob: number;
+}
+
+export interface InspectionJson {
+  readonly model: Inspection['model'];
+  readonly backend: Inspection['backend'];
+  readonly tokens: { id: number; text: string; start: number; end: number }[];
+  readonly logits: { topk: JsonTopEntry[]; next: { id: number; prob: number; rank: number } | null }[];
+  readonly lens: { hook: string; positions: { topk: JsonTopEntry[]; entropy: number; kl: number; target: { prob: number; rank: number } | null }[] }[];
+  readonly attention: { hook: string; pattern: number[][][] }[];
+}
+
+export function inspectionToJson(inspection: Inspection): InspectionJson {
+  const { tokens, lens, attention, pieces } = inspection;
+  const n = tokens.length;
+  const [points, , k] = lens.topIds.dims;
+  const top = (p: number, t: number): JsonTopEntry[] =>
+    Array.from({ length: k }, (_, j) => {
+      const i = (p * n + t) * k + j;
+      const id = lens.topIds.data[i];
+      return { id, text: pieces[id] ?? '', prob: lens.topProbs.data[i] };
+    });
+  const [layers, heads] = attention.patterns.dims;
+  return {
+    model: inspection.model,
+    backend: inspection.backend,
+    tokens: tokens.map(({ id, text, start, end }) => ({ id, text, start, end })),
+    // The model's own next-token distribution is the lens at the last residual point.
+    logits: tokens.map((_, t) => ({
+      topk: top(points - 1, t),
+      next: t + 1 < n ? { id: tokens[t + 1].id, prob: inspection.next.prob.data[t], rank: inspection.next.rank.data[t] } : null,
+    })),
+    lens: lens.hooks.map((hook, p) => ({
+      hook,
+      positions: tokens.map((_, t) => ({
+        topk: top(p, t),
+        entropy: lens.entropy.data[p * n + t],
+        kl: lens.kl.data[p * n + t],
+        target: lens.target ? { prob: lens.target.prob.data[p * n + t], rank: lens.target.rank.data[p * n + t] } : null,
+      })),
+    })),
+    attention: attention.hooks.slice(0, layers).map((hook, l) =>
+      ({
+        hook,
+        pattern: Array.from({ length: heads }, (_, h) =>
+          Array.from({ length: n }, (_, q) => Array.from(attention.patterns.data.subarray(((l * heads + h) * n + q) * n, ((l * heads + h) * n + q + 1) * n))),
+        ),
+      }),
+    ),
+  };
+}

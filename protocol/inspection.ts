@@ -1,0 +1,89 @@
+// What one inspection of a text yields: the tokens, the next-token predictions, the logit lens at every
+// residual point and the attention patterns. Produced by the engine, shipped to the host and the webviews.
+
+import type { Float32Tensor, Int32Tensor } from './tensor';
+
+export type Backend = 'cpu' | 'webgpu';
+
+export interface ModelSummary {
+  /** Hub id or folder the weights came from. */
+  readonly name: string;
+  readonly nLayer: number;
+  readonly nHead: number;
+  readonly nEmbd: number;
+  readonly nCtx: number;
+  readonly vocabSize: number;
+}
+
+/** One token with the UTF-16 range of the input it covers (`text.slice(start, end)`). */
+export interface Token {
+  readonly id: number;
+  /** The decoded piece; a token that splits a multi-byte character decodes to U+FFFD pieces. */
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface LensTarget {
+  readonly id: number;
+  /** [point, position] */
+  readonly prob: Float32Tensor;
+  /** [point, position]; 0 = the lens's top-1 */
+  readonly rank: Int32Tensor;
+}
+
+/**
+ * The logit lens: at each residual point, ln_final then the unembedding, reduced in the graph.
+ * Points are `blocks.0.hook_resid_pre` … `blocks.{L-1}.hook_resid_pre`, then `blocks.{L-1}.hook_resid_post`;
+ * the last point is exactly the model's output distribution.
+ */
+export interface LogitLens {
+  /** TransformerLens names of the residual points, length P = L + 1. */
+  readonly hooks: readonly string[];
+  /** [point, position, k] */
+  readonly topIds: Int32Tensor;
+  /** [point, position, k] */
+  readonly topProbs: Float32Tensor;
+  /** [point, position], nats */
+  readonly entropy: Float32Tensor;
+  /** [point, position], KL(final || lens) in nats */
+  readonly kl: Float32Tensor;
+  readonly target: LensTarget | null;
+}
+
+export interface Attention {
+  /** `blocks.{l}.attn.hook_pattern`, length L. */
+  readonly hooks: readonly string[];
+  /** [layer, head, query, key], softmax probabilities (zero above the diagonal). */
+  readonly patterns: Float32Tensor;
+}
+
+export interface Inspection {
+  readonly model: ModelSummary;
+  readonly backend: Backend;
+  readonly tokens: readonly Token[];
+  /** How each token id that appears anywhere in this inspection (inputs, top-k, target) reads on its own. */
+  readonly pieces: Readonly<Record<number, string>>;
+  /** Probability and rank of the token that actually comes next, at each position; the last has none. */
+  readonly next: {
+    /** [position]; NaN at the last position */
+    readonly prob: Float32Tensor;
+    /** [position]; -1 at the last position */
+    readonly rank: Int32Tensor;
+  };
+  readonly lens: LogitLens;
+  readonly attention: Attention;
+  /** The residual stream at each lens point, [point, position, d_model]; only when asked for. */
+  readonly residuals?: Float32Tensor;
+}
+
+export function residHookNames(nLayer: number): string[] {
+  const names: string[] = [];
+  for (let l = 0; l < nLayer; l++) names.push(`blocks.${l}.hook_resid_pre`);
+  names.push(`blocks.${nLayer - 1}.hook_resid_post`);
+  return names;
+}
+
+export function patternHookNames(nLayer: number): string[] {
+  return Array.from({ length: nLayer }, (_, l) => `blocks.${l}.attn.hook_pattern`);
+}

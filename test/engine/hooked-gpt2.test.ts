@@ -1,0 +1,150 @@
+// The engine's hooked graph, held to the plain-loop reference forward on generated models: logits, every
+// residual point, every attention pattern, and the logit lens's top-k, entropy, KL and target.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Gpt2Engine } from '../../engine/gpt2-engine';
+import type { Inspection } from '../../protocol/inspection';
+import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
+import { referenceForward, referenceLens, referenceNext, type ReferenceRun } from './reference-gpt2';
+
+const TOLERANCE = 1e-4;
+const TEXT = 'The quick brown fox jumps over the lazy dog.\n\tif (x) { return "é🎉"; }';
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    if (!(Math.abs(actual[i] - expected[i]) <= TOLERANCE)) {
+      assert.fail(`${what}[${i}]: engine ${actual[i]}, reference ${expected[i]}`);
+    }
+  }
+}
+
+for (const [shapeName, shape] of Object.entries(SHAPES)) {
+  describe(`hooked GPT-2 against the reference (${shapeName}: ${shape.nLayer} layers, ${shape.nHead} heads, d=${shape.nEmbd})`, () => {
+    let engine: Gpt2Engine;
+    let reference: ReturnType<typeof referenceModel>;
+    let inspection: Inspection;
+    let run: ReferenceRun;
+    let ids: number[];
+    const target = 262; // " the"
+
+    before(async () => {
+      const dir = generatedModel(shape);
+      engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+      reference = referenceModel(dir);
+      inspection = await engine.inspect(TEXT, { topK: 5, targetId: target, residuals: true });
+      ids = inspection.tokens.map((t) => t.id);
+      run = referenceForward(reference.config, reference.weights, ids);
+    });
+    after(() => engine.dispose());
+
+    test('reports its model and the CPU backend', () => {
+      assert.equal(inspection.backend, 'cpu');
+      assert.equal(inspection.model.nLayer, shape.nLayer);
+      assert.equal(inspection.model.nHead, shape.nHead);
+      assert.equal(engine.randomWeights, true);
+    });
+
+    test('logits of a plain forward equal the reference at every position', async () => {
+      const logits = await engine.logits(inspection.tokens);
+      assert.deepEqual(logits.dims, [ids.length, reference.config.vocabSize]);
+      const v = reference.config.vocabSize;
+      run.logits.forEach((row, t) => assertClose(logits.data.subarray(t * v, (t + 1) * v), row, `logits[${t}]`));
+    });
+
+    test('every residual point (hook_resid_pre of each block, then hook_resid_post) equals the reference', () => {
+      const resid = inspection.residuals!;
+      const [points, n, d] = resid.dims;
+      assert.equal(points, shape.nLayer + 1);
+      for (let p = 0; p < points; p++) {
+        for (let t = 0; t < n; t++) assertClose(resid.data.subarray((p * n + t) * d, (p * n + t + 1) * d), run.resid[p][t], `${inspection.lens.hooks[p]}[${t}]`);
+      }
+    });
+
+    test('every attention pattern (blocks.{l}.attn.hook_pattern) equals the reference', () => {
+      const { patterns, hooks } = inspection.attention;
+      const [layers, heads, n] = patterns.dims;
+      assert.deepEqual(hooks, Array.from({ length: layers }, (_, l) => `blocks.${l}.attn.hook_pattern`));
+      for (let l = 0; l < layers; l++) {
+        for (let h = 0; h < heads; h++) {
+          for (let q = 0; q < n; q++) {
+            const at = ((l * heads + h) * n + q) * n;
+            assertClose(patterns.data.subarray(at, at + n), run.patterns[l][h][q], `${hooks[l]}[head ${h}][query ${q}]`);
+          }
+        }
+      }
+    });
+
+    test('the logit lens matches the reference: top-k, entropy, KL to the final layer, target prob and rank', () => {
+      const cells = referenceLens(reference.config, reference.weights, run.resid, { topK: 5, target });
+      const { lens } = inspection;
+      const [points, n, k] = lens.topIds.dims;
+      assert.equal(lens.hooks.at(-1), `blocks.${shape.nLayer - 1}.hook_resid_post`);
+      for (let p = 0; p < points; p++) {
+        for (let t = 0; t < n; t++) {
+          const cell = cells[p][t];
+          const at = (p * n + t) * k;
+          const where = `${lens.hooks[p]} position ${t}`;
+          assertClose(lens.topProbs.data.subarray(at, at + k), cell.topProbs, `${where} top-k probs`);
+          // Ids agree wherever the probabilities are not tied within the tolerance.
+          for (let j = 0; j < k; j++) {
+            const tied = cell.topProbs.some((q, i) => i !== j && Math.abs(q - cell.topProbs[j]) <= TOLERANCE);
+            if (!tied) assert.equal(lens.topIds.data[at + j], cell.topIds[j], `${where} top-${j + 1} id`);
+          }
+          assertClose([lens.entropy.data[p * n + t], lens.kl.data[p * n + t]], [cell.entropy, cell.kl], `${where} entropy, KL`);
+          assertClose([lens.target!.prob.data[p * n + t]], [cell.targetProb!], `${where} target prob`);
+          assert.ok(Math.abs(lens.target!.rank.data[p * n + t] - cell.targetRank!) <= 1, `${where} target rank`);
+        }
+      }
+      // The last point is the model's output: KL to itself is zero.
+      for (let t = 0; t < n; t++) assert.ok(Math.abs(lens.kl.data[(points - 1) * n + t]) < 1e-5);
+    });
+
+    test('probability and rank of each actual next token match the reference', () => {
+      const next = referenceNext(run.logits, ids);
+      const n = ids.length;
+      assertClose(inspection.next.prob.data.subarray(0, n - 1), next.prob.slice(0, n - 1), 'next prob');
+      assert.ok(Number.isNaN(inspection.next.prob.data[n - 1]));
+      assert.equal(inspection.next.rank.data[n - 1], -1);
+      for (let t = 0; t < n - 1; t++) assert.ok(Math.abs(inspection.next.rank.data[t] - next.rank[t]) <= 1, `next rank ${t}`);
+    });
+
+    test('greedy generation follows the reference argmax chain', async () => {
+      const prompt = 'Once upon a time';
+      const generation = await engine.generate(prompt, { maxNewTokens: 6 });
+      const chain = engine.tokenize(prompt).map((t) => t.id);
+      for (let i = 0; i < generation.tokens.length; i++) {
+        const last = referenceForward(reference.config, reference.weights, chain).logits.at(-1)!;
+        const argmax = last.reduce((best, x, j) => (x > last[best] ? j : best), 0);
+        assert.equal(generation.tokens[i].id, argmax, `generated token ${i}`);
+        chain.push(argmax);
+        if (argmax === 50256) break;
+      }
+      assert.ok(generation.tokens.length > 0);
+    });
+  });
+}
+
+describe('sampling', () => {
+  let engine: Gpt2Engine;
+  before(async () => {
+    engine = await Gpt2Engine.load({ modelDir: generatedModel(SHAPES.small), cacheDir: testCacheDir(), device: 'cpu' });
+  });
+  after(() => engine.dispose());
+
+  test('the same seed gives the same tokens; another seed gives others', async () => {
+    const options = { maxNewTokens: 12, temperature: 1.5, topK: 0, topP: 1 };
+    const a = await engine.generate('Hello', { ...options, seed: 7 });
+    const b = await engine.generate('Hello', { ...options, seed: 7 });
+    const c = await engine.generate('Hello', { ...options, seed: 8 });
+    assert.deepEqual(a.tokens, b.tokens);
+    assert.notDeepEqual(a.tokens, c.tokens);
+  });
+
+  test('top-k 1 sampling is greedy whatever the seed', async () => {
+    const greedy = await engine.generate('Hello', { maxNewTokens: 5 });
+    const sampled = await engine.generate('Hello', { maxNewTokens: 5, temperature: 2, topK: 1, seed: 3 });
+    assert.deepEqual(sampled.tokens, greedy.tokens);
+  });
+});
