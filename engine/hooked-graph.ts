@@ -9,6 +9,7 @@
 // data, so one file on disk serves both, and models over protobuf's 2 GB limit load the same way.
 
 import { encodeModel, DataType, GraphBuilder } from './onnx-builder';
+import { logitLens, rankOf } from './lens-graph';
 import type { Gpt2Config } from './gpt2-config';
 import type { Gpt2Weights } from './gpt2-weights';
 import { patternHookNames, residHookNames } from '../protocol/inspection';
@@ -118,14 +119,14 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const kept = g.op('Slice', [lnFinal(resid), g.op('Sub', [seq, keep]), seq, g.ints([1])]); // [batch, keep, d]
   const unembed = (x: string): string => g.op('Gemm', [g.op('Reshape', [x, g.ints([-1, d])]), wte], { transB: 1 }, 'unembed'); // [rows, vocab]
   const logitsShape = g.op('Concat', [batch, keep, g.ints([config.vocabSize])], { axis: 0 });
-  g.opN('Reshape', [unembed(kept), logitsShape], ['logits']);
+  const logits = g.opN('Reshape', [unembed(kept), logitsShape], ['logits'])[0];
   g.output('logits', F, ['batch_size', 'sequence_length', config.vocabSize]);
   for (let l = 0; l < nLayer; l++) {
     g.output(`present.${l}.key`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
     g.output(`present.${l}.value`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
   }
 
-  const hooks = hookBranches(config, { residPoints, patterns, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
+  const hooks = hookBranches(config, { residPoints, patterns, logits, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
   g.opN('If', [hooksOn], hooks.outputs.map((o) => o.name), { then_branch: hooks.then, else_branch: hooks.else }, 'hooks');
   for (const o of hooks.outputs) g.output(o.name, o.type, null);
 
@@ -135,6 +136,7 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
 interface HookSources {
   readonly residPoints: readonly string[]; // each [batch, seq, d]
   readonly patterns: readonly string[]; // each [batch, head, seq, total]
+  readonly logits: string; // [batch, seq, vocab]: hooks run with num_logits_to_keep = 0
   readonly wte: string;
   readonly inputIds: string;
   readonly batch: string;
@@ -152,8 +154,7 @@ interface HookOutput {
 
 /** The `If` branches: hooks computed from outer-scope values, or empty tensors of the same types. */
 function hookBranches(config: Gpt2Config, s: HookSources) {
-  const { nLayer, nEmbd: d, vocabSize } = config;
-  const points = nLayer + 1;
+  const { nLayer } = config;
   const outputs: HookOutput[] = [
     ...residHookNames(nLayer).map((name) => ({ name, type: F, rank: 3 })),
     ...patternHookNames(nLayer).map((name) => ({ name, type: F, rank: 4 })),
@@ -171,35 +172,12 @@ function hookBranches(config: Gpt2Config, s: HookSources) {
   const values: string[] = [];
   for (const r of s.residPoints) values.push(t.op('Identity', [r]));
   for (const p of s.patterns) values.push(t.op('Identity', [p]));
-
-  // One GEMM for every residual point at once: [point·batch·seq, d] × [d, vocab].
-  const stacked = t.op('Concat', s.residPoints.map((r) => t.op('Unsqueeze', [r, t.ints([0])])), { axis: 0 }); // [point, batch, seq, d]
-  const normalized = t.op('LayerNormalization', [stacked, ...s.lnFinalWeights], { axis: -1, epsilon: { float: config.layerNormEpsilon } });
-  const rows = t.op('Gemm', [t.op('Reshape', [normalized, t.ints([-1, d])]), s.wte], { transB: 1 }); // [rows, vocab]
-  const logProbs = t.op('LogSoftmax', [rows], { axis: 1 }); // [rows, vocab]
-  const byPoint = t.op('Concat', [t.ints([points]), s.batch, s.seq], { axis: 0 }); // [3] = point, batch, seq
-  const withK = t.op('Concat', [byPoint, t.ints([-1])], { axis: 0 });
-  const axis1 = t.ints([1]);
-
-  const [topLogProbs, topIds] = t.opN('TopK', [logProbs, s.topK], 2, { axis: 1, largest: 1, sorted: 1 });
-  values.push(t.op('Reshape', [topIds, withK]), t.op('Reshape', [t.op('Exp', [topLogProbs]), withK]));
-
-  const entropy = t.op('Neg', [t.op('ReduceSum', [t.op('Mul', [t.op('Exp', [logProbs]), logProbs]), axis1], { keepdims: 0 })]); // [rows]
-  values.push(t.op('Reshape', [entropy, byPoint]));
-
-  const perPoint = t.op('Reshape', [logProbs, t.ints([points, -1, vocabSize])]); // [point, batch·seq, vocab]
-  const final = t.op('Slice', [perPoint, t.ints([points - 1]), t.ints([points]), t.ints([0])]); // [1, batch·seq, vocab]
-  const kl = t.op('ReduceSum', [t.op('Mul', [t.op('Exp', [final]), t.op('Sub', [final, perPoint])]), t.ints([2])], { keepdims: 0 }); // [point, batch·seq]
-  values.push(t.op('Reshape', [kl, byPoint]));
-
-  // A negative target means none: gather id 0 and let the caller ignore it.
-  const targetId = t.op('Max', [s.target, t.ints([0])]);
-  const targetLogProb = t.op('Gather', [logProbs, targetId], { axis: 1 }); // [rows, 1]
-  values.push(t.op('Reshape', [t.op('Exp', [targetLogProb]), byPoint]));
-  values.push(t.op('Reshape', [rankOf(t, logProbs, targetLogProb, 1), byPoint]));
+  const lens = logitLens(t, { ...s, config });
+  values.push(lens.topIds, lens.topProbs, lens.entropy, lens.kl, lens.targetProb, lens.targetRank);
 
   // Probability and rank of the token that actually follows each position, under the final distribution.
-  const finalBySeq = t.op('Reshape', [final, t.op('Concat', [s.batch, s.seq, t.ints([vocabSize])], { axis: 0 })]); // [batch, seq, vocab]
+  const axis1 = t.ints([1]);
+  const finalBySeq = t.op('Reshape', [lens.finalLogProbs, t.op('Concat', [s.batch, s.seq, t.ints([config.vocabSize])], { axis: 0 })]); // [batch, seq, vocab]
   const beforeLast = t.op('Slice', [finalBySeq, t.ints([0]), t.ints([-1]), axis1]); // [batch, seq - 1, vocab]
   const nextIds = t.op('Unsqueeze', [t.op('Slice', [s.inputIds, t.ints([1]), t.ints([INT64_MAX]), axis1]), t.ints([2])]); // [batch, seq - 1, 1]
   const nextLogProb = t.op('GatherElements', [beforeLast, nextIds], { axis: 2 }); // [batch, seq - 1, 1]
@@ -218,10 +196,4 @@ function hookBranches(config: Gpt2Config, s: HookSources) {
     return b.graph();
   };
   return { outputs, then: branch(t, values), else: branch(e, emptyValues) };
-}
-
-/** How many vocabulary entries score strictly higher than `reference` along `axis` (0 = top-1). */
-function rankOf(b: GraphBuilder, logProbs: string, reference: string, axis: number): string {
-  const above = b.op('Cast', [b.op('Greater', [logProbs, reference])], { to: I });
-  return b.op('ReduceSum', [above, b.ints([axis])], { keepdims: 0 });
 }

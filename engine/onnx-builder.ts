@@ -53,6 +53,11 @@ export class GraphBuilder {
     private readonly prefix = '',
   ) {}
 
+  /** A builder for a subgraph (If branch, Loop body) whose value names cannot collide with this one's. */
+  subgraph(name: string): GraphBuilder {
+    return new GraphBuilder(name, `${this.prefix}${name}_${this.counter++}/`);
+  }
+
   /** A fresh value name, readable in error messages and profiles. */
   fresh(hint: string): string {
     return `${this.prefix}${hint}_${this.counter++}`;

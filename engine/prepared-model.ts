@@ -17,7 +17,7 @@ import { GENERATED_METADATA_KEY } from './generated-model';
 import { readSafetensorsIndex } from './safetensors';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
-const GRAPH_VERSION = 1;
+const GRAPH_VERSION = 2;
 
 const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] as const;
 const OPTIONAL_FILES = ['generation_config.json'] as const;
@@ -71,11 +71,15 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     }
     const weightsPlacement = placeWeights(weightsPath, join(building, 'onnx', WEIGHTS_BESIDE_GRAPH));
     writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH));
-    rmSync(runDir, { recursive: true, force: true });
+    // A folder without a graph is a leftover; a complete one belongs to whoever built it first.
+    if (!existsSync(join(runDir, 'onnx', 'model.onnx'))) rmSync(runDir, { recursive: true, force: true });
     renameSync(building, runDir);
     return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement };
   } catch (error) {
     rmSync(building, { recursive: true, force: true });
+    // Another process (the extension beside a CLI, parallel tests) finished the same graph first. Theirs is
+    // identical and may be loading right now, so ours is dropped rather than put in its place.
+    if (existsSync(join(runDir, 'onnx', 'model.onnx'))) return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' };
     throw error;
   }
 }

@@ -63,14 +63,16 @@ export function readSafetensorsIndex(path: string): SafetensorsIndex {
 }
 
 function parseHeader(path: string, header: unknown, dataStart: number, fileSize: number): SafetensorsIndex {
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw corrupt(path, 'its header is not an object');
+  if (!isObject(header)) throw corrupt(path, 'its header is not an object');
   const tensors = new Map<string, TensorEntry>();
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!isObject(value) || !Object.values(value).every((v) => typeof v === 'string')) throw corrupt(path, '__metadata__ is not a map of strings');
       metadata = value as Record<string, string>;
       continue;
     }
+    if (!isObject(value)) throw corrupt(path, `tensor ${name} has no dtype, shape and offsets`);
     const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = entry.dtype as SafetensorsDtype;
     if (!(typeof dtype === 'string' && dtype in DTYPE_BYTES)) throw corrupt(path, `tensor ${name} has unknown dtype ${String(entry.dtype)}`);
@@ -87,6 +89,10 @@ function parseHeader(path: string, header: unknown, dataStart: number, fileSize:
     tensors.set(name, { dtype, shape: shape as number[], offset: dataStart + begin, byteLength: end - begin });
   }
   return { path, tensors, metadata };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads an F32 tensor's data (tests and tools; the engine never copies weights). */

@@ -1,0 +1,98 @@
+// npm run bench: speed and memory of the engine on a generated GPT-2-small-shaped model (12 layers,
+// 12 heads, d=768, ctx 1024; made on first use, never committed). Prints one JSON object; ratios against
+// a baseline run in the same process are what count on a noisy machine.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultCacheDir } from './cache-dir';
+import { Gpt2Engine } from './gpt2-engine';
+import { makeModel } from './make-model';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    lengths: { type: 'string', default: '16,128,512' },
+    'decode-tokens': { type: 'string', default: '32' },
+  },
+});
+
+const SAMPLE =
+  'The residual stream is the sum of the outputs of every earlier layer, and each attention head reads from it ' +
+  'and writes back into it. Reading the stream through the unembedding at every layer shows when the model ' +
+  'settles on its prediction. function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timed(runs: number, f: () => Promise<unknown>): Promise<number> {
+  await f(); // warm-up: first runs pay for allocation and kernel selection
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    times.push(performance.now() - t);
+  }
+  return median(times) / 1000;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+async function main(): Promise<void> {
+  const runs = Number(values.runs);
+  const modelDir = values.model ?? join(defaultCacheDir(), 'models', 'gpt2-small-shaped-random-s0');
+  if (!existsSync(join(modelDir, 'config.json'))) {
+    console.error(`generating a GPT-2-small-shaped model in ${modelDir} …`);
+    makeModel(modelDir, { nLayer: 12, nHead: 12, nEmbd: 768, nCtx: 1024, seed: 0 });
+  }
+  const rssBefore = process.memoryUsage().rss;
+  const loadStart = performance.now();
+  const engine = await Gpt2Engine.load({ modelDir, cacheDir: defaultCacheDir(), device: 'cpu' });
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const rssLoaded = process.memoryUsage().rss;
+
+  const all = engine.tokenize(SAMPLE.repeat(60));
+  const inspect: Record<string, { hooked_s: number; plain_s: number; hooked_over_plain: number }> = {};
+  let peakRss = rssLoaded;
+  for (const n of values.lengths.split(',').map(Number)) {
+    const tokens = all.slice(0, n);
+    const hooked = await timed(runs, () => engine.inspectTokens(tokens, { topK: 10 }));
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const plain = await timed(runs, () => engine.logits(tokens));
+    inspect[String(n)] = { hooked_s: round(hooked), plain_s: round(plain), hooked_over_plain: round(hooked / plain) };
+  }
+
+  const decodeTokens = Number(values['decode-tokens']);
+  const prompt = SAMPLE.slice(0, 80);
+  await engine.generate(prompt, { maxNewTokens: 2 });
+  const generation = await engine.generate(prompt, { maxNewTokens: decodeTokens });
+  const tokensPerSecond = generation.tokens.length / generation.seconds;
+
+  console.log(
+    JSON.stringify(
+      {
+        model: { ...engine.summary, randomWeights: engine.randomWeights },
+        backend: engine.backend,
+        load_s: round(loadSeconds),
+        rss_mb: { before_load: mb(rssBefore), loaded: mb(rssLoaded), peak_inspect: mb(peakRss) },
+        inspect,
+        greedy_decode: { prompt_tokens: generation.promptTokens, new_tokens: generation.tokens.length, tokens_per_s: round(tokensPerSecond) },
+      },
+      null,
+      2,
+    ),
+  );
+  await engine.dispose();
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,263 @@
+// Talking to the Hub over HTTP: one session per ensureHubModel call, attempts that can stall out or be
+// cancelled, a retry loop with back-off, and the mapping from HTTP statuses to HubDownloadError codes.
+import { HubDownloadError, LOCAL_MODEL_HINT, describeCause } from './hub-download-error';
+
+/** The subset of `fetch` we use; tests and proxies can pass their own. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface RetryPolicy {
+  /** Tries per request before giving up, counting the first. A try that received new bytes resets the count. */
+  readonly attempts: number;
+  /** First back-off; each further failure doubles it, up to `maxDelayMs`. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A request that receives nothing for this long is treated as a dropped connection. */
+  readonly stallMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  attempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 10_000,
+  stallMs: 30_000,
+};
+
+/** Everything a request needs to know, fixed for one ensureHubModel call. */
+export interface HubSession {
+  /** Origin and path prefix of the Hub, without a trailing slash. */
+  readonly endpoint: string;
+  readonly repo: string;
+  readonly revision: string;
+  readonly token: string | undefined;
+  readonly fetchImpl: FetchLike;
+  readonly retry: RetryPolicy;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The host name users know the Hub by, for messages. */
+export function hubHost(session: HubSession): string {
+  return new URL(session.endpoint).host;
+}
+
+export function hubHeaders(session: HubSession, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'user-agent': 'glassbox',
+    // Sizes and Range offsets are in bytes of the file itself; a compressed transfer would make both wrong.
+    'accept-encoding': 'identity',
+    ...(session.token ? { authorization: `Bearer ${session.token}` } : {}),
+    ...extra,
+  };
+}
+
+export function cancelledError(session: HubSession): HubDownloadError {
+  return new HubDownloadError('cancelled', `Download of ${session.repo} was cancelled.`);
+}
+
+export function throwIfCancelled(session: HubSession): void {
+  if (session.signal?.aborted) throw cancelledError(session);
+}
+
+/**
+ * A failure worth another try (dropped connection, 5xx, stall). `giveUp` is what the caller sees once the
+ * retries run out, so each failure site words its own final message.
+ */
+export class TransientFailure extends Error {
+  constructor(
+    readonly giveUp: HubDownloadError,
+    readonly retryAfterMs?: number,
+  ) {
+    super(giveUp.message);
+  }
+}
+
+/**
+ * Runs `run` until it succeeds, retrying TransientFailures with exponential back-off. `madeProgress` is asked
+ * after each failure: a try that got further than any before it resets the count, so a 6 GB download over a
+ * flaky connection finishes as long as it keeps moving.
+ */
+export async function retrying<T>(
+  session: HubSession,
+  run: () => Promise<T>,
+  madeProgress: () => boolean = () => false,
+): Promise<T> {
+  let failures = 0;
+  for (;;) {
+    throwIfCancelled(session);
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof TransientFailure)) throw error;
+      failures = madeProgress() ? 1 : failures + 1;
+      if (failures >= session.retry.attempts) throw error.giveUp;
+      await sleep(backoffMs(session.retry, failures, error.retryAfterMs), session);
+    }
+  }
+}
+
+function backoffMs(policy: RetryPolicy, failures: number, retryAfterMs: number | undefined): number {
+  const exponential = policy.baseDelayMs * 2 ** (failures - 1);
+  // Jitter keeps many clients that lost the same server from coming back in lockstep.
+  const jittered = exponential * (0.5 + Math.random() / 2);
+  return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
+}
+
+function sleep(ms: number, session: HubSession): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const signal = session.signal;
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(cancelledError(session));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * One HTTP request and the reading of its body. Its signal fires when the caller cancels or when nothing has
+ * arrived for `stallMs`; `failure` turns whatever that makes fetch throw into the right kind of error.
+ */
+export class Attempt {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private stalled = false;
+
+  constructor(private readonly session: HubSession) {
+    // A signal that fired before we got here will not fire again.
+    if (session.signal?.aborted) this.controller.abort(session.signal.reason);
+    session.signal?.addEventListener('abort', this.onCancel, { once: true });
+    this.timer = setTimeout(() => {
+      this.stalled = true;
+      this.controller.abort(new Error(`no data for ${session.retry.stallMs} ms`));
+    }, session.retry.stallMs);
+  }
+
+  async fetch(url: string, headers: Record<string, string>): Promise<Response> {
+    try {
+      return await this.session.fetchImpl(url, { headers, redirect: 'follow', signal: this.controller.signal });
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  /** Reads the next body chunk; `undefined` at the end. */
+  async read(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array | undefined> {
+    try {
+      const { done, value } = await reader.read();
+      this.timer.refresh();
+      return done ? undefined : value;
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  /** The whole body as text; for small JSON answers only. */
+  async text(response: Response): Promise<string> {
+    const reader = response.body?.getReader();
+    if (!reader) return '';
+    const chunks: Uint8Array[] = [];
+    for (let chunk = await this.read(reader); chunk !== undefined; chunk = await this.read(reader)) {
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** Ends the attempt; a body not read to the end is aborted so its connection is not left open. */
+  dispose(): void {
+    this.controller.abort();
+    clearTimeout(this.timer);
+    this.session.signal?.removeEventListener('abort', this.onCancel);
+  }
+
+  private failure(error: unknown): Error {
+    if (this.session.signal?.aborted) return cancelledError(this.session);
+    const why = this.stalled ? `${hubHost(this.session)} stopped sending data` : describeCause(error);
+    return new TransientFailure(offlineError(this.session, why, error));
+  }
+
+  private readonly onCancel = (): void => this.controller.abort(this.session.signal?.reason);
+}
+
+/** The connection failed, dropped or stalled, and kept doing so. */
+export function offlineError(session: HubSession, why: string, cause?: unknown): HubDownloadError {
+  const host = hubHost(session);
+  return new HubDownloadError(
+    'offline',
+    `Could not reach ${host} to download ${session.repo} (${why}). Check your connection and try again ` +
+      `(what was downloaded is kept and resumed). ${LOCAL_MODEL_HINT}`,
+    { cause },
+  );
+}
+
+/**
+ * What a non-success status means; `file` is the file requested, or undefined for the file list. The Hub names
+ * what is missing in X-Error-Code, and answers 401 rather than 404 for a model that does not exist when no
+ * token is sent, so that private models stay invisible; huggingface_hub reads both the same way.
+ */
+export function statusFailure(session: HubSession, response: Response, file?: string): Error {
+  const status = response.status;
+  const host = hubHost(session);
+  const hubCode = response.headers.get('x-error-code');
+  const model = `${session.repo} (revision ${session.revision})`;
+  if (hubCode === 'GatedRepo' || status === 403) {
+    return new HubDownloadError(
+      'http',
+      `${host} refused access to ${model} (HTTP ${status}). If the model is gated, accept its terms on ` +
+        `${host} and provide a Hugging Face token that has access.`,
+    );
+  }
+  if (status === 401 && session.token && hubCode === null) {
+    return new HubDownloadError(
+      'http',
+      `${host} refused the Hugging Face token (HTTP 401). Check that it is valid, or remove it for public models.`,
+    );
+  }
+  const missing = missingThing(session, hubCode, status, file);
+  if (missing !== undefined) {
+    return new HubDownloadError(
+      'not-found',
+      `${host} has no ${missing} (HTTP ${status}). Check the model name in glassbox.model; if the model is ` +
+        `private, provide a Hugging Face token.`,
+    );
+  }
+  const what = file ?? 'the file list';
+  const giveUp = new HubDownloadError(
+    'http',
+    `${host} answered HTTP ${status} for ${what} of ${model}. Try again later; if it keeps happening, check ` +
+      `https://status.huggingface.co or any proxy between you and ${host}.`,
+  );
+  if (status === 408 || status === 429 || status >= 500) {
+    return new TransientFailure(giveUp, retryAfterMs(response.headers.get('retry-after')));
+  }
+  return giveUp;
+}
+
+function missingThing(
+  session: HubSession,
+  hubCode: string | null,
+  status: number,
+  file: string | undefined,
+): string | undefined {
+  const model = `${session.repo} (revision ${session.revision})`;
+  if (hubCode === 'RevisionNotFound') return `revision ${session.revision} of ${session.repo}`;
+  if (hubCode === 'RepoNotFound' || status === 401) return `model named ${model}`;
+  if (hubCode === 'EntryNotFound' || status === 404) return file ? `${file} in ${model}` : `model named ${model}`;
+  return undefined;
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Lets the connection go back to the pool (or close) when we will not read a body. */
+export async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}

@@ -1,0 +1,629 @@
+// ensureHubModel against a fake Hub on 127.0.0.1 that answers at the real Hub's URLs (a paginated tree listing,
+// resolve URLs that redirect LFS files to a second "CDN" server) and can misbehave on cue: drop a connection
+// mid-file, ignore Range, answer 5xx, trickle bytes, or serve the wrong bytes. Nothing here touches the internet.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import {
+  ensureHubModel,
+  hubModelDir,
+  type EnsureHubModelOptions,
+  type HubDownloadProgress,
+} from '../../engine/hub-download';
+import { HubDownloadError, type HubErrorCode } from '../../engine/hub-download-error';
+import { nextPageUrl, parseTreePage } from '../../engine/hub-files';
+import { MANIFEST_FILE } from '../../engine/hub-manifest';
+
+const REPO = 'test-org/tiny-gpt2';
+
+/** A model in the Hub layout; random bytes stand in for real content, which the downloader never parses. */
+const MODEL_FILES: Record<string, Buffer> = {
+  'config.json': Buffer.from(JSON.stringify({ model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 8 })),
+  'tokenizer_config.json': Buffer.from('{"model_max_length": 1024}'),
+  'tokenizer.json': randomBytes(200_000),
+  'vocab.json': randomBytes(50_000),
+  'merges.txt': randomBytes(30_000),
+  'model.safetensors': randomBytes(400_000),
+};
+const LFS_FILES = new Set(['model.safetensors']);
+const MODEL_BYTES = Object.values(MODEL_FILES).reduce((n, b) => n + b.length, 0);
+
+/** Fast back-off so retries cost milliseconds; the stall timeout stays well above any delay the server makes. */
+const FAST_RETRY = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5, stallMs: 2_000 };
+
+type Fault =
+  /** Answer with this status instead of the file. */
+  | { kind: 'status'; status: number; headers?: Record<string, string> }
+  /** Send the headers and this many bytes of the body, then cut the connection. */
+  | { kind: 'drop'; afterBytes: number }
+  /** Answer 200 with the whole file, as servers that do not support Range do. */
+  | { kind: 'ignore-range' }
+  /** Send the headers and this many bytes of the body, then nothing more, keeping the connection open. */
+  | { kind: 'stall'; afterBytes: number }
+  /** Send `chunkBytes` every `delayMs`. */
+  | { kind: 'slow'; chunkBytes: number; delayMs: number }
+  /** Serve these bytes (with their own, honest Content-Length) instead of the file. */
+  | { kind: 'body'; body: Buffer };
+
+interface SeenRequest {
+  readonly server: 'hub' | 'cdn';
+  readonly path: string;
+  /** The file whose bytes were asked for, or 'tree'. */
+  readonly target: string;
+  readonly range: string | undefined;
+  readonly authorization: string | undefined;
+}
+
+/** The Hub at its real URL shapes, plus the CDN that LFS resolve URLs redirect to. */
+class FakeHub {
+  readonly requests: SeenRequest[] = [];
+  private readonly faults = new Map<string, Fault[]>();
+  private hub!: Server;
+  private cdn!: Server;
+  hubUrl = '';
+  cdnUrl = '';
+
+  constructor(
+    private readonly files: Record<string, Buffer>,
+    /** Entries per tree page; the real Hub pages long listings with a Link header. */
+    private readonly treePageSize = 4,
+  ) {}
+
+  static async start(files: Record<string, Buffer> = MODEL_FILES): Promise<FakeHub> {
+    const hub = new FakeHub(files);
+    hub.hub = createServer((req, res) => hub.onHub(req, res));
+    hub.cdn = createServer((req, res) => hub.onCdn(req, res));
+    hub.hubUrl = await listen(hub.hub);
+    hub.cdnUrl = await listen(hub.cdn);
+    return hub;
+  }
+
+  /** Queues faults for the next requests for `target` (a file path, or 'tree'), one per request. */
+  fault(target: string, ...faults: Fault[]): void {
+    this.faults.set(target, [...(this.faults.get(target) ?? []), ...faults]);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Requests that asked for file bytes (resolve without redirect, or the CDN). */
+  byteRequests(target?: string): SeenRequest[] {
+    // An LFS file's resolve request only redirects: its bytes come from the CDN.
+    const servesBytes = (r: SeenRequest): boolean => r.server === 'cdn' || !LFS_FILES.has(r.target);
+    return this.requests.filter((r) => r.target !== 'tree' && servesBytes(r) && (!target || r.target === target));
+  }
+
+  async close(): Promise<void> {
+    for (const server of [this.hub, this.cdn]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  private onHub(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', this.hubUrl);
+    const tree = `/api/models/${REPO}/tree/`;
+    const resolve = `/${REPO}/resolve/`;
+    if (url.pathname.startsWith(tree)) {
+      this.seen(req, 'hub', 'tree');
+      const fault = this.takeFault('tree');
+      if (fault?.kind === 'status') return void res.writeHead(fault.status, fault.headers).end();
+      if (fault?.kind === 'stall') return;
+      return this.serveTree(url, res);
+    }
+    if (url.pathname.startsWith(resolve)) {
+      const [revision, ...rest] = url.pathname.slice(resolve.length).split('/');
+      const path = rest.map(decodeURIComponent).join('/');
+      this.seen(req, 'hub', path);
+      const data = this.files[path];
+      if (!revision || data === undefined) {
+        return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end('Entry not found');
+      }
+      if (LFS_FILES.has(path)) {
+        // As the Hub does: LFS content lives on a CDN under its sha256, and Range travels with the redirect.
+        return void res.writeHead(302, { location: `${this.cdnUrl}/blobs/${sha256(data)}` }).end();
+      }
+      return serveBytes(req, res, data, this.takeFault(path));
+    }
+    // The Hub hides whether a repository exists from anonymous callers: 401, with the reason in a header.
+    this.seen(req, 'hub', url.pathname);
+    res.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end('Repository not found');
+  }
+
+  private onCdn(req: IncomingMessage, res: ServerResponse): void {
+    const hash = (req.url ?? '').replace('/blobs/', '');
+    const path = Object.keys(this.files).find((p) => sha256(this.files[p]) === hash) ?? hash;
+    this.seen(req, 'cdn', path);
+    const data = this.files[path];
+    if (data === undefined) return void res.writeHead(404).end();
+    serveBytes(req, res, data, this.takeFault(path));
+  }
+
+  private serveTree(url: URL, res: ServerResponse): void {
+    const entries = treeEntries(this.files);
+    const start = Number(url.searchParams.get('cursor') ?? 0);
+    const end = start + this.treePageSize;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (end < entries.length) {
+      const next = new URL(url.pathname, this.hubUrl);
+      next.searchParams.set('cursor', String(end));
+      headers.link = `<${next.href}>; rel="next"`;
+    }
+    res.writeHead(200, headers).end(JSON.stringify(entries.slice(start, end)));
+  }
+
+  private seen(req: IncomingMessage, server: 'hub' | 'cdn', target: string): void {
+    this.requests.push({
+      server,
+      path: req.url ?? '',
+      target,
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+    });
+  }
+
+  private takeFault(target: string): Fault | undefined {
+    return this.faults.get(target)?.shift();
+  }
+}
+
+/** What /api/models/{repo}/tree/{revision} answers: files with git blob ids, LFS files with their sha256. */
+function treeEntries(files: Record<string, Buffer>): unknown[] {
+  const entries: unknown[] = [
+    { type: 'file', oid: gitBlobId(Buffer.from('*.safetensors filter=lfs\n')), size: 25, path: '.gitattributes' },
+    { type: 'directory', oid: 'f'.repeat(40), size: 0, path: 'onnx' },
+  ];
+  for (const [path, data] of Object.entries(files)) {
+    if (LFS_FILES.has(path)) {
+      const lfs = { oid: sha256(data), size: data.length, pointerSize: 134 };
+      entries.push({ type: 'file', oid: 'e'.repeat(40), size: data.length, path, lfs, xetHash: 'ab'.repeat(32) });
+    } else {
+      entries.push({ type: 'file', oid: gitBlobId(data), size: data.length, path });
+    }
+  }
+  return entries;
+}
+
+function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buffer, fault: Fault | undefined): void {
+  if (fault?.kind === 'status') return void res.writeHead(fault.status, fault.headers).end('error');
+  const body = fault?.kind === 'body' ? fault.body : data;
+  const match = fault?.kind === 'ignore-range' ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const start = match ? Number(match[1]) : 0;
+  if (match && start >= body.length) {
+    return void res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
+  }
+  const rest = body.subarray(start);
+  const headers: Record<string, string> = { 'content-length': String(rest.length), 'accept-ranges': 'bytes' };
+  if (match) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
+  res.writeHead(match ? 206 : 200, headers);
+  if (fault?.kind === 'drop') return void res.write(rest.subarray(0, fault.afterBytes), () => res.destroy());
+  if (fault?.kind === 'slow') return trickle(res, rest, fault.chunkBytes, fault.delayMs);
+  if (fault?.kind === 'stall') return void res.write(rest.subarray(0, fault.afterBytes));
+  res.end(rest);
+}
+
+function trickle(res: ServerResponse, bytes: Buffer, chunkBytes: number, delayMs: number): void {
+  let sent = 0;
+  const timer = setInterval(() => {
+    res.write(bytes.subarray(sent, sent + chunkBytes));
+    sent += chunkBytes;
+    if (sent >= bytes.length) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, delayMs);
+  res.on('close', () => clearInterval(timer));
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function gitBlobId(data: Buffer): string {
+  return createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
+}
+
+async function rejectsWithCode(promise: Promise<unknown>, code: HubErrorCode): Promise<HubDownloadError> {
+  const error = await promise.then(
+    () => assert.fail(`expected a '${code}' error`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof HubDownloadError, `expected a HubDownloadError, got ${String(error)}`);
+  assert.equal(error.code, code, error.message);
+  return error;
+}
+
+/** Per file and overall, counts never go backwards, and the last event says the whole model is there. */
+function assertProgressComplete(events: readonly HubDownloadProgress[]): void {
+  assert.ok(events.length > 0, 'no progress events');
+  const perFile = new Map<string, number>();
+  let overall = 0;
+  for (const event of events) {
+    assert.ok(event.overallReceived >= overall, `overall went back: ${overall} -> ${event.overallReceived}`);
+    assert.ok(event.receivedBytes >= (perFile.get(event.file) ?? 0), `${event.file} went back`);
+    assert.ok(event.receivedBytes <= event.totalBytes && event.overallReceived <= event.overallTotal);
+    overall = event.overallReceived;
+    perFile.set(event.file, event.receivedBytes);
+  }
+  const last = events[events.length - 1];
+  assert.equal(last.overallReceived, last.overallTotal);
+  assert.equal(last.overallTotal, MODEL_BYTES);
+}
+
+describe('ensureHubModel', () => {
+  let hub: FakeHub;
+  let cacheDir: string;
+  let progress: HubDownloadProgress[];
+
+  beforeEach(async () => {
+    hub = await FakeHub.start();
+    cacheDir = await mkdtemp(join(tmpdir(), 'glassbox-hub-'));
+    progress = [];
+  });
+
+  afterEach(async () => {
+    await hub.close();
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  function options(extra: Partial<EnsureHubModelOptions> = {}): EnsureHubModelOptions {
+    return {
+      repo: REPO,
+      endpoint: hub.hubUrl,
+      cacheDir,
+      retry: FAST_RETRY,
+      onProgress: (p) => progress.push(p),
+      ...extra,
+    };
+  }
+
+  async function assertModelFolder(dir: string): Promise<void> {
+    for (const [path, data] of Object.entries(MODEL_FILES)) {
+      assert.ok((await readFile(join(dir, path))).equals(data), `${path} differs`);
+    }
+    const names = await readdir(dir);
+    assert.deepEqual(names.filter((n) => n.endsWith('.part')), [], 'a .part was left behind');
+  }
+
+  test('downloads every model file the Hub lists into <cacheDir>/<owner>--<name>/<revision>', async () => {
+    const dir = await ensureHubModel(options());
+
+    assert.equal(dir, join(cacheDir, 'test-org--tiny-gpt2', 'main'));
+    assert.equal(dir, hubModelDir(cacheDir, REPO));
+    await assertModelFolder(dir);
+    // Only model files: not .gitattributes, not folders, not optional files the repository lacks.
+    assert.deepEqual((await readdir(dir)).sort(), [...Object.keys(MODEL_FILES), MANIFEST_FILE].sort());
+    // The listing came in pages, following the Link header.
+    assert.ok(hub.requests.filter((r) => r.target === 'tree').length > 1);
+    assertProgressComplete(progress);
+  });
+
+  test('sends the token to the Hub but not to the CDN its redirects lead to', async () => {
+    await ensureHubModel(options({ token: 'hf_test' }));
+
+    const fromHub = hub.requests.filter((r) => r.server === 'hub');
+    const fromCdn = hub.requests.filter((r) => r.server === 'cdn');
+    assert.ok(fromHub.length > 0 && fromCdn.length > 0);
+    assert.ok(fromHub.every((r) => r.authorization === 'Bearer hf_test'));
+    assert.ok(fromCdn.every((r) => r.authorization === undefined));
+  });
+
+  test('a second call finds everything in place and downloads nothing', async () => {
+    await ensureHubModel(options());
+    hub.requests.length = 0;
+    progress = [];
+
+    const dir = await ensureHubModel(options());
+
+    await assertModelFolder(dir);
+    assert.deepEqual(hub.byteRequests(), []);
+    assert.deepEqual(progress, [], 'nothing to download, nothing to report');
+  });
+
+  test('a complete model works offline', async () => {
+    const dir = await ensureHubModel(options());
+    await hub.close();
+
+    assert.equal(await ensureHubModel(options({ retry: { ...FAST_RETRY, baseDelayMs: 5_000 } })), dir);
+  });
+
+  test('a complete model is used when the Hub does not answer', async () => {
+    const dir = await ensureHubModel(options());
+    hub.fault('tree', { kind: 'stall', afterBytes: 0 });
+
+    assert.equal(await ensureHubModel(options({ retry: { ...FAST_RETRY, stallMs: 100 } })), dir);
+  });
+
+  test('a model pinned to a commit is not asked about again', async () => {
+    const revision = 'a'.repeat(40);
+    await ensureHubModel(options({ revision }));
+    hub.requests.length = 0;
+
+    await ensureHubModel(options({ revision }));
+
+    assert.deepEqual(hub.requests, []);
+  });
+
+  test('a lost manifest costs a re-hash, not a download', async () => {
+    const dir = await ensureHubModel(options());
+    await rm(join(dir, MANIFEST_FILE));
+    hub.requests.length = 0;
+
+    await ensureHubModel(options());
+
+    assert.deepEqual(hub.byteRequests(), []);
+    assert.ok(existsSync(join(dir, MANIFEST_FILE)));
+  });
+
+  test('a damaged file is downloaded again, and only that file', async () => {
+    const dir = await ensureHubModel(options());
+    await writeFile(join(dir, 'tokenizer.json'), randomBytes(MODEL_FILES['tokenizer.json'].length));
+    hub.requests.length = 0;
+
+    await ensureHubModel(options());
+
+    await assertModelFolder(dir);
+    assert.deepEqual(
+      hub.byteRequests().map((r) => r.target),
+      ['tokenizer.json'],
+    );
+  });
+
+  test('resumes a dropped connection with a Range request, byte for byte', async () => {
+    hub.fault('model.safetensors', { kind: 'drop', afterBytes: 150_000 });
+
+    const dir = await ensureHubModel(options());
+
+    await assertModelFolder(dir);
+    const [first, second] = hub.byteRequests('model.safetensors');
+    assert.equal(first.range, undefined);
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(second.range ?? '')?.[1]);
+    assert.ok(resumedAt > 0 && resumedAt <= 150_000, `resumed at ${second.range}`);
+    assertProgressComplete(progress);
+  });
+
+  test('abandons a transfer that stalls and resumes it', async () => {
+    hub.fault('model.safetensors', { kind: 'stall', afterBytes: 150_000 });
+
+    const dir = await ensureHubModel(options({ retry: { ...FAST_RETRY, stallMs: 100 } }));
+
+    await assertModelFolder(dir);
+    assert.match(hub.byteRequests('model.safetensors')[1].range ?? '', /^bytes=[1-9]\d*-$/);
+  });
+
+  test('starts the file over when the server ignores Range, and progress holds still meanwhile', async () => {
+    hub.fault('model.safetensors', { kind: 'drop', afterBytes: 150_000 }, { kind: 'ignore-range' });
+
+    const dir = await ensureHubModel(options());
+
+    await assertModelFolder(dir);
+    assert.ok(hub.byteRequests('model.safetensors')[1].range?.startsWith('bytes='));
+    assertProgressComplete(progress);
+  });
+
+  test('retries 5xx answers with back-off, then succeeds', async () => {
+    hub.fault('tree', { kind: 'status', status: 503, headers: { 'retry-after': '0' } });
+    hub.fault('tokenizer.json', { kind: 'status', status: 500 }, { kind: 'status', status: 502 });
+
+    const dir = await ensureHubModel(options());
+
+    await assertModelFolder(dir);
+    assert.equal(hub.byteRequests('tokenizer.json').length, 3);
+  });
+
+  test('a .part from an earlier call that does not fit the file is started over, not reported corrupt', async () => {
+    // As after the revision moved while a download was interrupted: the kept prefix belongs to other bytes.
+    const dir = hubModelDir(cacheDir, REPO);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'model.safetensors.part'), randomBytes(100_000));
+
+    await ensureHubModel(options());
+
+    await assertModelFolder(dir);
+    assert.deepEqual(
+      hub.byteRequests('model.safetensors').map((r) => r.range),
+      ['bytes=100000-', undefined],
+    );
+    assertProgressComplete(progress);
+  });
+
+  test("gives up with 'http' when the 5xx answers do not stop", async () => {
+    hub.fault('config.json', ...Array<Fault>(FAST_RETRY.attempts).fill({ kind: 'status', status: 500 }));
+
+    const error = await rejectsWithCode(ensureHubModel(options()), 'http');
+
+    assert.match(error.message, /HTTP 500/);
+    assert.equal(hub.byteRequests('config.json').length, FAST_RETRY.attempts);
+  });
+
+  test("a connection that keeps dropping ends in 'offline', and the next call resumes the .part", async () => {
+    // The first try gets 100 kB and no later one gets further: retries are counted only while nothing moves.
+    const stuck = Array<Fault>(FAST_RETRY.attempts).fill({ kind: 'drop', afterBytes: 0 });
+    hub.fault('model.safetensors', { kind: 'drop', afterBytes: 100_000 }, ...stuck);
+    const dir = hubModelDir(cacheDir, REPO);
+
+    const error = await rejectsWithCode(ensureHubModel(options()), 'offline');
+
+    assert.match(error.message, /Set glassbox\.model to a local folder/);
+    assert.ok(existsSync(join(dir, 'model.safetensors.part')), 'the .part is kept for a later resume');
+    assert.ok(!existsSync(join(dir, 'model.safetensors')));
+    hub.clearFaults();
+    hub.requests.length = 0;
+
+    await ensureHubModel(options());
+
+    await assertModelFolder(dir);
+    assert.match(hub.byteRequests('model.safetensors')[0].range ?? '', /^bytes=[1-9]\d*-$/);
+  });
+
+  test('cancelling stops promptly, keeps finished files and leaves no partial file', async () => {
+    hub.fault('model.safetensors', { kind: 'slow', chunkBytes: 1_000, delayMs: 10 });
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const download = ensureHubModel(
+      options({
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.file === 'model.safetensors' && p.receivedBytes > 0 && !abortedAt) {
+            abortedAt = performance.now();
+            controller.abort();
+          }
+        },
+      }),
+    );
+
+    await rejectsWithCode(download, 'cancelled');
+
+    assert.ok(performance.now() - abortedAt < 500, 'cancel took too long');
+    const dir = hubModelDir(cacheDir, REPO);
+    assert.ok(!existsSync(join(dir, 'model.safetensors')));
+    assert.ok(!existsSync(join(dir, 'model.safetensors.part')));
+    assert.ok((await readFile(join(dir, 'config.json'))).equals(MODEL_FILES['config.json']));
+  });
+
+  test('an already-aborted signal rejects before any request', async () => {
+    await rejectsWithCode(ensureHubModel(options({ signal: AbortSignal.abort() })), 'cancelled');
+    assert.deepEqual(hub.requests, []);
+  });
+
+  for (const path of ['model.safetensors', 'config.json']) {
+    test(`bytes that do not match the listed checksum are 'corrupt' and never get a final name: ${path}`, async () => {
+      const wrong = Buffer.from(MODEL_FILES[path]);
+      wrong[wrong.length >> 1] ^= 0xff;
+      hub.fault(path, { kind: 'body', body: wrong });
+
+      const error = await rejectsWithCode(ensureHubModel(options()), 'corrupt');
+
+      assert.match(error.message, new RegExp(path.replace('.', '\\.')));
+      const dir = hubModelDir(cacheDir, REPO);
+      assert.ok(!existsSync(join(dir, path)));
+      assert.ok(!existsSync(join(dir, `${path}.part`)));
+    });
+  }
+
+  test("a file of the wrong size is 'corrupt'", async () => {
+    hub.fault('model.safetensors', { kind: 'body', body: MODEL_FILES['model.safetensors'].subarray(1_000) });
+
+    const error = await rejectsWithCode(ensureHubModel(options()), 'corrupt');
+
+    assert.match(error.message, /399000 bytes/);
+    assert.ok(!existsSync(join(hubModelDir(cacheDir, REPO), 'model.safetensors')));
+  });
+
+  test("an unknown model is 'not-found'", async () => {
+    await rejectsWithCode(ensureHubModel(options({ repo: 'test-org/no-such-model' })), 'not-found');
+  });
+
+  test('a refused token is said to be the problem', async () => {
+    hub.fault('tree', { kind: 'status', status: 401 });
+
+    const error = await rejectsWithCode(ensureHubModel(options({ token: 'hf_expired' })), 'http');
+
+    assert.match(error.message, /refused the Hugging Face token/);
+  });
+
+  test("a file the listing promises but the server lacks is 'not-found'", async () => {
+    hub.fault('merges.txt', { kind: 'status', status: 404, headers: { 'x-error-code': 'EntryNotFound' } });
+
+    const error = await rejectsWithCode(ensureHubModel(options()), 'not-found');
+
+    assert.match(error.message, /merges\.txt/);
+  });
+
+  test("a repository without the required files is 'not-found', naming them", async () => {
+    const withoutTokenizer = Object.fromEntries(Object.entries(MODEL_FILES).filter(([p]) => p !== 'tokenizer.json'));
+    await hub.close();
+    hub = await FakeHub.start(withoutTokenizer);
+
+    const error = await rejectsWithCode(ensureHubModel(options({ endpoint: hub.hubUrl })), 'not-found');
+
+    assert.match(error.message, /tokenizer\.json/);
+    assert.deepEqual(hub.byteRequests(), []);
+  });
+
+  test("a refused connection is 'offline', with what to do about it", async () => {
+    const closed = createServer();
+    const endpoint = await listen(closed);
+    await new Promise((resolve) => closed.close(resolve));
+
+    const error = await rejectsWithCode(ensureHubModel(options({ endpoint })), 'offline');
+
+    assert.match(error.message, /ECONNREFUSED/);
+    assert.match(error.message, /Set glassbox\.model to a local folder/);
+  });
+
+  test("a cache folder that cannot be created is a 'disk' error", async () => {
+    const notAFolder = join(cacheDir, 'file');
+    await writeFile(notAFolder, '');
+
+    await rejectsWithCode(ensureHubModel(options({ cacheDir: notAFolder })), 'disk');
+  });
+
+  test('ids that are not Hub model ids are refused before any request', async () => {
+    for (const repo of ['../etc', 'a/b/c', 'a--b/c', '', 'owner/.hidden']) {
+      await rejectsWithCode(ensureHubModel(options({ repo })), 'not-found');
+    }
+    assert.deepEqual(hub.requests, []);
+    assert.throws(() => hubModelDir(cacheDir, '../outside'), HubDownloadError);
+  });
+});
+
+describe('parseTreePage', () => {
+  test('keeps what a file needs, checks digests, and skips what it does not understand', () => {
+    const sha = 'ab'.repeat(32);
+    const entries = parseTreePage([
+      { type: 'file', oid: 'c'.repeat(40), size: 10, path: 'config.json', lastCommit: { id: 'x' } },
+      { type: 'file', oid: 'd'.repeat(40), size: 99, path: 'model.safetensors', lfs: { oid: sha, size: 99 } },
+      { type: 'file', oid: 'not-hex', size: 5, path: 'vocab.json' },
+      { type: 'file', oid: 'e'.repeat(40), size: 9, path: 'weights.bin', lfs: { oid: 'short', size: 9 } },
+      { type: 'directory', oid: 'f'.repeat(40), size: 0, path: 'onnx' },
+      { type: 'file', size: -1, path: 'negative' },
+      { type: 'file', size: '7', path: 'string-size' },
+      { type: 'file', size: 7 },
+      null,
+      'junk',
+    ]);
+
+    assert.deepEqual(entries, [
+      { type: 'file', path: 'config.json', size: 10, digest: { algorithm: 'git-blob-sha1', hex: 'c'.repeat(40) } },
+      { type: 'file', path: 'model.safetensors', size: 99, digest: { algorithm: 'sha256', hex: sha } },
+      { type: 'file', path: 'vocab.json', size: 5, digest: undefined },
+      // An LFS entry's own oid describes the pointer file; with no usable sha256 there is no digest at all.
+      { type: 'file', path: 'weights.bin', size: 9, digest: undefined },
+      { type: 'directory', path: 'onnx', size: 0, digest: undefined },
+    ]);
+  });
+
+  test('is undefined for anything but an array', () => {
+    assert.equal(parseTreePage({ error: 'Repository not found' }), undefined);
+    assert.equal(parseTreePage('<html>'), undefined);
+  });
+});
+
+describe('nextPageUrl', () => {
+  test('follows rel="next" and resolves it against the page', () => {
+    const base = 'https://huggingface.co/api/models/gpt2/tree/main';
+    assert.equal(
+      nextPageUrl('<https://huggingface.co/api/models/gpt2/tree/main?cursor=abc>; rel="next"', base),
+      'https://huggingface.co/api/models/gpt2/tree/main?cursor=abc',
+    );
+    assert.equal(
+      nextPageUrl('</x?cursor=1>; rel="prev", </x?cursor=3>; rel=next', base),
+      'https://huggingface.co/x?cursor=3',
+    );
+    assert.equal(nextPageUrl('</x?cursor=1>; rel="prev"', base), undefined);
+    assert.equal(nextPageUrl(null, base), undefined);
+  });
+});
