@@ -1,12 +1,12 @@
-// Activation only: everything that lives as long as the extension is owned by the context object.
-import * as vscode from 'vscode';
+// Activation only: cheap, synchronous set-up. The model process starts on first use, not here.
 
-export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Glassbox', { log: true });
-  context.subscriptions.push(
-    log,
-    vscode.commands.registerCommand('glassbox.showLog', () => log.show()),
-  );
+import * as vscode from 'vscode';
+import { GlassboxContext } from './glassbox-context';
+import { registerModelCommands } from './model-commands';
+
+export function activate(extension: vscode.ExtensionContext): void {
+  const context = new GlassboxContext(extension);
+  extension.subscriptions.push(context, ...registerModelCommands(context));
 }
 
 export function deactivate(): void {}

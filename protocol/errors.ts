@@ -1,18 +1,20 @@
 // Errors that cross a boundary carry a code a program can act on and a message a person can act on.
 
-export type ErrorCode =
-  | 'model-missing'
-  | 'model-corrupt'
-  | 'model-config'
-  | 'model-unsupported'
-  | 'text-empty'
-  | 'text-too-long'
-  | 'bad-request'
-  | 'cancelled'
-  | 'download'
-  | 'process-crashed'
-  | 'timeout'
-  | 'internal';
+export const ERROR_CODES = [
+  'model-missing',
+  'model-corrupt',
+  'model-config',
+  'model-unsupported',
+  'text-empty',
+  'text-too-long',
+  'bad-request',
+  'cancelled',
+  'download',
+  'process-crashed',
+  'timeout',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorInfo {
   readonly code: ErrorCode;

@@ -1,0 +1,189 @@
+// The model process's side of the protocol: one queue, one request at a time (inference saturates the
+// cores, so running two at once only makes both late). Cancelled requests are dropped before they start;
+// a running generation stops at the next token; a running inspection finishes and its result is dropped.
+// A new completion supersedes every older one, so typing fast never builds a queue.
+
+import { join } from 'node:path';
+import { GlassboxError, toErrorInfo } from '../protocol/errors';
+import { parseHostToModel } from '../protocol/model-message-guards';
+import type {
+  CompleteParams,
+  CompleteResult,
+  HostToModel,
+  InspectParams,
+  InspectResult,
+  LoadParams,
+  LoadResult,
+  ModelMethod,
+  ModelRequests,
+  ModelToHost,
+  RequestOf,
+} from '../protocol/model-messages';
+import { Gpt2Engine } from './gpt2-engine';
+import { HubDownloadError } from './hub-download-error';
+import { ensureHubModel } from './hub-download';
+import { checkMemoryBudget } from './memory-budget';
+
+type Request = Extract<HostToModel, { type: 'request' }>;
+
+interface Job {
+  readonly request: Request;
+  readonly abort: AbortController;
+}
+
+export class ModelServer {
+  private readonly queue: Job[] = [];
+  private running: Job | null = null;
+  private engine: Gpt2Engine | null = null;
+
+  constructor(private readonly send: (message: ModelToHost) => void) {}
+
+  /** Requests waiting or running, for tests and the log. */
+  get pending(): number {
+    return this.queue.length + (this.running ? 1 : 0);
+  }
+
+  receive(raw: unknown): void {
+    const message = parseHostToModel(raw);
+    if ('error' in message) {
+      this.send({ type: 'error', id: message.id, error: { code: 'bad-request', message: `Malformed message: ${message.error}` } });
+      return;
+    }
+    if (message.type === 'cancel') {
+      this.cancel((job) => job.request.id === message.id);
+      return;
+    }
+    if (message.method === 'complete/run') this.cancel((job) => job.request.method === 'complete/run');
+    this.queue.push({ request: message, abort: new AbortController() });
+    void this.pump();
+  }
+
+  async dispose(): Promise<void> {
+    this.cancel(() => true);
+    await this.engine?.dispose();
+    this.engine = null;
+  }
+
+  private cancel(matches: (job: Job) => boolean): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (matches(this.queue[i])) {
+        const [job] = this.queue.splice(i, 1);
+        this.fail(job.request.id, new GlassboxError('cancelled', 'Cancelled before it started.'));
+      }
+    }
+    if (this.running && matches(this.running)) this.running.abort.abort();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    this.running = job;
+    try {
+      const result = await this.handle(job);
+      if (job.abort.signal.aborted && job.request.method !== 'complete/run') throw new GlassboxError('cancelled', 'Cancelled.');
+      this.send({ type: 'result', id: job.request.id, result });
+    } catch (error) {
+      this.fail(job.request.id, error);
+    } finally {
+      this.running = null;
+      void this.pump();
+    }
+  }
+
+  private fail(id: number, error: unknown): void {
+    const info = error instanceof HubDownloadError ? { code: error.code === 'cancelled' ? 'cancelled' : 'download', message: error.message } as const : toErrorInfo(error);
+    this.send({ type: 'error', id, error: info });
+  }
+
+  private handle(job: Job): Promise<ModelRequests[ModelMethod]['result']> {
+    const { request } = job;
+    switch (request.method) {
+      case 'model/load':
+        return this.load(request as RequestOf<'model/load'>, job.abort.signal);
+      case 'inspect/run':
+        return this.inspect((request as RequestOf<'inspect/run'>).params);
+      case 'lens/target': {
+        const engine = this.loaded();
+        const id = engine.targetTokenId((request as RequestOf<'lens/target'>).params.text);
+        return Promise.resolve({ id, text: engine.tokenText(id) });
+      }
+      case 'complete/run':
+        return this.complete(request as RequestOf<'complete/run'>, job.abort.signal);
+    }
+  }
+
+  private loaded(): Gpt2Engine {
+    if (!this.engine) throw new GlassboxError('bad-request', 'No model is loaded yet.');
+    return this.engine;
+  }
+
+  private async load(request: RequestOf<'model/load'>, signal: AbortSignal): Promise<LoadResult> {
+    const started = performance.now();
+    const { source, device, storageDir, hubEndpoint }: LoadParams = request.params;
+    const progress = (message: string) => this.send({ type: 'progress', id: request.id, progress: { kind: 'load', message } });
+    let modelDir: string;
+    let name: string;
+    if (source.kind === 'folder') {
+      modelDir = source.path;
+      name = source.path;
+    } else {
+      name = source.repo;
+      progress(`Checking ${source.repo} on the Hugging Face Hub…`);
+      modelDir = await ensureHubModel({
+        repo: source.repo,
+        revision: source.revision,
+        endpoint: hubEndpoint,
+        cacheDir: join(storageDir, 'models'),
+        signal,
+        onProgress: (p) => this.send({ type: 'progress', id: request.id, progress: { kind: 'download', ...p } }),
+      });
+    }
+    checkMemoryBudget(modelDir);
+    await this.engine?.dispose();
+    this.engine = null;
+    progress(`Loading ${name}…`);
+    this.engine = await Gpt2Engine.load({ modelDir, cacheDir: storageDir, device, name, log: (message) => this.send({ type: 'log', message }) });
+    return { summary: this.engine.summary, backend: this.engine.backend, randomWeights: this.engine.randomWeights, seconds: (performance.now() - started) / 1000 };
+  }
+
+  private async inspect(params: InspectParams): Promise<InspectResult> {
+    const engine = this.loaded();
+    if (params.text.length === 0) throw new GlassboxError('text-empty', 'There is no text to inspect: select some text, or put the cursor on a line that has some.');
+    let tokens = engine.tokenize(params.text);
+    let droppedTokens = 0;
+    let textOffset = 0;
+    if (params.windowToContext && tokens.length > engine.summary.nCtx) {
+      droppedTokens = tokens.length - engine.summary.nCtx;
+      // Tokens may share a character (a split emoji); start at the first token that begins after the cut.
+      while (droppedTokens < tokens.length && tokens[droppedTokens].start < tokens[droppedTokens - 1].end) droppedTokens++;
+      textOffset = tokens[droppedTokens].start;
+      tokens = tokens.slice(droppedTokens).map((t) => ({ ...t, start: t.start - textOffset, end: t.end - textOffset }));
+    }
+    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId });
+    return { inspection, droppedTokens, textOffset };
+  }
+
+  private async complete(request: RequestOf<'complete/run'>, signal: AbortSignal): Promise<CompleteResult> {
+    const engine = this.loaded();
+    const p: CompleteParams = request.params;
+    const prompt = engine.tokenize(p.prompt);
+    const generation = await engine.generate(p.prompt, {
+      maxNewTokens: p.maxNewTokens,
+      temperature: p.temperature,
+      topK: p.topK,
+      topP: p.topP,
+      seed: p.seed,
+      stopAtNewline: p.stopAtNewline,
+      signal,
+      onToken: (token) => this.send({ type: 'progress', id: request.id, progress: { kind: 'token', ...token } }),
+    });
+    return {
+      promptTokens: prompt,
+      tokens: generation.tokens,
+      text: generation.text,
+      stop: generation.stop,
+      tokensPerSecond: generation.seconds > 0 ? generation.tokens.length / generation.seconds : 0,
+    };
+  }
+}

@@ -1,0 +1,23 @@
+// Typed getters over the `glassbox.*` settings: the one place their names and defaults are spelled.
+
+import * as vscode from 'vscode';
+import type { DeviceSetting } from '../protocol/model-messages';
+
+export const DEFAULT_MODEL = 'openai-community/gpt2';
+
+function section(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('glassbox');
+}
+
+export const config = {
+  model: (): string => section().get<string>('model', DEFAULT_MODEL).trim() || DEFAULT_MODEL,
+  device: (): DeviceSetting => {
+    const value = section().get<string>('device', 'auto');
+    return value === 'cpu' || value === 'webgpu' ? value : 'auto';
+  },
+  /** Hub endpoint override, for mirrors and for tests on 127.0.0.1. */
+  hubEndpoint: (): string | undefined => section().get<string>('hubEndpoint') || undefined,
+  setModel: (value: string): Thenable<void> => section().update('model', value, vscode.ConfigurationTarget.Global),
+  affectsModel: (event: vscode.ConfigurationChangeEvent): boolean =>
+    ['model', 'device', 'hubEndpoint'].some((key) => event.affectsConfiguration(`glassbox.${key}`)),
+};

@@ -1,0 +1,219 @@
+// The host's end of the model process: forks it on first use, sends typed requests with ids, deadlines and
+// cancellation, and restarts it by policy when it dies or stops answering. It does not import vscode, so its
+// behaviour is tested with a real model process and no editor.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { GlassboxError, type ErrorInfo } from '../protocol/errors';
+import { parseModelToHost } from '../protocol/model-message-guards';
+import type { LoadParams, LoadResult, ModelMethod, ModelRequests, ModelToHost, Progress } from '../protocol/model-messages';
+import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
+
+export type ClientState =
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'starting' }
+  | { readonly kind: 'running'; readonly pid: number }
+  | { readonly kind: 'crashed'; readonly message: string };
+
+export interface ModelClientOptions {
+  /** The bundled model process (dist/model-process.js). */
+  readonly modulePath: string;
+  /** VS Code's own Node: the editor's executable with ELECTRON_RUN_AS_NODE, as language clients run. */
+  readonly execPath?: string;
+  readonly deadlinesMs?: Partial<Record<ModelMethod, number>>;
+  readonly restart?: Partial<RestartPolicyOptions>;
+  readonly log?: (message: string) => void;
+  readonly onState?: (state: ClientState) => void;
+}
+
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
+  // Downloads report their own stalls; this only catches a process that stopped answering altogether.
+  'model/load': 60 * 60_000,
+  'inspect/run': 120_000,
+  'lens/target': 30_000,
+  'complete/run': 60_000,
+};
+
+interface Pending {
+  readonly method: ModelMethod;
+  readonly resolve: (result: never) => void;
+  readonly reject: (error: GlassboxError) => void;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly cleanup: () => void;
+}
+
+export class ModelClient {
+  private child: ChildProcess | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly restartPolicy: RestartPolicy;
+  private readonly deadlines: Record<ModelMethod, number>;
+  /** The model every request runs on; loaded again, first, after a restart. */
+  private loadParams: LoadParams | null = null;
+  private loading: Promise<LoadResult> | null = null;
+  private disposed = false;
+
+  constructor(private readonly options: ModelClientOptions) {
+    this.restartPolicy = new RestartPolicy(options.restart);
+    this.deadlines = { ...DEFAULT_DEADLINES_MS, ...options.deadlinesMs };
+  }
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** Loads (or switches to) a model; later requests wait for it, and it is loaded again after a restart. */
+  load(params: LoadParams, options: RequestOptions = {}): Promise<LoadResult> {
+    this.loadParams = params;
+    const loading = this.send('model/load', params, options);
+    this.loading = loading;
+    loading.catch(() => {
+      if (this.loading === loading) this.loading = null;
+    });
+    return loading;
+  }
+
+  async request<M extends Exclude<ModelMethod, 'model/load'>>(method: M, params: ModelRequests[M]['params'], options: RequestOptions = {}): Promise<ModelRequests[M]['result']> {
+    if (!this.loadParams) throw new GlassboxError('bad-request', 'No model has been chosen yet.');
+    if (!this.loading) this.load(this.loadParams);
+    await this.loading;
+    return this.send(method, params, options);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.failAll(new GlassboxError('cancelled', 'Glassbox is shutting down.'));
+    this.child?.kill('SIGKILL');
+    this.child = null;
+  }
+
+  private send<M extends ModelMethod>(method: M, params: ModelRequests[M]['params'], options: RequestOptions): Promise<ModelRequests[M]['result']> {
+    if (options.signal?.aborted) return Promise.reject(new GlassboxError('cancelled', 'Cancelled.'));
+    let child: ChildProcess;
+    try {
+      child = this.ensureProcess();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = this.nextId++;
+    return new Promise<ModelRequests[M]['result']>((resolve, reject) => {
+      const onAbort = () => {
+        this.settle(id)?.reject(new GlassboxError('cancelled', 'Cancelled.'));
+        if (this.child === child && child.connected) child.send({ type: 'cancel', id });
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => this.timedOut(id, method), this.deadlines[method]);
+      this.pending.set(id, {
+        method,
+        resolve: resolve as (result: never) => void,
+        reject,
+        onProgress: options.onProgress,
+        timer,
+        cleanup: () => options.signal?.removeEventListener('abort', onAbort),
+      });
+      child.send({ type: 'request', id, method, params });
+    });
+  }
+
+  private ensureProcess(): ChildProcess {
+    if (this.disposed) throw new GlassboxError('cancelled', 'Glassbox is shutting down.');
+    if (this.child) return this.child;
+    const blocked = this.restartPolicy.blockedMessage();
+    if (blocked) throw new GlassboxError('process-crashed', blocked);
+    this.options.onState?.({ kind: 'starting' });
+    const child = fork(this.options.modulePath, [], {
+      execPath: this.options.execPath ?? process.execPath,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child = child;
+    // A fresh process has no model: the next request loads it again first.
+    this.loading = null;
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.log(`[model process] ${line}`);
+    };
+    child.stdout?.on('data', forward);
+    child.stderr?.on('data', forward);
+    child.on('message', (raw: unknown) => this.receive(raw));
+    child.on('exit', (code, signal) => this.exited(child, code, signal));
+    child.on('error', (error) => this.log(`Model process error: ${error.message}`));
+    return child;
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseModelToHost(raw, (id) => this.pending.get(id)?.method);
+    if ('error' in message) {
+      this.log(`Ignored a malformed message from the model process: ${message.error}`);
+      return;
+    }
+    this.handle(message);
+  }
+
+  private handle(message: ModelToHost): void {
+    switch (message.type) {
+      case 'ready':
+        this.options.onState?.({ kind: 'running', pid: message.pid });
+        return;
+      case 'log':
+        this.log(message.message);
+        return;
+      case 'progress':
+        this.pending.get(message.id)?.onProgress?.(message.progress);
+        return;
+      case 'result':
+        this.settle(message.id)?.resolve(message.result as never);
+        return;
+      case 'error':
+        if (message.id === null) this.log(`The model process rejected a message: ${message.error.message}`);
+        else this.settle(message.id)?.reject(toError(message.error));
+        return;
+    }
+  }
+
+  private settle(id: number): Pending | undefined {
+    const pending = this.pending.get(id);
+    if (!pending) return undefined;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.cleanup();
+    return pending;
+  }
+
+  private timedOut(id: number, method: ModelMethod): void {
+    const seconds = Math.round(this.deadlines[method] / 1000);
+    this.log(`The model process did not answer ${method} within ${seconds} s; restarting it.`);
+    this.settle(id)?.reject(new GlassboxError('timeout', `The model did not answer within ${seconds} s, so Glassbox restarted it. Try again, perhaps with less text.`));
+    this.child?.kill('SIGKILL');
+  }
+
+  private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.loading = null;
+    if (this.disposed) return;
+    const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
+    const blocked = this.restartPolicy.recordCrash();
+    const message = blocked ?? `The model process ${how}; it will restart on the next request.`;
+    this.log(blocked ? `The model process ${how}. ${blocked}` : message);
+    this.options.onState?.({ kind: 'crashed', message });
+    this.failAll(new GlassboxError('process-crashed', `The model process ${how} while working on this. ${blocked ?? 'Try again: it restarts on the next request.'}`));
+  }
+
+  private failAll(error: GlassboxError): void {
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+}
+
+function toError(info: ErrorInfo): GlassboxError {
+  return new GlassboxError(info.code, info.message);
+}

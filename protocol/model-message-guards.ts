@@ -1,0 +1,181 @@
+// Validation of host ↔ model process messages where they enter. A malformed message never reaches a
+// handler: the process answers it with an error, the host logs it; neither side crashes.
+
+import {
+  array,
+  boolean,
+  fail,
+  finite,
+  integer,
+  InvalidMessage,
+  nullable,
+  oneOf,
+  record,
+  string,
+  type Reader,
+} from './guards';
+import { inspection, modelSummary, token } from './inspection-guard';
+import { ERROR_CODES } from './errors';
+import {
+  MODEL_METHODS,
+  type CompleteParams,
+  type CompleteResult,
+  type HostToModel,
+  type InspectParams,
+  type InspectResult,
+  type LoadParams,
+  type LoadResult,
+  type ModelRequests,
+  type ModelSource,
+  type ModelToHost,
+  type Progress,
+  type TargetParams,
+  type TargetResult,
+} from './model-messages';
+
+type Readers<K extends 'params' | 'result'> = { readonly [M in keyof ModelRequests]: Reader<ModelRequests[M][K]> };
+
+// A whole GPT-2 context of text is at most a few hundred KB; far larger strings are a mistake or an attack.
+const MAX_TEXT = 4 * 1024 * 1024;
+const text: Reader<string> = (v, p) => {
+  const s = string(v, p);
+  if (s.length > MAX_TEXT) throw new InvalidMessage(`${p}: text of ${s.length} characters is over the limit of ${MAX_TEXT}`);
+  return s;
+};
+
+const source: Reader<ModelSource> = (v, p) => {
+  const f = record(v, p);
+  const kind = oneOf(['folder', 'hub'] as const)(f.kind, `${p}.kind`);
+  if (kind === 'folder') return { kind, path: string(f.path, `${p}.path`) };
+  return f.revision === undefined ? { kind, repo: string(f.repo, `${p}.repo`) } : { kind, repo: string(f.repo, `${p}.repo`), revision: string(f.revision, `${p}.revision`) };
+};
+
+const params: Readers<'params'> = {
+  'model/load': (v, p): LoadParams => {
+    const f = record(v, p);
+    return {
+      source: source(f.source, `${p}.source`),
+      device: oneOf(['auto', 'cpu', 'webgpu'] as const)(f.device, `${p}.device`),
+      storageDir: string(f.storageDir, `${p}.storageDir`),
+      ...(f.hubEndpoint === undefined ? {} : { hubEndpoint: string(f.hubEndpoint, `${p}.hubEndpoint`) }),
+    };
+  },
+  'inspect/run': (v, p): InspectParams => {
+    const f = record(v, p);
+    return {
+      text: text(f.text, `${p}.text`),
+      topK: integer(f.topK, `${p}.topK`, 1),
+      targetId: nullable((x, q) => integer(x, q, 0))(f.targetId, `${p}.targetId`),
+      windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
+    };
+  },
+  'lens/target': (v, p): TargetParams => ({ text: text(record(v, p).text, `${p}.text`) }),
+  'complete/run': (v, p): CompleteParams => {
+    const f = record(v, p);
+    return {
+      prompt: text(f.prompt, `${p}.prompt`),
+      maxNewTokens: integer(f.maxNewTokens, `${p}.maxNewTokens`, 1),
+      temperature: finite(f.temperature, `${p}.temperature`),
+      topK: integer(f.topK, `${p}.topK`, 0),
+      topP: finite(f.topP, `${p}.topP`),
+      ...(f.seed === undefined ? {} : { seed: integer(f.seed, `${p}.seed`, 0) }),
+      stopAtNewline: boolean(f.stopAtNewline, `${p}.stopAtNewline`),
+    };
+  },
+};
+
+const generated = (v: unknown, p: string) => {
+  const f = record(v, p);
+  return { id: integer(f.id, `${p}.id`, 0), text: string(f.text, `${p}.text`) };
+};
+
+const results: Readers<'result'> = {
+  'model/load': (v, p): LoadResult => {
+    const f = record(v, p);
+    return {
+      summary: modelSummary(f.summary, `${p}.summary`),
+      backend: oneOf(['cpu', 'webgpu'] as const)(f.backend, `${p}.backend`),
+      randomWeights: boolean(f.randomWeights, `${p}.randomWeights`),
+      seconds: finite(f.seconds, `${p}.seconds`),
+    };
+  },
+  'inspect/run': (v, p): InspectResult => {
+    const f = record(v, p);
+    return {
+      inspection: inspection(f.inspection, `${p}.inspection`),
+      droppedTokens: integer(f.droppedTokens, `${p}.droppedTokens`, 0),
+      textOffset: integer(f.textOffset, `${p}.textOffset`, 0),
+    };
+  },
+  'lens/target': (v, p): TargetResult => generated(v, p),
+  'complete/run': (v, p): CompleteResult => {
+    const f = record(v, p);
+    return {
+      promptTokens: array(token)(f.promptTokens, `${p}.promptTokens`),
+      tokens: array(generated)(f.tokens, `${p}.tokens`),
+      text: string(f.text, `${p}.text`),
+      stop: oneOf(['max-tokens', 'newline', 'end-of-text', 'cancelled', 'context-full'] as const)(f.stop, `${p}.stop`),
+      tokensPerSecond: finite(f.tokensPerSecond, `${p}.tokensPerSecond`),
+    };
+  },
+};
+
+const progress: Reader<Progress> = (v, p) => {
+  const f = record(v, p);
+  const kind = oneOf(['download', 'load', 'token'] as const)(f.kind, `${p}.kind`);
+  if (kind === 'load') return { kind, message: string(f.message, `${p}.message`) };
+  if (kind === 'token') return { kind, ...generated(v, p) };
+  const bytes = (key: string) => integer(f[key], `${p}.${key}`, 0);
+  return { kind, file: string(f.file, `${p}.file`), receivedBytes: bytes('receivedBytes'), totalBytes: bytes('totalBytes'), overallReceived: bytes('overallReceived'), overallTotal: bytes('overallTotal') };
+};
+
+const id: Reader<number> = (v, p) => integer(v, p, 0);
+const method = oneOf(MODEL_METHODS);
+
+/** A message the model process received. On failure, `id` is the request's id when it could be read. */
+export function parseHostToModel(raw: unknown): HostToModel | { error: string; id: number | null } {
+  let requestId: number | null = null;
+  try {
+    const f = record(raw, 'message');
+    const type = oneOf(['request', 'cancel'] as const)(f.type, 'message.type');
+    requestId = id(f.id, 'message.id');
+    if (type === 'cancel') return { type, id: requestId };
+    const m = method(f.method, 'message.method');
+    return { type, id: requestId, method: m, params: params[m](f.params, 'message.params') };
+  } catch (error) {
+    if (error instanceof InvalidMessage) return { error: error.message, id: requestId };
+    throw error;
+  }
+}
+
+/**
+ * A message the host received from the model process. Results are checked against the method of the
+ * request they answer, which only the host knows.
+ */
+export function parseModelToHost(raw: unknown, methodOf: (id: number) => keyof ModelRequests | undefined): ModelToHost | { error: string } {
+  try {
+    const f = record(raw, 'message');
+    const type = oneOf(['result', 'error', 'progress', 'log', 'ready'] as const)(f.type, 'message.type');
+    switch (type) {
+      case 'ready':
+        return { type, pid: integer(f.pid, 'message.pid', 0) };
+      case 'log':
+        return { type, message: string(f.message, 'message.message') };
+      case 'progress':
+        return { type, id: id(f.id, 'message.id'), progress: progress(f.progress, 'message.progress') };
+      case 'error': {
+        const e = record(f.error, 'message.error');
+        return { type, id: nullable(id)(f.id, 'message.id'), error: { code: oneOf(ERROR_CODES)(e.code, 'message.error.code'), message: string(e.message, 'message.error.message') } };
+      }
+      case 'result': {
+        const requestId = id(f.id, 'message.id');
+        const m = methodOf(requestId);
+        if (!m) return fail('message.id', 'the id of a pending request', requestId);
+        return { type, id: requestId, result: results[m](f.result, 'message.result') };
+      }
+    }
+  } catch (error) {
+    if (error instanceof InvalidMessage) return { error: error.message };
+    throw error;
+  }
+}

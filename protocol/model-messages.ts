@@ -1,0 +1,107 @@
+// Messages between the extension host and the model process (a forked Node process, IPC with 'advanced'
+// serialisation so typed arrays travel as they are). Every request carries an id; the process answers it
+// exactly once with a result or an error, may send progress for it before that, and drops or stops it when
+// the host cancels it. Each side validates what it receives (see model-message-guards.ts).
+
+import type { ErrorInfo } from './errors';
+import type { Backend, Inspection, ModelSummary, Token } from './inspection';
+
+/** Where the weights come from: a folder in the Hub layout, or a Hub repo downloaded once into the cache. */
+export type ModelSource = { readonly kind: 'folder'; readonly path: string } | { readonly kind: 'hub'; readonly repo: string; readonly revision?: string };
+
+export type DeviceSetting = 'auto' | Backend;
+
+export interface LoadParams {
+  readonly source: ModelSource;
+  readonly device: DeviceSetting;
+  /** The extension's global storage: downloads and derived graphs go here. */
+  readonly storageDir: string;
+  /** Hub endpoint override (tests point it at 127.0.0.1). */
+  readonly hubEndpoint?: string;
+}
+
+export interface LoadResult {
+  readonly summary: ModelSummary;
+  readonly backend: Backend;
+  readonly randomWeights: boolean;
+  readonly seconds: number;
+}
+
+export interface InspectParams {
+  readonly text: string;
+  readonly topK: number;
+  readonly targetId: number | null;
+  /** Longer texts keep their last tokens that fit instead of being refused. */
+  readonly windowToContext: boolean;
+}
+
+export interface InspectResult {
+  readonly inspection: Inspection;
+  /** How many leading tokens were dropped to fit the context (0 when none). */
+  readonly droppedTokens: number;
+  /** UTF-16 offset in the request's text where the inspected part starts; token offsets are relative to it. */
+  readonly textOffset: number;
+}
+
+export interface TargetParams {
+  readonly text: string;
+}
+
+export interface TargetResult {
+  readonly id: number;
+  readonly text: string;
+}
+
+export interface CompleteParams {
+  readonly prompt: string;
+  readonly maxNewTokens: number;
+  /** 0 = greedy. */
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly seed?: number;
+  readonly stopAtNewline: boolean;
+}
+
+export interface CompleteResult {
+  readonly promptTokens: readonly Token[];
+  readonly tokens: readonly { readonly id: number; readonly text: string }[];
+  readonly text: string;
+  readonly stop: 'max-tokens' | 'newline' | 'end-of-text' | 'cancelled' | 'context-full';
+  readonly tokensPerSecond: number;
+}
+
+/** Every request: its method name, params and result. No method name is spelled anywhere else. */
+export interface ModelRequests {
+  /** host → model: load (downloading first if needed) the model every later request uses. */
+  'model/load': { params: LoadParams; result: LoadResult };
+  /** host → model: tokens, lens and attention of a text. */
+  'inspect/run': { params: InspectParams; result: InspectResult };
+  /** host → model: the single token a lens target text encodes to. */
+  'lens/target': { params: TargetParams; result: TargetResult };
+  /** host → model: continue a prompt; the newest completion supersedes older ones. */
+  'complete/run': { params: CompleteParams; result: CompleteResult };
+}
+
+export type ModelMethod = keyof ModelRequests;
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'lens/target', 'complete/run'];
+
+export type Progress =
+  | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }
+  | { readonly kind: 'load'; readonly message: string }
+  | { readonly kind: 'token'; readonly id: number; readonly text: string };
+
+export type HostToModel =
+  | { readonly type: 'request'; readonly id: number; readonly method: ModelMethod; readonly params: ModelRequests[ModelMethod]['params'] }
+  | { readonly type: 'cancel'; readonly id: number };
+
+export type ModelToHost =
+  | { readonly type: 'result'; readonly id: number; readonly result: ModelRequests[ModelMethod]['result'] }
+  | { readonly type: 'error'; readonly id: number | null; readonly error: ErrorInfo }
+  | { readonly type: 'progress'; readonly id: number; readonly progress: Progress }
+  /** A line for the Glassbox output channel. */
+  | { readonly type: 'log'; readonly message: string }
+  /** Sent once when the process is up and listening. */
+  | { readonly type: 'ready'; readonly pid: number };
+
+export type RequestOf<M extends ModelMethod> = { readonly type: 'request'; readonly id: number; readonly method: M; readonly params: ModelRequests[M]['params'] };
