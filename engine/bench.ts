@@ -65,11 +65,32 @@ async function main(): Promise<void> {
     inspect[String(n)] = { hooked_s: round(hooked), plain_s: round(plain), hooked_over_plain: round(hooked / plain) };
   }
 
+  // Generation must not pay for hooks: the same weights as a plain graph, decoding in turns with the hooked
+  // one so both see the same machine load.
+  const plain = await Gpt2Engine.load({ modelDir, cacheDir: defaultCacheDir(), device: 'cpu', withHooks: false });
   const decodeTokens = Number(values['decode-tokens']);
   const prompt = SAMPLE.slice(0, 80);
-  await engine.generate(prompt, { maxNewTokens: 2 });
-  const generation = await engine.generate(prompt, { maxNewTokens: decodeTokens });
-  const tokensPerSecond = generation.tokens.length / generation.seconds;
+  const decode = async (e: Gpt2Engine) => {
+    const g = await e.generate(prompt, { maxNewTokens: decodeTokens });
+    return { rate: g.tokens.length / g.seconds, promptTokens: g.promptTokens, newTokens: g.tokens.length };
+  };
+  await decode(engine);
+  await decode(plain);
+  const hookedRates: number[] = [];
+  const plainRates: number[] = [];
+  let generation = { promptTokens: 0, newTokens: 0 };
+  for (let i = 0; i < runs; i++) {
+    const h = await decode(engine);
+    hookedRates.push(h.rate);
+    plainRates.push((await decode(plain)).rate);
+    generation = h;
+  }
+  const tokensPerSecond = median(hookedRates);
+  const plainTokensPerSecond = median(plainRates);
+  const forward128 = all.slice(0, 128);
+  const hookedGraphForward = await timed(runs, () => engine.logits(forward128));
+  const plainGraphForward = await timed(runs, () => plain.logits(forward128));
+  await plain.dispose();
 
   console.log(
     JSON.stringify(
@@ -79,7 +100,14 @@ async function main(): Promise<void> {
         load_s: round(loadSeconds),
         rss_mb: { before_load: mb(rssBefore), loaded: mb(rssLoaded), peak_inspect: mb(peakRss) },
         inspect,
-        greedy_decode: { prompt_tokens: generation.promptTokens, new_tokens: generation.tokens.length, tokens_per_s: round(tokensPerSecond) },
+        greedy_decode: {
+          prompt_tokens: generation.promptTokens,
+          new_tokens: generation.newTokens,
+          tokens_per_s: round(tokensPerSecond),
+          plain_graph_tokens_per_s: round(plainTokensPerSecond),
+          hooked_over_plain_speed: round(tokensPerSecond / plainTokensPerSecond),
+        },
+        forward_128_hooks_off_s: { hooked_graph: round(hookedGraphForward), plain_graph: round(plainGraphForward), ratio: round(hookedGraphForward / plainGraphForward) },
       },
       null,
       2,

@@ -1,5 +1,5 @@
 // `glassbox inspect|generate`: the engine from a terminal, for scripts, tests and benchmarks. Every failure
-// is one line naming the problem and a non-zero exit, never a stack trace.
+// is one line on stderr naming the problem and a non-zero exit, never a stack trace.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -71,7 +71,9 @@ async function main(argv: string[]): Promise<void> {
   if (!['auto', 'cpu', 'webgpu'].includes(device)) throw new UsageError('--device must be auto, cpu or webgpu');
   const text = inputText(flags);
   if (text.length === 0) throw new GlassboxError('text-empty', 'the text is empty');
-  const topK = number(flags, 'top-k', (n) => Number.isInteger(n) && n >= (command === 'generate' ? 0 : 1), 'a positive whole number');
+  // In generation top-k 0 means no cut-off; a lens needs at least one entry.
+  const minTopK = command === 'generate' ? 0 : 1;
+  const topK = number(flags, 'top-k', (n) => Number.isInteger(n) && n >= minTopK, minTopK === 0 ? 'a whole number ≥ 0' : 'a positive whole number');
 
   const engine = await Gpt2Engine.load({ modelDir: flags.model, cacheDir: flags['cache-dir'] ?? defaultCacheDir(), device });
   try {
@@ -109,14 +111,17 @@ function printInspection(json: ReturnType<typeof inspectionToJson>): void {
   });
 }
 
+// A mistake in the command line exits 2 and points at --help; anything else exits 1.
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    console.error(`glassbox: ${error.message}\n${USAGE}`);
+  if (error instanceof UsageError || isParseArgsError(error)) {
+    // Node's own parse errors put their hint ("use '--temperature=-1'") on further lines: keep it, on this one.
+    console.error(`glassbox: ${error.message.replace(/\s*\n\s*/g, ' ')} (see glassbox --help)`);
     process.exit(2);
   }
-  const info = error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')
-    ? { message: error.message }
-    : toErrorInfo(error);
-  console.error(`glassbox: ${info.message.split('\n')[0]}`);
+  console.error(`glassbox: ${toErrorInfo(error).message.split('\n')[0]}`);
   process.exit(1);
 });
+
+function isParseArgsError(error: unknown): error is Error {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS');
+}

@@ -31,6 +31,8 @@ export interface LoadOptions {
   /** Shown in summaries instead of the folder, e.g. the Hub id. */
   readonly name?: string;
   readonly log?: (message: string) => void;
+  /** false loads the same weights without hook outputs: the benchmark's baseline. */
+  readonly withHooks?: boolean;
 }
 
 export interface InspectOptions {
@@ -91,7 +93,7 @@ export class Gpt2Engine {
 
   static async load(options: LoadOptions): Promise<Gpt2Engine> {
     const log = options.log ?? (() => {});
-    const prepared = prepareModel(options.modelDir, options.cacheDir, options.name);
+    const prepared = prepareModel(options.modelDir, options.cacheDir, options.name, options.withHooks ?? true);
     log(`Graph for ${prepared.summary.name}: ${prepared.runDir} (weights: ${prepared.weightsPlacement}).`);
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
@@ -105,7 +107,8 @@ export class Gpt2Engine {
     }
     const devices: Backend[] = options.device === 'cpu' ? ['cpu'] : options.device === 'webgpu' ? ['webgpu'] : ['webgpu', 'cpu'];
     const noWebgpu = webgpuUnavailableReason();
-    if (noWebgpu && options.device !== 'webgpu' && devices[0] === 'webgpu') {
+    if (noWebgpu && devices[0] === 'webgpu') {
+      if (options.device === 'webgpu') throw new GlassboxError('model-unsupported', `WebGPU is unavailable here: ${noWebgpu}. Set the device to auto or cpu.`);
       devices.shift();
       log(`WebGPU unavailable: ${noWebgpu}; using the CPU.`);
     }

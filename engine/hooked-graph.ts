@@ -37,7 +37,11 @@ const INT64_MAX = Number.MAX_SAFE_INTEGER;
 // Masked scores: exp(-1e9 - max) is exactly 0 in float32, and a finite value keeps fully masked rows NaN-free.
 const MASKED_SCORE = -1e9;
 
-export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string): Uint8Array {
+/**
+ * `withHooks: false` builds the same GPT-2 without the hook inputs and outputs: the baseline the benchmark
+ * holds generation speed against.
+ */
+export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string, withHooks = true): Uint8Array {
   const { nLayer, nHead, nEmbd: d } = config;
   const headDim = d / nHead;
   const g = new GraphBuilder('glassbox_hooked_gpt2');
@@ -62,11 +66,6 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     value: g.input(`past_key_values.${l}.value`, F, ['batch_size', nHead, 'past_sequence_length', headDim]),
   }));
   const numLogitsToKeep = g.input('num_logits_to_keep', I, []);
-  // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
-  // hook controls are required inputs; the engine passes them to generate() as extra forward params.
-  const hooksOn = g.input(HOOKS_INPUT, DataType.BOOL, []);
-  const topK = g.input(TOP_K_INPUT, I, [1]);
-  const target = g.input(TARGET_INPUT, I, [1]); // -1 = no target
 
   const wte = weight('wte.weight'); // [vocab, d]
   const layerNorm = (x: string, prefix: string): string =>
@@ -126,9 +125,16 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     g.output(`present.${l}.value`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
   }
 
-  const hooks = hookBranches(config, { residPoints, patterns, logits, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
-  g.opN('If', [hooksOn], hooks.outputs.map((o) => o.name), { then_branch: hooks.then, else_branch: hooks.else }, 'hooks');
-  for (const o of hooks.outputs) g.output(o.name, o.type, null);
+  if (withHooks) {
+    // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
+    // hook controls are required inputs; the engine passes them to generate() as extra forward params.
+    const hooksOn = g.input(HOOKS_INPUT, DataType.BOOL, []);
+    const topK = g.input(TOP_K_INPUT, I, [1]);
+    const target = g.input(TARGET_INPUT, I, [1]); // -1 = no target
+    const hooks = hookBranches(config, { residPoints, patterns, logits, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
+    g.opN('If', [hooksOn], hooks.outputs.map((o) => o.name), { then_branch: hooks.then, else_branch: hooks.else }, 'hooks');
+    for (const o of hooks.outputs) g.output(o.name, o.type, null);
+  }
 
   return encodeModel(g.graph(), OPSET, 'glassbox');
 }

@@ -81,7 +81,9 @@ export class ModelServer {
     this.running = job;
     try {
       const result = await this.handle(job);
-      if (job.abort.signal.aborted && job.request.method !== 'complete/run') throw new GlassboxError('cancelled', 'Cancelled.');
+      // A stopped generation's partial result is dropped too: whoever cancelled or superseded it wants none,
+      // and answering it as a result made a superseded running completion resolve while queued ones rejected.
+      if (job.abort.signal.aborted) throw new GlassboxError('cancelled', 'Cancelled.');
       this.send({ type: 'result', id: job.request.id, result });
     } catch (error) {
       this.fail(job.request.id, error);

@@ -35,7 +35,7 @@ export interface PreparedModel {
   readonly weightsPlacement: 'hard link' | 'copy' | 'cached';
 }
 
-export function prepareModel(sourceDir: string, cacheRoot: string, name = sourceDir): PreparedModel {
+export function prepareModel(sourceDir: string, cacheRoot: string, name = sourceDir, withHooks = true): PreparedModel {
   if (!existsSync(sourceDir) || !statSync(sourceDir).isDirectory()) {
     throw new GlassboxError('model-missing', `Model folder not found: ${sourceDir}.`);
   }
@@ -52,7 +52,7 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
 
   const stat = statSync(weightsPath);
   const key = createHash('sha256')
-    .update(JSON.stringify({ GRAPH_VERSION, config, weightsPath, size: stat.size, mtime: stat.mtimeMs, ino: stat.ino }))
+    .update(JSON.stringify({ GRAPH_VERSION, withHooks, config, weightsPath, size: stat.size, mtime: stat.mtimeMs, ino: stat.ino }))
     .update(readFileSync(join(sourceDir, 'tokenizer.json')))
     .digest('hex')
     .slice(0, 20);
@@ -70,7 +70,7 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
       if (file !== 'model.safetensors' && existsSync(join(sourceDir, file))) copyFileSync(join(sourceDir, file), join(building, file));
     }
     const weightsPlacement = placeWeights(weightsPath, join(building, 'onnx', WEIGHTS_BESIDE_GRAPH));
-    writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH));
+    writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, withHooks));
     // A folder without a graph is a leftover; a complete one belongs to whoever built it first.
     if (!existsSync(join(runDir, 'onnx', 'model.onnx'))) rmSync(runDir, { recursive: true, force: true });
     renameSync(building, runDir);

@@ -72,7 +72,7 @@ function parseHeader(path: string, header: unknown, dataStart: number, fileSize:
       metadata = value as Record<string, string>;
       continue;
     }
-    if (!isObject(value)) throw corrupt(path, `tensor ${name} has no dtype, shape and offsets`);
+    if (!isObject(value)) throw corrupt(path, `tensor ${name} is not a {dtype, shape, data_offsets} entry`);
     const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = entry.dtype as SafetensorsDtype;
     if (!(typeof dtype === 'string' && dtype in DTYPE_BYTES)) throw corrupt(path, `tensor ${name} has unknown dtype ${String(entry.dtype)}`);

@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import type { DeviceSetting } from '../protocol/model-messages';
+import { parseCompletionSettings, type CompletionSettings } from './completion-settings';
 
 export const DEFAULT_MODEL = 'openai-community/gpt2';
 
@@ -17,7 +18,17 @@ export const config = {
   },
   /** Hub endpoint override, for mirrors and for tests on 127.0.0.1. */
   hubEndpoint: (): string | undefined => section().get<string>('hubEndpoint') || undefined,
+  /** Hovers inspect the hovered line even where nothing was inspected. */
+  hoverEnabled: (): boolean => section().get<boolean>('hover.enabled', false),
   setModel: (value: string): Thenable<void> => section().update('model', value, vscode.ConfigurationTarget.Global),
   affectsModel: (event: vscode.ConfigurationChangeEvent): boolean =>
     ['model', 'device', 'hubEndpoint'].some((key) => event.affectsConfiguration(`glassbox.${key}`)),
+  /** Every `glassbox.completions.*` setting, checked and clamped (see completion-settings.ts). */
+  completions: (): CompletionSettings => parseCompletionSettings((key) => section().get(`completions.${key}`)),
+  /** Where the user set it: a workspace value would hide a change to the user settings. */
+  setCompletionsEnabled: (value: boolean): Thenable<void> => {
+    const workspace = section().inspect<boolean>('completions.enabled')?.workspaceValue !== undefined;
+    return section().update('completions.enabled', value, workspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+  },
+  affectsCompletions: (event: vscode.ConfigurationChangeEvent): boolean => event.affectsConfiguration('glassbox.completions'),
 };

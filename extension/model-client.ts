@@ -116,7 +116,13 @@ export class ModelClient {
         timer,
         cleanup: () => options.signal?.removeEventListener('abort', onAbort),
       });
-      child.send({ type: 'request', id, method, params });
+      try {
+        child.send({ type: 'request', id, method, params });
+      } catch (error) {
+        // Params that cannot be cloned (a function inside) throw here. Left pending, the request would time
+        // out and its deadline would kill a healthy process.
+        this.settle(id)?.reject(new GlassboxError('bad-request', `The request could not be sent to the model process: ${error instanceof Error ? error.message : String(error)}`));
+      }
     });
   }
 
@@ -128,6 +134,9 @@ export class ModelClient {
     this.options.onState?.({ kind: 'starting' });
     const child = fork(this.options.modulePath, [], {
       execPath: this.options.execPath ?? process.execPath,
+      // Not the host's own flags (fork's default): a debugged extension host's --inspect port would clash,
+      // and loaders such as tsx's only slow the start of a bundled script.
+      execArgv: [],
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -148,7 +157,9 @@ export class ModelClient {
 
   private receive(raw: unknown): void {
     const message = parseModelToHost(raw, (id) => this.pending.get(id)?.method);
-    if ('error' in message) {
+    // Only a parsed message has a type. Not `'error' in message`: an 'error' answer has an `error` field too,
+    // and testing for it dropped every error the process sent, leaving its request to time out.
+    if (!('type' in message)) {
       this.log(`Ignored a malformed message from the model process: ${message.error}`);
       return;
     }
@@ -187,17 +198,26 @@ export class ModelClient {
 
   private timedOut(id: number, method: ModelMethod): void {
     const seconds = Math.round(this.deadlines[method] / 1000);
-    this.log(`The model process did not answer ${method} within ${seconds} s; restarting it.`);
     this.settle(id)?.reject(new GlassboxError('timeout', `The model did not answer within ${seconds} s, so Glassbox restarted it. Try again, perhaps with less text.`));
-    this.child?.kill('SIGKILL');
+    const child = this.child;
+    if (!child) return;
+    // Let go of the hung process now, not at its 'exit' event: a request made as soon as this one failed must
+    // start a new process, not be sent to the one being killed and then fail as a crash. lost() logs it.
+    this.lost(`did not answer ${method} within ${seconds} s`);
+    child.kill('SIGKILL');
   }
 
   private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    // Not the current process: disposed, or let go of at a deadline.
     if (this.child !== child) return;
+    this.lost(signal ? `was stopped by ${signal}` : `exited with code ${code}`);
+  }
+
+  /** The process died or was given up on: what it was working on fails, the next request starts a new one. */
+  private lost(how: string): void {
     this.child = null;
     this.loading = null;
     if (this.disposed) return;
-    const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
     const blocked = this.restartPolicy.recordCrash();
     const message = blocked ?? `The model process ${how}; it will restart on the next request.`;
     this.log(blocked ? `The model process ${how}. ${blocked}` : message);

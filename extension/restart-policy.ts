@@ -1,5 +1,6 @@
 // When the model process keeps dying, restarting it at once only loops. After `maxCrashes` crashes within
-// `windowMs`, restarts wait `backoffMs`, doubling each time up to `maxBackoffMs`; the user is told once.
+// `windowMs`, restarts wait `backoffMs`, doubling with each loop that follows up to `maxBackoffMs`; the user
+// is told once. A process that then runs a whole window without crashing starts again from `backoffMs`.
 
 export interface RestartPolicyOptions {
   readonly maxCrashes: number;
@@ -15,6 +16,7 @@ export class RestartPolicy {
   private readonly options: RestartPolicyOptions;
   private crashes: number[] = [];
   private blockedUntil = 0;
+  private lastCrash = -Infinity;
   private backoff: number;
 
   constructor(options: Partial<RestartPolicyOptions> = {}) {
@@ -25,6 +27,10 @@ export class RestartPolicy {
   /** Records a crash; returns the message to show once when restarts are now held back, else null. */
   recordCrash(): string | null {
     const now = this.options.now();
+    // Without this the back-off only ever grew: one bad minute early in a long session made every later
+    // loop wait the maximum. Calm is measured from the end of the last back-off, when the process could run.
+    if (now - Math.max(this.lastCrash, this.blockedUntil) >= this.options.windowMs) this.backoff = this.options.backoffMs;
+    this.lastCrash = now;
     this.crashes = [...this.crashes.filter((t) => now - t < this.options.windowMs), now];
     if (this.crashes.length < this.options.maxCrashes) return null;
     this.blockedUntil = now + this.backoff;

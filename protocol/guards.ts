@@ -47,7 +47,8 @@ export function nullable<T>(read: Reader<T>): Reader<T | null> {
 export function array<T>(read: Reader<T>): Reader<T[]> {
   return (value, path) => {
     if (!Array.isArray(value)) fail(path, 'an array', value);
-    return value.map((item, i) => read(item, `${path}[${i}]`));
+    // Array.from visits the holes of a sparse array (map skips them), so a hole is read and refused.
+    return Array.from(value, (item, i) => read(item, `${path}[${i}]`));
   };
 }
 

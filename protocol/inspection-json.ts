@@ -2,12 +2,9 @@
 // panel's JSON export writes too, so scripts can read either.
 
 import type { Inspection } from './inspection';
+import { lensTopK, type TopEntry } from './inspection-reading';
 
-export interface JsonTopEntry {
-  readonly id: number;
-  readonly text: string;
-  readonly prob: number;
-}
+export type JsonTopEntry = TopEntry;
 
 export interface InspectionJson {
   readonly model: Inspection['model'];
@@ -19,15 +16,10 @@ export interface InspectionJson {
 }
 
 export function inspectionToJson(inspection: Inspection): InspectionJson {
-  const { tokens, lens, attention, pieces } = inspection;
+  const { tokens, lens, attention } = inspection;
   const n = tokens.length;
-  const [points, , k] = lens.topIds.dims;
-  const top = (p: number, t: number): JsonTopEntry[] =>
-    Array.from({ length: k }, (_, j) => {
-      const i = (p * n + t) * k + j;
-      const id = lens.topIds.data[i];
-      return { id, text: pieces[id] ?? '', prob: lens.topProbs.data[i] };
-    });
+  const points = lens.topIds.dims[0];
+  const top = (p: number, t: number): JsonTopEntry[] => lensTopK(inspection, p, t);
   const [layers, heads] = attention.patterns.dims;
   return {
     model: inspection.model,

@@ -150,7 +150,8 @@ export function parseHostToModel(raw: unknown): HostToModel | { error: string; i
 
 /**
  * A message the host received from the model process. Results are checked against the method of the
- * request they answer, which only the host knows.
+ * request they answer, which only the host knows. Tell a refusal from a message by `'type' in parsed`:
+ * an 'error' message has an `error` field too.
  */
 export function parseModelToHost(raw: unknown, methodOf: (id: number) => keyof ModelRequests | undefined): ModelToHost | { error: string } {
   try {

@@ -1,7 +1,8 @@
 // Messages between the extension host and the model process (a forked Node process, IPC with 'advanced'
 // serialisation so typed arrays travel as they are). Every request carries an id; the process answers it
 // exactly once with a result or an error, may send progress for it before that, and drops or stops it when
-// the host cancels it. Each side validates what it receives (see model-message-guards.ts).
+// the host cancels it (or a newer completion supersedes it), answering with a 'cancelled' error, never a
+// partial result. Each side validates what it receives (see model-message-guards.ts).
 
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';

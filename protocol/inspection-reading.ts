@@ -1,0 +1,32 @@
+// Reading an Inspection's flat tensors by meaning: the one place that knows where the top-k of a lens
+// point and position sits, shared by the CLI's JSON, the panel and the hover.
+
+import type { Inspection } from './inspection';
+
+export interface TopEntry {
+  readonly id: number;
+  readonly text: string;
+  readonly prob: number;
+}
+
+/** The lens's top-k at residual point `point` and `position`, most likely first. */
+export function lensTopK(inspection: Inspection, point: number, position: number): TopEntry[] {
+  const { topIds, topProbs } = inspection.lens;
+  const [, n, k] = topIds.dims;
+  const at = (point * n + position) * k;
+  return Array.from({ length: k }, (_, j) => {
+    const id = topIds.data[at + j];
+    // Every id in an inspection has its piece; the fallback only shows an id where one was lost.
+    return { id, text: inspection.pieces[id] ?? `⟨${id}⟩`, prob: topProbs.data[at + j] };
+  });
+}
+
+/** What the model itself predicted after `position`: the lens at the last residual point. */
+export function finalTopK(inspection: Inspection, position: number): TopEntry[] {
+  return lensTopK(inspection, inspection.lens.topIds.dims[0] - 1, position);
+}
+
+/** Surprisal in bits of an event with probability `prob`. */
+export function surprisalBits(prob: number): number {
+  return -Math.log2(prob);
+}

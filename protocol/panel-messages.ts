@@ -1,0 +1,300 @@
+// Messages between the extension host and the Inspect panel's webview. Every message is `{type, payload}` with
+// `type` one of the constants below; both sides validate what they receive with the parsers at the bottom,
+// because a webview is a separate page and nothing it sends (or is sent) is trusted by its type alone.
+
+import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
+import type { Inspection, LensTarget } from './inspection';
+import { inspection, lensTarget } from './inspection-guard';
+
+// ---------------------------------------------------------------------------------------------------------
+// Payloads shared by several messages
+
+/** Where the inspected text came from. */
+export interface InspectionSource {
+  readonly uri: string;
+  /** Set when the text was longer than the model's context and tokens were left out. */
+  readonly windowed: { readonly droppedTokens: number } | null;
+  /** True for a generated demo model: the views show the machinery, not anything learned. */
+  readonly randomWeights: boolean;
+}
+
+export const panelTabs = ['tokens', 'lens', 'attention'] as const;
+export type PanelTab = (typeof panelTabs)[number];
+
+export const tokenColourModes = ['probability', 'surprisal', 'rank'] as const;
+export type TokenColourMode = (typeof tokenColourModes)[number];
+
+export const lensColourModes = ['probability', 'entropy', 'kl', 'target-probability', 'target-rank'] as const;
+export type LensColourMode = (typeof lensColourModes)[number];
+
+export const attentionViews = ['matrix', 'lines'] as const;
+export type AttentionView = (typeof attentionViews)[number];
+
+export const exportFormats = ['png', 'svg', 'json', 'csv'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+
+/** What the panel remembers across hide/reload (webview state) and reports to the host. */
+export interface PanelViewState {
+  readonly tab: PanelTab;
+  readonly tokenColour: TokenColourMode;
+  readonly showTokenIds: boolean;
+  /** Index into `inspection.tokens` of the token whose predictions are open, or null. */
+  readonly selectedToken: number | null;
+  readonly sampling: SamplingSettings;
+  readonly lensColour: LensColourMode;
+  readonly lensTarget: { readonly id: number; readonly text: string } | null;
+  /** `head: null` is the mean over the layer's heads. */
+  readonly attentionHead: { readonly layer: number; readonly head: number | null };
+  readonly attentionView: AttentionView;
+}
+
+export interface SamplingSettings {
+  /** 0 means greedy. */
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// host → webview
+
+/** host → webview: a finished inspection to show. */
+export const InspectionShow = 'inspection/show';
+export interface InspectionShowPayload {
+  readonly inspection: Inspection;
+  readonly source: InspectionSource;
+}
+
+/** host → webview: an inspection is under way (model loading, running); `fraction` null when unknown. */
+export const InspectionProgress = 'inspection/progress';
+export interface InspectionProgressPayload {
+  readonly message: string;
+  readonly fraction: number | null;
+}
+
+/** host → webview: the inspection failed; the panel keeps what it showed before. */
+export const InspectionError = 'inspection/error';
+export interface InspectionErrorPayload {
+  readonly message: string;
+}
+
+/**
+ * host → webview: the editor's cursor, as a UTF-16 offset into the inspected text (the coordinates of
+ * `Token.start`/`end`), or null when the cursor is outside it.
+ */
+export const EditorCursor = 'editor/cursor';
+export interface EditorCursorPayload {
+  readonly offset: number | null;
+}
+
+/** host → webview: the answer to `lens/target` with the same `requestId`. */
+export const LensTargetResult = 'lens/targetResult';
+export interface LensTargetResultPayload {
+  readonly requestId: number;
+  readonly outcome: { readonly text: string; readonly target: LensTarget } | { readonly error: string };
+}
+
+export interface HostToWebviewPayloads {
+  readonly [InspectionShow]: InspectionShowPayload;
+  readonly [InspectionProgress]: InspectionProgressPayload;
+  readonly [InspectionError]: InspectionErrorPayload;
+  readonly [EditorCursor]: EditorCursorPayload;
+  readonly [LensTargetResult]: LensTargetResultPayload;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// webview → host
+
+/** webview → host: the page has loaded and listens; the host (re)sends the current inspection. */
+export const PanelReady = 'panel/ready';
+export type PanelReadyPayload = Readonly<Record<string, never>>;
+
+/** webview → host: the user clicked a token; select `[start, end)` of the inspected text in its editor. */
+export const TokenReveal = 'token/reveal';
+export interface TokenRevealPayload {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * webview → host: compute the lens target for a token (request; answered by `lens/targetResult`). With `id`
+ * set the host uses that id (picked from a lens cell); otherwise it tokenizes `text` and takes the first token.
+ */
+export const LensTargetRequest = 'lens/target';
+export interface LensTargetRequestPayload {
+  readonly requestId: number;
+  readonly text: string;
+  readonly id: number | null;
+}
+
+/** webview → host: save a figure or table; the host asks where. PNG travels base64-encoded. */
+export const ExportSave = 'export/save';
+export interface ExportSavePayload {
+  readonly format: ExportFormat;
+  readonly filename: string;
+  readonly data: string;
+  readonly encoding: 'utf8' | 'base64';
+}
+
+/** webview → host: the panel's view state changed (for restoring a serialized panel and for tests). */
+export const StateChanged = 'state/changed';
+export interface StateChangedPayload {
+  readonly state: PanelViewState;
+}
+
+export interface WebviewToHostPayloads {
+  readonly [PanelReady]: PanelReadyPayload;
+  readonly [TokenReveal]: TokenRevealPayload;
+  readonly [LensTargetRequest]: LensTargetRequestPayload;
+  readonly [ExportSave]: ExportSavePayload;
+  readonly [StateChanged]: StateChangedPayload;
+}
+
+type MessageOf<P> = { [K in keyof P]: { readonly type: K; readonly payload: P[K] } }[keyof P];
+export type HostToWebview = MessageOf<HostToWebviewPayloads>;
+export type WebviewToHost = MessageOf<WebviewToHostPayloads>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Validation. Readers throw `InvalidMessage` with the path of the first bad field; the two public parsers
+// turn that into `{error}`, so callers branch once and never see a half-checked message.
+
+function source(value: unknown, path: string): InspectionSource {
+  const f = record(value, path);
+  const windowed = nullable((v, p) => ({ droppedTokens: integer(record(v, p).droppedTokens, `${p}.droppedTokens`, 0) }));
+  return {
+    uri: string(f.uri, `${path}.uri`),
+    windowed: windowed(f.windowed, `${path}.windowed`),
+    randomWeights: boolean(f.randomWeights, `${path}.randomWeights`),
+  };
+}
+
+function fraction(value: unknown, path: string): number {
+  const x = finite(value, path);
+  return x >= 0 && x <= 1 ? x : fail(path, 'a number in [0, 1]', value);
+}
+
+function samplingSettings(value: unknown, path: string): SamplingSettings {
+  const f = record(value, path);
+  const temperature = finite(f.temperature, `${path}.temperature`);
+  if (temperature < 0) fail(`${path}.temperature`, 'a non-negative number', temperature);
+  return { temperature, topK: integer(f.topK, `${path}.topK`, 1), topP: fraction(f.topP, `${path}.topP`) };
+}
+
+/** Also used by the webview to check what `getState()` hands back after a reload. */
+export function parsePanelViewState(value: unknown, path = 'state'): PanelViewState {
+  const f = record(value, path);
+  const head = record(f.attentionHead, `${path}.attentionHead`);
+  const target = nullable((v, p) => {
+    const t = record(v, p);
+    return { id: integer(t.id, `${p}.id`, 0), text: string(t.text, `${p}.text`) };
+  });
+  return {
+    tab: oneOf(panelTabs)(f.tab, `${path}.tab`),
+    tokenColour: oneOf(tokenColourModes)(f.tokenColour, `${path}.tokenColour`),
+    showTokenIds: boolean(f.showTokenIds, `${path}.showTokenIds`),
+    selectedToken: nullable((v, p) => integer(v, p, 0))(f.selectedToken, `${path}.selectedToken`),
+    sampling: samplingSettings(f.sampling, `${path}.sampling`),
+    lensColour: oneOf(lensColourModes)(f.lensColour, `${path}.lensColour`),
+    lensTarget: target(f.lensTarget, `${path}.lensTarget`),
+    attentionHead: {
+      layer: integer(head.layer, `${path}.attentionHead.layer`, 0),
+      head: nullable((v, p) => integer(v, p, 0))(head.head, `${path}.attentionHead.head`),
+    },
+    attentionView: oneOf(attentionViews)(f.attentionView, `${path}.attentionView`),
+  };
+}
+
+const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostToWebviewPayloads[K]> } = {
+  [InspectionShow]: (v, path) => {
+    const f = record(v, path);
+    return {
+      inspection: inspection(f.inspection, `${path}.inspection`),
+      source: source(f.source, `${path}.source`),
+    };
+  },
+  [InspectionProgress]: (v, path) => {
+    const f = record(v, path);
+    return { message: string(f.message, `${path}.message`), fraction: nullable(fraction)(f.fraction, `${path}.fraction`) };
+  },
+  [InspectionError]: (v, path) => ({ message: string(record(v, path).message, `${path}.message`) }),
+  [EditorCursor]: (v, path) => ({ offset: nullable((x, p) => integer(x, p, 0))(record(v, path).offset, `${path}.offset`) }),
+  [LensTargetResult]: (v, path) => {
+    const f = record(v, path);
+    const outcome = record(f.outcome, `${path}.outcome`);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      outcome:
+        'error' in outcome
+          ? { error: string(outcome.error, `${path}.outcome.error`) }
+          : {
+              text: string(outcome.text, `${path}.outcome.text`),
+              // The shape is checked against itself here; the webview matches it to the inspection it shows.
+              target: lensTargetOfOwnShape(outcome.target, `${path}.outcome.target`),
+            },
+    };
+  },
+};
+
+function lensTargetOfOwnShape(value: unknown, path: string): LensTarget {
+  const dims = record(record(value, path).prob, `${path}.prob`).dims;
+  if (!Array.isArray(dims) || dims.length !== 2) fail(`${path}.prob.dims`, '[point, position]', dims);
+  return lensTarget(value, path, integer(dims[0], `${path}.prob.dims[0]`, 1), integer(dims[1], `${path}.prob.dims[1]`, 1));
+}
+
+const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<WebviewToHostPayloads[K]> } = {
+  [PanelReady]: (v, path) => {
+    record(v, path);
+    return {};
+  },
+  [TokenReveal]: (v, path) => {
+    const f = record(v, path);
+    const start = integer(f.start, `${path}.start`, 0);
+    return { start, end: integer(f.end, `${path}.end`, start) };
+  },
+  [LensTargetRequest]: (v, path) => {
+    const f = record(v, path);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      text: string(f.text, `${path}.text`),
+      id: nullable((x, p) => integer(x, p, 0))(f.id, `${path}.id`),
+    };
+  },
+  [ExportSave]: (v, path) => {
+    const f = record(v, path);
+    const filename = string(f.filename, `${path}.filename`);
+    // The host joins this to a folder the user picks; a bare name keeps it from naming another place.
+    if (!/^[\w.-]+$/.test(filename) || filename.startsWith('.')) fail(`${path}.filename`, 'a bare file name', filename);
+    return {
+      format: oneOf(exportFormats)(f.format, `${path}.format`),
+      filename,
+      data: string(f.data, `${path}.data`),
+      encoding: oneOf(['utf8', 'base64'] as const)(f.encoding, `${path}.encoding`),
+    };
+  },
+  [StateChanged]: (v, path) => ({ state: parsePanelViewState(record(v, path).state, `${path}.state`) }),
+};
+
+function parseWith<P>(readers: { readonly [K in keyof P]: Reader<P[K]> }, raw: unknown): MessageOf<P> | { error: string } {
+  try {
+    const message = record(raw, 'message');
+    const type = message.type;
+    if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(readers, type)) {
+      return { error: `unknown message type ${JSON.stringify(type)}` };
+    }
+    const read = readers[type as keyof P] as Reader<unknown>;
+    return { type, payload: read(message.payload, 'payload') } as MessageOf<P>;
+  } catch (error) {
+    if (error instanceof InvalidMessage) return { error: error.message };
+    throw error;
+  }
+}
+
+/** Validate a message the host received from the panel webview. */
+export function parseWebviewMessage(raw: unknown): WebviewToHost | { error: string } {
+  return parseWith<WebviewToHostPayloads>(webviewToHost, raw);
+}
+
+/** Validate a message the panel webview received from the host. */
+export function parseHostMessage(raw: unknown): HostToWebview | { error: string } {
+  return parseWith<HostToWebviewPayloads>(hostToWebview, raw);
+}

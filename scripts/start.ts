@@ -1,0 +1,98 @@
+// `npm start`: build, then open the sample workspace in an editor that runs this checkout as an extension.
+// With VS Code on PATH that is `code --extensionDevelopmentPath`; without it (servers, CI machines, this
+// project's own machines) it is code-server in the browser, with the repository linked in as an extension.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createProfile, ensureCodeServer, startCodeServer, type RunningCodeServer } from './code-server';
+
+const root = join(import.meta.dirname, '..');
+const sample = join(root, 'sample');
+
+// A quiet profile for a person: no telemetry, update checks, welcome page or trust prompt. Unlike the test
+// profile it keeps suggestions on, since someone is typing.
+const SETTINGS = {
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'workbench.startupEditor': 'none',
+  'security.workspace.trust.enabled': false,
+  'chat.disableAIFeatures': true,
+  // sample/ sits inside this repository; Git would otherwise ask whether to open the parent repository.
+  'git.openRepositoryInParentFolders': 'never',
+};
+
+async function main(): Promise<void> {
+  // --no-build: dist/ is already fresh (a watcher runs, or a test built it under its own lock).
+  if (!process.argv.includes('--no-build')) build();
+  // GLASSBOX_EDITOR=code-server forces the browser route even where VS Code is installed.
+  if (process.env['GLASSBOX_EDITOR'] !== 'code-server' && onPath('code')) {
+    const result = spawnSync('code', [`--extensionDevelopmentPath=${root}`, sample], { stdio: 'inherit' });
+    process.exit(result.status ?? 1);
+  }
+  await runCodeServer();
+}
+
+function build(): void {
+  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function onPath(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+async function runCodeServer(): Promise<void> {
+  const binary = await ensureCodeServer();
+  const temp = await mkdtemp(join(tmpdir(), 'glassbox-start-'));
+  let server: RunningCodeServer | undefined;
+  // One shutdown, whoever asks first (Ctrl+C, or the server dying); exit only once it has finished.
+  let shutdown: Promise<void> | undefined;
+  const shutDown = (code: number): void => {
+    shutdown ??= (async () => {
+      await server?.stop();
+      await rm(temp, { recursive: true, force: true });
+    })();
+    void shutdown.then(() => process.exit(code));
+  };
+  process.on('SIGINT', () => shutDown(0));
+  process.on('SIGTERM', () => shutDown(0));
+
+  try {
+    const profile = await createProfile(temp, SETTINGS);
+    await linkRepositoryAsExtension(profile.extensionsDir);
+    const logFile = join(temp, 'code-server.log');
+    const port = process.env['GLASSBOX_PORT'] ? Number(process.env['GLASSBOX_PORT']) : undefined;
+    server = await startCodeServer({ binary, profile, folder: sample, logFile, ...(port ? { port } : {}) });
+    console.log(`\nGlassbox is running in code-server: ${server.url}`);
+    console.log(`(server log: ${logFile}; after \`npm run build\`, run "Developer: Reload Window"; Ctrl+C stops)`);
+    await server.exited;
+    if (!shutdown) {
+      console.error(`code-server exited on its own; its log was:\n${readFileSync(logFile, 'utf8')}`);
+      shutDown(1);
+    }
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    shutDown(1);
+  }
+}
+
+// code-server has no --extensionDevelopmentPath. An extensions folder without an extensions.json is scanned
+// for `publisher.name-version` folders, and a symlink to the repository is one: the server loads
+// dist/extension.js from the working tree, so a rebuild plus a window reload shows a change.
+async function linkRepositoryAsExtension(extensionsDir: string): Promise<void> {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+  };
+  await symlink(root, join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+// `npm start` on a machine without VS Code: code-server serves sample/ with this checkout linked in as an
+// extension, and Ctrl+C leaves nothing running or on disk.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { buildRepository, findChromium, openWorkbench, withFailureArtifacts, type VsCodeSession } from './vscode-session';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const noChromium = findChromium()
+  ? false
+  : 'chromium is not installed and could not be installed (run scripts/system-deps.sh as root)';
+
+describe('npm start with code-server', { skip: noChromium }, () => {
+  let start: ChildProcessByStdio<null, Readable, Readable> | undefined;
+  let printed = '';
+  let session: VsCodeSession | undefined;
+  const killStart = (): void => {
+    if (start?.pid !== undefined && start.exitCode === null) process.kill(start.pid, 'SIGKILL');
+  };
+
+  before(async () => {
+    buildRepository();
+    // GLASSBOX_EDITOR: take the code-server route even on a machine that has `code`.
+    start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--no-build'], {
+      cwd: root,
+      env: { ...process.env, GLASSBOX_EDITOR: 'code-server' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    process.on('exit', killStart);
+    start.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    start.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const url = await printedUrl(start, () => printed);
+    session = await openWorkbench(url, { workspace: join(root, 'sample') });
+  }, { timeout: 300_000 });
+
+  after(async () => {
+    await session?.close();
+    killStart();
+    process.off('exit', killStart);
+  });
+
+  test('serves the sample workspace with the extension loaded', { timeout: 60_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'start', async () => {
+      await s.openFile('fibonacci.py');
+      await s.runCommand('Glassbox: Show Log');
+      await s.page.locator('.part.panel .output-view[aria-label="Glassbox - Output"]').waitFor();
+      await s.screenshot('start');
+    });
+  });
+
+  test('Ctrl+C stops code-server and removes its profile', { timeout: 30_000 }, async () => {
+    await session?.close();
+    const profile = dirname(/server log: (\S+)/.exec(printed)?.[1] ?? '');
+    assert.ok(existsSync(profile), `start.ts printed no profile folder:\n${printed}`);
+    const exited = new Promise<number | null>((done) => start!.once('exit', (code) => done(code)));
+    start!.kill('SIGINT');
+    assert.equal(await exited, 0, printed);
+    assert.equal(existsSync(profile), false, `${profile} is still there`);
+    const url = new URL(/running in code-server: (\S+)/.exec(printed)?.[1] ?? '');
+    await assert.rejects(fetch(new URL('/healthz', url)), 'code-server still answers after Ctrl+C');
+  });
+});
+
+function printedUrl(child: ChildProcessByStdio<null, Readable, Readable>, output: () => string): Promise<string> {
+  return new Promise((found, fail) => {
+    const look = (): void => {
+      const url = /running in code-server: (\S+)/.exec(output())?.[1];
+      if (url) found(url);
+    };
+    child.stdout.on('data', look);
+    child.once('exit', (code) => fail(new Error(`start.ts exited (${code}) before printing a URL:\n${output()}`)));
+  });
+}

@@ -1,0 +1,471 @@
+// The model process as the extension runs it: ModelClient forks the bundled dist/model-process.js and talks to
+// it over IPC, here on a generated GPT-2. Each group is an example of one promise: the process starts on
+// demand; a crash or a hang costs the request in flight, and the next request restarts the process and
+// reloads the model; a crash loop is held back; what is no longer wanted is cancelled; a malformed message is
+// answered, not fatal. Nothing is mocked, and every process a test starts is gone when the file ends.
+
+import assert from 'node:assert/strict';
+import { fork, type ChildProcess, type Serializable } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ModelServer } from '../../engine/model-server';
+import { ModelClient, type ClientState, type ModelClientOptions } from '../../extension/model-client';
+import type { GlassboxError } from '../../protocol/errors';
+import type { CompleteParams, InspectParams, LoadParams, ModelToHost } from '../../protocol/model-messages';
+import { generatedModel, testCacheDir } from './generated-models';
+
+const MODULE = join(import.meta.dirname, '..', '..', 'dist', 'model-process.js');
+if (!existsSync(MODULE)) throw new Error(`${MODULE} is missing: run npm run build first`);
+
+// Tiny dims but a long context: greedy generation runs at about a millisecond a token, so 900 tokens take
+// about a second, long enough to kill, abort or supersede a generation mid-way.
+const MODEL = generatedModel({ nLayer: 1, nHead: 1, nEmbd: 8, nCtx: 1024, seed: 7 });
+const LOAD: LoadParams = { source: { kind: 'folder', path: MODEL }, device: 'cpu', storageDir: testCacheDir() };
+const INSPECT: InspectParams = { text: 'The model reads this.', topK: 3, targetId: null, windowToContext: true };
+const LONG = 900;
+
+function completion(maxNewTokens: number): CompleteParams {
+  return { prompt: 'hello', maxNewTokens, temperature: 0, topK: 0, topP: 1, stopAtNewline: false };
+}
+
+/** A client with its log lines and state changes recorded. */
+class ObservedClient {
+  readonly client: ModelClient;
+  readonly logs: string[] = [];
+  readonly states: ClientState[] = [];
+  /** Every process it started (from their `ready` messages). */
+  readonly pids = new Set<number>();
+  private readonly waiting: { kind: ClientState['kind']; resolve: (state: ClientState) => void }[] = [];
+
+  constructor(options: Partial<ModelClientOptions> = {}) {
+    this.client = new ModelClient({
+      modulePath: MODULE,
+      ...options,
+      log: (message) => this.logs.push(message),
+      onState: (state) => this.changed(state),
+    });
+    everyClient.push(this);
+  }
+
+  /** The next state change of this kind. */
+  next(kind: ClientState['kind']): Promise<ClientState> {
+    return new Promise((resolve) => this.waiting.push({ kind, resolve }));
+  }
+
+  get kinds(): string[] {
+    return this.states.map((s) => s.kind);
+  }
+
+  private changed(state: ClientState): void {
+    this.states.push(state);
+    if (state.kind === 'running') this.pids.add(state.pid);
+    for (const w of this.waiting.filter((w) => w.kind === state.kind)) {
+      this.waiting.splice(this.waiting.indexOf(w), 1);
+      w.resolve(state);
+    }
+  }
+}
+
+const everyClient: ObservedClient[] = [];
+after(async () => {
+  const pids = everyClient.flatMap(({ client, pids }) => [...pids, ...(client.pid === null ? [] : [client.pid])]);
+  for (const { client } of everyClient) client.dispose();
+  await Promise.all(pids.map(gone));
+  for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} outlived its client`);
+}, { timeout: 10_000 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Resolves once no process has this pid. A killed child is reaped by Node within milliseconds. */
+async function gone(pid: number): Promise<void> {
+  while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Asserts that `promise` rejects with a GlassboxError of this code; returns the error. */
+async function rejection(promise: Promise<unknown>, code: GlassboxError['code']): Promise<GlassboxError> {
+  let error: unknown;
+  await assert.rejects(promise, (e) => ((error = e), true));
+  assert.equal((error as GlassboxError).code, code, `expected ${code}, got ${String(error)}`);
+  return error as GlassboxError;
+}
+
+function pidOf(state: ClientState): number {
+  assert.equal(state.kind, 'running');
+  return (state as Extract<ClientState, { kind: 'running' }>).pid;
+}
+
+describe('start on demand', () => {
+  test('a new client starts nothing; the first request forks the process, later ones reuse it', async () => {
+    const observed = new ObservedClient();
+    const { client } = observed;
+    assert.equal(client.pid, null);
+    assert.deepEqual(observed.kinds, []);
+
+    const loaded = await client.load(LOAD);
+    assert.equal(loaded.backend, 'cpu');
+    assert.equal(loaded.summary.nCtx, 1024);
+    assert.deepEqual(observed.kinds, ['starting', 'running']);
+    const pid = pidOf(observed.states[1]);
+    assert.equal(client.pid, pid);
+
+    const result = await client.request('inspect/run', INSPECT);
+    assert.equal(result.inspection.tokens.map((t) => t.text).join(''), INSPECT.text);
+    assert.equal(client.pid, pid);
+    assert.deepEqual(observed.kinds, ['starting', 'running']);
+  });
+
+  test('a request before any model was chosen is refused without starting a process', async () => {
+    const { client, states } = new ObservedClient();
+    await rejection(client.request('inspect/run', INSPECT), 'bad-request');
+    assert.equal(client.pid, null);
+    assert.deepEqual(states, []);
+  });
+
+  test('dispose ends the process and rejects what was pending', async () => {
+    const { client } = new ObservedClient();
+    await client.load(LOAD);
+    const pid = client.pid!;
+    const pending = client.request('complete/run', completion(LONG));
+    client.dispose();
+    const error = await rejection(pending, 'cancelled');
+    assert.match(error.message, /shutting down/);
+    await gone(pid);
+    await rejection(client.request('inspect/run', INSPECT), 'cancelled');
+  });
+});
+
+describe('a crash costs the request in flight; the next one restarts the process and reloads the model', () => {
+  test('kill -9 during a generation', async () => {
+    const observed = new ObservedClient();
+    const { client } = observed;
+    await client.load(LOAD);
+    const first = client.pid!;
+
+    let tokensSeen = 0;
+    const generation = client.request('complete/run', completion(LONG), {
+      onProgress: (progress) => {
+        if (progress.kind === 'token' && tokensSeen++ === 0) process.kill(first, 'SIGKILL');
+      },
+    });
+    const error = await rejection(generation, 'process-crashed');
+    assert.equal(error.message, 'The model process was stopped by SIGKILL while working on this. Try again: it restarts on the next request.');
+    assert.ok(tokensSeen < LONG, `the generation ran to the end (${tokensSeen} tokens) before the kill took`);
+    assert.equal(observed.states.at(-1)?.kind, 'crashed');
+    assert.equal(client.pid, null);
+
+    // No load call here: the client loads the model into the new process before sending the request.
+    const result = await client.request('inspect/run', INSPECT);
+    assert.equal(result.inspection.model.nCtx, 1024);
+    assert.notEqual(client.pid, first);
+    assert.deepEqual(observed.kinds.slice(-3), ['crashed', 'starting', 'running']);
+  });
+
+  test('a process that stops answering is killed at the deadline, and the next request starts a new one', async () => {
+    const observed = new ObservedClient({ deadlinesMs: { 'inspect/run': 1500 } });
+    const { client } = observed;
+    await client.load(LOAD);
+    const hung = client.pid!;
+    process.kill(hung, 'SIGSTOP'); // alive, connected, and silent: what an endless native loop looks like
+
+    const started = performance.now();
+    const error = await rejection(client.request('inspect/run', INSPECT), 'timeout');
+    const waited = performance.now() - started;
+    assert.ok(waited >= 1500 && waited < 10_000, `timed out after ${waited.toFixed(0)} ms`);
+    assert.match(error.message, /did not answer within 2 s, so Glassbox restarted it/);
+    assert.ok(observed.logs.some((line) => line.includes('did not answer inspect/run within 2 s; it will restart on the next request')));
+
+    // Straight away, without waiting for the old process to be reaped.
+    const result = await client.request('inspect/run', INSPECT);
+    assert.equal(result.inspection.tokens.length > 0, true);
+    assert.notEqual(client.pid, hung);
+    assert.deepEqual(observed.kinds.slice(-3), ['crashed', 'starting', 'running']);
+    await gone(hung);
+  });
+});
+
+describe('a crash loop is held back', () => {
+  test('after 3 crashes in a minute the next request fails at once, said once in the log; after the back-off it works', async () => {
+    let now = 0; // the policy's clock: the back-off passes when the test says so
+    const observed = new ObservedClient({ restart: { maxCrashes: 3, windowMs: 60_000, backoffMs: 2_000, now: () => now } });
+    const { client, logs } = observed;
+
+    for (let crash = 1; crash <= 3; crash++) {
+      const running = observed.next('running');
+      const loading = client.load(LOAD);
+      process.kill(pidOf(await running), 'SIGKILL');
+      await rejection(loading, 'process-crashed');
+    }
+    const loopLines = () => logs.filter((line) => line.includes('crashed 3 times in 60 s'));
+    assert.equal(loopLines().length, 1);
+    assert.match(loopLines()[0], /Glassbox waits 2 s before starting it again/);
+
+    const statesBefore = observed.states.length;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const error = await rejection(client.request('inspect/run', INSPECT), 'process-crashed');
+      assert.equal(error.message, 'The model process keeps crashing; Glassbox will try again in 2 s. See Glassbox: Show Log.');
+    }
+    assert.equal(client.pid, null);
+    assert.equal(observed.states.length, statesBefore, 'no process was started while held back');
+    assert.equal(loopLines().length, 1);
+
+    now += 2_000;
+    const result = await client.request('inspect/run', INSPECT);
+    assert.equal(result.inspection.model.nCtx, 1024);
+    assert.deepEqual(observed.kinds.slice(-2), ['starting', 'running']);
+  });
+});
+
+describe('cancellation', () => {
+  const observed = new ObservedClient();
+  const { client } = observed;
+  before(() => client.load(LOAD));
+
+  test('100 completions fired at once: the 99 older ones are cancelled, only the newest runs to completion', async () => {
+    const answered: number[] = [];
+    const requests = Array.from({ length: 100 }, (_, i) =>
+      client.request('complete/run', completion(20)).finally(() => answered.push(i)),
+    );
+    const outcomes = await Promise.allSettled(requests);
+
+    outcomes.slice(0, 99).forEach((outcome, i) => {
+      assert.equal(outcome.status, 'rejected', `request ${i} was not cancelled`);
+      assert.equal((outcome as PromiseRejectedResult).reason.code, 'cancelled');
+    });
+    const newest = outcomes[99];
+    assert.equal(newest.status, 'fulfilled');
+    assert.equal(newest.value.tokens.length, 20);
+    assert.equal(newest.value.stop, 'max-tokens');
+    // Every superseded request had its answer before the newest finished: none waited its turn to run.
+    assert.equal(answered.at(-1), 99);
+  });
+
+  test('an AbortSignal aborted while its request waits in the queue rejects it at once', async () => {
+    const order: string[] = [];
+    const abort = new AbortController();
+    let inspection: Promise<unknown> | undefined;
+    let tokens = 0;
+    const generation = client.request('complete/run', completion(LONG), {
+      onProgress: () => {
+        tokens++;
+        // Queue an inspection behind the running generation, then abort it a few tokens later.
+        if (tokens === 1) {
+          inspection = client.request('inspect/run', INSPECT, { signal: abort.signal });
+          inspection.catch(() => order.push('inspection'));
+        }
+        if (tokens === 5) abort.abort();
+      },
+    });
+    const result = await generation.finally(() => order.push('generation'));
+    assert.equal(result.tokens.length, LONG);
+    await rejection(inspection!, 'cancelled');
+    assert.deepEqual(order, ['inspection', 'generation']);
+  });
+
+  test('aborting a running generation rejects it at once, and nothing more is reported for it', async () => {
+    const abort = new AbortController();
+    let tokens = 0;
+    const generation = client.request('complete/run', completion(LONG), {
+      signal: abort.signal,
+      onProgress: () => {
+        tokens++;
+        abort.abort();
+      },
+    });
+    await rejection(generation, 'cancelled');
+    // The process stops the generation at its next token (shown with a raw process below) and moves on.
+    const next = await client.request('complete/run', completion(3));
+    assert.equal(next.tokens.length, 3);
+    assert.equal(tokens, 1);
+  });
+
+  test('the queue never holds more than the running completion and the newest one', async () => {
+    // The server itself, in this process, on the same model: its queue length can be read after each message.
+    const inbox = new Inbox();
+    const server = new ModelServer((message) => inbox.push(message));
+    server.receive({ type: 'request', id: 1, method: 'model/load', params: LOAD });
+    assert.equal((await inbox.answer(1)).type, 'result');
+
+    let peak = 0;
+    for (let id = 2; id < 102; id++) {
+      server.receive({ type: 'request', id, method: 'complete/run', params: completion(20) });
+      peak = Math.max(peak, server.pending);
+    }
+    assert.ok(peak <= 2, `${peak} requests were waiting or running`);
+    const newest = await inbox.answer(101);
+    assert.equal(newest.type, 'result');
+    for (let id = 2; id < 101; id++) {
+      const answer = await inbox.answer(id);
+      assert.equal(answer.type === 'error' && answer.error.code, 'cancelled', `request ${id}: ${JSON.stringify(answer)}`);
+    }
+    assert.equal(server.pending, 0);
+    await server.dispose();
+  });
+});
+
+describe('requests the process cannot serve are refused, and nothing else is lost', () => {
+  const { client } = new ObservedClient();
+  const nCtx = 32;
+  before(() => client.load({ ...LOAD, source: { kind: 'folder', path: generatedModel({ nLayer: 1, nHead: 1, nEmbd: 8, nCtx, seed: 7 }) } }));
+  const text = 'one two three four '.repeat(10).trimEnd(); // 40 tokens ("one", " two", …); the model reads 32
+
+  test('with windowToContext the last tokens that fit are inspected, with offsets into the kept part', async () => {
+    const { inspection, droppedTokens, textOffset } = await client.request('inspect/run', { ...INSPECT, text });
+    assert.equal(droppedTokens, 8);
+    assert.equal(inspection.tokens.length, nCtx);
+    assert.ok(textOffset > 0);
+    const kept = text.slice(textOffset);
+    assert.equal(inspection.tokens[0].start, 0);
+    assert.equal(inspection.tokens.at(-1)!.end, kept.length);
+    for (const token of inspection.tokens) assert.equal(kept.slice(token.start, token.end), token.text);
+    assert.deepEqual(inspection.attention.patterns.dims, [1, 1, nCtx, nCtx]); // [layer, head, query, key]
+    assert.ok(inspection.attention.patterns.data instanceof Float32Array, 'tensors cross the process boundary as typed arrays');
+  });
+
+  test('without it the request is refused with text-too-long', async () => {
+    const error = await rejection(client.request('inspect/run', { ...INSPECT, text, windowToContext: false }), 'text-too-long');
+    assert.match(error.message, /The text is 40 tokens; .* reads at most 32/);
+  });
+
+  test('params that cannot cross to the process (a function inside) are refused at once, and the process lives on', async () => {
+    const pid = client.pid;
+    const params = { text: ' a', onDone: () => undefined } as unknown as { text: string };
+    const error = await rejection(client.request('lens/target', params), 'bad-request');
+    assert.match(error.message, /could not be sent to the model process/);
+    assert.equal((await client.request('lens/target', { text: ' a' })).text, ' a');
+    assert.equal(client.pid, pid);
+  });
+});
+
+describe('the process answers what ModelClient would never send, and keeps serving', () => {
+  let raw: RawProcess;
+  before(async () => {
+    raw = new RawProcess();
+    assert.equal((await raw.inbox.next((m) => m.type === 'ready')).type, 'ready');
+    raw.send({ type: 'request', id: 1, method: 'model/load', params: LOAD });
+    assert.equal((await raw.inbox.answer(1)).type, 'result');
+  });
+  after(async () => {
+    // A host that goes away takes the process with it: it exits on disconnect.
+    const exit = new Promise<number | null>((resolve) => raw.child.once('exit', (code) => resolve(code)));
+    raw.child.disconnect();
+    assert.equal(await exit, 0);
+  });
+
+  const validInspect = { type: 'request', method: 'inspect/run', params: INSPECT };
+  const malformed: { name: string; message: unknown; id: number | null; says: RegExp }[] = [
+    { name: 'a wrong type in params', message: { type: 'request', id: 7, method: 'inspect/run', params: { text: 5 } }, id: 7, says: /message\.params\.text: expected a string, got number/ },
+    { name: 'a string', message: 'inspect the text please', id: null, says: /message: expected an object, got string/ },
+    { name: 'null', message: null, id: null, says: /got null/ },
+    { name: 'an array', message: [1, 'inspect/run', {}], id: null, says: /got array/ },
+    { name: 'a number', message: 42, id: null, says: /got number/ },
+    { name: 'a typed array', message: new Float32Array(4), id: null, says: /message\.type/ },
+    { name: 'an id past 2^53', message: { ...validInspect, id: 2 ** 60 }, id: null, says: /message\.id: expected a non-negative integer/ },
+    { name: 'a negative id', message: { ...validInspect, id: -3 }, id: null, says: /message\.id/ },
+    { name: 'a NaN id', message: { ...validInspect, id: NaN }, id: null, says: /message\.id/ },
+    { name: 'an unknown method', message: { type: 'request', id: 8, method: 'model/delete', params: {} }, id: 8, says: /message\.method/ },
+    { name: 'an unknown type', message: { type: 'notify', id: 9 }, id: null, says: /message\.type/ },
+    { name: 'a cancel without id', message: { type: 'cancel' }, id: null, says: /message\.id/ },
+    { name: 'NaN tokens to generate', message: { type: 'request', id: 10, method: 'complete/run', params: { ...completion(5), maxNewTokens: NaN } }, id: 10, says: /maxNewTokens/ },
+    { name: 'a text over 4 MB', message: { ...validInspect, id: 11, params: { ...INSPECT, text: 'x'.repeat(4 * 1024 * 1024 + 1) } }, id: 11, says: /over the limit/ },
+    { name: 'nested junk for params', message: { ...validInspect, id: 12, params: [[{ text: [] }]] }, id: 12, says: /message\.params: expected an object, got array/ },
+    // Well-formed, but outside what the model can do: the engine's own checks answer them.
+    { name: 'top-k of a million', message: { ...validInspect, id: 13, params: { ...INSPECT, topK: 1e6 } }, id: 13, says: /top-k must be a whole number/ },
+    { name: 'a target outside the vocabulary', message: { ...validInspect, id: 14, params: { ...INSPECT, targetId: 60_000 } }, id: 14, says: /outside the vocabulary/ },
+  ];
+  for (const { name, message, id, says } of malformed) {
+    test(`${name}: a bad-request error${id === null ? ' without an id' : ` for id ${id}`}`, async () => {
+      raw.send(message);
+      const answer = await raw.inbox.next((m) => m.type === 'error' || m.type === 'result');
+      assert.equal(answer.type, 'error');
+      assert.equal(answer.id, id);
+      assert.equal(answer.error.code, 'bad-request');
+      assert.match(answer.error.message, says);
+    });
+  }
+
+  test('and still answers a valid request, even with the largest id', async () => {
+    const id = Number.MAX_SAFE_INTEGER;
+    raw.send({ ...validInspect, id });
+    const answer = await raw.inbox.answer(id);
+    assert.equal(answer.type, 'result');
+    assert.equal(raw.child.exitCode, null);
+  });
+
+  test('a cancel drops a queued request before it starts', async () => {
+    raw.send({ type: 'request', id: 20, method: 'complete/run', params: completion(LONG) });
+    raw.send({ type: 'request', id: 21, method: 'inspect/run', params: INSPECT });
+    raw.send({ type: 'cancel', id: 21 });
+    const dropped = await raw.inbox.answer(21);
+    assert.deepEqual(dropped, { type: 'error', id: 21, error: { code: 'cancelled', message: 'Cancelled before it started.' } });
+    const generation = await raw.inbox.answer(20);
+    assert.equal(generation.type, 'result');
+    raw.inbox.drain((m) => m.type === 'progress');
+  });
+
+  test('a cancel stops a running generation at its next token, answered as cancelled', async () => {
+    raw.send({ type: 'request', id: 30, method: 'complete/run', params: completion(LONG) });
+    await raw.inbox.next((m) => m.type === 'progress' && m.id === 30);
+    raw.send({ type: 'cancel', id: 30 });
+    const answer = await raw.inbox.answer(30);
+    const tokens = 1 + raw.inbox.drain((m) => m.type === 'progress' && m.id === 30).length;
+    assert.deepEqual(answer, { type: 'error', id: 30, error: { code: 'cancelled', message: 'Cancelled.' } });
+    assert.ok(tokens < LONG, `${tokens} tokens were generated`);
+  });
+});
+
+/** Messages from a model process (or server), taken by what they match, in order. */
+class Inbox {
+  private readonly messages: ModelToHost[] = [];
+  private readonly waiting: { matches: (m: ModelToHost) => boolean; resolve: (m: ModelToHost) => void }[] = [];
+
+  push(message: ModelToHost): void {
+    const waiter = this.waiting.find((w) => w.matches(message));
+    if (!waiter) return void this.messages.push(message);
+    this.waiting.splice(this.waiting.indexOf(waiter), 1);
+    waiter.resolve(message);
+  }
+
+  /** The first message, received or to come, that matches. */
+  next(matches: (m: ModelToHost) => boolean): Promise<ModelToHost> {
+    const i = this.messages.findIndex(matches);
+    if (i >= 0) {
+      return Promise.resolve(this.messages.splice(i, 1)[0]);
+    }
+    return new Promise((resolve) => this.waiting.push({ matches, resolve }));
+  }
+
+  /** The result or error that answers request `id`. */
+  answer(id: number): Promise<Extract<ModelToHost, { type: 'result' | 'error' }>> {
+    return this.next((m) => (m.type === 'result' || m.type === 'error') && m.id === id) as Promise<Extract<ModelToHost, { type: 'result' | 'error' }>>;
+  }
+
+  /** Removes and returns every received message that matches. */
+  drain(matches: (m: ModelToHost) => boolean): ModelToHost[] {
+    const out = this.messages.filter(matches);
+    for (const m of out) this.messages.splice(this.messages.indexOf(m), 1);
+    return out;
+  }
+}
+
+/** The model process forked by hand, as ModelClient forks it, to send it what ModelClient never would. */
+class RawProcess {
+  readonly inbox = new Inbox();
+  readonly child: ChildProcess;
+
+  constructor() {
+    this.child = fork(MODULE, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    this.child.on('message', (message) => this.inbox.push(message as ModelToHost));
+  }
+
+  send(message: unknown): void {
+    this.child.send(message as Serializable);
+  }
+}

@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GlassboxError } from '../../protocol/errors';
+import type { CompleteParams, CompleteResult } from '../../protocol/model-messages';
+import { CompletionFlow, type CompletionRequest } from '../../extension/completion-flow';
+import { COMPLETION_DEFAULTS, type CompletionSettings } from '../../extension/completion-settings';
+import { CompletionStore } from '../../extension/completion-store';
+import { Deferred, FakeClock, FakeTokenSource, flush } from './completion-fakes';
+
+/**
+ * A flow whose model answers only when the test says so, with time that moves only when the test says so.
+ * `settings` is read at every call, so a test may change it midway.
+ */
+function harness(settings: Partial<CompletionSettings> = {}, nCtx: Promise<number> = Promise.resolve(1024)) {
+  const clock = new FakeClock();
+  const store = new CompletionStore();
+  const runs: { params: CompleteParams; signal: AbortSignal; answer: Deferred<CompleteResult> }[] = [];
+  const logged: string[] = [];
+  let loads = 0;
+  const flow = new CompletionFlow(
+    {
+      settings: () => ({ ...COMPLETION_DEFAULTS, ...settings }),
+      contextLength: () => {
+        loads++;
+        return nCtx;
+      },
+      complete: (params, signal) => {
+        const answer = new Deferred<CompleteResult>();
+        runs.push({ params, signal, answer });
+        return answer.promise;
+      },
+      log: (message) => logged.push(message),
+    },
+    store,
+    clock,
+  );
+  return { flow, clock, store, runs, logged, loads: () => loads };
+}
+
+function typed(prefix: string, more: Partial<CompletionRequest> = {}): CompletionRequest {
+  return { documentUri: 'file:///story.txt', languageId: 'plaintext', offset: prefix.length, prefix, lineSuffix: '', explicit: false, ...more };
+}
+
+function result(text: string, stop: CompleteResult['stop'] = 'max-tokens'): CompleteResult {
+  return { promptTokens: [{ id: 464, text: 'The', start: 0, end: 3 }], tokens: [{ id: 1, text }], text, stop, tokensPerSecond: 50 };
+}
+
+const current = () => true;
+
+test('after 250 ms of quiet the model runs once, greedy, stopping at the newline', async () => {
+  const h = harness();
+  const source = new FakeTokenSource();
+  const suggestion = h.flow.suggest(typed('The quick'), source.token, current);
+  await flush();
+  assert.equal(h.runs.length, 0, 'nothing is sent during the debounce');
+  h.clock.advance(250);
+  await flush();
+  assert.deepEqual(h.runs[0].params, { prompt: 'The quick', maxNewTokens: 16, temperature: 0, topK: 40, topP: 0.95, stopAtNewline: true });
+  h.runs[0].answer.resolve(result(' brown fox jumps\nover'));
+  assert.equal(await suggestion, ' brown fox jumps');
+  assert.equal(h.store.last?.prompt, 'The quick');
+  assert.equal(h.store.last?.text, ' brown fox jumps\nover');
+  assert.equal(source.listening, 0, 'no listener is left on the token');
+});
+
+test('a token cancelled during the debounce sends nothing and does not even load the model', async () => {
+  const h = harness();
+  const source = new FakeTokenSource();
+  const suggestion = h.flow.suggest(typed('The quick'), source.token, current);
+  h.clock.advance(100);
+  source.cancel();
+  assert.equal(await suggestion, undefined);
+  h.clock.advance(1000);
+  await flush();
+  assert.equal(h.runs.length, 0);
+  assert.equal(h.loads(), 0);
+});
+
+test('a token cancelled during the run aborts it, and nothing is shown or logged', async () => {
+  const h = harness();
+  const source = new FakeTokenSource();
+  const suggestion = h.flow.suggest(typed('The quick'), source.token, current);
+  h.clock.advance(250);
+  await flush();
+  source.cancel();
+  assert.equal(h.runs[0].signal.aborted, true, 'the model client turns the abort into a protocol cancel');
+  h.runs[0].answer.reject(new GlassboxError('cancelled', 'Cancelled.'));
+  assert.equal(await suggestion, undefined);
+  assert.equal(h.store.last, null);
+  assert.deepEqual(h.logged, []);
+});
+
+test('an answer for a document that changed meanwhile is dropped', async () => {
+  const h = harness();
+  let version = 1;
+  const suggestion = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, () => version === 1);
+  h.clock.advance(250);
+  await flush();
+  version = 2;
+  h.runs[0].answer.resolve(result(' brown fox'));
+  assert.equal(await suggestion, undefined);
+  assert.equal(h.store.last, null);
+});
+
+test('an answer that arrives after completions were switched off is dropped', async () => {
+  const settings: { enabled?: boolean } = {}; // read again at every check, like the real settings
+  const h = harness(settings);
+  const suggestion = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  settings.enabled = false;
+  h.runs[0].answer.resolve(result(' brown fox'));
+  assert.equal(await suggestion, undefined);
+});
+
+test('a run superseded in the model process (a partial answer) is dropped', async () => {
+  const h = harness();
+  const suggestion = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  h.runs[0].answer.resolve(result(' brown', 'cancelled'));
+  assert.equal(await suggestion, undefined);
+});
+
+test('typing what the ghost text showed is answered at once, without the model', async () => {
+  const h = harness();
+  const first = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  h.runs[0].answer.resolve(result(' brown fox'));
+  assert.equal(await first, ' brown fox');
+  assert.equal(await h.flow.suggest(typed('The quick bro'), new FakeTokenSource().token, current), 'wn fox');
+  assert.equal(h.runs.length, 1);
+});
+
+test('typing something else starts a new run', async () => {
+  const h = harness();
+  h.store.set({ documentUri: 'file:///story.txt', offset: 9, prefix: 'The quick', prompt: 'The quick', promptTokens: [], tokens: [], text: ' brown fox', suggestion: ' brown fox' });
+  void h.flow.suggest(typed('The quick red'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.equal(h.runs.length, 1);
+  assert.equal(h.runs[0].params.prompt, 'The quick red');
+});
+
+test('an empty continuation is never shown', async () => {
+  const h = harness();
+  const suggestion = h.flow.suggest(typed('The end.'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  h.runs[0].answer.resolve(result('\n\nChapter 2'));
+  assert.equal(await suggestion, undefined);
+  assert.equal(h.store.last, null);
+});
+
+test('on an empty line the model may write past the newline', async () => {
+  const h = harness();
+  const suggestion = h.flow.suggest(typed('Dear Sir,\n'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.equal(h.runs[0].params.stopAtNewline, false);
+  h.runs[0].answer.resolve(result('\nI am writing\nto you'));
+  assert.equal(await suggestion, 'I am writing\nto you');
+});
+
+test('a typed trailing space is left out of the prompt and out of the suggestion', async () => {
+  const h = harness();
+  const suggestion = h.flow.suggest(typed('The quick '), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.equal(h.runs[0].params.prompt, 'The quick');
+  h.runs[0].answer.resolve(result(' brown fox'));
+  assert.equal(await suggestion, 'brown fox');
+});
+
+test('a long document sends only its tail, aimed at contextTokens and starting at a line', async () => {
+  const h = harness({ contextTokens: 128 });
+  const suggestion = h.flow.suggest(typed(`${'const x = 1;\n'.repeat(1000)}let`), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  const { prompt } = h.runs[0].params;
+  assert.ok(prompt.length <= 128 * 4, `${prompt.length} characters`);
+  assert.ok(prompt.startsWith('const x = 1;\n') && prompt.endsWith('\nlet'));
+  h.runs[0].answer.resolve(result(' y = 2;'));
+  assert.equal(await suggestion, ' y = 2;');
+});
+
+test('a newer run aborts the one before, even when VS Code left its token alone', async () => {
+  const h = harness();
+  const first = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  const second = h.flow.suggest(typed('The quick red'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.equal(h.runs[0].signal.aborted, true);
+  assert.equal(h.runs[1].signal.aborted, false);
+  h.runs[0].answer.reject(new GlassboxError('cancelled', 'Cancelled.'));
+  h.runs[1].answer.resolve(result(' fox'));
+  assert.equal(await first, undefined);
+  assert.equal(await second, ' fox');
+});
+
+test('a failed run is logged, not shown', async () => {
+  const h = harness();
+  const suggestion = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  h.runs[0].answer.reject(new GlassboxError('process-crashed', 'The model process exited.'));
+  assert.equal(await suggestion, undefined);
+  assert.deepEqual(h.logged, ['Inline completion failed: The model process exited.']);
+});
+
+test('a model that fails to load pauses typing-triggered completions until resumed; Alt+\\ retries', async () => {
+  const failed = Promise.reject(new GlassboxError('download', 'Offline.'));
+  failed.catch(() => {});
+  const h = harness({}, failed);
+  const first = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  assert.equal(await first, undefined);
+  assert.equal(h.loads(), 1);
+  assert.equal(h.logged.length, 1);
+  assert.equal(await h.flow.suggest(typed('The quick b'), new FakeTokenSource().token, current), undefined);
+  assert.equal(h.loads(), 1, 'typing does not retry the load');
+  assert.equal(await h.flow.suggest(typed('The quick b', { explicit: true }), new FakeTokenSource().token, current), undefined);
+  assert.equal(h.loads(), 2, 'asking explicitly does, without a debounce');
+  h.flow.resume();
+  const again = h.flow.suggest(typed('The quick b'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await again;
+  assert.equal(h.loads(), 3);
+  assert.equal(h.logged.length, 2, 'each pause is logged once: the first, and the one after resuming');
+});
+
+test('no run where completions are off, before existing text, or in an empty document', async () => {
+  const off = harness({ disabledLanguages: ['markdown'] });
+  assert.equal(await off.flow.suggest(typed('# Title', { languageId: 'markdown' }), new FakeTokenSource().token, current), undefined);
+  const h = harness();
+  assert.equal(await h.flow.suggest(typed('print(', { lineSuffix: ')' }), new FakeTokenSource().token, current), undefined);
+  assert.equal(await h.flow.suggest(typed('  \n'), new FakeTokenSource().token, current), undefined);
+  assert.equal(h.clock.pending, 0);
+  assert.equal(off.clock.pending, 0);
+});

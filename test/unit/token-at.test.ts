@@ -1,0 +1,60 @@
+// The hover's facts about the token under the mouse, read from an inspection.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Inspection } from '../../protocol/inspection';
+import { tokenAt } from '../../extension/token-at';
+
+// Three tokens "The· cat· sat" inspected from document offset 100; top-2 guesses at the final point.
+function inspection(): Inspection {
+  const n = 3;
+  const k = 2;
+  const points = 2;
+  const topIds = new Int32Array(points * n * k);
+  const topProbs = new Float32Array(points * n * k);
+  // final point (1): after "The" expects " cat" 0.5, " dog" 0.2; after " cat" expects " sat" 0.25, " ran" 0.6 (sorted)
+  topIds.set([3797, 3290, 4966, 3332, 13, 11], n * k);
+  topProbs.set([0.5, 0.2, 0.6, 0.25, 0.3, 0.1], n * k);
+  return {
+    model: { name: 'm', nLayer: 1, nHead: 1, nEmbd: 4, nCtx: 8, vocabSize: 50257 },
+    backend: 'cpu',
+    tokens: [
+      { id: 464, text: 'The', start: 0, end: 3 },
+      { id: 3797, text: ' cat', start: 3, end: 7 },
+      { id: 3332, text: ' sat', start: 7, end: 11 },
+    ],
+    pieces: { 464: 'The', 3797: ' cat', 3290: ' dog', 3332: ' sat', 4966: ' ran', 13: '.', 11: ',' },
+    next: { prob: { dims: [n], data: Float32Array.from([0.5, 0.25, Number.NaN]) }, rank: { dims: [n], data: Int32Array.from([0, 1, -1]) } },
+    lens: {
+      hooks: ['blocks.0.hook_resid_pre', 'blocks.0.hook_resid_post'],
+      topIds: { dims: [points, n, k], data: topIds },
+      topProbs: { dims: [points, n, k], data: topProbs },
+      entropy: { dims: [points, n], data: new Float32Array(points * n) },
+      kl: { dims: [points, n], data: new Float32Array(points * n) },
+      target: null,
+    },
+    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: { dims: [1, 1, n, n], data: new Float32Array(n * n) } },
+  };
+}
+
+test('a token is judged by the prediction made at the position before it', () => {
+  const facts = tokenAt(inspection(), 100, 109)!; // inside " sat"
+  assert.equal(facts.text, ' sat');
+  assert.equal(facts.index, 2);
+  assert.deepEqual([facts.start, facts.end], [107, 111]);
+  assert.equal(facts.prob, 0.25);
+  assert.equal(facts.surprisal, 2); // -log2(0.25)
+  assert.equal(facts.rank, 1);
+  assert.deepEqual(facts.guesses.map((g) => g.text), [' ran', ' sat']);
+});
+
+test('the first token has no prediction', () => {
+  const facts = tokenAt(inspection(), 100, 100)!;
+  assert.equal(facts.text, 'The');
+  assert.equal(facts.prob, null);
+  assert.deepEqual(facts.guesses, []);
+});
+
+test('offsets outside the inspected text have no token', () => {
+  assert.equal(tokenAt(inspection(), 100, 99), null);
+  assert.equal(tokenAt(inspection(), 100, 111), null);
+});

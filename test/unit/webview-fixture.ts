@@ -1,0 +1,255 @@
+// A plausible synthetic inspection for the panel's tests and its dev preview: a real sentence with real GPT-2
+// token ids, a logit lens that sharpens with depth the way GPT-2's does (early points echo the input token,
+// the last point is the model's output), and attention heads of the kinds people find in real models.
+// Deterministic (seeded) and free of node imports, so the browser preview can bundle it too.
+
+import type { InspectionShowPayload } from '../../protocol/panel-messages';
+import type { Inspection, LensTarget, Token } from '../../protocol/inspection';
+import { SeededRandom } from '../../engine/seeded-random';
+
+export const fixtureText = 'The quick brown fox jumps over the lazy dog because it was tired.\n\tIt slept all day';
+
+// GPT-2 ids of the sentence, as the real tokenizer splits it.
+const sentence: readonly (readonly [number, string])[] = [
+  [464, 'The'], [2068, ' quick'], [7586, ' brown'], [21831, ' fox'], [18045, ' jumps'], [625, ' over'],
+  [262, ' the'], [16931, ' lazy'], [3290, ' dog'], [780, ' because'], [340, ' it'], [373, ' was'],
+  [10032, ' tired'], [13, '.'], [198, '\n'], [197, '\t'], [1026, 'It'], [21256, ' slept'], [477, ' all'],
+  [1110, ' day'],
+];
+
+// Other real GPT-2 tokens the predictions draw from.
+const pool: readonly (readonly [number, string])[] = [
+  [262, ' the'], [257, ' a'], [290, ' and'], [286, ' of'], [284, ' to'], [11, ','], [287, ' in'], [318, ' is'],
+  [373, ' was'], [340, ' it'], [326, ' that'], [3290, ' dog'], [3797, ' cat'], [21831, ' fox'], [625, ' over'],
+  [739, ' under'], [832, ' through'], [1088, ' around'], [11687, ' jumped'], [4966, ' ran'], [2952, ' quickly'],
+  [6364, ' slowly'], [845, ' very'], [10032, ' tired'], [14720, ' hungry'], [11029, ' sleeping'], [1110, ' day'],
+  [1755, ' night'], [640, ' time'], [13, '.'], [780, ' because'], [475, ' but'], [523, ' so'], [618, ' when'],
+  [198, '\n'], [383, ' The'], [679, ' He'], [1375, ' She'], [1119, ' They'], [663, ' its'], [465, ' his'],
+  [2491, ' running'], [6155, ' walking'], [477, ' all'], [790, ' every'], [16931, ' lazy'], [7586, ' brown'],
+  [2266, ' red'], [1263, ' big'], [1402, ' small'], [1468, ' old'], [6844, ' dogs'], [422, ' from'],
+  [656, ' into'], [329, ' for'], [319, ' on'], [351, ' with'], [379, ' at'], [21256, ' slept'], [632, ' It'],
+  [16039, ' asleep'], [13990, ' fence'], [12788, ' hill'], [3329, ' morning'], [890, ' long'], [1497, ' away'],
+  [866, ' down'], [510, ' up'], [736, ' back'], [2042, ' black'], [2330, ' white'], [582, ' man'], [3049, ' fast'],
+];
+
+// Rank of the true next token in the final distribution after each position (−1 for the last), chosen to
+// look like GPT-2 small on this sentence: idioms are easy, the start and the line break are not.
+const nextRanks = [37, 0, 0, 1, 0, 0, 0, 0, 5, 0, 0, 3, 1, 0, 14, 2, 58, 4, 0, -1];
+
+export interface FixtureOptions {
+  readonly layers?: number;
+  readonly heads?: number;
+  readonly k?: number;
+  /** Repeat the sentence until there are this many tokens (for performance checks); default one sentence. */
+  readonly tokens?: number;
+  readonly seed?: number;
+}
+
+const vocabSize = 50257;
+
+function fixtureTokens(count: number): { text: string; tokens: Token[] } {
+  const tokens: Token[] = [];
+  let text = '';
+  for (let i = 0; i < count; i++) {
+    const [id, piece] = sentence[i % sentence.length];
+    tokens.push({ id, text: piece, start: text.length, end: text.length + piece.length });
+    text += piece;
+  }
+  return { text, tokens };
+}
+
+/** Descending probabilities for k slots with top-1 `p1` and geometric decay, summing below 1. */
+function descending(p1: number, decay: number, k: number): number[] {
+  const probs = Array.from({ length: k }, (_, j) => p1 * decay ** j);
+  const total = probs.reduce((a, b) => a + b, 0);
+  const cap = 0.97;
+  return total > cap ? probs.map((p) => (p * cap) / total) : probs;
+}
+
+function entropyWithUniformTail(probs: readonly number[]): number {
+  const tail = Math.max(1 - probs.reduce((a, b) => a + b, 0), 1e-9);
+  const h = probs.reduce((acc, p) => acc - (p > 0 ? p * Math.log(p) : 0), 0);
+  return h - tail * Math.log(tail / (vocabSize - probs.length));
+}
+
+/** KL(final || lens) with both tails taken as uniform over the tokens outside the top-k. */
+function klWithUniformTails(finalIds: number[], finalProbs: number[], ids: number[], probs: number[]): number {
+  const tailF = Math.max(1 - finalProbs.reduce((a, b) => a + b, 0), 1e-9);
+  const tailQ = Math.max(1 - probs.reduce((a, b) => a + b, 0), 1e-9);
+  let kl = 0;
+  finalIds.forEach((id, j) => {
+    const i = ids.indexOf(id);
+    const q = i >= 0 ? probs[i] : tailQ / (vocabSize - probs.length);
+    kl += finalProbs[j] * Math.log(finalProbs[j] / q);
+  });
+  kl += tailF * Math.log(tailF / tailQ);
+  return Math.max(kl, 0);
+}
+
+function pick(rng: () => number, avoid: Set<number>): number {
+  for (;;) {
+    const [id] = pool[Math.floor(rng() * pool.length)];
+    if (!avoid.has(id)) return id;
+  }
+}
+
+export function fixtureInspection(options: FixtureOptions = {}): Inspection {
+  const layers = options.layers ?? 2;
+  const heads = options.heads ?? 4;
+  const k = options.k ?? 10;
+  const random = new SeededRandom(options.seed ?? 7);
+  const rng = (): number => random.next();
+  const { tokens } = fixtureTokens(options.tokens ?? sentence.length);
+  const n = tokens.length;
+  const points = layers + 1;
+
+  const topIds = new Int32Array(points * n * k); // [point, position, k]
+  const topProbs = new Float32Array(points * n * k); // [point, position, k]
+  const entropy = new Float32Array(points * n); // [point, position]
+  const kl = new Float32Array(points * n); // [point, position]
+  const nextProb = new Float32Array(n); // [position]
+  const nextRank = new Int32Array(n); // [position]
+
+  for (let t = 0; t < n; t++) {
+    const nextId = t + 1 < n ? tokens[t + 1].id : -1;
+    const rank = t + 1 < n ? nextRanks[t % sentence.length] : -1;
+    const designed = rank >= 0 ? rank : nextRanks[t % sentence.length];
+    // Final distribution: confident where the true token ranks first, flatter where it does not.
+    const p1 = designed === 0 ? 0.35 + 0.55 * rng() : 0.12 + 0.3 * rng();
+    const finalProbs = descending(p1, 0.45 + 0.35 * rng(), k);
+    const finalIds: number[] = [];
+    const used = new Set<number>(nextId >= 0 && rank >= k ? [nextId] : []);
+    for (let j = 0; j < k; j++) {
+      const id = j === rank ? nextId : pick(rng, new Set([...used, nextId]));
+      finalIds.push(id);
+      used.add(id);
+    }
+    if (nextId >= 0) {
+      nextRank[t] = rank;
+      nextProb[t] = rank < k ? finalProbs[rank] : finalProbs[k - 1] * (0.02 + 0.2 * rng());
+    } else {
+      nextRank[t] = -1;
+      nextProb[t] = Number.NaN;
+    }
+
+    for (let p = 0; p < points; p++) {
+      const depth = p / (points - 1); // 0 at the embedding, 1 at the output
+      let ids: number[];
+      let probs: number[];
+      if (p === points - 1) {
+        ids = finalIds;
+        probs = finalProbs;
+      } else {
+        // Early points echo the current input token; later ones drift toward the final top-k.
+        const echo = tokens[t].id;
+        const taken = new Set<number>();
+        ids = [];
+        for (let j = 0; j < k; j++) {
+          let id: number;
+          if (j === 0 && p === 0) id = echo;
+          else if (rng() < depth * 0.9 && !taken.has(finalIds[j])) id = finalIds[j];
+          else id = pick(rng, taken);
+          if (taken.has(id)) id = pick(rng, taken);
+          ids.push(id);
+          taken.add(id);
+        }
+        probs = descending(0.04 + (p1 - 0.04) * depth ** 1.5 + 0.08 * rng(), 0.7 + 0.2 * (1 - depth), k);
+      }
+      const cell = p * n + t;
+      ids.forEach((id, j) => {
+        topIds[cell * k + j] = id;
+        topProbs[cell * k + j] = probs[j];
+      });
+      entropy[cell] = entropyWithUniformTail(probs);
+      kl[cell] = p === points - 1 ? 0 : klWithUniformTails(finalIds, finalProbs, ids, probs);
+    }
+  }
+
+  const pieces: Record<number, string> = {};
+  for (const [id, text] of [...pool, ...sentence]) pieces[id] = text;
+
+  return {
+    model: { name: 'gpt2 (fixture)', nLayer: layers, nHead: heads, nEmbd: 64 * heads, nCtx: 1024, vocabSize },
+    backend: 'cpu',
+    tokens,
+    pieces,
+    next: { prob: { dims: [n], data: nextProb }, rank: { dims: [n], data: nextRank } },
+    lens: {
+      hooks: residHooks(layers),
+      topIds: { dims: [points, n, k], data: topIds },
+      topProbs: { dims: [points, n, k], data: topProbs },
+      entropy: { dims: [points, n], data: entropy },
+      kl: { dims: [points, n], data: kl },
+      target: null,
+    },
+    attention: {
+      hooks: Array.from({ length: layers }, (_, l) => `blocks.${l}.attn.hook_pattern`),
+      patterns: { dims: [layers, heads, n, n], data: fixturePatterns(tokens, layers, heads, rng) },
+    },
+  };
+}
+
+function residHooks(layers: number): string[] {
+  const names = Array.from({ length: layers }, (_, l) => `blocks.${l}.hook_resid_pre`);
+  names.push(`blocks.${layers - 1}.hook_resid_post`);
+  return names;
+}
+
+// Score functions of recognisable head types; each row is a causal softmax of these scores.
+type HeadKind = (q: number, key: number, tokens: readonly Token[], noise: number) => number;
+const headKinds: readonly HeadKind[] = [
+  (q, key) => (key === q - 1 ? 4 : 0), // previous token
+  (_q, key) => (key === 0 ? 3.5 : 0), // first token as a sink
+  (q, key) => -Math.abs(q - key) / 2.5, // local window
+  (q, key, tokens) => (/^[.,\n\t]/.test(tokens[key].text) ? 3 : key === q ? 1.5 : 0), // punctuation
+  (q, key, tokens) => (key > 0 && tokens[key - 1].id === tokens[q].id && key <= q ? 5 : key === 0 ? 1 : 0), // induction
+  (q, key) => (key === q ? 3 : 0), // self
+  (_q, _key, _t, noise) => noise * 3, // diffuse
+];
+
+function fixturePatterns(tokens: readonly Token[], layers: number, heads: number, rng: () => number): Float32Array {
+  const n = tokens.length;
+  const data = new Float32Array(layers * heads * n * n); // [layer, head, query, key]
+  for (let l = 0; l < layers; l++) {
+    for (let h = 0; h < heads; h++) {
+      const kind = headKinds[(l * heads + h) % headKinds.length];
+      for (let q = 0; q < n; q++) {
+        const row = ((l * heads + h) * n + q) * n;
+        let total = 0;
+        for (let key = 0; key <= q; key++) {
+          const w = Math.exp(kind(q, key, tokens, rng()) + 0.3 * rng());
+          data[row + key] = w;
+          total += w;
+        }
+        for (let key = 0; key <= q; key++) data[row + key] /= total;
+      }
+    }
+  }
+  return data;
+}
+
+/** What the host would answer to `lens/target` for `id` on this fixture. */
+export function fixtureLensTarget(inspection: Inspection, id: number): LensTarget {
+  const [points, n, k] = inspection.lens.topIds.dims;
+  const prob = new Float32Array(points * n); // [point, position]
+  const rank = new Int32Array(points * n); // [point, position]
+  for (let cell = 0; cell < points * n; cell++) {
+    const ids = inspection.lens.topIds.data.subarray(cell * k, cell * k + k);
+    const j = ids.indexOf(id);
+    const last = inspection.lens.topProbs.data[cell * k + k - 1];
+    prob[cell] = j >= 0 ? inspection.lens.topProbs.data[cell * k + j] : last * (0.05 + 0.5 * ((cell * 7919) % 13) / 13);
+    rank[cell] = j >= 0 ? j : k + ((cell * 104729) % 400);
+  }
+  return { id, prob: { dims: [points, n], data: prob }, rank: { dims: [points, n], data: rank } };
+}
+
+export function fixtureShow(options: FixtureOptions & { randomWeights?: boolean; droppedTokens?: number } = {}): InspectionShowPayload {
+  return {
+    inspection: fixtureInspection(options),
+    source: {
+      uri: 'file:///home/user/notes/fox.md',
+      windowed: options.droppedTokens ? { droppedTokens: options.droppedTokens } : null,
+      randomWeights: options.randomWeights ?? false,
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Inspection } from '../../protocol/inspection';
+import { colourOf, probabilityScale } from '../../webview/colour-scale';
+import { lensGrid, type TargetToken } from '../../webview/lens-cells';
+
+// Two residual points × three positions, top-2 at each. Tokens "a", " b", "\n"; id 4 is " c".
+function tinyInspection(): Inspection {
+  const f32 = (dims: number[], values: number[]) => ({ dims, data: new Float32Array(values) });
+  return {
+    model: { name: 'tiny', nLayer: 1, nHead: 1, nEmbd: 4, nCtx: 8, vocabSize: 5 },
+    backend: 'cpu',
+    tokens: [
+      { id: 1, text: 'a', start: 0, end: 1 },
+      { id: 2, text: ' b', start: 1, end: 3 },
+      { id: 3, text: '\n', start: 3, end: 4 },
+    ],
+    pieces: { 1: 'a', 2: ' b', 3: '\n', 4: ' c' },
+    next: { prob: f32([3], [0.9, 0.6, Number.NaN]), rank: { dims: [3], data: new Int32Array([0, 0, -1]) } },
+    lens: {
+      hooks: ['blocks.0.hook_resid_pre', 'blocks.0.hook_resid_post'],
+      // [point, position, k]
+      topIds: { dims: [2, 3, 2], data: new Int32Array([1, 4, 4, 2, 3, 1, /* final */ 2, 4, 3, 2, 4, 1]) },
+      topProbs: f32([2, 3, 2], [0.2, 0.1, 0.3, 0.2, 0.5, 0.1, /* final */ 0.9, 0.05, 0.6, 0.3, 0.4, 0.2]),
+      entropy: f32([2, 3], [3, 2, 1, 0.5, 1, 2]),
+      kl: f32([2, 3], [4, 5, 6, 0, 0, 0]),
+      target: null,
+    },
+    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: f32([1, 1, 3, 3], [1, 0, 0, 0.5, 0.5, 0, 0.2, 0.3, 0.5]) },
+  };
+}
+
+test('a cell shows the top-1 token with visible whitespace, coloured by its probability', () => {
+  const grid = lensGrid(tinyInspection(), 'probability', null);
+  assert.deepEqual([grid.points, grid.positions, grid.k], [2, 3, 2]);
+  const cell = grid.cell(1, 0);
+  assert.equal(cell.text, '·b');
+  assert.equal(cell.topProb, Math.fround(0.9));
+  assert.equal(cell.value, Math.fround(0.9));
+  assert.deepEqual(cell.background, colourOf(probabilityScale(), Math.fround(0.9)));
+  assert.equal(cell.foreground, '#000000', 'dark text on the bright end of viridis');
+  assert.equal(grid.cell(1, 1).text, '⏎');
+});
+
+test('a cell knows when its top-1 is the token that actually comes next', () => {
+  const grid = lensGrid(tinyInspection(), 'probability', null);
+  assert.equal(grid.cell(1, 0).isNextToken, true, 'predicts " b", which follows "a"');
+  assert.equal(grid.cell(1, 1).isNextToken, true, 'predicts "\\n", which follows " b"');
+  assert.equal(grid.cell(0, 0).isNextToken, false, 'the embedding echoes "a"');
+  assert.equal(grid.cell(0, 2).isNextToken, false, 'nothing follows the last token');
+});
+
+test('entropy and KL modes colour by those numbers', () => {
+  const entropy = lensGrid(tinyInspection(), 'entropy', null);
+  assert.equal(entropy.cell(0, 0).value, 3);
+  assert.equal(entropy.scale.position(Math.log(5)), 1, 'the scale ends at ln(vocabulary size)');
+  const kl = lensGrid(tinyInspection(), 'kl', null);
+  assert.equal(kl.cell(0, 2).value, 6);
+  assert.equal(kl.cell(1, 2).value, 0, 'the last point is the output itself');
+});
+
+test('target mode without exact values uses the top-k, and leaves cells outside it uncoloured', () => {
+  const target: TargetToken = { id: 4, text: ' c', exact: null };
+  const grid = lensGrid(tinyInspection(), 'target-probability', target);
+  assert.deepEqual(grid.cell(0, 0).target, { prob: Math.fround(0.1), rank: 1 });
+  assert.equal(grid.cell(0, 0).value, Math.fround(0.1));
+  assert.equal(grid.cell(0, 0).text, 'a', 'the cell still shows its top-1');
+  const outside = grid.cell(1, 1);
+  assert.deepEqual(outside.target, { prob: null, rank: null });
+  assert.ok(Number.isNaN(outside.value));
+  assert.equal(outside.background, null);
+  assert.match(grid.label(1, 1), /target ·c not in the top 2/);
+  assert.equal(lensGrid(tinyInspection(), 'target-rank', target).cell(1, 2).value, 0, '" c" is top-1 there');
+});
+
+test('exact target values from the host replace the top-k guess everywhere', () => {
+  const exact = {
+    id: 4,
+    prob: { dims: [2, 3], data: new Float32Array([0.1, 0.3, 0.01, 0.05, 0.001, 0.4]) },
+    rank: { dims: [2, 3], data: new Int32Array([1, 0, 7, 1, 12, 0]) },
+  };
+  const grid = lensGrid(tinyInspection(), 'target-rank', { id: 4, text: ' c', exact });
+  assert.equal(grid.cell(1, 1).value, 12);
+  assert.deepEqual(grid.cell(1, 1).target, { prob: Math.fround(0.001), rank: 12 });
+  const mismatched = lensGrid(tinyInspection(), 'target-rank', { id: 2, text: ' b', exact });
+  assert.equal(mismatched.cell(1, 1).value, 1, 'values for another id are ignored; " b" is second in the top-k');
+});
+
+test('a target mode with no target falls back to probability', () => {
+  const grid = lensGrid(tinyInspection(), 'target-probability', null);
+  assert.equal(grid.mode, 'probability');
+  assert.equal(grid.cell(0, 1).value, Math.fround(0.3));
+});
+
+test('labels name the hook and the position, for tooltips and screen readers', () => {
+  const grid = lensGrid(tinyInspection(), 'probability', null);
+  assert.equal(
+    grid.label(1, 0),
+    'blocks.0.hook_resid_post, position 0 (a); top-1 ·b 90.0% (the actual next token); entropy 0.50 nats; KL 0.00 nats',
+  );
+  assert.deepEqual(
+    grid.topK(0, 1).map((e) => e.text),
+    [' c', ' b'],
+  );
+});

@@ -1,0 +1,91 @@
+// Numbers behind the attention views: one head's pattern (or the mean over a layer's heads), thumbnails,
+// cell sizes and the pairs the lines view draws. Pure, so the canvas code only paints.
+
+import type { Attention } from '../protocol/inspection';
+
+/** A head, or the mean over a layer's heads when `head` is null. */
+export interface HeadRef {
+  readonly layer: number;
+  readonly head: number | null;
+}
+
+export function attentionShape(attention: Attention): { layers: number; heads: number; n: number } {
+  const [layers, heads, n] = attention.patterns.dims;
+  return { layers, heads, n };
+}
+
+/** The [query, key] pattern of one head (a view, not a copy) or the mean of the layer's heads. */
+export function headPattern(attention: Attention, ref: HeadRef): Float32Array {
+  const { heads, n } = attentionShape(attention);
+  const size = n * n;
+  const layerStart = ref.layer * heads * size;
+  if (ref.head !== null) return attention.patterns.data.subarray(layerStart + ref.head * size, layerStart + (ref.head + 1) * size);
+  const mean = new Float32Array(size); // [query, key]
+  for (let h = 0; h < heads; h++) {
+    const one = attention.patterns.data.subarray(layerStart + h * size, layerStart + (h + 1) * size);
+    for (let i = 0; i < size; i++) mean[i] += one[i];
+  }
+  for (let i = 0; i < size; i++) mean[i] /= heads;
+  return mean;
+}
+
+/**
+ * An n×n pattern reduced (or enlarged) to size×size by taking the maximum of each block: a thumbnail must
+ * keep a sharp one-key stripe visible, which averaging would wash out.
+ */
+export function maxPool(pattern: Float32Array, n: number, size: number): Float32Array {
+  const out = new Float32Array(size * size); // [row, column]
+  for (let r = 0; r < size; r++) {
+    const [q0, q1] = block(r, n, size);
+    for (let c = 0; c < size; c++) {
+      const [k0, k1] = block(c, n, size);
+      let m = 0;
+      for (let q = q0; q < q1; q++) for (let k = k0; k < k1; k++) m = Math.max(m, pattern[q * n + k]);
+      out[r * size + c] = m;
+    }
+  }
+  return out;
+}
+
+function block(i: number, n: number, size: number): [number, number] {
+  const start = Math.floor((i * n) / size);
+  return [start, Math.max(start + 1, Math.floor(((i + 1) * n) / size))];
+}
+
+/** Cell size in CSS pixels for an n×n heatmap in `available` pixels: readable when small, whole when large. */
+export function heatmapCellSize(n: number, available: number, min = 2, max = 26): number {
+  return Math.max(min, Math.min(max, Math.floor(available / Math.max(n, 1))));
+}
+
+export interface AttentionPair {
+  readonly query: number;
+  readonly key: number;
+  readonly weight: number;
+}
+
+/**
+ * The pairs the lines view draws, strongest first: for one query all keys at or above `minWeight`, or for
+ * every query when `query` is null, at most `limit` of them so a long text stays drawable.
+ */
+export function attentionPairs(pattern: Float32Array, n: number, query: number | null, minWeight: number, limit = 4000): AttentionPair[] {
+  const pairs: AttentionPair[] = [];
+  const queries = query === null ? Array.from({ length: n }, (_, q) => q) : [query];
+  for (const q of queries) {
+    for (let key = 0; key <= q; key++) {
+      const weight = pattern[q * n + key];
+      if (weight >= minWeight) pairs.push({ query: q, key, weight });
+    }
+  }
+  pairs.sort((a, b) => b.weight - a.weight);
+  return pairs.slice(0, limit);
+}
+
+/** Stroke width of a line for `weight`: area-like growth so weak links stay hairlines. */
+export function lineWidth(weight: number, maxWidth = 6): number {
+  return Math.max(0.5, Math.sqrt(Math.min(Math.max(weight, 0), 1)) * maxWidth);
+}
+
+export function headName(ref: HeadRef, hooks: readonly string[], heads: number): string {
+  const hook = hooks[ref.layer] ?? `blocks.${ref.layer}.attn.hook_pattern`;
+  return ref.head === null ? `${hook} · mean of ${heads} heads` : `${hook} · head ${ref.head}`;
+}

@@ -1,0 +1,173 @@
+// Interaction checks on the dev preview in Debian's chromium: exports from every tab, the editor cursor,
+// token reveal, typed lens targets, keyboard use, view state surviving a reload, and the lens grid's
+// DOM size and frame time at 512 positions. Run: npx tsx webview/dev/preview-checks.ts
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+
+const root = join(import.meta.dirname, '..', '..');
+const url = pathToFileURL(join(root, 'webview', 'dev', 'preview.html')).href;
+
+interface Posted {
+  readonly type: string;
+  readonly payload: Record<string, unknown>;
+}
+
+const posted = (page: Page): Promise<Posted[]> => page.evaluate(() => (window as unknown as { glassboxPreview: { posted: Posted[] } }).glassboxPreview.posted);
+const tab = (page: Page, name: string) => page.click(`vscode-tab-header[data-tab="${name}"]`);
+
+async function exportAs(page: Page, label: string): Promise<Posted> {
+  const before = (await posted(page)).length;
+  await page.click('.gb-export-button');
+  await page.locator('vscode-context-menu').getByText(label).click();
+  await page.waitForFunction((n) => (window as unknown as { glassboxPreview: { posted: unknown[] } }).glassboxPreview.posted.length > n, before, { timeout: 5000 });
+  const all = await posted(page);
+  const save = all.slice(before).find((m) => m.type === 'export/save');
+  assert.ok(save, `no export/save after ${label}`);
+  return save;
+}
+
+async function main(): Promise<void> {
+  execFileSync('npx', ['tsx', join(root, 'webview', 'dev', 'build-preview.ts')], { stdio: 'inherit' });
+  const browser = await chromium.launch({
+    executablePath: execFileSync('sh', ['-c', 'command -v chromium']).toString().trim(),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--headless=new'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(`${url}?theme=dark`);
+  await page.waitForSelector('.gb-chip');
+  assert.equal((await posted(page))[0]?.type, 'panel/ready', 'the page says it is ready first');
+
+  // Clicking a token selects it and asks the host to reveal its range.
+  await page.click('.gb-chip[data-index="3"]');
+  const reveal = (await posted(page)).filter((m) => m.type === 'token/reveal').at(-1);
+  assert.deepEqual(reveal?.payload, { start: 15, end: 19 }, '" fox" covers 15–19');
+
+  // Keyboard: arrows move along the chips, Enter selects.
+  await page.focus('.gb-chip[data-index="3"]');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute('.gb-chip[data-index="4"]', 'aria-selected'), 'true');
+
+  // The editor cursor marks the token under it.
+  await page.evaluate(() => window.postMessage({ type: 'editor/cursor', payload: { offset: 31 } }, '*'));
+  await page.waitForTimeout(50);
+  assert.ok(await page.$('.gb-chip.gb-cursor[data-index="6"]'), 'offset 31 is inside " the" (30–34)');
+
+  // Exports from the tokens tab.
+  const png = await exportAs(page, 'Figure as PNG');
+  assert.equal(png.payload.encoding, 'base64');
+  assert.ok(String(png.payload.data).startsWith('iVBORw0KGgo'), 'a PNG signature');
+  assert.equal(png.payload.filename, 'glassbox-tokens-fox.png');
+  const svg = await exportAs(page, 'Figure as SVG');
+  assert.match(String(svg.payload.data), /^<svg /);
+  const csv = await exportAs(page, 'Table as CSV');
+  assert.match(String(csv.payload.data), /^position,id,text/);
+  const json = await exportAs(page, 'Inspection as JSON (CLI format)');
+  const parsed = JSON.parse(String(json.payload.data)) as { tokens: unknown[]; lens: unknown[]; randomWeights: boolean };
+  assert.equal(parsed.tokens.length, 20);
+  assert.equal(parsed.randomWeights, false, 'the CLI format carries randomWeights');
+
+  // The export menu works from the keyboard too.
+  const saves = (await posted(page)).filter((m) => m.type === 'export/save').length;
+  await page.focus('.gb-export-button');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(100);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+  const keyed = (await posted(page)).filter((m) => m.type === 'export/save');
+  assert.equal(keyed.length, saves + 1, 'Enter, arrows, Enter saves');
+  assert.equal(keyed.at(-1)?.payload.format, 'svg');
+
+  // Lens: a typed target goes to the host, and its answer switches the colouring.
+  await tab(page, 'lens');
+  await page.waitForSelector('.gb-grid-cell');
+  await page.locator('.gb-target-field').click();
+  await page.keyboard.type('dog');
+  await page.keyboard.press('Enter');
+  const request = (await posted(page)).filter((m) => m.type === 'lens/target').at(-1);
+  assert.deepEqual(request?.payload, { requestId: 1, text: ' dog', id: null }, 'leading space added');
+  await page.waitForSelector('.gb-target-chip');
+  assert.ok(await page.$('.gb-cell-targeted'), 'cells show the target rank');
+  const lensPng = await exportAs(page, 'Figure as PNG');
+  assert.equal(lensPng.payload.filename, 'glassbox-lens-fox.png');
+  const lensCsv = await exportAs(page, 'Table as CSV');
+  assert.match(String(lensCsv.payload.data), /target_rank/);
+
+  // Lens keyboard: focus the grid, move, activate.
+  await page.focus('.gb-grid');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  assert.ok(await page.$('.gb-lens-details:not([hidden])'), 'Enter opens the cell details');
+  assert.equal(await page.getAttribute('.gb-grid', 'aria-activedescendant'), 'gb-lens-active');
+
+  // Attention: pick a head with the keyboard; export its figure.
+  await tab(page, 'attention');
+  await page.focus('.gb-thumb.gb-selected');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getAttribute('.gb-thumb.gb-selected', 'data-head'), '1');
+  const attnSvg = await exportAs(page, 'Figure as SVG');
+  assert.match(String(attnSvg.payload.data), /blocks\.0\.attn\.hook_pattern · head 1/);
+  const attnCsv = await exportAs(page, 'Table as CSV');
+  assert.equal(String(attnCsv.payload.data).match(/^blocks\.0\.attn\.hook_pattern,0,1,/gm)?.length, 210, 'one row per causal pair');
+
+  // The view state survives a reload: tab, head, target, colour mode.
+  const state = (await posted(page)).filter((m) => m.type === 'state/changed').at(-1)?.payload.state;
+  assert.ok(state, 'state/changed was reported');
+  await page.goto(`${url}?theme=dark&state=${encodeURIComponent(JSON.stringify(state))}`);
+  await page.waitForSelector('.gb-thumb');
+  assert.equal(await page.getAttribute('.gb-thumb.gb-selected', 'data-head'), '1');
+  await tab(page, 'lens');
+  await page.waitForSelector('.gb-target-chip');
+  const again = (await posted(page)).filter((m) => m.type === 'lens/target').at(-1);
+  assert.deepEqual(again?.payload, { requestId: 1, text: ' dog', id: 3290 }, 'the restored target is asked for again');
+
+  // 512 positions × 13 points: the DOM holds only what is in view, and scrolling stays within a frame.
+  await page.goto(`${url}?theme=dark&tokens=512&layers=12&heads=12`);
+  await page.waitForSelector('.gb-chip');
+  await tab(page, 'lens');
+  await page.waitForSelector('.gb-grid-cell');
+  // Wheel-sized steps across the whole width; the browser scrolls the cells, script only adds columns.
+  const timing = await page.evaluate(async () => {
+    const scroller = document.querySelector('.gb-grid-scroll') as HTMLElement;
+    performance.clearMeasures('glassbox lens build');
+    for (let left = 0; left < scroller.scrollWidth; left += 120) {
+      scroller.scrollLeft = left;
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    const builds = performance.getEntriesByName('glassbox lens build').map((e) => e.duration);
+    return { cells: document.querySelectorAll('.gb-grid-cell').length, builds: builds.length, mean: builds.reduce((a, b) => a + b, 0) / builds.length, max: Math.max(...builds) };
+  });
+  assert.ok(timing.cells < 600, `${timing.cells} cells in the DOM`);
+  console.log(
+    `lens at 512 positions: ${timing.cells} cells in the DOM; scrolling the full width by 120 px steps ran ${timing.builds} ` +
+      `column updates, ${timing.mean.toFixed(1)} ms mean, ${timing.max.toFixed(1)} ms max of script`,
+  );
+
+  await tab(page, 'attention');
+  const attentionTime = await page.evaluate(async () => {
+    const start = performance.now();
+    (document.querySelector('.gb-thumb[data-layer="5"][data-head="3"]') as HTMLElement).click();
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    return performance.now() - start;
+  });
+  console.log(`attention at 512 tokens: switching heads took ${attentionTime.toFixed(1)} ms`);
+
+  await browser.close();
+  assert.deepEqual(errors, [], 'no console errors');
+  console.log('preview checks passed');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+// A stand-in for the extension host in the dev preview: provides `acquireVsCodeApi`, answers `panel/ready`
+// with the test fixture and `lens/target` with the fixture's target, and records everything the panel posts
+// (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
+
+import {
+  InspectionShow,
+  LensTargetRequest,
+  LensTargetResult,
+  PanelReady,
+  type HostToWebview,
+  type InspectionShowPayload,
+} from '../../protocol/panel-messages';
+import { fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
+import { themes, type ThemeName } from './themes';
+
+const params = new URLSearchParams(location.search);
+const theme = (params.get('theme') ?? 'dark') as ThemeName;
+const { bodyClass, variables } = themes[theme] ?? themes.dark;
+for (const [name, value] of Object.entries(variables)) document.documentElement.style.setProperty(name, value);
+document.addEventListener('DOMContentLoaded', () => document.body.classList.add(bodyClass));
+
+const show: InspectionShowPayload = fixtureShow({
+  tokens: Number(params.get('tokens') ?? 20),
+  layers: Number(params.get('layers') ?? 2),
+  heads: Number(params.get('heads') ?? 4),
+  randomWeights: params.has('random'),
+  droppedTokens: params.has('windowed') ? 37 : 0,
+});
+
+const posted: unknown[] = [];
+const send = (message: HostToWebview): void => window.postMessage(message, '*');
+let saved: unknown = params.has('state') ? JSON.parse(params.get('state') ?? 'null') : undefined;
+
+function receive(message: { type: string; payload: Record<string, unknown> }): void {
+  posted.push(message);
+  if (message.type === PanelReady && !params.has('empty')) setTimeout(() => send({ type: InspectionShow, payload: show }), 10);
+  if (message.type === LensTargetRequest) {
+    const { requestId, id } = message.payload as { requestId: number; id: number | null };
+    const target = fixtureLensTarget(show.inspection, id ?? 3290);
+    const text = show.inspection.pieces[target.id] ?? ' dog';
+    setTimeout(() => send({ type: LensTargetResult, payload: { requestId, outcome: { text, target } } }), 150);
+  }
+}
+
+Object.assign(window, {
+  acquireVsCodeApi: () => ({
+    postMessage: (message: { type: string; payload: Record<string, unknown> }) => receive(message),
+    getState: () => saved,
+    setState: (state: unknown) => {
+      saved = state;
+    },
+  }),
+  glassboxPreview: { posted, send, show },
+});

@@ -1,0 +1,150 @@
+// Screenshots of the dev preview in Debian's chromium, for looking at the panel without VS Code.
+// Run: npx tsx webview/dev/screenshot.ts [out-dir]   (builds first; default out-dir test-output/screenshots)
+// Also reports console errors and CSP violations, which must stay at zero.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+
+const root = join(import.meta.dirname, '..', '..');
+const out = process.argv[2] ?? join(root, 'test-output', 'screenshots');
+
+interface Shot {
+  readonly name: string;
+  readonly query: string;
+  readonly act?: (page: Page) => Promise<void>;
+  readonly size?: { width: number; height: number };
+}
+
+const tab = (name: string) => async (page: Page) => {
+  await page.click(`vscode-tab-header[data-tab="${name}"]`);
+  await page.waitForTimeout(150);
+};
+
+const shots: readonly Shot[] = [
+  { name: 'empty-dark', query: 'empty' },
+  {
+    name: 'tokens-dark',
+    query: 'theme=dark&random&windowed',
+    act: async (page) => {
+      await page.click('.gb-chip[data-index="12"]');
+      await page.waitForTimeout(100);
+    },
+  },
+  {
+    name: 'tokens-surprisal-ids-dark',
+    query: 'theme=dark',
+    act: async (page) => {
+      await page.click('.gb-chip[data-index="16"]');
+      await page.click('vscode-checkbox');
+      await page.evaluate(() => {
+        const select = document.querySelector('vscode-single-select') as HTMLElement & { value: string };
+        select.value = 'surprisal';
+        select.dispatchEvent(new Event('change'));
+      });
+      await page.locator('.gb-range').first().fill('0.6');
+      await page.locator('.gb-range').nth(2).fill('0.8');
+      await page.waitForTimeout(100);
+    },
+  },
+  {
+    name: 'lens-dark',
+    query: 'theme=dark&layers=12&heads=12',
+    act: async (page) => {
+      await tab('lens')(page);
+      await page.click('.gb-grid-cell[data-point="10"][data-position="7"]');
+      await page.waitForTimeout(100);
+    },
+  },
+  {
+    name: 'lens-target-dark',
+    query: 'theme=dark&layers=12&heads=12',
+    act: async (page) => {
+      await tab('lens')(page);
+      await page.click('.gb-grid-cell[data-point="12"][data-position="7"]');
+      await page.click('.gb-lens-details .gb-toplist-row:first-child .gb-link-button', { force: true });
+      await page.waitForTimeout(400);
+    },
+  },
+  {
+    name: 'attention-dark',
+    query: 'theme=dark&layers=12&heads=12',
+    act: async (page) => {
+      await tab('attention')(page);
+      await page.click('.gb-thumb[data-layer="1"][data-head="0"]');
+      await page.hover('.gb-matrix-canvas', { position: { x: 200, y: 220 } });
+      await page.waitForTimeout(100);
+    },
+  },
+  {
+    name: 'attention-lines-dark',
+    query: 'theme=dark',
+    act: async (page) => {
+      await tab('attention')(page);
+      await page.click('vscode-radio[value="lines"]');
+      await page.waitForTimeout(100);
+      await page.hover('.gb-lines-token[data-side="query"][data-index="11"]');
+      await page.waitForTimeout(100);
+    },
+  },
+  {
+    name: 'lens-entropy-dark',
+    query: 'theme=dark&layers=12&heads=12',
+    act: async (page) => {
+      await tab('lens')(page);
+      await page.evaluate(() => {
+        const select = document.querySelector('.gb-lens vscode-single-select') as HTMLElement & { value: string };
+        select.value = 'entropy';
+        select.dispatchEvent(new Event('change'));
+      });
+      await page.locator('.gb-grid-scroll').evaluate((e) => e.scrollBy(300, 0));
+      await page.waitForTimeout(200);
+    },
+  },
+  {
+    name: 'tokens-light',
+    query: 'theme=light&random',
+    act: async (page) => {
+      await page.click('.gb-chip[data-index="9"]');
+    },
+  },
+  { name: 'lens-light', query: 'theme=light&layers=12', act: tab('lens') },
+  { name: 'attention-light', query: 'theme=light&layers=6&heads=6', act: tab('attention') },
+  { name: 'tokens-hc', query: 'theme=hc', act: async (page) => page.click('.gb-chip[data-index="4"]') },
+  { name: 'lens-hc', query: 'theme=hc&layers=6', act: tab('lens') },
+  { name: 'lens-512-dark', query: 'theme=dark&tokens=512&layers=12&heads=12', act: tab('lens') },
+  { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
+];
+
+async function main(): Promise<void> {
+  execFileSync('npx', ['tsx', join(root, 'webview', 'dev', 'build-preview.ts')], { stdio: 'inherit' });
+  mkdirSync(out, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: execFileSync('sh', ['-c', 'command -v chromium']).toString().trim(),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--headless=new', '--allow-file-access-from-files'],
+  });
+  const page0 = pathToFileURL(join(root, 'webview', 'dev', 'preview.html')).href;
+  const problems: string[] = [];
+  for (const shot of shots) {
+    const page = await browser.newPage({ viewport: shot.size ?? { width: 1400, height: 900 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${shot.name}: ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${shot.name}: ${e.message}`));
+    await page.goto(`${page0}?${shot.query}`);
+    await page.waitForTimeout(300);
+    await shot.act?.(page);
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(out, `${shot.name}.png`), fullPage: true });
+    await page.close();
+  }
+  await browser.close();
+  console.log(`screenshots in ${out}`);
+  console.log(problems.length ? problems.join('\n') : 'no console errors or CSP violations');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+// The short "what am I looking at" text of each tab: enough for a student to read the view correctly,
+// with the names a researcher would search for.
+
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import type { PanelTab } from '../protocol/panel-messages';
+import { el } from './element-builder';
+
+const texts: Readonly<Record<PanelTab, readonly string[]>> = {
+  tokens: [
+    'GPT-2 does not read characters or words. Byte-pair encoding (BPE) splits the text into tokens from a ' +
+      'vocabulary of 50,257, most of them carrying their leading space: here · is a space, ⏎ a newline and → a tab.',
+    'At every position the model gives a probability to each possible next token. Each chip is coloured by the ' +
+      'probability the model gave that token before seeing it; the first token has no colour because nothing ' +
+      'came before it. Perplexity is exp of the mean negative log-probability: roughly how many tokens the model ' +
+      'was choosing between, on average.',
+    'Select a token to see what the model expected in its place, its id and bytes, and what a sampler with a ' +
+      'given temperature, top-k and top-p would have done with that distribution.',
+  ],
+  lens: [
+    'Each block of GPT-2 adds its output to the residual stream: one vector per position that, at the end, ' +
+      'ln_final and the unembedding turn into next-token probabilities. The logit lens (nostalgebraist, 2020) ' +
+      'applies that same last step to the residual stream at every hook point, as if the model stopped early.',
+    'Rows are residual points, from the embeddings (blocks.0.hook_resid_pre) to the output of the last block, ' +
+      'which is exactly the model’s prediction. Columns are positions; each cell shows the top guess for the ' +
+      'token after that position. Early rows often echo the input token; later rows converge on the output.',
+    'Colour by the top guess’s probability, by the entropy of the lens distribution, or by its KL divergence ' +
+      'from the final output. Pick a target token to follow its probability and rank through the layers. A ' +
+      'corner mark means the guess is the token that actually comes next.',
+  ],
+  attention: [
+    'In every layer each head computes a pattern softmax(QKᵀ/√d_head): how much each query position (a row) ' +
+      'reads from each key position (a column). The head then mixes the value vectors V with those weights. ' +
+      'Every row sums to 1, and GPT-2 is causal: a token attends only to itself and earlier tokens, so the ' +
+      'upper triangle is empty.',
+    'The overview shows every head (blocks.{l}.attn.hook_pattern) and each layer’s mean over heads. Pick one ' +
+      'to see its whole pattern, or the lines view, where each query is joined to the keys it reads with lines ' +
+      'as thick as the weight. Look for previous-token heads (a stripe just below the diagonal) and heads that ' +
+      'park their attention on the first token when they have nothing to do.',
+  ],
+};
+
+export function explanation(tab: PanelTab): HTMLElement {
+  const box = el('vscode-collapsible', { class: 'gb-explain', attrs: { heading: 'What am I looking at?' } }, [
+    el('div', { class: 'gb-explain-body' }, texts[tab].map((text) => el('p', { text }))),
+  ]);
+  return box;
+}

@@ -1,0 +1,80 @@
+// The CSV exports: one long-format table per tab, ready for pandas or a spreadsheet. Ranks are 0-based as
+// in the protocol and the CLI's JSON (0 = the most likely token); probabilities are plain fractions.
+
+import type { Inspection } from '../protocol/inspection';
+import { headPattern, attentionShape, type HeadRef } from './attention-layout';
+import type { TargetToken } from './lens-cells';
+import { surprisalBits } from '../protocol/inspection-reading';
+
+type Field = string | number | null;
+
+function csvField(value: Field): string {
+  if (value === null || (typeof value === 'number' && Number.isNaN(value))) return '';
+  // Float32 values carry about 7 significant digits; printing the float64 widening would invent more.
+  const text = typeof value === 'number' ? (Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(7)))) : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvRow(values: readonly Field[]): string {
+  return values.map(csvField).join(',');
+}
+
+function csv(header: readonly string[], rows: Iterable<readonly Field[]>): string {
+  const lines = [csvRow(header)];
+  for (const row of rows) lines.push(csvRow(row));
+  return `${lines.join('\n')}\n`;
+}
+
+/** One row per token; `prob`/`rank` are how the model rated this token when predicting it (none for the first). */
+export function tokensCsv(inspection: Inspection): string {
+  const { tokens, next } = inspection;
+  return csv(
+    ['position', 'id', 'text', 'start', 'end', 'prob', 'rank', 'surprisal_bits'],
+    tokens.map((t, j) => {
+      const prob = j > 0 ? next.prob.data[j - 1] : Number.NaN;
+      const rank = j > 0 ? next.rank.data[j - 1] : null;
+      return [j, t.id, t.text, t.start, t.end, prob, rank, j > 0 ? surprisalBits(prob) : null];
+    }),
+  );
+}
+
+export function lensCsv(inspection: Inspection, target: TargetToken | null): string {
+  const { lens, tokens, pieces } = inspection;
+  const [points, n, k] = lens.topIds.dims;
+  const exact = target?.exact && target.exact.id === target.id ? target.exact : null;
+  const header = ['hook', 'point', 'position', 'input_text', 'top1_id', 'top1_text', 'top1_prob', 'entropy_nats', 'kl_nats'];
+  if (target) header.push('target_id', 'target_prob', 'target_rank');
+  function* rows(): Generator<Field[]> {
+    for (let p = 0; p < points; p++) {
+      for (let t = 0; t < n; t++) {
+        const at = p * n + t;
+        const id = lens.topIds.data[at * k];
+        const row: Field[] = [lens.hooks[p], p, t, tokens[t].text, id, pieces[id] ?? '', lens.topProbs.data[at * k], lens.entropy.data[at], lens.kl.data[at]];
+        if (target) {
+          // Without exact values a target outside the top-k has no known probability: leave it empty.
+          const j = lens.topIds.data.subarray(at * k, at * k + k).indexOf(target.id);
+          const prob = exact ? exact.prob.data[at] : j >= 0 ? lens.topProbs.data[at * k + j] : null;
+          const rank = exact ? exact.rank.data[at] : j >= 0 ? j : null;
+          row.push(target.id, prob, rank);
+        }
+        yield row;
+      }
+    }
+  }
+  return csv(header, rows());
+}
+
+/** The selected head's pattern (or the layer mean), causal entries only. */
+export function attentionCsv(inspection: Inspection, ref: HeadRef): string {
+  const { n } = attentionShape(inspection.attention);
+  const pattern = headPattern(inspection.attention, ref);
+  const hook = inspection.attention.hooks[ref.layer];
+  const head = ref.head === null ? 'mean' : ref.head;
+  const { tokens } = inspection;
+  function* rows(): Generator<Field[]> {
+    for (let q = 0; q < n; q++) {
+      for (let key = 0; key <= q; key++) yield [hook, ref.layer, head, q, key, tokens[q].text, tokens[key].text, pattern[q * n + key]];
+    }
+  }
+  return csv(['hook', 'layer', 'head', 'query', 'key', 'query_text', 'key_text', 'weight'], rows());
+}

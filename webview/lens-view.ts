@@ -1,0 +1,174 @@
+// The Logit Lens tab: the grid of top-1 guesses per residual point and position, its colour modes and
+// legend, the target token, and the top-k of a selected cell.
+
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { Inspection } from '../protocol/inspection';
+import { lensColourModes, type LensColourMode } from '../protocol/panel-messages';
+import { el } from './element-builder';
+import { explanation } from './explanations';
+import { lensCsv } from './export-tables';
+import { lensFigure } from './figure-svg';
+import { legend } from './legend';
+import { describeTarget, lensGrid, type LensGrid } from './lens-cells';
+import { createLensGrid, type CellRef } from './lens-grid';
+import { formatNats } from '../protocol/number-format';
+import type { PanelContext, PanelView } from './panel-context';
+import { tokenList, tokenText } from './token-list';
+
+const modeLabels: Readonly<Record<LensColourMode, string>> = {
+  probability: 'Top-1 probability',
+  entropy: 'Entropy',
+  kl: 'KL to the output',
+  'target-probability': 'Target probability',
+  'target-rank': 'Target rank',
+};
+
+export function createLensView(ctx: PanelContext): PanelView {
+  const select = el('vscode-single-select', { class: 'gb-select gb-select-wide', attrs: { 'aria-label': 'Colour cells by' } });
+  const options = new Map<LensColourMode, HTMLElement>();
+  for (const mode of lensColourModes) {
+    const option = el('vscode-option', { text: modeLabels[mode], attrs: { value: mode } });
+    options.set(mode, option);
+    select.append(option);
+  }
+  select.addEventListener('change', () => ctx.update({ lensColour: select.value as LensColourMode }));
+
+  const targetField = el('vscode-textfield', { class: 'gb-target-field', attrs: { placeholder: 'target token, e.g. dog', 'aria-label': 'Target token' } });
+  const leadingSpace = el('vscode-checkbox', { attrs: { label: 'leading space', checked: true, title: 'GPT-2 spells most words with their leading space: “ dog” and “dog” are different tokens.' } });
+  const follow = el('vscode-button', { text: 'Follow', attrs: { secondary: true } });
+  const targetState = el('span', { class: 'gb-target-state', attrs: { 'aria-live': 'polite' } });
+  const submit = (): void => {
+    const raw = targetField.value;
+    if (!raw.trim()) return;
+    const text = leadingSpace.checked && !raw.startsWith(' ') ? ` ${raw}` : raw;
+    ctx.requestTarget(text, null);
+  };
+  follow.addEventListener('click', submit);
+  targetField.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') submit();
+  });
+  targetState.addEventListener('click', (event) => {
+    if ((event.target as Element).closest('[data-clear]')) ctx.update({ lensTarget: null, lensColour: 'probability' });
+  });
+
+  const legendSlot = el('div', { class: 'gb-legend-slot' });
+  const gridElement = createLensGrid(
+    (cell) => {
+      selected = cell;
+      gridElement.select(cell);
+      drawDetails();
+      ctx.reveal(cell.position);
+    },
+    (position) => ctx.reveal(position),
+  );
+  const details = el('section', { class: 'gb-card gb-lens-details', attrs: { hidden: true, 'aria-live': 'polite' } });
+  details.addEventListener('click', (event) => {
+    const button = (event.target as Element).closest<HTMLElement>('[data-id]');
+    if (!button) return;
+    const id = Number(button.dataset.id);
+    const text = button.dataset.text ?? '';
+    ctx.update({ lensTarget: { id, text }, lensColour: ctx.state().lensColour.startsWith('target') ? ctx.state().lensColour : 'target-probability' });
+    ctx.requestTarget(text, id);
+  });
+
+  const element = el('section', { class: 'gb-view gb-lens' }, [
+    explanation('lens'),
+    el('div', { class: 'gb-toolbar' }, [
+      el('span', { class: 'gb-toolbar-label', text: 'Colour by' }),
+      select,
+      el('span', { class: 'gb-toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { class: 'gb-toolbar-label', text: 'Target' }),
+      targetField,
+      leadingSpace,
+      follow,
+      targetState,
+    ]),
+    legendSlot,
+    gridElement.element,
+    details,
+  ]);
+
+  let grid: LensGrid | null = null;
+  let selected: CellRef | null = null;
+  let legendKey = '';
+
+  function drawDetails(): void {
+    const shown = ctx.shown();
+    details.hidden = !shown || !selected || !grid;
+    if (!shown || !selected || !grid) return;
+    const { point, position } = selected;
+    const { inspection } = shown;
+    const cell = grid.cell(point, position);
+    const target = ctx.lensTarget();
+    const next = inspection.tokens[position + 1];
+    details.replaceChildren(
+      el('h3', { class: 'gb-card-title' }, [
+        el('code', { class: 'gb-hook', text: grid.hooks[point] }),
+        el('span', { class: 'gb-muted', text: ` at position ${position} ` }),
+        tokenText(inspection.tokens[position].text),
+      ]),
+      el('dl', { class: 'gb-facts gb-facts-inline' }, [
+        el('dt', { text: 'entropy' }),
+        el('dd', { text: formatNats(cell.entropy) }),
+        el('dt', { text: 'KL(output ‖ lens)' }),
+        el('dd', { text: formatNats(cell.kl) }),
+        el('dt', { text: 'actual next' }),
+        el('dd', {}, [next ? tokenText(next.text) : 'none (last token)']),
+        target && cell.target ? el('dt', { text: 'target' }) : null,
+        target && cell.target ? el('dd', {}, [tokenText(target.text), ` ${describeTarget(cell.target, grid.k)}`]) : null,
+      ]),
+      tokenList(grid.topK(point, position), {
+        highlight: next ? { id: next.id, label: 'actual' } : null,
+        action: 'Set as target',
+      }),
+    );
+  }
+
+  function drawTargetState(inspection: Inspection): void {
+    const target = ctx.lensTarget();
+    const status = ctx.targetStatus();
+    const parts: (Node | string)[] = [];
+    if (status.kind === 'pending') parts.push(el('span', { class: 'gb-muted', text: 'asking the model…' }));
+    if (status.kind === 'failed') parts.push(el('span', { class: 'gb-error-text', text: status.message }));
+    if (target) {
+      parts.push(
+        el('span', { class: 'gb-target-chip', attrs: { title: `token id ${target.id}` } }, [
+          tokenText(target.text),
+          el('button', { class: 'gb-icon-button', text: '✕', attrs: { type: 'button', 'data-clear': '', 'aria-label': 'Clear the target' } }),
+        ]),
+      );
+      if (!target.exact) parts.push(el('span', { class: 'gb-muted', text: `top-${inspection.lens.topIds.dims[2]} only` }));
+    }
+    targetState.replaceChildren(...parts);
+    for (const mode of ['target-probability', 'target-rank'] as const) {
+      options.get(mode)?.toggleAttribute('disabled', target === null);
+    }
+  }
+
+  return {
+    element,
+    render({ inspection }) {
+      grid = lensGrid(inspection, ctx.state().lensColour, ctx.lensTarget());
+      if (select.value !== grid.mode) select.value = grid.mode;
+      if (grid.mode !== legendKey) {
+        const notes: (string | Node)[] = [el('span', { class: 'gb-swatch gb-swatch-next', attrs: { 'aria-hidden': 'true' } }), 'guess is the actual next token'];
+        if (grid.mode.startsWith('target')) notes.push(el('span', { class: 'gb-swatch gb-swatch-unknown', attrs: { 'aria-hidden': 'true' } }), 'target outside the top-k');
+        legendSlot.replaceChildren(legend(grid.scale, notes));
+        legendKey = grid.mode;
+      }
+      if (selected && (selected.position >= grid.positions || selected.point >= grid.points)) selected = null;
+      gridElement.show(grid, inspection.tokens);
+      drawTargetState(inspection);
+      drawDetails();
+    },
+    setCursor(token) {
+      gridElement.setCursorColumn(token);
+    },
+    figure: ({ inspection }) => lensFigure(lensGrid(inspection, ctx.state().lensColour, ctx.lensTarget()), inspection),
+    table: ({ inspection }) => lensCsv(inspection, ctx.lensTarget()),
+  };
+}

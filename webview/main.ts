@@ -1,0 +1,193 @@
+// The Inspect panel's page: builds the shell and the three views, restores the view state VS Code kept,
+// validates every message from the host, and tells the host when it is ready for data.
+
+import type { LensTarget } from '../protocol/inspection';
+import {
+  EditorCursor,
+  ExportSave,
+  InspectionError,
+  InspectionProgress,
+  InspectionShow,
+  LensTargetRequest,
+  LensTargetResult,
+  PanelReady,
+  StateChanged,
+  TokenReveal,
+  parseHostMessage,
+  type ExportFormat,
+  type HostToWebview,
+  type PanelTab,
+  type PanelViewState,
+} from '../protocol/panel-messages';
+import { createAttentionView } from './attention-view';
+import { tokenIndexAt } from './cursor-token';
+import { exportPayload } from './figure-export';
+import { createLensView } from './lens-view';
+import type { PanelContext, PanelView, Shown, TargetStatus } from './panel-context';
+import { createShell } from './panel-shell';
+import { defaultViewState, fitStateTo } from './panel-state';
+import { watchTheme } from './theme-colours';
+import { createTokensView } from './tokens-view';
+import { connectToHost } from './vscode-api';
+
+/** How long to wait for `lens/targetResult` before telling the user the model did not answer. */
+const targetTimeoutMs = 30_000;
+
+function boot(): void {
+  const channel = connectToHost();
+  let state: PanelViewState = channel.savedState() ?? defaultViewState;
+  let shown: Shown | null = null;
+  let exact: LensTarget | null = null;
+  let targetStatus: TargetStatus = { kind: 'idle' };
+  let pendingTarget: { requestId: number; timer: ReturnType<typeof setTimeout> } | null = null;
+  let requestIds = 0;
+  let reportTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const persist = (): void => {
+    channel.saveState(state);
+    // Sliders change the state many times a second; the host needs only where they come to rest.
+    clearTimeout(reportTimer);
+    reportTimer = setTimeout(() => channel.post(StateChanged, { state }), 250);
+  };
+
+  const ctx: PanelContext = {
+    shown: () => shown,
+    state: () => state,
+    update(patch) {
+      state = { ...state, ...patch };
+      persist();
+      renderAll();
+    },
+    reveal(token) {
+      const t = shown?.inspection.tokens[token];
+      if (t) channel.post(TokenReveal, { start: t.start, end: t.end });
+    },
+    lensTarget() {
+      const target = state.lensTarget;
+      if (!target) return null;
+      return { ...target, exact: exact?.id === target.id ? exact : null };
+    },
+    targetStatus: () => targetStatus,
+    requestTarget(text, id) {
+      if (pendingTarget) clearTimeout(pendingTarget.timer);
+      const requestId = ++requestIds;
+      const timer = setTimeout(() => {
+        if (pendingTarget?.requestId !== requestId) return;
+        pendingTarget = null;
+        targetStatus = { kind: 'failed', message: 'the model did not answer' };
+        renderAll();
+      }, targetTimeoutMs);
+      pendingTarget = { requestId, timer };
+      targetStatus = { kind: 'pending' };
+      channel.post(LensTargetRequest, { requestId, text, id });
+      renderAll();
+    },
+  };
+
+  const views: Record<PanelTab, PanelView> = {
+    tokens: createTokensView(ctx),
+    lens: createLensView(ctx),
+    attention: createAttentionView(ctx),
+  };
+
+  async function save(format: ExportFormat): Promise<void> {
+    if (!shown) return;
+    try {
+      channel.post(ExportSave, await exportPayload(format, state.tab, views[state.tab], shown));
+    } catch (error) {
+      shell.setError(`Export failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  const shell = createShell(
+    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element },
+    {
+      onTab: (tab) => {
+        if (tab !== state.tab) ctx.update({ tab });
+      },
+      onExport: (format) => void save(format),
+    },
+  );
+  document.body.append(shell.root);
+
+  /**
+   * Render the visible view. Hidden views are not drawn: switching tabs is itself a state change, so a
+   * view is always rendered from the current state when it becomes visible.
+   */
+  function renderAll(): void {
+    shell.setTab(state.tab);
+    if (shown) views[state.tab].render(shown);
+  }
+
+  function show(next: Shown): void {
+    shown = next;
+    state = fitStateTo(state, next.inspection);
+    const carried = next.inspection.lens.target;
+    if (carried && !state.lensTarget) {
+      state = { ...state, lensTarget: { id: carried.id, text: next.inspection.pieces[carried.id] ?? `⟨${carried.id}⟩` } };
+    }
+    exact = carried;
+    shell.setShown(next);
+    shell.setProgress(null);
+    shell.setError(null);
+    persist();
+    renderAll();
+    // A target restored from an earlier inspection has no values for this one yet.
+    if (state.lensTarget && carried?.id !== state.lensTarget.id) ctx.requestTarget(state.lensTarget.text, state.lensTarget.id);
+  }
+
+  function receive(message: HostToWebview): void {
+    switch (message.type) {
+      case InspectionShow:
+        show(message.payload);
+        break;
+      case InspectionProgress:
+        shell.setProgress(message.payload);
+        break;
+      case InspectionError:
+        shell.setProgress(null);
+        shell.setError(message.payload.message);
+        break;
+      case EditorCursor: {
+        const token = shown ? tokenIndexAt(shown.inspection.tokens, message.payload.offset) : null;
+        for (const view of Object.values(views)) view.setCursor(token);
+        break;
+      }
+      case LensTargetResult: {
+        if (pendingTarget?.requestId !== message.payload.requestId) break;
+        clearTimeout(pendingTarget.timer);
+        pendingTarget = null;
+        const { outcome } = message.payload;
+        const [points, positions] = shown?.inspection.lens.entropy.dims ?? [0, 0];
+        if ('error' in outcome) targetStatus = { kind: 'failed', message: outcome.error };
+        else if (outcome.target.prob.dims[0] !== points || outcome.target.prob.dims[1] !== positions) {
+          targetStatus = { kind: 'failed', message: 'the answer was for another inspection' };
+        } else {
+          targetStatus = { kind: 'idle' };
+          exact = outcome.target;
+          const lensColour = state.lensColour.startsWith('target') ? state.lensColour : 'target-probability';
+          state = { ...state, lensTarget: { id: outcome.target.id, text: outcome.text }, lensColour };
+          persist();
+        }
+        renderAll();
+        break;
+      }
+    }
+  }
+
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const message = parseHostMessage(event.data);
+    if ('error' in message) {
+      console.error('Glassbox: ignoring a malformed message from the host:', message.error);
+      return;
+    }
+    receive(message);
+  });
+
+  watchTheme(renderAll);
+  shell.setTab(state.tab);
+  shell.setShown(null);
+  channel.post(PanelReady, {});
+}
+
+boot();

@@ -1,0 +1,44 @@
+// What the three tab views share: the inspection shown, the view state, and the ways back to the host.
+
+import type { Inspection } from '../protocol/inspection';
+import type { InspectionSource, PanelViewState } from '../protocol/panel-messages';
+import type { TargetToken } from './lens-cells';
+
+export interface Shown {
+  readonly inspection: Inspection;
+  readonly source: InspectionSource;
+}
+
+export type TargetStatus = { readonly kind: 'idle' } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
+
+export interface PanelContext {
+  shown(): Shown | null;
+  state(): PanelViewState;
+  /** Change the view state: saved for reloads, reported to the host, and every view re-rendered. */
+  update(patch: Partial<PanelViewState>): void;
+  /** Select a token's text in the editor it came from. */
+  reveal(token: number): void;
+  /** The lens target with exact values once the host has computed them. */
+  lensTarget(): TargetToken | null;
+  targetStatus(): TargetStatus;
+  /** Ask the host for a target's exact values; `id` when picked from a cell, else the host tokenizes `text`. */
+  requestTarget(text: string, id: number | null): void;
+}
+
+/** A figure ready to export: an SVG document and its size in CSS pixels. */
+export interface Figure {
+  readonly svg: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** One tab. The panel calls it only once an inspection is shown, and passes that inspection in. */
+export interface PanelView {
+  readonly element: HTMLElement;
+  /** Draw `shown` with the context's state: after a new inspection, a state change or a theme change. */
+  render(shown: Shown): void;
+  /** Mark the token under the editor's cursor, or none. */
+  setCursor(token: number | null): void;
+  figure(shown: Shown): Figure;
+  table(shown: Shown): string;
+}

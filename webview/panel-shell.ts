@@ -1,0 +1,138 @@
+// The frame around the three views: the heading with the model and the source, the banners (random
+// weights, windowed text, errors), progress, the tabs, the export menu and the empty state.
+
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-context-menu/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import { panelTabs, type ExportFormat, type PanelTab } from '../protocol/panel-messages';
+import { el } from './element-builder';
+import type { Shown } from './panel-context';
+
+export interface ShellParts {
+  readonly root: HTMLElement;
+  setTab(tab: PanelTab): void;
+  setShown(shown: Shown | null): void;
+  setProgress(progress: { message: string; fraction: number | null } | null): void;
+  setError(message: string | null): void;
+}
+
+export interface ShellHandlers {
+  onTab(tab: PanelTab): void;
+  onExport(format: ExportFormat): void;
+}
+
+const tabTitles: Readonly<Record<PanelTab, string>> = { tokens: 'Tokens', lens: 'Logit lens', attention: 'Attention' };
+
+const exportItems: readonly { label: string; value: ExportFormat }[] = [
+  { label: 'Figure as PNG', value: 'png' },
+  { label: 'Figure as SVG', value: 'svg' },
+  { label: 'Table as CSV', value: 'csv' },
+  { label: 'Inspection as JSON (CLI format)', value: 'json' },
+];
+
+function banner(kind: 'warning' | 'info' | 'error', icon: string): { element: HTMLElement; text: HTMLElement } {
+  const text = el('span', { class: 'gb-banner-text' });
+  const element = el('div', { class: `gb-banner gb-banner-${kind}`, attrs: { role: kind === 'error' ? 'alert' : 'status', hidden: true } }, [
+    el('span', { class: 'gb-banner-icon', text: icon, attrs: { 'aria-hidden': 'true' } }),
+    text,
+  ]);
+  return { element, text };
+}
+
+export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, handlers: ShellHandlers): ShellParts {
+  const model = el('span', { class: 'gb-model' });
+  const sourceName = el('span', { class: 'gb-source' });
+  const header = el('header', { class: 'gb-header' }, [
+    el('span', { class: 'gb-brand' }, [el('span', { class: 'gb-brand-mark', attrs: { 'aria-hidden': 'true' } }), 'Glassbox']),
+    model,
+    sourceName,
+  ]);
+
+  const random = banner('warning', '⚠');
+  const windowed = banner('info', 'ℹ');
+  const failure = banner('error', '⊘');
+
+  const progressBar = el('vscode-progress-bar', { class: 'gb-progress-bar' });
+  const progressText = el('span', { class: 'gb-progress-text' });
+  const progress = el('div', { class: 'gb-progress', attrs: { hidden: true, role: 'status' } }, [progressBar, progressText]);
+
+  const menu = el('vscode-context-menu', { class: 'gb-export-menu' });
+  menu.data = exportItems.map(({ label, value }) => ({ label, value }));
+  const exportButton = el('vscode-button', { class: 'gb-export-button', text: 'Export', attrs: { secondary: true, 'aria-haspopup': 'menu' } });
+  exportButton.addEventListener('click', (event) => {
+    event.stopPropagation();
+    menu.show = !menu.show;
+    // The menu answers arrow keys, Enter and Escape only while it has focus.
+    if (menu.show) requestAnimationFrame(() => menu.focus());
+  });
+  menu.addEventListener('vsc-context-menu-select', (event) => {
+    const value = (event as CustomEvent<{ value: string }>).detail.value;
+    const item = exportItems.find((i) => i.value === value);
+    if (item) handlers.onExport(item.value);
+  });
+  const addons = el('div', { class: 'gb-tab-addons', attrs: { slot: 'addons' } }, [exportButton, menu]);
+
+  const tabs = el('vscode-tabs', { class: 'gb-tabs', attrs: { panel: true } });
+  for (const tab of panelTabs) {
+    // vscode-tabs assigns the headers' ids itself; `data-tab` names them for tests and tools.
+    tabs.append(el('vscode-tab-header', { text: tabTitles[tab], attrs: { 'data-tab': tab } }));
+    tabs.append(el('vscode-tab-panel', { class: 'gb-tab-panel' }, [views[tab]]));
+  }
+  tabs.append(addons);
+  tabs.addEventListener('vsc-tabs-select', (event) => {
+    const tab = panelTabs[(event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
+    if (tab) handlers.onTab(tab);
+  });
+
+  const empty = el('div', { class: 'gb-empty' }, [
+    el('div', { class: 'gb-empty-mark', attrs: { 'aria-hidden': 'true' } }),
+    el('p', { class: 'gb-empty-title', text: 'Nothing inspected yet' }),
+    el('p', { text: 'Select some text in an editor and run “Glassbox: Inspect Selection” to see how GPT-2 reads it.' }),
+  ]);
+
+  const root = el('div', { class: 'gb-app' }, [header, random.element, windowed.element, failure.element, progress, empty, tabs]);
+
+  return {
+    root,
+    setTab(tab) {
+      tabs.selectedIndex = panelTabs.indexOf(tab);
+    },
+    setShown(shown) {
+      empty.hidden = shown !== null;
+      tabs.hidden = shown === null;
+      header.classList.toggle('gb-header-empty', shown === null);
+      if (!shown) return;
+      const m = shown.inspection.model;
+      model.textContent = `${m.name} · ${m.nLayer} layers × ${m.nHead} heads · ${shown.inspection.backend}`;
+      const name = decodeURIComponent(shown.source.uri.split(/[\\/]/).pop() ?? shown.source.uri);
+      sourceName.textContent = name;
+      sourceName.title = shown.source.uri;
+      random.element.hidden = !shown.source.randomWeights;
+      random.text.textContent =
+        'These weights are random (a generated demo model). The views show how the machinery works, not anything GPT-2 learned.';
+      const dropped = shown.source.windowed?.droppedTokens ?? 0;
+      windowed.element.hidden = shown.source.windowed === null;
+      windowed.text.textContent =
+        `The text was longer than the model’s context of ${m.nCtx} tokens: ${dropped} token${dropped === 1 ? ' was' : 's were'} left out, ` +
+        `and the ${shown.inspection.tokens.length} shown are what the model saw.`;
+    },
+    setProgress(state) {
+      progress.hidden = state === null;
+      root.classList.toggle('gb-busy', state !== null);
+      if (!state) return;
+      progressText.textContent = state.message;
+      progressBar.indeterminate = state.fraction === null;
+      if (state.fraction !== null) {
+        progressBar.max = 1;
+        progressBar.value = state.fraction;
+      }
+    },
+    setError(message) {
+      failure.element.hidden = message === null;
+      failure.text.textContent = message ?? '';
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// The Tokens tab: the text as GPT-2's tokens, each a chip coloured by how likely the model found it, with
+// perplexity, a legend, and the details of a selected token.
+
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import type { Inspection } from '../protocol/inspection';
+import { tokenColourModes, type TokenColourMode } from '../protocol/panel-messages';
+import { colourOf, cssColour, textColourOn } from './colour-scale';
+import { el, markedText } from './element-builder';
+import { explanation } from './explanations';
+import { tokensFigure } from './figure-svg';
+import { tokensCsv } from './export-tables';
+import { legend } from './legend';
+import { formatBits, formatNumber, formatProbability, formatRank } from '../protocol/number-format';
+import type { PanelContext, PanelView } from './panel-context';
+import { finalTopK, surprisalBits } from '../protocol/inspection-reading';
+import { tokenScale, tokenStats, tokenValue } from './token-colouring';
+import { createTokenDetails } from './token-details';
+import { endsLine, visibleWhitespace } from '../protocol/visible-whitespace';
+
+const modeLabels: Readonly<Record<TokenColourMode, string>> = {
+  probability: 'Probability',
+  surprisal: 'Surprisal',
+  rank: 'Rank',
+};
+
+function chipTitle(inspection: Inspection, j: number): string {
+  const token = inspection.tokens[j];
+  const head = `“${visibleWhitespace(token.text)}” · id ${token.id} · position ${j}`;
+  if (j === 0) return `${head}\nThe first token: nothing predicted it.`;
+  const prob = inspection.next.prob.data[j - 1];
+  const rank = inspection.next.rank.data[j - 1];
+  return `${head}\nThe model gave it ${formatProbability(prob)} (rank ${formatRank(rank)}, ${formatBits(surprisalBits(prob))}).`;
+}
+
+export function createTokensView(ctx: PanelContext): PanelView {
+  const select = el('vscode-single-select', { class: 'gb-select', attrs: { 'aria-label': 'Colour tokens by' } });
+  for (const mode of tokenColourModes) select.append(el('vscode-option', { text: modeLabels[mode], attrs: { value: mode } }));
+  select.addEventListener('change', () => ctx.update({ tokenColour: select.value as TokenColourMode }));
+  const ids = el('vscode-checkbox', { attrs: { label: 'Show ids' } });
+  ids.addEventListener('change', () => ctx.update({ showTokenIds: ids.checked }));
+  const stats = el('div', { class: 'gb-stats', attrs: { 'aria-live': 'polite' } });
+  const legendSlot = el('div', { class: 'gb-legend-slot' });
+  const chips = el('div', { class: 'gb-chips', attrs: { role: 'listbox', 'aria-label': 'Tokens of the inspected text' } });
+  const details = createTokenDetails(ctx);
+  const element = el('section', { class: 'gb-view gb-tokens' }, [
+    explanation('tokens'),
+    el('div', { class: 'gb-toolbar' }, [el('span', { class: 'gb-toolbar-label', text: 'Colour by' }), select, ids, stats]),
+    legendSlot,
+    chips,
+    details.element,
+  ]);
+
+  let built: Inspection | null = null;
+  let chipEls: HTMLElement[] = [];
+  let painted: TokenColourMode | null = null;
+  let cursor: number | null = null;
+
+  function build(inspection: Inspection): void {
+    const n = inspection.tokens.length;
+    const children: HTMLElement[] = [];
+    chipEls = inspection.tokens.map((token, j) => {
+      const chip = el('div', {
+        class: 'gb-chip',
+        attrs: { role: 'option', 'data-index': j, tabindex: j === 0 ? 0 : -1, 'aria-selected': 'false', title: chipTitle(inspection, j) },
+      }, [
+        el('span', { class: 'gb-chip-text' }, [markedText(visibleWhitespace(token.text), token.text)]),
+        el('span', { class: 'gb-chip-id', text: String(token.id), attrs: { 'aria-hidden': 'true' } }),
+      ]);
+      children.push(chip);
+      if (endsLine(token.text)) children.push(el('span', { class: 'gb-line-break', attrs: { 'aria-hidden': 'true' } }));
+      return chip;
+    });
+    const guess = finalTopK(inspection, n - 1)[0];
+    const next = el('div', {
+      class: 'gb-chip gb-chip-next',
+      attrs: { role: 'option', 'data-index': n, tabindex: -1, 'aria-selected': 'false', title: 'What the model expects after the last token' },
+    }, [el('span', { class: 'gb-chip-text' }, ['next? ', el('em', {}, [markedText(visibleWhitespace(guess.text), guess.text)])])]);
+    chipEls.push(next);
+    children.push(next);
+    chips.replaceChildren(...children);
+    built = inspection;
+    painted = null;
+  }
+
+  function paint(inspection: Inspection, mode: TokenColourMode): void {
+    const scale = tokenScale(mode);
+    inspection.tokens.forEach((_, j) => {
+      const colour = colourOf(scale, tokenValue(inspection.next, j, mode));
+      const chip = chipEls[j];
+      chip.classList.toggle('gb-chip-none', colour === null);
+      chip.style.backgroundColor = colour ? cssColour(colour) : '';
+      chip.style.color = colour ? textColourOn(colour) : '';
+    });
+    legendSlot.replaceChildren(
+      legend(scale, [el('span', { class: 'gb-swatch gb-swatch-none' }), 'first token: not predicted']),
+    );
+    painted = mode;
+  }
+
+  function chooseToken(index: number, reveal: boolean): void {
+    const n = built?.tokens.length ?? 0;
+    ctx.update({ selectedToken: index });
+    if (reveal && index < n) ctx.reveal(index);
+  }
+
+  function focusChip(index: number): void {
+    const target = chipEls[Math.max(0, Math.min(chipEls.length - 1, index))];
+    for (const chip of chipEls) chip.tabIndex = chip === target ? 0 : -1;
+    target.focus();
+  }
+
+  chips.addEventListener('click', (event) => {
+    const chip = (event.target as Element).closest<HTMLElement>('.gb-chip');
+    if (chip) chooseToken(Number(chip.dataset.index), true);
+  });
+  chips.addEventListener('keydown', (event) => {
+    const chip = (event.target as Element).closest<HTMLElement>('.gb-chip');
+    if (!chip) return;
+    const index = Number(chip.dataset.index);
+    const moves: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+    if (event.key in moves) {
+      event.preventDefault();
+      const step = moves[event.key];
+      focusChip(Number.isFinite(step) ? index + step : step > 0 ? chipEls.length - 1 : 0);
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      chooseToken(index, true);
+    }
+  });
+
+  return {
+    element,
+    render({ inspection }) {
+      const state = ctx.state();
+      if (built !== inspection) build(inspection);
+      if (painted !== state.tokenColour) paint(inspection, state.tokenColour);
+      if (select.value !== state.tokenColour) select.value = state.tokenColour;
+      ids.checked = state.showTokenIds;
+      chips.classList.toggle('gb-show-ids', state.showTokenIds);
+      chipEls.forEach((chip, j) => {
+        const selected = j === state.selectedToken;
+        chip.classList.toggle('gb-selected', selected);
+        chip.setAttribute('aria-selected', String(selected));
+        chip.classList.toggle('gb-cursor', j === cursor);
+        // One tab stop for the whole list (roving tabindex): the selected chip, or the first.
+        chip.tabIndex = j === (state.selectedToken ?? 0) ? 0 : -1;
+      });
+      const s = tokenStats(inspection);
+      stats.replaceChildren(
+        el('span', {}, [el('strong', { text: String(s.tokens) }), ' tokens']),
+        el('span', { attrs: { title: 'exp of the mean negative log-probability of each token given the ones before it' } }, [
+          'perplexity ',
+          el('strong', { text: formatNumber(s.perplexity, 1) }),
+        ]),
+        el('span', {}, [el('strong', { text: formatNumber(s.meanSurprisalBits, 2) }), ' bits/token']),
+      );
+      details.render();
+    },
+    setCursor(token) {
+      cursor = token;
+      chipEls.forEach((chip, j) => chip.classList.toggle('gb-cursor', j === token));
+      if (token !== null) chipEls[token]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    },
+    figure: ({ inspection }) => tokensFigure(inspection, ctx.state().tokenColour),
+    table: ({ inspection }) => tokensCsv(inspection),
+  };
+}
