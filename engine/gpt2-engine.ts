@@ -4,6 +4,7 @@
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
+  DynamicCache,
   StoppingCriteria,
   Tensor,
   env,
@@ -69,7 +70,18 @@ export interface Generation {
   /** Why it ended. */
   readonly stop: 'max-tokens' | 'newline' | 'end-of-text' | 'cancelled' | 'context-full';
   readonly seconds: number;
+  /** Prompt tokens whose keys and values came from the previous generation's cache instead of a new run. */
+  readonly reusedTokens: number;
 }
+
+/** The KV cache a generation left behind, and the tokens it covers. */
+interface KvCache {
+  readonly ids: readonly number[];
+  readonly cache: DynamicCache;
+}
+
+/** Reusing fewer tokens than this saves less than slicing the cache costs. */
+const MIN_REUSED_TOKENS = 8;
 
 export const DEFAULT_TOP_K = 10;
 const MAX_TOP_K = 100;
@@ -77,6 +89,7 @@ const END_OF_TEXT_ID = 50256;
 
 export class Gpt2Engine {
   private readonly vocab: string[];
+  private lastCache: KvCache | null = null;
 
   private constructor(
     readonly prepared: PreparedModel,
@@ -201,7 +214,7 @@ export class Gpt2Engine {
     const prompt = this.checkedTokens(text);
     const room = this.summary.nCtx - prompt.length;
     const maxNewTokens = Math.min(options.maxNewTokens, room);
-    if (maxNewTokens <= 0) return { promptTokens: prompt.length, tokens: [], text: '', stop: 'context-full', seconds: 0 };
+    if (maxNewTokens <= 0) return { promptTokens: prompt.length, tokens: [], text: '', stop: 'context-full', seconds: 0, reusedTokens: 0 };
 
     const generated: GeneratedToken[] = [];
     let stop: Generation['stop'] = maxNewTokens < options.maxNewTokens ? 'context-full' : 'max-tokens';
@@ -214,27 +227,53 @@ export class Gpt2Engine {
       if (options.signal?.aborted) return (stop = 'cancelled'), true;
       return false;
     });
-    if (options.signal?.aborted) return { promptTokens: prompt.length, tokens: [], text: '', stop: 'cancelled', seconds: 0 };
+    if (options.signal?.aborted) return { promptTokens: prompt.length, tokens: [], text: '', stop: 'cancelled', seconds: 0, reusedTokens: 0 };
 
     const temperature = options.temperature ?? 0;
     if (options.seed !== undefined) random.seed(options.seed);
-    const ids = prompt.map((t) => BigInt(t.id));
+    const ids = prompt.map((t) => t.id);
+    const { cache, reused } = this.cacheFor(ids);
+    // Cleared first: if this generation fails half-way its cache holds no coherent state.
+    this.lastCache = null;
     await this.model.generate({
-      inputs: new Tensor('int64', BigInt64Array.from(ids), [1, ids.length]),
+      inputs: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
       attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+      // A cache passed in is filled in place and kept alive, so the next prompt can start from it.
+      past_key_values: cache,
       max_new_tokens: maxNewTokens,
       do_sample: temperature > 0,
       ...(temperature > 0 ? { temperature, top_k: options.topK ?? 0, top_p: options.topP ?? 1 } : {}),
       stopping_criteria: [stopping],
       ...this.hookControls({ hooks: false, topK: 1, targetId: -1 }),
     } as Parameters<PreTrainedModel['generate']>[0]);
+    // The last sampled token was never fed back, so the cache covers one token less than the sequence.
+    const all = [...ids, ...generated.map((t) => t.id)];
+    this.lastCache = { ids: all.slice(0, cache.get_seq_length()), cache };
     return {
       promptTokens: prompt.length,
       tokens: generated,
       text: generated.map((t) => t.text).join(''),
       stop,
       seconds: (performance.now() - started) / 1000,
+      reusedTokens: reused,
     };
+  }
+
+  /**
+   * A cache for a prompt: the previous generation's keys and values for the longest shared token prefix
+   * (typing on after a completion shares almost all of it), or an empty one. At least one prompt token is
+   * always left to run, because generation needs its logits.
+   */
+  private cacheFor(ids: readonly number[]): { cache: DynamicCache; reused: number } {
+    const last = this.lastCache;
+    let shared = 0;
+    if (last) while (shared < last.ids.length && shared < ids.length - 1 && last.ids[shared] === ids[shared]) shared++;
+    if (!last || shared < MIN_REUSED_TOKENS) return { cache: new DynamicCache(), reused: 0 };
+    const entries: Record<string, Tensor> = {};
+    for (const [name, tensor] of Object.entries(last.cache as unknown as Record<string, Tensor>)) {
+      entries[name] = tensor.slice(null, null, [0, shared], null); // [batch, head, shared, head_dim]
+    }
+    return { cache: new DynamicCache(entries), reused: shared };
   }
 
   async dispose(): Promise<void> {

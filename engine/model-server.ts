@@ -186,6 +186,7 @@ export class ModelServer {
       text: generation.text,
       stop: generation.stop,
       tokensPerSecond: generation.seconds > 0 ? generation.tokens.length / generation.seconds : 0,
+      reusedTokens: generation.reusedTokens,
     };
   }
 }

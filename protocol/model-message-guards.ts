@@ -116,6 +116,7 @@ const results: Readers<'result'> = {
       text: string(f.text, `${p}.text`),
       stop: oneOf(['max-tokens', 'newline', 'end-of-text', 'cancelled', 'context-full'] as const)(f.stop, `${p}.stop`),
       tokensPerSecond: finite(f.tokensPerSecond, `${p}.tokensPerSecond`),
+      reusedTokens: integer(f.reusedTokens, `${p}.reusedTokens`, 0),
     };
   },
 };

@@ -70,6 +70,8 @@ export interface CompleteResult {
   readonly text: string;
   readonly stop: 'max-tokens' | 'newline' | 'end-of-text' | 'cancelled' | 'context-full';
   readonly tokensPerSecond: number;
+  /** Prompt tokens served from the previous completion's KV cache. */
+  readonly reusedTokens: number;
 }
 
 /** Every request: its method name, params and result. No method name is spelled anywhere else. */

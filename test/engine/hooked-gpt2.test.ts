@@ -148,3 +148,36 @@ describe('sampling', () => {
     assert.deepEqual(sampled.tokens, greedy.tokens);
   });
 });
+
+describe('KV cache reuse between generations', () => {
+  let engine: Gpt2Engine;
+  let fresh: Gpt2Engine;
+  before(async () => {
+    const options = { modelDir: generatedModel(SHAPES.small), cacheDir: testCacheDir(), device: 'cpu' } as const;
+    engine = await Gpt2Engine.load(options);
+    fresh = await Gpt2Engine.load(options);
+  });
+  after(async () => {
+    await engine.dispose();
+    await fresh.dispose();
+  });
+
+  test('a prompt that extends the last generation reuses its cache and continues exactly as a fresh run', async () => {
+    const prompt = 'The residual stream is the sum of the outputs of every earlier layer and';
+    const first = await engine.generate(prompt, { maxNewTokens: 6 });
+    assert.equal(first.reusedTokens, 0);
+    const extended = prompt + first.text;
+    const reused = await engine.generate(extended, { maxNewTokens: 6 });
+    const promptTokens = engine.tokenize(extended).length;
+    assert.ok(reused.reusedTokens >= promptTokens - 2, `reused ${reused.reusedTokens} of ${promptTokens} prompt tokens`);
+    assert.ok(reused.reusedTokens < promptTokens, 'at least one prompt token runs');
+    const baseline = await fresh.generate(extended, { maxNewTokens: 6 });
+    assert.deepEqual(reused.tokens, baseline.tokens);
+  });
+
+  test('an unrelated prompt starts from an empty cache', async () => {
+    await engine.generate('Once upon a time there was a model that read text', { maxNewTokens: 3 });
+    const other = await engine.generate('def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)', { maxNewTokens: 3 });
+    assert.equal(other.reusedTokens, 0);
+  });
+});

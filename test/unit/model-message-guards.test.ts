@@ -57,6 +57,7 @@ const modelToHost: readonly ModelToHost[] = [
       text: ' a time',
       stop: 'max-tokens',
       tokensPerSecond: 120.5,
+      reusedTokens: 12,
     },
   },
 ];
