@@ -33,7 +33,9 @@ for (const [shapeName, shape] of Object.entries(SHAPES)) {
       const dir = generatedModel(shape);
       engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
       reference = referenceModel(dir);
-      inspection = await engine.inspect(TEXT, { topK: 5, targetId: target, residuals: true });
+      const text = shape.nCtx >= 256 ? TEXT.repeat(7) : TEXT;
+      inspection = await engine.inspect(text, { topK: 5, targetId: target, residuals: true });
+      if (shape.nCtx >= 256) assert.ok(inspection.tokens.length * shape.nLayer > 512, 'spans several lens chunks');
       ids = inspection.tokens.map((t) => t.id);
       run = referenceForward(reference.config, reference.weights, ids);
     });
