@@ -5,6 +5,8 @@ import {
   AutoModelForCausalLM,
   AutoTokenizer,
   DynamicCache,
+  LogitsProcessor,
+  LogitsProcessorList,
   StoppingCriteria,
   Tensor,
   env,
@@ -17,7 +19,9 @@ import { GlassboxError } from '../protocol/errors';
 import type { Backend, Inspection, ModelSummary, Token } from '../protocol/inspection';
 import type { Float32Tensor } from '../protocol/tensor';
 import { HOOKS_INPUT, TARGET_INPUT, TOP_K_INPUT } from './hooked-graph';
-import { readInspection, readResiduals, type HookOutputs } from './inspection-outputs';
+import { spliceInspection } from './inspection-merge';
+import { NucleusFilter } from './nucleus-filter';
+import { readInspection, readResiduals } from './inspection-outputs';
 import { prepareModel, type PreparedModel } from './prepared-model';
 import { tokenBytes, tokenText, toTokens } from './token-offsets';
 import { webgpuUnavailableReason } from './webgpu-probe';
@@ -61,6 +65,11 @@ export interface GenerateOptions {
 export interface GeneratedToken {
   readonly id: number;
   readonly text: string;
+  /**
+   * The model's probability for this token where it chose it: the softmax of the raw logits, before any
+   * temperature, so the same number an inspection of the prompt and the tokens before it reports as `next.prob`.
+   */
+  readonly prob: number;
 }
 
 export interface Generation {
@@ -83,6 +92,31 @@ interface KvCache {
 /** Reusing fewer tokens than this saves less than slicing the cache costs. */
 const MIN_REUSED_TOKENS = 8;
 
+/** The last inspection, with the keys and values of its tokens for the next one to continue from. */
+interface LastInspection {
+  readonly ids: readonly number[];
+  readonly topK: number;
+  readonly targetId: number | null;
+  readonly residuals: boolean;
+  readonly inspection: Inspection;
+  readonly present: Readonly<Record<string, Tensor>>;
+  readonly reusedTokens: number;
+}
+
+/** The graph's `present.*` outputs renamed as the `past_key_values.*` inputs they feed. */
+function presentOf(outputs: Record<string, Tensor>): Record<string, Tensor> {
+  const present: Record<string, Tensor> = {};
+  for (const [name, tensor] of Object.entries(outputs)) if (name.startsWith('present.')) present[name.replace('present.', 'past_key_values.')] = tensor;
+  return present;
+}
+
+/** A cache of the first `length` tokens of `entries` ([batch, head, token, head_dim] each). */
+function sliceCache(entries: Readonly<Record<string, Tensor>>, length: number): DynamicCache {
+  const sliced: Record<string, Tensor> = {};
+  for (const [name, tensor] of Object.entries(entries)) sliced[name] = tensor.slice(null, null, [0, length], null);
+  return new DynamicCache(sliced);
+}
+
 export const DEFAULT_TOP_K = 10;
 const MAX_TOP_K = 100;
 const END_OF_TEXT_ID = 50256;
@@ -90,6 +124,7 @@ const END_OF_TEXT_ID = 50256;
 export class Gpt2Engine {
   private readonly vocab: string[];
   private lastCache: KvCache | null = null;
+  private lastInspection: LastInspection | null = null;
 
   private constructor(
     readonly prepared: PreparedModel,
@@ -158,6 +193,20 @@ export class Gpt2Engine {
     return toTokens(text, ids, ids.map((id) => this.vocab[id]));
   }
 
+  /**
+   * Tokens for exactly these ids, with the UTF-16 range of `text` each covers: for text the model wrote after
+   * a prompt, which tokenizing the joined text again may split differently where the two meet.
+   */
+  tokensOf(text: string, ids: readonly number[]): Token[] {
+    const outside = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < this.summary.vocabSize && this.vocab[id] !== undefined));
+    if (outside !== undefined) throw new GlassboxError('bad-request', `Token id ${outside} is outside the vocabulary.`);
+    try {
+      return toTokens(text, ids, ids.map((id) => this.vocab[id]));
+    } catch (error) {
+      throw new GlassboxError('bad-request', `The token ids do not spell the text: ${firstLine(error)}`);
+    }
+  }
+
   /** What one token id reads as on its own. */
   tokenText(id: number): string {
     const entry = this.vocab[id];
@@ -179,16 +228,38 @@ export class Gpt2Engine {
     }
     this.checkLength(tokens.length);
     const ids = tokens.map((t) => t.id);
-    const outputs = await this.run(ids, { hooks: true, topK, targetId: targetId ?? -1 });
-    const inspection = readInspection(outputs, {
+    const residuals = options.residuals ?? false;
+    const last = this.lastInspection;
+    this.lastInspection = null;
+    // Positions before the first changed token cannot change; the last kept one runs again, because the
+    // probability of the token after it needs its logits.
+    let kept = 0;
+    if (last && last.topK === topK && last.targetId === targetId && last.residuals === residuals) {
+      while (kept < last.ids.length && kept < ids.length && last.ids[kept] === ids[kept]) kept++;
+      kept = Math.min(kept - 1, ids.length - 1);
+    }
+    const reuse = last !== null && kept >= MIN_REUSED_TOKENS;
+    const start = reuse ? kept : 0;
+    const past = reuse ? sliceCache(last.present, kept) : undefined;
+    const outputs = await this.run(ids.slice(start), { hooks: true, topK, targetId: targetId ?? -1 }, past, ids.length);
+    const read = readInspection(outputs, {
       summary: this.summary,
       backend: this.backend,
-      tokens,
+      tokens: tokens.slice(start),
       topK,
       targetId,
       pieceText: (id) => this.tokenText(id),
+      keys: ids.length,
     });
-    return options.residuals ? { ...inspection, residuals: readResiduals(outputs, this.summary.nLayer) } : inspection;
+    const tail = residuals ? { ...read, residuals: readResiduals(outputs, this.summary.nLayer) } : read;
+    const inspection = reuse ? spliceInspection(last.inspection, tail, kept, tokens) : tail;
+    this.lastInspection = { ids, topK, targetId, residuals, inspection, present: presentOf(outputs), reusedTokens: start };
+    return inspection;
+  }
+
+  /** Positions the last inspection took from the one before instead of running them (0 = a full run). */
+  get lastReusedTokens(): number {
+    return this.lastInspection?.reusedTokens ?? 0;
   }
 
   /** A plain forward (no hooks): the logits at every position, [position, vocab]. */
@@ -217,9 +288,11 @@ export class Gpt2Engine {
     if (maxNewTokens <= 0) return { promptTokens: prompt.length, tokens: [], text: '', stop: 'context-full', seconds: 0, reusedTokens: 0 };
 
     const generated: GeneratedToken[] = [];
+    const temperature = options.temperature ?? 0;
+    const distribution = new StepDistribution(temperature > 0 ? temperature : 1);
     let stop: Generation['stop'] = maxNewTokens < options.maxNewTokens ? 'context-full' : 'max-tokens';
     const stopping = new GenerationStop(prompt.length, (id) => {
-      const token = { id, text: this.tokenText(id) };
+      const token = { id, text: this.tokenText(id), prob: distribution.prob(id) };
       generated.push(token);
       options.onToken?.(token);
       if (id === END_OF_TEXT_ID) return (stop = 'end-of-text'), true;
@@ -229,7 +302,6 @@ export class Gpt2Engine {
     });
     if (options.signal?.aborted) return { promptTokens: prompt.length, tokens: [], text: '', stop: 'cancelled', seconds: 0, reusedTokens: 0 };
 
-    const temperature = options.temperature ?? 0;
     if (options.seed !== undefined) random.seed(options.seed);
     const ids = prompt.map((t) => t.id);
     const { cache, reused } = this.cacheFor(ids);
@@ -242,7 +314,9 @@ export class Gpt2Engine {
       past_key_values: cache,
       max_new_tokens: maxNewTokens,
       do_sample: temperature > 0,
-      ...(temperature > 0 ? { temperature, top_k: options.topK ?? 0, top_p: options.topP ?? 1 } : {}),
+      // Top-k and top-p are ours (NucleusFilter); the sampler then draws from what survives.
+      ...(temperature > 0 ? { temperature, top_k: 0 } : {}),
+      logits_processor: temperature > 0 ? processorList(distribution, new NucleusFilter(options.topK ?? 0, options.topP ?? 1)) : processorList(distribution),
       stopping_criteria: [stopping],
       ...this.hookControls({ hooks: false, topK: 1, targetId: -1 }),
     } as Parameters<PreTrainedModel['generate']>[0]);
@@ -269,11 +343,7 @@ export class Gpt2Engine {
     let shared = 0;
     if (last) while (shared < last.ids.length && shared < ids.length - 1 && last.ids[shared] === ids[shared]) shared++;
     if (!last || shared < MIN_REUSED_TOKENS) return { cache: new DynamicCache(), reused: 0 };
-    const entries: Record<string, Tensor> = {};
-    for (const [name, tensor] of Object.entries(last.cache as unknown as Record<string, Tensor>)) {
-      entries[name] = tensor.slice(null, null, [0, shared], null); // [batch, head, shared, head_dim]
-    }
-    return { cache: new DynamicCache(entries), reused: shared };
+    return { cache: sliceCache(last.cache as unknown as Record<string, Tensor>, shared), reused: shared };
   }
 
   async dispose(): Promise<void> {
@@ -302,16 +372,57 @@ export class Gpt2Engine {
     };
   }
 
-  /** One forward over `ids` with no cache, through transformers.js so its feeds are the generation feeds. */
-  private async run(ids: readonly number[], controls: { hooks: boolean; topK: number; targetId: number }): Promise<HookOutputs> {
-    const n = ids.length;
+  /**
+   * One forward over `ids`, continuing `past` (keys and values of the tokens before them) when given, through
+   * transformers.js so its feeds are the generation feeds.
+   */
+  private async run(ids: readonly number[], controls: { hooks: boolean; topK: number; targetId: number }, past?: DynamicCache, total = ids.length): Promise<Record<string, Tensor>> {
     const outputs = (await this.model.forward({
-      input_ids: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
-      attention_mask: new Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+      input_ids: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+      attention_mask: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      ...(past ? { past_key_values: past } : {}),
       ...this.hookControls(controls),
     })) as Record<string, Tensor>;
     return outputs;
   }
+}
+
+/**
+ * The model's distribution at the current generation step, read where transformers.js hands the logits to
+ * processors (it has no `output_scores`). Custom processors run after its own, and when sampling those
+ * include TemperatureLogitsWarper, which divides the logits in place; `temperature` undoes that, so this is
+ * always the model's own softmax. The stopping criteria run after the step's token is chosen and before the
+ * next step, which is when `prob` is asked for.
+ */
+class StepDistribution extends LogitsProcessor {
+  private logits: Float32Array = new Float32Array(0);
+  private logSumExp = 0;
+
+  constructor(private readonly temperature: number) {
+    super();
+  }
+
+  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
+    const data = logits.data as Float32Array; // [batch = 1, vocab]
+    let max = -Infinity;
+    for (let i = 0; i < data.length; i++) max = Math.max(max, data[i] * this.temperature);
+    let sum = 0;
+    for (let i = 0; i < data.length; i++) sum += Math.exp(data[i] * this.temperature - max);
+    // Kept by reference: nothing changes these logits after the last processor, and they are read this step.
+    this.logits = data;
+    this.logSumExp = max + Math.log(sum);
+    return logits;
+  }
+
+  prob(id: number): number {
+    return id < this.logits.length ? Math.exp(this.logits[id] * this.temperature - this.logSumExp) : Number.NaN;
+  }
+}
+
+function processorList(...processors: LogitsProcessor[]): LogitsProcessorList {
+  const list = new LogitsProcessorList();
+  list.extend(processors);
+  return list;
 }
 
 /** Sees each generated token once, in order; stopping is decided by the caller's rule. */

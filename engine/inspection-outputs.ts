@@ -18,12 +18,15 @@ export interface InspectionContext {
   readonly topK: number;
   readonly targetId: number | null;
   readonly pieceText: (id: number) => string;
+  /** Keys each query attended over: tokens.length, or more when the run continued a cached prefix. */
+  readonly keys?: number;
 }
 
 export function readInspection(outputs: HookOutputs, c: InspectionContext): Inspection {
   const { nLayer, nHead } = c.summary;
   const points = nLayer + 1;
   const n = c.tokens.length;
+  const keys = c.keys ?? n;
   const k = Math.min(c.topK, c.summary.vocabSize);
   const get = (name: string): OutputTensor => {
     const t = outputs[name];
@@ -32,8 +35,8 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Insp
   };
 
   // [layer, head, query, key]: the per-layer patterns [1, head, query, key] laid end to end.
-  const patterns = new Float32Array(nLayer * nHead * n * n);
-  patternHookNames(nLayer).forEach((name, l) => patterns.set(get(name).data as Float32Array, l * nHead * n * n));
+  const patterns = new Float32Array(nLayer * nHead * n * keys);
+  patternHookNames(nLayer).forEach((name, l) => patterns.set(get(name).data as Float32Array, l * nHead * n * keys));
 
   // next.* cover positions 0 … n-2; the last position has no next token.
   const nextProb = new Float32Array(n).fill(Number.NaN);
@@ -68,7 +71,7 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Insp
               rank: { dims: [points, n], data: toInt32(get(LENS_OUTPUTS.targetRank)) },
             },
     },
-    attention: { hooks: patternHookNames(nLayer), patterns: { dims: [nLayer, nHead, n, n], data: patterns } },
+    attention: { hooks: patternHookNames(nLayer), patterns: { dims: [nLayer, nHead, n, keys], data: patterns } },
   };
 }
 

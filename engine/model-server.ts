@@ -152,7 +152,7 @@ export class ModelServer {
   private async inspect(params: InspectParams): Promise<InspectResult> {
     const engine = this.loaded();
     if (params.text.length === 0) throw new GlassboxError('text-empty', 'There is no text to inspect: select some text, or put the cursor on a line that has some.');
-    let tokens = engine.tokenize(params.text);
+    let tokens = params.ids ? engine.tokensOf(params.text, params.ids) : engine.tokenize(params.text);
     let droppedTokens = 0;
     let textOffset = 0;
     if (params.windowToContext && tokens.length > engine.summary.nCtx) {

@@ -22,6 +22,7 @@ import {
   type LensTargetRequestPayload,
   type PanelViewState,
 } from '../protocol/panel-messages';
+import { commonPrefixLength, type CompletionExplanation } from './explain-completion';
 import type { GlassboxContext } from './glassbox-context';
 import { panelHtml, panelResourceRoots } from './panel-html';
 
@@ -34,6 +35,25 @@ export interface InspectedText {
   /** Document offset of the first inspected character (after windowing). */
   readonly baseOffset: number;
   readonly text: string;
+  /** Set when the text is a prompt and a completion the model wrote after it (Explain this completion). */
+  readonly completion?: ExplainedCompletion;
+}
+
+export interface ExplainedCompletion {
+  /** The inspected tokens' ids: a lens target is computed over these, not over `text` tokenized again. */
+  readonly ids: readonly number[];
+  /** Token positions [start, end) the model generated. */
+  readonly generated: { readonly start: number; readonly end: number };
+  /**
+   * How many characters of `text`, from its start, the document has at `baseOffset` (at `documentVersion`):
+   * the prompt, and the completion too once it was accepted. Tokens past it are not in the document.
+   */
+  readonly inDocument: number;
+}
+
+/** How much of the inspected text, from its start, is the document's own text. */
+export function documentLength(target: InspectedText): number {
+  return target.completion?.inDocument ?? target.text.length;
 }
 
 export interface ShownInspection {
@@ -46,6 +66,7 @@ const TOP_K = 10;
 export class InspectPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | null = null;
   private shown: ShownInspection | null = null;
+  private revealed: vscode.Selection | null = null;
   private viewState: PanelViewState | null = null;
   private running: AbortController | null = null;
   private readonly highlight = vscode.window.createTextEditorDecorationType({
@@ -73,8 +94,54 @@ export class InspectPanel implements vscode.Disposable {
     return this.shown;
   }
 
+  /** Whether `selection` is one the panel made by revealing a token (following it would inspect one token). */
+  isRevealedSelection(selection: vscode.Selection): boolean {
+    return this.revealed !== null && selection.isEqual(this.revealed);
+  }
+
+  /** The panel is open with its "Follow selection" toggle on. */
+  get followingSelection(): boolean {
+    return this.panel !== null && (this.viewState?.followSelection ?? false);
+  }
+
   /** Inspects `text` from `document` starting at `startOffset`, in the panel (opened or revealed). */
   async inspect(document: vscode.TextDocument, startOffset: number, text: string): Promise<void> {
+    await this.run(document, startOffset, { text }, (target) => target);
+  }
+
+  /**
+   * Inspects a prompt and the completion the model wrote after it, as the exact tokens, with the generated ones
+   * marked in the panel. The completion may not be in the document (a suggestion not yet accepted).
+   */
+  async explain(document: vscode.TextDocument, explanation: CompletionExplanation): Promise<void> {
+    const { text, ids, generatedFrom, documentOffset } = explanation;
+    const version = document.version;
+    await this.run(document, documentOffset, { text, ids }, (target, result) => {
+      const dropped = result.droppedTokens;
+      const inspected = result.inspection.tokens.length;
+      // Read now: the document may have changed while the model ran, and then none of it is known to match.
+      const there = document.version === version ? document.getText(new vscode.Range(document.positionAt(target.baseOffset), document.positionAt(target.baseOffset + target.text.length))) : '';
+      return {
+        ...target,
+        completion: {
+          ids: ids.slice(dropped),
+          generated: { start: Math.max(0, generatedFrom - dropped), end: inspected },
+          inDocument: commonPrefixLength(there, target.text),
+        },
+      };
+    });
+  }
+
+  /** One inspection into the panel; `complete` adds what the caller knows about the text inspected. */
+  private async run(
+    document: vscode.TextDocument,
+    startOffset: number,
+    input: { readonly text: string; readonly ids?: readonly number[] },
+    complete: (target: InspectedText, result: InspectResult) => InspectedText,
+  ): Promise<void> {
+    const { text } = input;
+    // The version the text was read at: edits made while the model runs must not be mapped onto it.
+    const documentVersion = document.version;
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
@@ -82,15 +149,15 @@ export class InspectPanel implements vscode.Disposable {
     this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null });
     try {
       const targetId = this.viewState?.lensTarget?.id ?? null;
-      const result = await this.context.request('inspect/run', { text, topK: TOP_K, targetId, windowToContext: true }, { signal: abort.signal, what: 'inspecting' });
+      const result = await this.context.request('inspect/run', { ...input, topK: TOP_K, targetId, windowToContext: true }, { signal: abort.signal, what: 'inspecting' });
       if (abort.signal.aborted) return;
       const target: InspectedText = {
         uri: document.uri,
-        documentVersion: document.version,
+        documentVersion,
         baseOffset: startOffset + result.textOffset,
         text: text.slice(result.textOffset),
       };
-      this.show({ target, result });
+      this.show({ target: complete(target, result), result });
     } catch (error) {
       const { code, message } = toErrorInfo(error);
       if (code === 'cancelled' || abort.signal.aborted) return;
@@ -129,6 +196,7 @@ export class InspectPanel implements vscode.Disposable {
         uri: target.uri.toString(),
         windowed: result.droppedTokens > 0 ? { droppedTokens: result.droppedTokens } : null,
         randomWeights: this.context.currentModel?.randomWeights ?? false,
+        generated: target.completion?.generated ?? null,
       },
     });
   }
@@ -184,6 +252,10 @@ export class InspectPanel implements vscode.Disposable {
   private async revealInEditor(start: number, end: number): Promise<void> {
     if (!this.shown) return;
     const { target } = this.shown;
+    if (end > documentLength(target)) {
+      vscode.window.setStatusBarMessage('Glassbox: the model wrote this token; it is not in the document.', 4000);
+      return;
+    }
     const document = await vscode.workspace.openTextDocument(target.uri);
     if (document.version !== target.documentVersion) {
       void vscode.window.showInformationMessage('Glassbox: the document changed since it was inspected; run Inspect Selection again to map tokens to it.');
@@ -191,7 +263,8 @@ export class InspectPanel implements vscode.Disposable {
     }
     const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
     const range = new vscode.Range(document.positionAt(target.baseOffset + start), document.positionAt(target.baseOffset + end));
-    editor.selection = new vscode.Selection(range.start, range.end);
+    this.revealed = new vscode.Selection(range.start, range.end);
+    editor.selection = this.revealed;
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     editor.setDecorations(this.highlight, [range]);
   }
@@ -205,8 +278,11 @@ export class InspectPanel implements vscode.Disposable {
     const { target } = this.shown;
     const document = event.textEditor.document;
     if (document.uri.toString() !== target.uri.toString()) return;
-    const offset = document.offsetAt(event.selections[0].active) - target.baseOffset;
-    const inside = document.version === target.documentVersion && offset >= 0 && offset <= target.text.length;
+    // A selection marks the token it starts in: its active end sits on the boundary after the last selected
+    // token, which is the start of the next one (clicking " fox" in the panel marked " jumps").
+    const selection = event.selections[0];
+    const offset = document.offsetAt(selection.isEmpty ? selection.active : selection.start) - target.baseOffset;
+    const inside = document.version === target.documentVersion && offset >= 0 && offset <= documentLength(target);
     this.post(EditorCursor, { offset: inside ? offset : null });
   }
 
@@ -216,7 +292,8 @@ export class InspectPanel implements vscode.Disposable {
     if (!this.shown) return reply({ error: 'Inspect some text first.' });
     try {
       const id = request.id ?? (await this.context.request('lens/target', { text: request.text }, { what: 'finding the target token' })).id;
-      const result = await this.context.request('inspect/run', { text: this.shown.target.text, topK: TOP_K, targetId: id, windowToContext: true }, { what: 'computing the target across layers' });
+      const { text, completion } = this.shown.target;
+      const result = await this.context.request('inspect/run', { text, ...(completion ? { ids: completion.ids } : {}), topK: TOP_K, targetId: id, windowToContext: true }, { what: 'computing the target across layers' });
       const target = result.inspection.lens.target;
       if (!target) throw new GlassboxError('internal', 'The model returned no target values.');
       reply({ text: result.inspection.pieces[id] ?? request.text, target });

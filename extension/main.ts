@@ -3,8 +3,11 @@
 import * as vscode from 'vscode';
 import { registerCompletions } from './completion-provider';
 import { CompletionStore } from './completion-store';
+import { registerExplainCommands } from './explain-commands';
+import { CompletionHistory } from './explain-history';
+import { CompletionHoverProvider } from './explain-hover';
 import { GlassboxContext } from './glassbox-context';
-import { registerInspectCommand } from './inspect-command';
+import { followSelection, registerInspectCommand } from './inspect-command';
 import { InspectPanel } from './inspect-panel';
 import { registerModelCommands } from './model-commands';
 import { SHOW_TOKEN_COMMAND, TokenHoverProvider } from './token-hover';
@@ -13,6 +16,8 @@ export function activate(extension: vscode.ExtensionContext): void {
   const context = new GlassboxContext(extension);
   // The last inline completion, kept for explaining it.
   const completions = new CompletionStore();
+  // The completions shown lately, so an accepted one can be explained after the next is shown.
+  const explained = new CompletionHistory(completions);
   const panel = new InspectPanel(context, extension.extensionUri);
   extension.subscriptions.push(
     context,
@@ -20,7 +25,11 @@ export function activate(extension: vscode.ExtensionContext): void {
     ...registerModelCommands(context),
     ...registerCompletions(context, completions),
     registerInspectCommand(panel),
+    followSelection(panel),
+    explained,
+    ...registerExplainCommands(panel, completions, explained),
     vscode.languages.registerHoverProvider({ pattern: '**' }, new TokenHoverProvider(context, panel)),
+    vscode.languages.registerHoverProvider({ pattern: '**' }, new CompletionHoverProvider(explained)),
     vscode.commands.registerCommand(SHOW_TOKEN_COMMAND, (offset: unknown) => {
       if (typeof offset === 'number') panel.focusOffset(offset);
     }),

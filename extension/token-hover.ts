@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Inspection } from '../protocol/inspection';
 import { config } from './config';
 import type { GlassboxContext } from './glassbox-context';
-import type { InspectPanel } from './inspect-panel';
+import { documentLength, type InspectPanel } from './inspect-panel';
 import { chooseInspectText } from './inspect-text';
 import { tokenAt, type TokenFacts } from './token-at';
 import { visibleWhitespace } from '../protocol/visible-whitespace';
@@ -34,7 +34,9 @@ export class TokenHoverProvider implements vscode.HoverProvider {
     const shown = this.panel.lastShown;
     if (shown && shown.target.uri.toString() === document.uri.toString() && shown.target.documentVersion === document.version) {
       const facts = tokenAt(shown.result.inspection, shown.target.baseOffset, offset);
-      if (facts) return hover(document, facts, shown.result.inspection.tokens.length, true);
+      // An explained suggestion not yet accepted: its tokens are not the text that follows in the document.
+      const inDocument = facts !== null && facts.end <= shown.target.baseOffset + documentLength(shown.target);
+      if (facts && inDocument) return hover(document, facts, shown.result.inspection.tokens.length, true);
     }
     if (!config.hoverEnabled() || !this.context.currentModel) return undefined;
     const line = await this.inspectLine(document, position.line, token);

@@ -43,6 +43,12 @@ const text: Reader<string> = (v, p) => {
   return s;
 };
 
+// A byte-level BPE token spells at least one byte of the text, so more ids than MAX_TEXT cannot spell one.
+const ids: Reader<number[]> = (v, p) => {
+  if (Array.isArray(v) && v.length > MAX_TEXT) throw new InvalidMessage(`${p}: ${v.length} token ids are over the limit of ${MAX_TEXT}`);
+  return array((x, q) => integer(x, q, 0))(v, p);
+};
+
 const source: Reader<ModelSource> = (v, p) => {
   const f = record(v, p);
   const kind = oneOf(['folder', 'hub'] as const)(f.kind, `${p}.kind`);
@@ -67,6 +73,7 @@ const params: Readers<'params'> = {
       topK: integer(f.topK, `${p}.topK`, 1),
       targetId: nullable((x, q) => integer(x, q, 0))(f.targetId, `${p}.targetId`),
       windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
+      ...(f.ids === undefined ? {} : { ids: ids(f.ids, `${p}.ids`) }),
     };
   },
   'lens/target': (v, p): TargetParams => ({ text: text(record(v, p).text, `${p}.text`) }),

@@ -34,6 +34,11 @@ export interface InspectParams {
   readonly targetId: number | null;
   /** Longer texts keep their last tokens that fit instead of being refused. */
   readonly windowToContext: boolean;
+  /**
+   * Inspect exactly these token ids, which must spell `text`, instead of tokenizing it: for a prompt and the
+   * tokens the model generated after it, which a new tokenization may merge differently where they meet.
+   */
+  readonly ids?: readonly number[];
 }
 
 export interface InspectResult {

@@ -16,6 +16,17 @@ export interface InspectionSource {
   readonly windowed: { readonly droppedTokens: number } | null;
   /** True for a generated demo model: the views show the machinery, not anything learned. */
   readonly randomWeights: boolean;
+  /**
+   * Set when the text is a prompt and a completion the model wrote after it ("Explain this completion"): the
+   * generated tokens. Absent or null for text from a document.
+   */
+  readonly generated?: GeneratedSpan | null;
+}
+
+/** Token positions `[start, end)` of `inspection.tokens` that the model generated. */
+export interface GeneratedSpan {
+  readonly start: number;
+  readonly end: number;
 }
 
 export const panelTabs = ['tokens', 'lens', 'attention'] as const;
@@ -46,6 +57,8 @@ export interface PanelViewState {
   /** `head: null` is the mean over the layer's heads. */
   readonly attentionHead: { readonly layer: number; readonly head: number | null };
   readonly attentionView: AttentionView;
+  /** Re-inspect as the editor's selection changes. */
+  readonly followSelection: boolean;
 }
 
 export interface SamplingSettings {
@@ -158,13 +171,24 @@ export type WebviewToHost = MessageOf<WebviewToHostPayloads>;
 // Validation. Readers throw `InvalidMessage` with the path of the first bad field; the two public parsers
 // turn that into `{error}`, so callers branch once and never see a half-checked message.
 
-function source(value: unknown, path: string): InspectionSource {
+/** `tokenCount`: how many tokens the inspection shown with this source has. */
+function source(value: unknown, path: string, tokenCount: number): InspectionSource {
   const f = record(value, path);
   const windowed = nullable((v, p) => ({ droppedTokens: integer(record(v, p).droppedTokens, `${p}.droppedTokens`, 0) }));
   return {
     uri: string(f.uri, `${path}.uri`),
     windowed: windowed(f.windowed, `${path}.windowed`),
     randomWeights: boolean(f.randomWeights, `${path}.randomWeights`),
+    ...(f.generated === undefined ? {} : { generated: nullable(generatedSpan(tokenCount))(f.generated, `${path}.generated`) }),
+  };
+}
+
+function generatedSpan(tokenCount: number): Reader<GeneratedSpan> {
+  return (value, path) => {
+    const f = record(value, path);
+    const start = integer(f.start, `${path}.start`, 0);
+    const end = integer(f.end, `${path}.end`, start);
+    return end <= tokenCount ? { start, end } : fail(`${path}.end`, `a token position up to ${tokenCount}`, end);
   };
 }
 
@@ -201,16 +225,16 @@ export function parsePanelViewState(value: unknown, path = 'state'): PanelViewSt
       head: nullable((v, p) => integer(v, p, 0))(head.head, `${path}.attentionHead.head`),
     },
     attentionView: oneOf(attentionViews)(f.attentionView, `${path}.attentionView`),
+    // Absent from states saved before the toggle existed.
+    followSelection: f.followSelection === undefined ? false : boolean(f.followSelection, `${path}.followSelection`),
   };
 }
 
 const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostToWebviewPayloads[K]> } = {
   [InspectionShow]: (v, path) => {
     const f = record(v, path);
-    return {
-      inspection: inspection(f.inspection, `${path}.inspection`),
-      source: source(f.source, `${path}.source`),
-    };
+    const shown = inspection(f.inspection, `${path}.inspection`);
+    return { inspection: shown, source: source(f.source, `${path}.source`, shown.tokens.length) };
   },
   [InspectionProgress]: (v, path) => {
     const f = record(v, path);

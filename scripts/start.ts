@@ -1,12 +1,14 @@
 // `npm start`: build, then open the sample workspace in an editor that runs this checkout as an extension.
 // With VS Code on PATH that is `code --extensionDevelopmentPath`; without it (servers, CI machines, this
 // project's own machines) it is code-server in the browser, with the repository linked in as an extension.
+// Offline (the Hub does not answer, or GLASSBOX_OFFLINE=1) it opens a generated demo model with random weights.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProfile, ensureCodeServer, startCodeServer, type RunningCodeServer } from './code-server';
+import { demoModelDir, demoModelNotice, ensureDemoModel, hubReachable } from './demo-model';
 
 const root = join(import.meta.dirname, '..');
 const sample = join(root, 'sample');
@@ -28,12 +30,36 @@ const SETTINGS = {
 async function main(): Promise<void> {
   // --no-build: dist/ is already fresh (a watcher runs, or a test built it under its own lock).
   if (!process.argv.includes('--no-build')) build();
+  // Null: the setting's default, GPT-2 from the Hub, downloaded on first use.
+  const model = (await hubReachable()) ? null : ensureDemoModel();
+  if (model) console.log(`\n${demoModelNotice(model)}\n`);
   // GLASSBOX_EDITOR=code-server forces the browser route even where VS Code is installed.
   if (process.env['GLASSBOX_EDITOR'] !== 'code-server' && onPath('code')) {
+    await setSampleModel(model);
     const result = spawnSync('code', [`--extensionDevelopmentPath=${root}`, sample], { stdio: 'inherit' });
     process.exit(result.status ?? 1);
   }
-  await runCodeServer();
+  await runCodeServer(model ? { ...SETTINGS, 'glassbox.model': model } : SETTINGS);
+}
+
+// Desktop VS Code runs with the person's own profile, whose user settings are not ours to change: the demo
+// model goes into the sample folder's workspace settings instead, and comes out again once the Hub answers.
+async function setSampleModel(model: string | null): Promise<void> {
+  const file = join(sample, '.vscode', 'settings.json');
+  let settings: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch {
+      console.log(`(${file} is not plain JSON; set "glassbox.model" there yourself.)`);
+      return;
+    }
+  }
+  if (model) settings['glassbox.model'] = model;
+  else if (settings['glassbox.model'] === demoModelDir()) delete settings['glassbox.model'];
+  else return;
+  await mkdir(join(sample, '.vscode'), { recursive: true });
+  await writeFile(file, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 function build(): void {
@@ -45,7 +71,7 @@ function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-async function runCodeServer(): Promise<void> {
+async function runCodeServer(settings: Record<string, unknown>): Promise<void> {
   const binary = await ensureCodeServer();
   const temp = await mkdtemp(join(tmpdir(), 'glassbox-start-'));
   let server: RunningCodeServer | undefined;
@@ -62,7 +88,7 @@ async function runCodeServer(): Promise<void> {
   process.on('SIGTERM', () => shutDown(0));
 
   try {
-    const profile = await createProfile(temp, SETTINGS);
+    const profile = await createProfile(temp, settings);
     await linkRepositoryAsExtension(profile.extensionsDir);
     const logFile = join(temp, 'code-server.log');
     const port = process.env['GLASSBOX_PORT'] ? Number(process.env['GLASSBOX_PORT']) : undefined;

@@ -29,10 +29,13 @@ export function createAttentionOverview(onSelect: (ref: HeadRef) => void): Atten
   function build(attention: Attention, selected: HeadRef): void {
     const { layers, heads, n } = attentionShape(attention);
     shape = { layers, heads };
-    // The overview takes about a third of the tab; its own width follows from the thumbnails, so the size
-    // is worked out from the tab's width instead (a hidden tab has none: assume a common panel width).
-    const available = layoutWidth() * 0.36;
-    const thumb = Math.max(26, Math.min(64, Math.floor((available - 44) / (heads + 1)) - 6));
+    // Beside the heatmap the overview takes about a third of the tab; its own width follows from the
+    // thumbnails, so the size is worked out from the tab's width instead (a hidden tab has none: assume a
+    // common panel width). Above the heatmap, in a narrow panel, it has the whole width, but smaller
+    // thumbnails, or it would push the heatmap out of view.
+    const below = stacked();
+    const available = layoutWidth() * (below ? 1 : 0.36);
+    const thumb = Math.max(26, Math.min(below ? 44 : 64, Math.floor((available - 44) / (heads + 1)) - 6));
     const pooled = Math.min(n, thumb * 2);
     element.style.setProperty('--gb-thumb', `${thumb}px`);
     const header = el('div', { class: 'gb-overview-row gb-overview-header', attrs: { role: 'row' } }, [
@@ -98,6 +101,10 @@ export function createAttentionOverview(onSelect: (ref: HeadRef) => void): Atten
     }
   });
   const layoutWidth = (): number => element.closest('.gb-attn-layout')?.clientWidth || 1000;
+  const stacked = (): boolean => {
+    const layout = element.closest('.gb-attn-layout');
+    return layout !== null && getComputedStyle(layout).gridTemplateColumns.trim().split(/\s+/).length === 1;
+  };
   new ResizeObserver(() => {
     if (shownFor && Math.abs(layoutWidth() - width) > 24) {
       const selected = tiles.find((t) => t.classList.contains('gb-selected'));

@@ -10,6 +10,7 @@ import { createAttentionLines } from './attention-lines';
 import { createAttentionMatrix } from './attention-matrix';
 import { createAttentionOverview } from './attention-overview';
 import { attentionScale } from './colour-scale';
+import { createCompletionContext } from './completion-context';
 import { el } from './element-builder';
 import { explanation } from './explanations';
 import { attentionCsv } from './export-tables';
@@ -21,6 +22,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
   const overview = createAttentionOverview((ref) => ctx.update({ attentionHead: ref }));
   const matrix = createAttentionMatrix((token) => ctx.reveal(token));
   const lines = createAttentionLines((token) => ctx.reveal(token));
+  const context = createCompletionContext((token) => ctx.reveal(token));
 
   const radios = (['matrix', 'lines'] as const).map((view) =>
     el('vscode-radio', { text: view === 'matrix' ? 'Heatmap' : 'Lines', attrs: { name: 'gb-attention-view', value: view } }),
@@ -40,6 +42,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
   const element = el('section', { class: 'gb-view gb-attention' }, [
     explanation('attention'),
     el('div', { class: 'gb-legend-slot' }, [legend(attentionScale(), [el('span', { class: 'gb-swatch gb-swatch-masked', attrs: { 'aria-hidden': 'true' } }), 'masked: later tokens'])]),
+    context.element,
     el('div', { class: 'gb-attn-layout' }, [
       el('section', { class: 'gb-card gb-attn-overview' }, [el('h3', { class: 'gb-card-title', text: 'All heads' }), overview.element]),
       detail,
@@ -51,7 +54,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
 
   return {
     element,
-    render({ inspection }) {
+    render({ inspection, source }) {
       const state = ctx.state();
       const ref = state.attentionHead;
       overview.show(inspection.attention, ref);
@@ -67,6 +70,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
         const pattern = headPattern(inspection.attention, ref);
         matrix.show(pattern, inspection.tokens, name);
         lines.show(pattern, inspection.tokens, name);
+        context.show(pattern, inspection.tokens, source.generated ?? null, name);
         shownKey = { inspection, ref };
         matrix.setCursor(cursor);
         lines.setCursor(cursor);

@@ -1,5 +1,6 @@
 // A colour legend: the ramp as a bar, with the scale's ticks under it and optional notes beside it
 // (what an outline or a marker means). Every encoded view shows one, so no colour is left to guesswork.
+// A note is a string, or a swatch followed by the string it explains.
 
 import { rampSteps, rampTable, type ColourScale } from './colour-scale';
 import { el } from './element-builder';
@@ -24,6 +25,20 @@ export function legend(scale: ColourScale, notes: readonly (string | Node)[] = [
   return el('div', { class: 'gb-legend', attrs: { role: 'img', 'aria-label': `Colour scale: ${scale.title}, from ${first} to ${last}` } }, [
     el('span', { class: 'gb-legend-title', text: scale.title }),
     el('div', { class: 'gb-legend-scale' }, [bar, ticks]),
-    ...notes.map((note) => el('span', { class: 'gb-legend-note' }, [note])),
+    ...pairSwatches(notes).map((note) => el('span', { class: 'gb-legend-note' }, note)),
   ]);
+}
+
+/** A swatch and its text in one note: apart, a narrow panel wrapped them onto different lines. */
+function pairSwatches(notes: readonly (string | Node)[]): (string | Node)[][] {
+  const pairs: (string | Node)[][] = [];
+  for (let i = 0; i < notes.length; i++) {
+    const note = notes[i];
+    const next = notes[i + 1];
+    if (typeof note !== 'string' && typeof next === 'string') {
+      pairs.push([note, next]);
+      i++;
+    } else pairs.push([note]);
+  }
+  return pairs;
 }

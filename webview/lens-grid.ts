@@ -9,8 +9,10 @@
 //   body rows    (role=row, display: contents) row header (in flow, sticky left) + cells (absolute)
 
 import type { Token } from '../protocol/inspection';
+import type { GeneratedSpan } from '../protocol/panel-messages';
 import { cssColour } from './colour-scale';
 import { el } from './element-builder';
+import { choseGenerated, isGenerated } from './generated-span';
 import type { LensGrid } from './lens-cells';
 import { formatRank } from '../protocol/number-format';
 import { visibleWhitespace } from '../protocol/visible-whitespace';
@@ -22,7 +24,8 @@ export interface CellRef {
 
 export interface LensGridElement {
   readonly element: HTMLElement;
-  show(grid: LensGrid, tokens: readonly Token[]): void;
+  /** `generated`: an explained completion's tokens, marked, and scrolled to when the tokens are new. */
+  show(grid: LensGrid, tokens: readonly Token[], generated?: GeneratedSpan | null): void;
   select(cell: CellRef | null): void;
   setCursorColumn(position: number | null): void;
 }
@@ -49,8 +52,15 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
   let active: CellRef = { point: 0, position: 0 };
   let selected: CellRef | null = null;
   let cursorColumn: number | null = null;
+  let generated: GeneratedSpan | null = null;
+  /** The column to bring to the left edge at the next build, once the grid has a width. */
+  let scrollToColumn: number | null = null;
   let built: Range | null = null;
   let frame = 0;
+
+  /** In a narrow panel rows carry TransformerLens's short names (`resid_pre 3`); the full hook is the tooltip. */
+  let compact = false;
+  const rowLabel = (hook: string): string => (compact ? hook.replace(/^blocks\.(\d+)\.hook_(\w+)$/, '$2 $1') : hook);
 
   const schedule = (): void => {
     if (!frame) frame = requestAnimationFrame(build);
@@ -58,7 +68,7 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
 
   function layout(g: LensGrid): void {
     // Monospace 11.5px is about 7 px a character; the rest is padding and the "output" badge.
-    rowHeadW = Math.max(150, Math.ceil(Math.max(...g.hooks.map((h) => h.length)) * 7.2) + 74);
+    rowHeadW = Math.max(compact ? 96 : 150, Math.ceil(Math.max(...g.hooks.map((h) => rowLabel(h).length)) * 7.2) + 74);
     const height = headerH + g.points * cellH;
     size.style.width = `${rowHeadW + g.positions * cellW}px`;
     size.style.height = `${height}px`;
@@ -101,7 +111,7 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
   function columnHead(t: number): HTMLElement {
     const token = tokens[t];
     const head = el('div', {
-      class: `gb-grid-colhead${t === cursorColumn ? ' gb-col-cursor' : ''}`,
+      class: `gb-grid-colhead${t === cursorColumn ? ' gb-col-cursor' : ''}${isGenerated(generated, t) ? ' gb-col-generated' : ''}`,
       attrs: { role: 'columnheader', 'aria-colindex': t + 2, 'data-position': t, title: `position ${t}: “${visibleWhitespace(token.text)}” (id ${token.id}); click to show it in the editor` },
     }, [el('span', { class: 'gb-grid-pos', text: String(t) }), el('span', { class: 'gb-grid-input', text: visibleWhitespace(token.text) })]);
     head.style.left = `${rowHeadW + t * cellW}px`;
@@ -129,6 +139,7 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
     if (!cell.background) classes += ' gb-cell-unknown';
     if (cell.isNextToken) classes += ' gb-cell-next';
     if (targeted) classes += ' gb-cell-targeted';
+    if (choseGenerated(generated, t)) classes += ' gb-cell-chose-generated';
     const node = el('div', { class: classes, attrs: { role: 'gridcell', 'aria-colindex': t + 2, 'data-point': p, 'data-position': t } }, [
       el('span', { class: 'gb-cell-text', text: cell.text }),
     ]);
@@ -149,7 +160,7 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
   function bodyRow(g: LensGrid, p: number, range: Range): HTMLElement {
     const last = p === g.points - 1;
     const head = el('div', { class: 'gb-grid-rowhead', attrs: { role: 'rowheader', 'aria-colindex': 1, title: last ? `${g.hooks[p]}: the model’s output` : g.hooks[p] } }, [
-      el('span', { text: g.hooks[p] }),
+      el('span', { text: rowLabel(g.hooks[p]) }),
       last ? el('span', { class: 'gb-grid-badge', text: 'output' }) : null,
     ]);
     head.style.width = `${rowHeadW}px`;
@@ -220,6 +231,16 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
     if (!grid) return;
     const start = performance.now();
     const g = grid;
+    const narrow = scroller.clientWidth > 0 && scroller.clientWidth < 640;
+    if (narrow !== compact) {
+      compact = narrow;
+      layout(g);
+      dirty = true;
+    }
+    if (scrollToColumn !== null && scroller.clientWidth > 0) {
+      scroller.scrollLeft = scrollToColumn * cellW;
+      scrollToColumn = null;
+    }
     const range = wanted(g).build;
     if (dirty || !built || built.r0 !== range.r0 || built.r1 !== range.r1) rebuild(g, range);
     else if (built.c0 !== range.c0 || built.c1 !== range.c1) shiftColumns(g, built, range);
@@ -305,8 +326,11 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
 
   return {
     element,
-    show(next, nextTokens) {
+    show(next, nextTokens, nextGenerated = null) {
       const resized = !grid || grid.points !== next.points || grid.positions !== next.positions;
+      // The column that chose the first generated token (start − 1), with one column of context before it.
+      if (nextGenerated && nextTokens !== tokens) scrollToColumn = Math.max(0, nextGenerated.start - 2);
+      generated = nextGenerated;
       grid = next;
       tokens = nextTokens;
       dirty = true;

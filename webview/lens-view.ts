@@ -10,6 +10,7 @@ import type { Inspection } from '../protocol/inspection';
 import { lensColourModes, type LensColourMode } from '../protocol/panel-messages';
 import { el } from './element-builder';
 import { explanation } from './explanations';
+import { isGenerated } from './generated-span';
 import { lensCsv } from './export-tables';
 import { lensFigure } from './figure-svg';
 import { legend } from './legend';
@@ -105,6 +106,7 @@ export function createLensView(ctx: PanelContext): PanelView {
     const cell = grid.cell(point, position);
     const target = ctx.lensTarget();
     const next = inspection.tokens[position + 1];
+    const nextGenerated = isGenerated(shown.source.generated, position + 1);
     details.replaceChildren(
       el('h3', { class: 'gb-card-title' }, [
         el('code', { class: 'gb-hook', text: grid.hooks[point] }),
@@ -116,13 +118,13 @@ export function createLensView(ctx: PanelContext): PanelView {
         el('dd', { text: formatNats(cell.entropy) }),
         el('dt', { text: 'KL(output ‖ lens)' }),
         el('dd', { text: formatNats(cell.kl) }),
-        el('dt', { text: 'actual next' }),
+        el('dt', { text: nextGenerated ? 'generated next' : 'actual next' }),
         el('dd', {}, [next ? tokenText(next.text) : 'none (last token)']),
         target && cell.target ? el('dt', { text: 'target' }) : null,
         target && cell.target ? el('dd', {}, [tokenText(target.text), ` ${describeTarget(cell.target, grid.k)}`]) : null,
       ]),
       tokenList(grid.topK(point, position), {
-        highlight: next ? { id: next.id, label: 'actual' } : null,
+        highlight: next ? { id: next.id, label: nextGenerated ? 'generated' : 'actual' } : null,
         action: 'Set as target',
       }),
     );
@@ -151,17 +153,23 @@ export function createLensView(ctx: PanelContext): PanelView {
 
   return {
     element,
-    render({ inspection }) {
+    render({ inspection, source }) {
       grid = lensGrid(inspection, ctx.state().lensColour, ctx.lensTarget());
       if (select.value !== grid.mode) select.value = grid.mode;
-      if (grid.mode !== legendKey) {
+      const generated = source.generated ?? null;
+      const key = `${grid.mode}${generated ? ' generated' : ''}`;
+      if (key !== legendKey) {
         const notes: (string | Node)[] = [el('span', { class: 'gb-swatch gb-swatch-next', attrs: { 'aria-hidden': 'true' } }), 'guess is the actual next token'];
         if (grid.mode.startsWith('target')) notes.push(el('span', { class: 'gb-swatch gb-swatch-unknown', attrs: { 'aria-hidden': 'true' } }), 'target outside the top-k');
+        if (generated) {
+          notes.push(el('span', { class: 'gb-swatch gb-swatch-generated', attrs: { 'aria-hidden': 'true' } }), 'generated token');
+          notes.push(el('span', { class: 'gb-swatch gb-swatch-chose-generated', attrs: { 'aria-hidden': 'true' } }), 'output that chose a generated token');
+        }
         legendSlot.replaceChildren(legend(grid.scale, notes));
-        legendKey = grid.mode;
+        legendKey = key;
       }
       if (selected && (selected.position >= grid.positions || selected.point >= grid.points)) selected = null;
-      gridElement.show(grid, inspection.tokens);
+      gridElement.show(grid, inspection.tokens, generated);
       drawTargetState(inspection);
       drawDetails();
     },

@@ -106,6 +106,9 @@ function boot(): void {
         if (tab !== state.tab) ctx.update({ tab });
       },
       onExport: (format) => void save(format),
+      onFollow: (followSelection) => {
+        if (followSelection !== state.followSelection) ctx.update({ followSelection });
+      },
     },
   );
   document.body.append(shell.root);
@@ -116,12 +119,16 @@ function boot(): void {
    */
   function renderAll(): void {
     shell.setTab(state.tab);
+    shell.setFollow(state.followSelection);
     if (shown) views[state.tab].render(shown);
   }
 
   function show(next: Shown): void {
     shown = next;
     state = fitStateTo(state, next.inspection);
+    // An explained completion opens on its first generated token: how likely it was and what it beat.
+    const generated = next.source.generated;
+    if (generated && generated.end > generated.start) state = { ...state, selectedToken: generated.start };
     const carried = next.inspection.lens.target;
     if (carried && !state.lensTarget) {
       state = { ...state, lensTarget: { id: carried.id, text: next.inspection.pieces[carried.id] ?? `⟨${carried.id}⟩` } };

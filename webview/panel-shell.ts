@@ -5,8 +5,10 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-context-menu/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import type { Backend } from '../protocol/inspection';
 import { panelTabs, type ExportFormat, type PanelTab } from '../protocol/panel-messages';
 import { el } from './element-builder';
 import type { Shown } from './panel-context';
@@ -17,14 +19,19 @@ export interface ShellParts {
   setShown(shown: Shown | null): void;
   setProgress(progress: { message: string; fraction: number | null } | null): void;
   setError(message: string | null): void;
+  setFollow(follow: boolean): void;
 }
 
 export interface ShellHandlers {
   onTab(tab: PanelTab): void;
   onExport(format: ExportFormat): void;
+  onFollow(follow: boolean): void;
 }
 
 const tabTitles: Readonly<Record<PanelTab, string>> = { tokens: 'Tokens', lens: 'Logit lens', attention: 'Attention' };
+
+/** As the status bar spells them. */
+const backendNames: Readonly<Record<Backend, string>> = { cpu: 'CPU', webgpu: 'WebGPU' };
 
 const exportItems: readonly { label: string; value: ExportFormat }[] = [
   { label: 'Figure as PNG', value: 'png' },
@@ -45,10 +52,16 @@ function banner(kind: 'warning' | 'info' | 'error', icon: string): { element: HT
 export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, handlers: ShellHandlers): ShellParts {
   const model = el('span', { class: 'gb-model' });
   const sourceName = el('span', { class: 'gb-source' });
+  const follow = el('vscode-checkbox', {
+    class: 'gb-follow',
+    attrs: { label: 'Follow selection', title: 'Inspect again whenever the selection in the editor changes (or the cursor moves to another line).' },
+  });
+  follow.addEventListener('change', () => handlers.onFollow(follow.checked));
   const header = el('header', { class: 'gb-header' }, [
     el('span', { class: 'gb-brand' }, [el('span', { class: 'gb-brand-mark', attrs: { 'aria-hidden': 'true' } }), 'Glassbox']),
     model,
     sourceName,
+    follow,
   ]);
 
   const random = banner('warning', '⚠');
@@ -106,7 +119,10 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, hand
       header.classList.toggle('gb-header-empty', shown === null);
       if (!shown) return;
       const m = shown.inspection.model;
-      model.textContent = `${m.name} · ${m.nLayer} layers × ${m.nHead} heads · ${shown.inspection.backend}`;
+      // A local model's name is its folder's whole path: the last part names it, as in the status bar.
+      const shortName = m.name.split(/[\\/]/).filter(Boolean).pop() ?? m.name;
+      model.textContent = `${shortName} · ${m.nLayer} layers × ${m.nHead} heads · ${backendNames[shown.inspection.backend]}`;
+      model.title = m.name;
       const name = decodeURIComponent(shown.source.uri.split(/[\\/]/).pop() ?? shown.source.uri);
       sourceName.textContent = name;
       sourceName.title = shown.source.uri;
@@ -118,6 +134,9 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, hand
       windowed.text.textContent =
         `The text was longer than the model’s context of ${m.nCtx} tokens: ${dropped} token${dropped === 1 ? ' was' : 's were'} left out, ` +
         `and the ${shown.inspection.tokens.length} shown are what the model saw.`;
+    },
+    setFollow(value) {
+      follow.checked = value;
     },
     setProgress(state) {
       progress.hidden = state === null;

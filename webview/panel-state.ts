@@ -14,6 +14,7 @@ export const defaultViewState: PanelViewState = {
   lensTarget: null,
   attentionHead: { layer: 0, head: 0 },
   attentionView: 'matrix',
+  followSelection: false,
 };
 
 export function fitStateTo(state: PanelViewState, inspection: Inspection): PanelViewState {

@@ -6,6 +6,7 @@ import { bpeSpelling, hexBytes, isPartialCharacter } from './byte-pieces';
 import { el } from './element-builder';
 import { formatBits, formatProbability, formatRank } from '../protocol/number-format';
 import type { PanelContext } from './panel-context';
+import { isGenerated } from './generated-span';
 import { createSamplingPanel } from './sampling-panel';
 import { finalTopK, surprisalBits } from '../protocol/inspection-reading';
 import { tokenList, tokenText } from './token-list';
@@ -53,7 +54,8 @@ export function createTokenDetails(ctx: PanelContext): TokenDetails {
       ['vocab', partial ? '–' : bpeSpelling(token.text)],
       ['range', `${token.start}–${token.end}`],
     ];
-    const header = el('h3', { class: 'gb-card-title' }, ['Token ', el('span', { class: 'gb-muted', text: `at position ${index}` })]);
+    const generated = isGenerated(ctx.shown()?.source.generated, index);
+    const header = el('h3', { class: 'gb-card-title' }, [generated ? 'Generated token ' : 'Token ', el('span', { class: 'gb-muted', text: `at position ${index}` })]);
     if (index === 0) {
       about.replaceChildren(
         header,
@@ -70,9 +72,9 @@ export function createTokenDetails(ctx: PanelContext): TokenDetails {
     about.replaceChildren(
       header,
       facts(rows),
-      el('h4', { class: 'gb-subtitle', text: 'What the model expected here' }),
+      el('h4', { class: 'gb-subtitle', text: generated ? 'What the model chose from: the token it wrote and the ones it beat' : 'What the model expected here' }),
       tokenList(entries, {
-        highlight: { id: token.id, label: 'actual' },
+        highlight: { id: token.id, label: generated ? 'generated' : 'actual' },
         outside: inList ? null : { text: token.text, rank, prob },
       }),
       el('button', { class: 'gb-link-button', text: 'Follow this token through the layers in the logit lens →', attrs: { type: 'button', 'data-follow': '' } }),

@@ -1,5 +1,5 @@
 // `npm start` on a machine without VS Code: code-server serves sample/ with this checkout linked in as an
-// extension, and Ctrl+C leaves nothing running or on disk.
+// extension, offline on the generated demo model, and Ctrl+C leaves nothing running or on disk.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,10 +23,11 @@ describe('npm start with code-server', { skip: noChromium }, () => {
 
   before(async () => {
     buildRepository();
-    // GLASSBOX_EDITOR: take the code-server route even on a machine that has `code`.
+    // GLASSBOX_EDITOR: take the code-server route even on a machine that has `code`. GLASSBOX_OFFLINE: never
+    // ask the Hub (tests stay off the network); start.ts then opens the demo model.
     start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--no-build'], {
       cwd: root,
-      env: { ...process.env, GLASSBOX_EDITOR: 'code-server' },
+      env: { ...process.env, GLASSBOX_EDITOR: 'code-server', GLASSBOX_OFFLINE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     process.on('exit', killStart);
@@ -49,6 +50,30 @@ describe('npm start with code-server', { skip: noChromium }, () => {
       await s.runCommand('Glassbox: Show Log');
       await s.page.locator('.part.panel .output-view[aria-label="Glassbox - Output"]').waitFor();
       await s.screenshot('start');
+    });
+  });
+
+  test('offline, it says the demo model is random and every view shows it', { timeout: 120_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'start-demo-model', async () => {
+      assert.match(printed, /DEMO MODEL WITH RANDOM WEIGHTS/);
+      assert.match(printed, /Glassbox: Select Model/);
+      await s.openFile('prose.md');
+      await s.page.locator('.editor-group-container').first().locator('.view-lines').click();
+      // The first line of prose: the cursor's line is inspected when nothing is selected.
+      await s.page.keyboard.press('Control+Home');
+      await s.page.keyboard.press('ArrowDown');
+      await s.page.keyboard.press('ArrowDown');
+      await s.runCommand('Glassbox: Inspect Selection');
+      const panel = await s.webviewFrame('Glassbox');
+      await panel.locator('.gb-chip').first().waitFor({ timeout: 90_000 });
+      for (const tab of ['tokens', 'lens', 'attention'] as const) {
+        await panel.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
+        const banner = panel.locator('.gb-banner-warning').filter({ visible: true });
+        assert.match(await banner.innerText(), /weights are random/);
+        await s.screenshot(`start-demo-${tab}`);
+      }
+      await s.page.locator('.statusbar-item').filter({ hasText: 'demo-gpt2-random · CPU' }).waitFor();
     });
   });
 

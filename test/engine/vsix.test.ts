@@ -16,8 +16,8 @@ import { extractZip, readZip, type ZipEntry } from './zip-archive';
 const root = join(import.meta.dirname, '..', '..');
 const TARGET = 'linux-x64';
 const BINARIES = 'extension/node_modules/onnxruntime-node/bin/napi-v6';
-// Builds empty dist/ first; test/e2e/vscode-session.ts builds and packages under this lock, so reading dist/
-// takes turns with it.
+// `npm run build` empties dist/ before writing it. test/e2e/vscode-session.ts builds (and packages) under this
+// lock, so this test reads dist/ under it too.
 const BUILD_LOCK = join(tmpdir(), 'glassbox-e2e-build.lock');
 
 const temp = mkdtempSync(join(tmpdir(), 'glassbox-vsix-test-'));

@@ -27,6 +27,7 @@ const state: PanelViewState = {
   lensTarget: { id: 3290, text: ' dog' },
   attentionHead: { layer: 1, head: null },
   attentionView: 'lines',
+  followSelection: true,
 };
 
 const errorOf = (result: object): string => ('error' in result ? String(result.error) : 'no error');

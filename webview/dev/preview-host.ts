@@ -19,13 +19,18 @@ const { bodyClass, variables } = themes[theme] ?? themes.dark;
 for (const [name, value] of Object.entries(variables)) document.documentElement.style.setProperty(name, value);
 document.addEventListener('DOMContentLoaded', () => document.body.classList.add(bodyClass));
 
-const show: InspectionShowPayload = fixtureShow({
+const fixture = fixtureShow({
   tokens: Number(params.get('tokens') ?? 20),
   layers: Number(params.get('layers') ?? 2),
   heads: Number(params.get('heads') ?? 4),
   randomWeights: params.has('random'),
   droppedTokens: params.has('windowed') ? 37 : 0,
 });
+// `generated=12`: show the fixture as an explained completion whose tokens from 12 on were generated.
+const generatedFrom = params.get('generated');
+const show: InspectionShowPayload = generatedFrom === null
+  ? fixture
+  : { ...fixture, source: { ...fixture.source, generated: { start: Number(generatedFrom), end: fixture.inspection.tokens.length } } };
 
 const posted: unknown[] = [];
 const send = (message: HostToWebview): void => window.postMessage(message, '*');

@@ -1,0 +1,309 @@
+// Glassbox as a user meets it: installed from its VSIX into a real VS Code, running a generated GPT-2 (random
+// weights, real tokenizer). Each test is one thing a user does and what they then see; they run in order in
+// one session, and the views they show are saved as screenshots under test-output/e2e/.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FrameLocator, Locator } from 'playwright-core';
+import type { InspectionJson } from '../../protocol/inspection-json';
+import { formatProbability } from '../../protocol/number-format';
+import { visibleWhitespace } from '../../protocol/visible-whitespace';
+import { generatedModel } from '../engine/generated-models';
+import { modelProcess, sessionMarker } from './session-processes';
+import { findChromium, packageVsix, startVsCode, withFailureArtifacts, type VsCodeSession } from './vscode-session';
+import { editorLines, ghostText, selectionStatus, textEditor, wordCentre } from './workbench-reading';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const noChromium = findChromium()
+  ? false
+  : 'chromium is not installed and could not be installed (run scripts/system-deps.sh as root)';
+
+const SHAPE = { nLayer: 2, nHead: 4, nEmbd: 32, nCtx: 128, seed: 5 };
+const MODEL_LABEL = `l${SHAPE.nLayer}-h${SHAPE.nHead}-d${SHAPE.nEmbd}-c${SHAPE.nCtx}-s${SHAPE.seed}`;
+const TITLE = 'Glassbox notes';
+const SENTENCE = 'The quick brown fox jumps over the lazy dog.';
+const STORY = 'Once upon a time';
+// No newline at the end: Ctrl+End then lands at the end of the story line, where the user types.
+const NOTES = `${TITLE}\n${SENTENCE}\n${STORY}`;
+
+/** What the CLI says about `text` on the same model: the reference every view is checked against. */
+function cliInspect(model: string, text: string): InspectionJson {
+  const result = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'inspect', '--model', model, '--text', text, '--top-k', '10', '--json'], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`glassbox inspect failed (${result.status}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as InspectionJson;
+}
+
+/** Polls a condition the page cannot express as one selector (it spans frames, or reads several nodes). */
+async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+describe('Inspect Selection in a real VS Code, on a generated model', { skip: noChromium }, () => {
+  let temp = '';
+  let model = '';
+  let reference: InspectionJson;
+  let workspace = '';
+  const marker = sessionMarker();
+  let session: VsCodeSession | undefined;
+  let panel: FrameLocator;
+
+  before(async () => {
+    temp = await mkdtemp(join(tmpdir(), 'glassbox-inspect-'));
+    model = generatedModel(SHAPE);
+    workspace = join(temp, 'workspace');
+    await mkdir(workspace);
+    await writeFile(join(workspace, 'notes.txt'), NOTES);
+    // The model runs here, so the VSIX carries onnxruntime-node (~20 s to package).
+    const vsix = packageVsix(temp, { dependencies: true });
+    reference = cliInspect(model, SENTENCE);
+    session = await startVsCode({
+      vsix,
+      workspace,
+      env: marker,
+      settings: {
+        'glassbox.model': model,
+        // Chromium asks for a light scheme, and code-server follows it unless told.
+        'workbench.colorTheme': 'Default Dark Modern',
+        'glassbox.completions.enabled': true,
+        // The Tab key must reach the ghost text: no other suggestions, no tab completion of words.
+        'editor.inlineSuggest.enabled': true,
+        'editor.tabCompletion': 'off',
+      },
+    });
+    await session.page.setViewportSize({ width: 1280, height: 800 });
+  }, { timeout: 300_000 });
+
+  after(async () => {
+    await session?.close();
+    if (temp) await rm(temp, { recursive: true, force: true });
+  });
+
+  /** Selects the whole sentence line with the keyboard, as a user would, and runs the palette command. */
+  async function inspectSentence(s: VsCodeSession): Promise<void> {
+    await textEditor(s.page).locator('.view-lines').click();
+    await s.page.keyboard.press('Control+Home');
+    await s.page.keyboard.press('ArrowDown');
+    await s.page.keyboard.press('Home');
+    await s.page.keyboard.press('Shift+End');
+    await selectionStatus(s.page).filter({ hasText: `(${SENTENCE.length} selected)` }).waitFor();
+    await s.runCommand('Glassbox: Inspect Selection');
+  }
+
+  function visible(frame: FrameLocator, selector: string): Locator {
+    return frame.locator(selector).filter({ visible: true });
+  }
+
+  test('Inspect Selection lists the tokens the CLI finds, under a random-weights banner', { timeout: 120_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-tokens', async () => {
+      await s.openFile('notes.txt');
+      await inspectSentence(s);
+      panel = await s.webviewFrame('Glassbox');
+      const chips = visible(panel, '.gb-chip:not(.gb-chip-next)');
+      await chips.first().waitFor({ timeout: 60_000 });
+
+      const shown = await chips.evaluateAll((nodes) =>
+        nodes.map((n) => ({ text: n.querySelector('.gb-chip-text')?.textContent ?? '', id: Number(n.querySelector('.gb-chip-id')?.textContent) })),
+      );
+      assert.deepEqual(shown, reference.tokens.map((t) => ({ text: visibleWhitespace(t.text), id: t.id })));
+      assert.equal(await visible(panel, '.gb-model').innerText(), `${MODEL_LABEL} · ${SHAPE.nLayer} layers × ${SHAPE.nHead} heads · CPU`);
+      const banner = visible(panel, '.gb-banner-warning');
+      assert.match(await banner.innerText(), /weights are random/);
+      assert.match(await visible(panel, '.gb-stats').innerText(), new RegExp(`${reference.tokens.length}\\s+tokens`));
+      await s.screenshot('inspect-tokens-dark');
+    });
+  });
+
+  test('the status bar names the model and its backend', { timeout: 30_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-status-bar', async () => {
+      const item = s.page.locator('.statusbar-item').filter({ hasText: MODEL_LABEL });
+      await item.filter({ hasText: `${MODEL_LABEL} · CPU` }).waitFor();
+    });
+  });
+
+  test('clicking a token selects its characters in the editor', { timeout: 30_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-token-click', async () => {
+      const index = reference.tokens.findIndex((t) => t.text === ' fox');
+      const fox = reference.tokens[index];
+      await panel.locator(`.gb-chip[data-index="${index}"]`).click();
+      // Line 2 holds the sentence; the selection ends after the token (columns are 1-based).
+      await selectionStatus(s.page).filter({ hasText: `Ln 2, Col ${fox.end + 1} (${fox.end - fox.start} selected)` }).waitFor();
+      // The token's details open in the panel under the chips, and the editor's selection marks that token.
+      await visible(panel, '.gb-token-card').filter({ hasText: `at position ${index}` }).waitFor();
+      await panel.locator(`.gb-chip.gb-cursor[data-index="${index}"]`).waitFor();
+      assert.equal(await panel.locator('.gb-chip.gb-cursor').count(), 1);
+      await s.screenshot('inspect-token-selected-dark');
+    });
+  });
+
+  test('hovering an inspected word shows the Glassbox hover', { timeout: 30_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-hover', async () => {
+      const lazy = reference.tokens.findIndex((t) => t.text === ' lazy');
+      const { x, y } = await wordCentre(s.page, 'lazy');
+      await s.page.mouse.move(x, y);
+      const hover = s.page.locator('.monaco-hover:not(.hidden) .hover-contents').filter({ hasText: 'Glassbox' });
+      await hover.waitFor();
+      const text = await hover.innerText();
+      assert.match(text, new RegExp(`token ${lazy + 1} of ${reference.tokens.length}`));
+      assert.ok(text.includes(`${visibleWhitespace(' lazy')}`), text);
+      assert.ok(text.includes(`probability ${formatProbability(reference.logits[lazy - 1].next!.prob)}`), text);
+      const top = reference.logits[lazy - 1].topk[0];
+      assert.ok(text.includes(`${visibleWhitespace(top.text)} ${formatProbability(top.prob)}`), text);
+      await s.screenshot('inspect-hover-dark');
+      await s.page.mouse.move(5, 400);
+      await s.page.locator('.monaco-hover:not(.hidden)').waitFor({ state: 'detached' }).catch(() => undefined);
+    });
+  });
+
+  test('Logit Lens: one row per residual point, one column per token, a cell opens its top-k', { timeout: 60_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-lens', async () => {
+      await panel.locator('vscode-tab-header[data-tab="lens"]').click();
+      const grid = visible(panel, '.gb-grid');
+      await grid.waitFor();
+      const n = reference.tokens.length;
+      assert.equal(await grid.getAttribute('aria-rowcount'), String(SHAPE.nLayer + 2)); // + the header row
+      assert.equal(await grid.getAttribute('aria-colcount'), String(n + 1)); // + the row headers
+      // Each row names its hook in full in its tooltip; in this narrow side panel the label is TransformerLens's
+      // short form ("resid_pre 1").
+      const titles = await grid.locator('.gb-grid-rowhead').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('title') ?? ''));
+      assert.deepEqual(titles.map((t) => t.split(':')[0]), reference.lens.map((l) => l.hook));
+      const labels = await grid.locator('.gb-grid-rowhead > span:first-child').allInnerTexts();
+      assert.deepEqual(labels, reference.lens.map((l) => l.hook.replace(/^blocks\.(\d+)\.hook_(\w+)$/, '$2 $1')));
+      // Column headers exist for the columns near the view; each names its position's token.
+      const heads = await grid.locator('.gb-grid-colhead').evaluateAll((nodes) =>
+        nodes.map((n) => ({ position: Number((n as HTMLElement).dataset.position), text: n.querySelector('.gb-grid-input')?.textContent ?? '' })),
+      );
+      assert.ok(heads.length >= 4, `only ${heads.length} column headers`);
+      for (const head of heads) assert.equal(head.text, visibleWhitespace(reference.tokens[head.position].text));
+
+      const point = 1;
+      const position = 2;
+      const cell = grid.locator(`.gb-grid-cell[data-point="${point}"][data-position="${position}"]`);
+      const expected = reference.lens[point].positions[position].topk;
+      assert.equal(await cell.locator('.gb-cell-text').innerText(), visibleWhitespace(expected[0].text));
+      await cell.click();
+      const details = visible(panel, '.gb-lens-details');
+      await details.locator('.gb-hook').filter({ hasText: reference.lens[point].hook }).waitFor();
+      const rows = await details.locator('.gb-toplist-row').evaluateAll((nodes) =>
+        nodes.map((n) => ({ text: n.querySelector('.gb-token')?.textContent ?? '', prob: n.querySelector('.gb-toplist-prob')?.textContent ?? '' })),
+      );
+      assert.deepEqual(rows, expected.map((e) => ({ text: visibleWhitespace(e.text), prob: formatProbability(e.prob) })));
+      await s.screenshot('inspect-lens-dark');
+    });
+  });
+
+  test('Attention: a layers × heads overview; a chosen head as a heatmap over the tokens', { timeout: 60_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-attention', async () => {
+      await panel.locator('vscode-tab-header[data-tab="attention"]').click();
+      const overview = visible(panel, '.gb-overview');
+      await overview.waitFor();
+      assert.equal(await overview.locator('.gb-overview-rowhead').count(), SHAPE.nLayer);
+      assert.deepEqual(await overview.locator('.gb-overview-colhead').allInnerTexts(), [...Array.from({ length: SHAPE.nHead }, (_, h) => `H${h}`), 'mean']);
+      assert.equal(await overview.locator('.gb-thumb').count(), SHAPE.nLayer * (SHAPE.nHead + 1));
+
+      const layer = 1;
+      const head = 2;
+      await overview.locator(`.gb-thumb[data-layer="${layer}"][data-head="${head}"]`).click();
+      await visible(panel, '.gb-head-title').filter({ hasText: `blocks.${layer}.attn.hook_pattern` }).filter({ hasText: `head ${head}` }).waitFor();
+      const heatmap = visible(panel, '.gb-matrix-canvas');
+      assert.match((await heatmap.getAttribute('aria-label')) ?? '', new RegExp(`blocks\\.${layer}\\.attn\\.hook_pattern`));
+      const box = await heatmap.boundingBox();
+      assert.ok(box && box.width > 200 && box.height > 200, `heatmap is ${JSON.stringify(box)}`);
+
+      // The keyboard walks the heatmap; the readout names the query and key tokens and the weight between them.
+      const pattern = reference.attention[layer].pattern[head];
+      await heatmap.focus();
+      for (let i = 0; i < 3; i++) await heatmap.press('ArrowDown');
+      await heatmap.press('ArrowRight');
+      const label = (i: number): string => visibleWhitespace(reference.tokens[i].text);
+      const readout = `query 3 “${label(3)}” → key 1 “${label(1)}”: ${formatProbability(pattern[3][1])}`;
+      await visible(panel, '.gb-readout').filter({ hasText: readout }).waitFor();
+      await s.screenshot('inspect-attention-dark');
+    });
+  });
+
+  test('typing at the end of a line shows ghost text, and only Tab puts it in the document', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-ghost-text', async () => {
+      await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.page.keyboard.press('Control+End');
+      const typed = ' there';
+      await s.page.keyboard.type(typed);
+      const ghost = await waitUntil('ghost text', async () => (await ghostText(s.page)) || undefined, 60_000);
+      assert.deepEqual(await editorLines(s.page), [TITLE, SENTENCE, STORY + typed], 'the suggestion is in the document before Tab');
+      await s.screenshot('inspect-ghost-text-dark');
+
+      await s.page.keyboard.press('Tab');
+      await waitUntil('the accepted text in the editor', async () => (await editorLines(s.page))[2] === STORY + typed + ghost);
+      await s.page.keyboard.press('Control+S');
+      const saved = `${TITLE}\n${SENTENCE}\n${STORY}${typed}${ghost}`;
+      await waitUntil('the saved file', async () => (await readFile(join(workspace, 'notes.txt'), 'utf8')) === saved);
+    });
+  });
+
+  test('a model process killed mid-inspection is reported in the panel, and the next inspection works', { timeout: 120_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-crash', async () => {
+      const busy = s.page.locator('.statusbar-item').filter({ hasText: `${MODEL_LABEL} · CPU · busy` });
+      // Nothing may be running when the process stops (the completion of the previous test has finished).
+      await busy.waitFor({ state: 'detached' });
+      const pid = modelProcess(marker);
+      // Stopped, the process takes the request and never answers: the kill then lands mid-inspection.
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await inspectSentence(s);
+        await visible(panel, '.gb-progress').filter({ hasText: 'Running the model' }).waitFor();
+        await busy.waitFor();
+      } finally {
+        process.kill(pid, 'SIGKILL');
+      }
+      const error = visible(panel, '.gb-banner-error');
+      await error.waitFor();
+      assert.match(await error.innerText(), /model process was stopped by SIGKILL.*Try again/s);
+      assert.equal(await visible(panel, '.gb-progress').count(), 0, 'the progress bar is still shown');
+      await s.screenshot('inspect-crash-dark');
+
+      await inspectSentence(s);
+      await error.waitFor({ state: 'hidden' });
+      const chips = visible(panel, '.gb-chip:not(.gb-chip-next)');
+      await waitUntil('the tokens again', async () => (await chips.count()) === reference.tokens.length);
+      assert.notEqual(modelProcess(marker), pid);
+    });
+  });
+
+  test('the views in the light theme', { timeout: 60_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-light', async () => {
+      await s.runCommand('Preferences: Toggle between Light/Dark Themes');
+      await s.page.locator('.monaco-workbench.vs').waitFor();
+      for (const tab of ['tokens', 'lens', 'attention'] as const) {
+        await panel.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
+        await panel.locator('body.vscode-light').waitFor();
+        await visible(panel, `.gb-${tab === 'lens' ? 'grid' : tab === 'tokens' ? 'chips' : 'overview'}`).waitFor();
+        await s.screenshot(`inspect-${tab}-light`);
+      }
+    });
+  });
+});
