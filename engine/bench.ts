@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   let peakRss = rssLoaded;
   for (const n of values.lengths.split(',').map(Number)) {
     const tokens = all.slice(0, n);
-    const hooked = await timed(runs, () => engine.inspectTokens(tokens, { topK: 10 }));
+    const hooked = await timed(runs, () => engine.inspectTokens(tokens, { topK: 10, reusePrefix: false }));
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const plain = await timed(runs, () => engine.logits(tokens));
     inspect[String(n)] = { hooked_s: round(hooked), plain_s: round(plain), hooked_over_plain: round(hooked / plain) };
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const edited = [...base.slice(0, 509), ...all.slice(600, 603)];
   const reinspectTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
-    await engine.inspectTokens(base, { topK: 10 });
+    await engine.inspectTokens(base, { topK: 10, reusePrefix: false });
     const t = performance.now();
     await engine.inspectTokens(edited, { topK: 10 });
     reinspectTimes.push((performance.now() - t) / 1000);

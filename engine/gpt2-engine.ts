@@ -46,6 +46,8 @@ export interface InspectOptions {
   readonly targetId?: number | null;
   /** Also return the residual stream at every point (d_model floats per point and position). */
   readonly residuals?: boolean;
+  /** false runs every position even when the last inspection shares a prefix (the benchmark's full runs). */
+  readonly reusePrefix?: boolean;
 }
 
 export interface GenerateOptions {
@@ -234,7 +236,7 @@ export class Gpt2Engine {
     // Positions before the first changed token cannot change; the last kept one runs again, because the
     // probability of the token after it needs its logits.
     let kept = 0;
-    if (last && last.topK === topK && last.targetId === targetId && last.residuals === residuals) {
+    if (last && options.reusePrefix !== false && last.topK === topK && last.targetId === targetId && last.residuals === residuals) {
       while (kept < last.ids.length && kept < ids.length && last.ids[kept] === ids[kept]) kept++;
       kept = Math.min(kept - 1, ids.length - 1);
     }
