@@ -71,6 +71,10 @@ async function packageTarget(target: string, allowed: string[], out: string): Pr
     await writeJson(join(stage, 'package.json'), extensionManifest(manifest, runtime));
     await writeJson(join(stage, RUNTIME, 'package.json'), runtimeManifest(runtime));
     await copyFile(join(root, '.vscodeignore'), join(stage, '.vscodeignore'));
+    // The screenshots live in docs/, outside the VSIX, and vsce refuses relative images without a public
+    // repository to resolve them against: the Marketplace README goes without them.
+    const readme = await readFile(join(stage, 'README.md'), 'utf8');
+    await writeFile(join(stage, 'README.md'), readme.replace(/^!\[[^\]]*\]\((?!https?:)[^)]*\)\s*$/gm, ''));
     const packagePath = join(out, `${manifest.name}-${target}-${manifest.version}.vsix`);
     await createVSIX({ cwd: stage, target, packagePath, allowMissingRepository: true });
     return packagePath;
