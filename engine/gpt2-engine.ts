@@ -105,6 +105,28 @@ interface LastInspection {
   readonly reusedTokens: number;
 }
 
+interface SessionLike {
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, unknown>, fetches?: readonly string[]): Promise<Record<string, unknown>>;
+}
+
+/**
+ * With the hooks off, the If's 22 hook outputs are empty, but onnxruntime-node and transformers.js still wrap
+ * each of them on every decoding step (measured: decode at 0.88× a graph without them). The session is asked
+ * for logits and the KV cache only, which is all transformers.js reads in that case.
+ */
+function fetchOnlyWhatRuns(model: PreTrainedModel): void {
+  const session = (model as unknown as { sessions: Record<string, SessionLike> }).sessions.model;
+  if (!session.outputNames.some((name) => name.startsWith('logit_lens.'))) return; // the plain graph
+  const plain = session.outputNames.filter((name) => name === 'logits' || name.startsWith('present.'));
+  const run = session.run.bind(session);
+  session.run = (feeds, fetches) => {
+    const hooks = feeds[HOOKS_INPUT] as { data?: ArrayLike<number | boolean> } | undefined;
+    const hooksOn = hooks?.data ? Boolean(hooks.data[0]) : true;
+    return run(feeds, fetches ?? (hooksOn ? undefined : plain));
+  };
+}
+
 /** The graph's `present.*` outputs renamed as the `past_key_values.*` inputs they feed. */
 function presentOf(outputs: Record<string, Tensor>): Record<string, Tensor> {
   const present: Record<string, Tensor> = {};
@@ -139,6 +161,7 @@ export class Gpt2Engine {
     for (const [entry, id] of tokenizer.get_vocab()) this.vocab[id] = entry;
     // The hook controls are required graph inputs; listing them here makes generate() pass them every step.
     model.forward_params.push(HOOKS_INPUT, TOP_K_INPUT, TARGET_INPUT);
+    fetchOnlyWhatRuns(model);
   }
 
   static async load(options: LoadOptions): Promise<Gpt2Engine> {
