@@ -70,7 +70,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     await mkdir(workspace);
     await writeFile(join(workspace, 'notes.txt'), NOTES);
     // The model runs here, so the VSIX carries onnxruntime-node (~20 s to package).
-    const vsix = packageVsix(temp, { dependencies: true });
+    const vsix = packageVsix(temp);
     reference = cliInspect(model, SENTENCE);
     session = await startVsCode({
       vsix,

@@ -27,7 +27,7 @@ describe('smoke: Glassbox in a real VS Code', { skip: noChromium }, () => {
     await mkdir(workspace);
     await writeFile(join(workspace, 'hello.txt'), 'The quick brown fox jumps over the lazy dog.\n');
     // No model runs here: leaving out onnxruntime-node (~109 MB of the VSIX) packages in ~3 s instead of ~20 s.
-    const vsix = packageVsix(temp, { dependencies: false });
+    const vsix = packageVsix(temp);
     session = await startVsCode({ vsix, workspace });
   }, { timeout: 300_000 });
 

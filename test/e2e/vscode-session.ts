@@ -2,7 +2,7 @@
 // Every session has a fresh profile in a temp folder and leaves nothing behind, also when a test fails:
 // call `close()` from an `after` hook or a `finally`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -115,14 +115,16 @@ export function buildRepository(): void {
   inRepoLocked('npm run build');
 }
 
-/** Builds a VSIX of this repository into `outDir` and returns its path. */
-export function packageVsix(outDir: string, options: { dependencies: boolean }): string {
-  const vsix = join(outDir, 'glassbox.vsix');
-  // No repository/LICENSE in the manifest yet: without these flags vsce stops at a y/N prompt.
-  const flags = ['--allow-missing-repository', '--skip-license'];
-  if (!options.dependencies) flags.push('--no-dependencies');
-  inRepoLocked(`npm run build && npx vsce package --out ${JSON.stringify(vsix)} ${flags.join(' ')}`);
-  return vsix;
+/**
+ * Builds this machine's platform VSIX (what `npm run package` makes for users: only this platform's
+ * onnxruntime binaries) into `outDir` and returns its path.
+ */
+export function packageVsix(outDir: string): string {
+  const target = `${process.platform}-${process.arch}`;
+  inRepoLocked(`npm run build && npx tsx scripts/package.ts --target ${target} --out ${JSON.stringify(outDir)}`);
+  const vsix = readdirSync(outDir).find((f) => f.startsWith(`glassbox-${target}-`) && f.endsWith('.vsix'));
+  if (!vsix) throw new Error(`no ${target} VSIX in ${outDir}`);
+  return join(outDir, vsix);
 }
 
 function inRepoLocked(script: string): void {
