@@ -2,12 +2,11 @@
 // 12 heads, d=768, ctx 1024; made on first use, never committed). Prints one JSON object; ratios against
 // a baseline run in the same process are what count on a noisy machine.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchModelDir } from './bench-model';
+import { percentile, round } from './bench-stats';
 import { defaultCacheDir } from './cache-dir';
 import { Gpt2Engine } from './gpt2-engine';
-import { makeModel } from './make-model';
 
 const { values } = parseArgs({
   options: {
@@ -23,10 +22,7 @@ const SAMPLE =
   'and writes back into it. Reading the stream through the unembedding at every layer shows when the model ' +
   'settles on its prediction. function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const median = (xs: readonly number[]): number => percentile(xs, 50);
 
 async function timed(runs: number, f: () => Promise<unknown>): Promise<number> {
   await f(); // warm-up: first runs pay for allocation and kernel selection
@@ -43,11 +39,7 @@ const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 async function main(): Promise<void> {
   const runs = Number(values.runs);
-  const modelDir = values.model ?? join(defaultCacheDir(), 'models', 'gpt2-small-shaped-random-s0');
-  if (!existsSync(join(modelDir, 'config.json'))) {
-    console.error(`generating a GPT-2-small-shaped model in ${modelDir} …`);
-    makeModel(modelDir, { nLayer: 12, nHead: 12, nEmbd: 768, nCtx: 1024, seed: 0 });
-  }
+  const modelDir = benchModelDir(values.model);
   const rssBefore = process.memoryUsage().rss;
   const loadStart = performance.now();
   const engine = await Gpt2Engine.load({ modelDir, cacheDir: defaultCacheDir(), device: 'cpu' });
@@ -127,10 +119,6 @@ async function main(): Promise<void> {
     ),
   );
   await engine.dispose();
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 main().catch((error: unknown) => {

@@ -27,7 +27,7 @@ const entries: { label: string; options: BuildOptions }[] = [
     label: 'model process and CLI',
     options: {
       ...node,
-      entryPoints: { 'model-process': 'engine/model-process.ts', cli: 'engine/cli.ts', bench: 'engine/bench.ts' },
+      entryPoints: { 'model-process': 'engine/model-process.ts', cli: 'engine/cli.ts', bench: 'engine/bench.ts', 'bench-completions': 'engine/bench-completions.ts' },
       banner: { js: '#!/usr/bin/env node' },
     },
   },
