@@ -157,63 +157,59 @@ describe('sampling', () => {
   });
 });
 
-describe('KV cache reuse between generations', () => {
-  let engine: Gpt2Engine;
-  let fresh: Gpt2Engine;
+/** Two engines on one model, loaded before the suite's tests and disposed after them: `engine` carries state
+ * from one call to the next, `fresh` is the same model without any, the baseline. */
+function enginePair(shape: (typeof SHAPES)[keyof typeof SHAPES]): { engine: Gpt2Engine; fresh: Gpt2Engine } {
+  const pair = {} as { engine: Gpt2Engine; fresh: Gpt2Engine };
   before(async () => {
-    const options = { modelDir: generatedModel(SHAPES.small), cacheDir: testCacheDir(), device: 'cpu' } as const;
-    engine = await Gpt2Engine.load(options);
-    fresh = await Gpt2Engine.load(options);
+    const options = { modelDir: generatedModel(shape), cacheDir: testCacheDir(), device: 'cpu' } as const;
+    pair.engine = await Gpt2Engine.load(options);
+    pair.fresh = await Gpt2Engine.load(options);
   });
   after(async () => {
-    await engine.dispose();
-    await fresh.dispose();
+    await pair.engine.dispose();
+    await pair.fresh.dispose();
   });
+  return pair;
+}
+
+describe('KV cache reuse between generations', () => {
+  const pair = enginePair(SHAPES.small);
 
   test('a prompt that extends the last generation reuses its cache and continues exactly as a fresh run', async () => {
     const prompt = 'The residual stream is the sum of the outputs of every earlier layer and';
-    const first = await engine.generate(prompt, { maxNewTokens: 6 });
+    const first = await pair.engine.generate(prompt, { maxNewTokens: 6 });
     assert.equal(first.reusedTokens, 0);
     const extended = prompt + first.text;
-    const reused = await engine.generate(extended, { maxNewTokens: 6 });
-    const promptTokens = engine.tokenize(extended).length;
+    const reused = await pair.engine.generate(extended, { maxNewTokens: 6 });
+    const promptTokens = pair.engine.tokenize(extended).length;
     assert.ok(reused.reusedTokens >= promptTokens - 2, `reused ${reused.reusedTokens} of ${promptTokens} prompt tokens`);
     assert.ok(reused.reusedTokens < promptTokens, 'at least one prompt token runs');
-    const baseline = await fresh.generate(extended, { maxNewTokens: 6 });
+    const baseline = await pair.fresh.generate(extended, { maxNewTokens: 6 });
     assert.deepEqual(reused.tokens.map((t) => t.id), baseline.tokens.map((t) => t.id));
     // The cached keys and values are the same numbers, summed in another order: equal to float precision.
     reused.tokens.forEach((t, i) => assert.ok(Math.abs(t.prob - baseline.tokens[i].prob) < 1e-6, `token ${i} probability`));
   });
 
   test('an unrelated prompt starts from an empty cache', async () => {
-    await engine.generate('Once upon a time there was a model that read text', { maxNewTokens: 3 });
-    const other = await engine.generate('def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)', { maxNewTokens: 3 });
+    await pair.engine.generate('Once upon a time there was a model that read text', { maxNewTokens: 3 });
+    const other = await pair.engine.generate('def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)', { maxNewTokens: 3 });
     assert.equal(other.reusedTokens, 0);
   });
 });
 
 describe('re-inspecting after an edit near the end', () => {
-  let engine: Gpt2Engine;
-  let fresh: Gpt2Engine;
-  before(async () => {
-    const options = { modelDir: generatedModel(SHAPES.long), cacheDir: testCacheDir(), device: 'cpu' } as const;
-    engine = await Gpt2Engine.load(options);
-    fresh = await Gpt2Engine.load(options);
-  });
-  after(async () => {
-    await engine.dispose();
-    await fresh.dispose();
-  });
+  const pair = enginePair(SHAPES.long);
 
   test('runs only the changed tail and gives the same inspection as a full run', async () => {
     const original = TEXT.repeat(4);
-    await engine.inspect(original, { topK: 5, targetId: 262, residuals: true });
-    assert.equal(engine.lastReusedTokens, 0);
+    await pair.engine.inspect(original, { topK: 5, targetId: 262, residuals: true });
+    assert.equal(pair.engine.lastReusedTokens, 0);
     const edited = original.slice(0, -6) + ' edited at the end';
-    const spliced = await engine.inspect(edited, { topK: 5, targetId: 262, residuals: true });
+    const spliced = await pair.engine.inspect(edited, { topK: 5, targetId: 262, residuals: true });
     const n = spliced.tokens.length;
-    assert.ok(engine.lastReusedTokens > n - 12, `reused ${engine.lastReusedTokens} of ${n} positions`);
-    const full = await fresh.inspect(edited, { topK: 5, targetId: 262, residuals: true });
+    assert.ok(pair.engine.lastReusedTokens > n - 12, `reused ${pair.engine.lastReusedTokens} of ${n} positions`);
+    const full = await pair.fresh.inspect(edited, { topK: 5, targetId: 262, residuals: true });
     assert.deepEqual(spliced.tokens, full.tokens);
     const pairs: [string, ArrayLike<number>, ArrayLike<number>][] = [
       ['next prob', spliced.next.prob.data, full.next.prob.data],
@@ -233,10 +229,10 @@ describe('re-inspecting after an edit near the end', () => {
   });
 
   test('a different text, or other options, runs in full', async () => {
-    await engine.inspect(TEXT.repeat(2), { topK: 5 });
-    await engine.inspect(TEXT.repeat(2), { topK: 3 });
-    assert.equal(engine.lastReusedTokens, 0);
-    await engine.inspect('A completely different beginning. ' + TEXT, { topK: 3 });
-    assert.equal(engine.lastReusedTokens, 0);
+    await pair.engine.inspect(TEXT.repeat(2), { topK: 5 });
+    await pair.engine.inspect(TEXT.repeat(2), { topK: 3 });
+    assert.equal(pair.engine.lastReusedTokens, 0);
+    await pair.engine.inspect('A completely different beginning. ' + TEXT, { topK: 3 });
+    assert.equal(pair.engine.lastReusedTokens, 0);
   });
 });
