@@ -20,5 +20,12 @@ if (files.length === 0) {
   console.error(`no test files in ${suites.map((s) => `test/${s}`).join(', ')}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { cwd: root, stdio: 'inherit' });
+// A hung test must fail, not stall CI: no test here takes 10 minutes, and the whole run stops at 45.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=600000', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  timeout: 45 * 60_000,
+  killSignal: 'SIGKILL',
+});
+if (result.error) console.error(`tests stopped: ${result.error.message}`);
 process.exit(result.status ?? 1);
