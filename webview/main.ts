@@ -43,11 +43,13 @@ function boot(): void {
   let requestIds = 0;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const persist = (): void => {
+  const persist = (now = false): void => {
     channel.saveState(state);
-    // Sliders change the state many times a second; the host needs only where they come to rest.
+    // Sliders change the state many times a second; the host needs only where they come to rest. A toggle
+    // the host acts on (Follow selection) is reported at once.
     clearTimeout(reportTimer);
-    reportTimer = setTimeout(() => channel.post(StateChanged, { state }), 250);
+    if (now) channel.post(StateChanged, { state });
+    else reportTimer = setTimeout(() => channel.post(StateChanged, { state }), 250);
   };
 
   const ctx: PanelContext = {
@@ -55,7 +57,7 @@ function boot(): void {
     state: () => state,
     update(patch) {
       state = { ...state, ...patch };
-      persist();
+      persist('followSelection' in patch);
       renderAll();
     },
     reveal(token) {

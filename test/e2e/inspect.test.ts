@@ -14,7 +14,7 @@ import { visibleWhitespace } from '../../protocol/visible-whitespace';
 import { generatedModel } from '../engine/generated-models';
 import { modelProcess, sessionMarker } from './session-processes';
 import { findChromium, packageVsix, startVsCode, withFailureArtifacts, type VsCodeSession } from './vscode-session';
-import { editorLines, ghostText, selectionStatus, textEditor, wordCentre } from './workbench-reading';
+import { editorLines, ghostText, selectionStatus, textEditor, until, wordCentre } from './workbench-reading';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const noChromium = findChromium()
@@ -290,6 +290,23 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       const chips = visible(panel, '.gb-chip:not(.gb-chip-next)');
       await waitUntil('the tokens again', async () => (await chips.count()) === reference.tokens.length);
       assert.notEqual(modelProcess(marker), pid);
+    });
+  });
+
+  test('with Follow selection on, moving the cursor to another line inspects that line', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-follow', async () => {
+      await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
+      await visible(panel, '.gb-follow').click();
+      const first = NOTES.split('\n')[0];
+      const expected = cliInspect(model, first).tokens.map((t) => visibleWhitespace(t.text));
+      await until(() => visible(panel, '.gb-follow').evaluate((e) => (e as HTMLInputElement).checked), 5_000, 'the toggle to be on');
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.page.keyboard.press('Control+Home');
+      const chips = visible(panel, '.gb-chip:not(.gb-chip-next) .gb-chip-text');
+      await until(async () => JSON.stringify(await chips.allInnerTexts()) === JSON.stringify(expected), 60_000, 'the panel to show the first line');
+      await visible(panel, '.gb-follow').click(); // off again, for the tests after this one
+      await until(async () => !(await visible(panel, '.gb-follow').evaluate((e) => (e as HTMLInputElement).checked)), 5_000, 'the toggle to be off');
     });
   });
 

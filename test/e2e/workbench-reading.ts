@@ -59,3 +59,12 @@ export async function wordCentre(page: Page, word: string): Promise<{ x: number;
   if (!point) throw new Error(`"${word}" is not on screen in the text editor`);
   return point;
 }
+
+/** Polls `condition` until it holds: for states spread over frames that no single locator can wait on. */
+export async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
