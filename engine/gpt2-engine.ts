@@ -306,8 +306,13 @@ export class Gpt2Engine {
   }
 
   async generate(text: string, options: GenerateOptions): Promise<Generation> {
+    return this.generateTokens(this.checkedTokens(text), options);
+  }
+
+  /** Continues already tokenized text (the model process keeps the tokens for its answer). */
+  async generateTokens(prompt: readonly Token[], options: GenerateOptions): Promise<Generation> {
     const started = performance.now();
-    const prompt = this.checkedTokens(text);
+    this.checkLength(prompt.length);
     const room = this.summary.nCtx - prompt.length;
     const maxNewTokens = Math.min(options.maxNewTokens, room);
     if (maxNewTokens <= 0) return { promptTokens: prompt.length, tokens: [], text: '', stop: 'context-full', seconds: 0, reusedTokens: 0 };

@@ -170,7 +170,7 @@ export class ModelServer {
     const engine = this.loaded();
     const p: CompleteParams = request.params;
     const prompt = engine.tokenize(p.prompt);
-    const generation = await engine.generate(p.prompt, {
+    const generation = await engine.generateTokens(prompt, {
       maxNewTokens: p.maxNewTokens,
       temperature: p.temperature,
       topK: p.topK,

@@ -81,10 +81,6 @@ export class GlassboxContext implements vscode.Disposable {
       const result = await this.client.request(method, params, options);
       if (method === 'complete/run') this.tokensPerSecond = (result as ModelRequests['complete/run']['result']).tokensPerSecond || this.tokensPerSecond;
       return result;
-    } catch (error) {
-      // A crash loses the loaded model: the client reloads it first on the next request.
-      if (error instanceof GlassboxError && (error.code === 'process-crashed' || error.code === 'timeout')) this.log.warn(error.message);
-      throw error;
     } finally {
       this.busy--;
       if (this.busy === 0 && this.activity.kind === 'busy') this.setActivity({ kind: 'ready' });

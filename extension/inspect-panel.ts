@@ -162,7 +162,6 @@ export class InspectPanel implements vscode.Disposable {
       const { code, message } = toErrorInfo(error);
       if (code === 'cancelled' || abort.signal.aborted) return;
       this.post(InspectionError, { message });
-      if (code === 'process-crashed' || code === 'timeout') this.context.log.warn(message);
     } finally {
       if (this.running === abort) this.running = null;
     }
