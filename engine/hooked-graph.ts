@@ -19,6 +19,17 @@ export const HOOKS_INPUT = 'glassbox.hooks';
 export const TOP_K_INPUT = 'glassbox.lens_top_k';
 export const TARGET_INPUT = 'glassbox.lens_target';
 
+/**
+ * Keys and values of just the positions a run was given, [batch, head, position, head_dim] like `present.*`.
+ * Outside the hooks' If, in both graphs: the engine appends them to a cache it keeps, instead of fetching
+ * `present.*`, which onnxruntime-node would copy whole into new JS buffers on every step (at 900 tokens of
+ * context, half of a decoding step).
+ */
+export const NEW_KV_OUTPUTS = {
+  key: (layer: number) => `new.${layer}.key`,
+  value: (layer: number) => `new.${layer}.value`,
+} as const;
+
 /** Outputs of the lens and next-token reductions, all in the graph. */
 export const LENS_OUTPUTS = {
   topIds: 'logit_lens.top_ids', // int64 [point, batch, position, k]
@@ -88,7 +99,11 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const scale = g.scalarFloat(1 / Math.sqrt(headDim));
   const headShape = g.ints([0, 0, nHead, headDim]);
   const modelShape = g.ints([0, 0, d]);
-  const toHeads = (x: string): string => g.op('Transpose', [g.op('Reshape', [x, headShape])], { perm: [0, 2, 1, 3] }); // [batch, head, seq, head_dim]
+  const toHeads = (x: string, name?: string): string => {
+    const split = g.op('Reshape', [x, headShape]); // [batch, seq, head, head_dim]
+    const perm = { perm: [0, 2, 1, 3] };
+    return name ? g.opN('Transpose', [split], [name], perm)[0] : g.op('Transpose', [split], perm); // [batch, head, seq, head_dim]
+  };
 
   let resid = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [weight('wpe.weight'), positionIds])], {}, 'embed'); // [batch, seq, d]
   const residPoints: string[] = [];
@@ -98,8 +113,8 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     residPoints.push(resid);
     const qkv = linear(layerNorm(resid, `${h}.ln_1`), `${h}.attn.c_attn`); // [batch, seq, 3d]
     const [q, k, v] = g.opN('Split', [qkv, g.ints([d, d, d])], 3, { axis: 2 });
-    const key = g.opN('Concat', [past[l].key, toHeads(k)], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
-    const value = g.opN('Concat', [past[l].value, toHeads(v)], [`present.${l}.value`], { axis: 2 })[0];
+    const key = g.opN('Concat', [past[l].key, toHeads(k, NEW_KV_OUTPUTS.key(l))], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
+    const value = g.opN('Concat', [past[l].value, toHeads(v, NEW_KV_OUTPUTS.value(l))], [`present.${l}.value`], { axis: 2 })[0];
     const scores = g.op('Mul', [g.op('MatMul', [toHeads(q), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
     const pattern = g.op('Softmax', [g.op('Where', [mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`);
     patterns.push(pattern);
@@ -123,6 +138,10 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   for (let l = 0; l < nLayer; l++) {
     g.output(`present.${l}.key`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
     g.output(`present.${l}.value`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
+  }
+  for (let l = 0; l < nLayer; l++) {
+    g.output(NEW_KV_OUTPUTS.key(l), F, ['batch_size', nHead, 'sequence_length', headDim]);
+    g.output(NEW_KV_OUTPUTS.value(l), F, ['batch_size', nHead, 'sequence_length', headDim]);
   }
 
   if (withHooks) {

@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Gpt2Engine, type Generation } from '../../engine/gpt2-engine';
+import { Gpt2Engine } from '../../engine/gpt2-engine';
+import type { Generation } from '../../engine/generation';
 import { ModelServer } from '../../engine/model-server';
 import { GlassboxError } from '../../protocol/errors';
 import type { Inspection } from '../../protocol/inspection';

@@ -198,6 +198,55 @@ describe('KV cache reuse between generations', () => {
   });
 });
 
+describe('generation on the engine\'s own KV cache, across its growth and a reused prefix', () => {
+  let engine: Gpt2Engine;
+  let reference: ReturnType<typeof referenceModel>;
+  before(async () => {
+    const dir = generatedModel(SHAPES.long);
+    engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+    reference = referenceModel(dir);
+  });
+  after(() => engine.dispose());
+
+  /** Each generated token is the reference's argmax after the tokens before it, with the reference's probability. */
+  function assertReferenceChain(promptIds: readonly number[], generated: readonly { id: number; prob: number }[]): void {
+    const chain = [...promptIds];
+    generated.forEach((token, i) => {
+      const last = referenceForward(reference.config, reference.weights, chain).logits.at(-1)!;
+      const max = Math.max(...last);
+      const sum = last.reduce((a, x) => a + Math.exp(x - max), 0);
+      const argmax = last.indexOf(max);
+      assert.equal(token.id, argmax, `generated token ${i}`);
+      assert.ok(Math.abs(token.prob - Math.exp(last[argmax] - max) / sum) < TOLERANCE, `token ${i} probability`);
+      chain.push(token.id);
+    });
+  }
+
+  test('a prompt near 128 tokens generates past the cache\'s first 128 slots as the reference does', async () => {
+    const prompt = TEXT.repeat(5);
+    const promptIds = engine.tokenize(prompt).map((t) => t.id);
+    assert.ok(promptIds.length > 100 && promptIds.length < 128, `prompt of ${promptIds.length} tokens`);
+    const generation = await engine.generate(prompt, { maxNewTokens: 30 });
+    assert.equal(generation.tokens.length, 30, 'no early stop hides a step');
+    assertReferenceChain(promptIds, generation.tokens);
+
+    // Typing on: the cache keeps the shared prefix, forgets the rest, and continues as the reference.
+    const extended = prompt + generation.text.slice(0, 10) + ' and then';
+    const extendedIds = engine.tokenize(extended).map((t) => t.id);
+    const continued = await engine.generate(extended, { maxNewTokens: 8 });
+    assert.ok(continued.reusedTokens >= promptIds.length, `reused ${continued.reusedTokens} tokens`);
+    assertReferenceChain(extendedIds, continued.tokens);
+  });
+
+  test('a generation that fills the context stops there and says so', async () => {
+    const prompt = TEXT.repeat(7);
+    const promptTokens = engine.tokenize(prompt).length;
+    const generation = await engine.generate(prompt, { maxNewTokens: 500 });
+    assert.equal(generation.stop, 'context-full');
+    assert.equal(promptTokens + generation.tokens.length, SHAPES.long.nCtx);
+  });
+});
+
 describe('re-inspecting after an edit near the end', () => {
   const pair = enginePair(SHAPES.long);
 

@@ -1,0 +1,88 @@
+// One forward of the loaded graph: the engine feeds the onnxruntime session itself and fetches only what it
+// reads. transformers.js loads the session; its forward() would fetch every output, `present.*` included,
+// and onnxruntime-node copies each fetched tensor into a new JS buffer (measured at 900 tokens of context:
+// 31 ms a decoding step fetching the logits, 81 ms fetching the logits and `present.*`). The keys and values
+// come back as the small per-run `new.*` outputs instead and go into the engine's KvCache.
+
+import { Tensor } from '@huggingface/transformers';
+import { HOOKS_INPUT, NEW_KV_OUTPUTS, TARGET_INPUT, TOP_K_INPUT } from './hooked-graph';
+import type { HookOutputs, OutputTensor } from './inspection-outputs';
+import type { KvCache, KvShape, NewEntries } from './kv-cache';
+
+/** The onnxruntime InferenceSession inside a transformers.js model, as far as the engine uses it. */
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, unknown>, fetches: readonly string[]): Promise<Record<string, OutputTensor>>;
+}
+
+export interface LensControls {
+  readonly topK: number;
+  /** Token id whose probability and rank the lens reports; null for none. */
+  readonly targetId: number | null;
+}
+
+export interface RunOptions {
+  /** Compute and return every hook with these lens settings; without, only the logits. */
+  readonly hooks?: LensControls;
+  /** Logits for the last this many positions; 0 for all of them. */
+  readonly logitsToKeep: number;
+}
+
+/** The transformers.js Tensor's onnxruntime tensor: what the session takes. */
+function ort(type: 'int64' | 'float32' | 'bool', data: BigInt64Array | Float32Array | boolean[], dims: number[]): unknown {
+  return (new Tensor(type, data, dims) as unknown as { ort_tensor: unknown }).ort_tensor;
+}
+
+const int64 = (values: ArrayLike<number>, dims: number[]) => ort('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+
+export class Gpt2Session {
+  /** Whether the graph has the hook inputs and outputs (the benchmark's plain graph has not). */
+  readonly hooked: boolean;
+  private readonly hookOutputs: readonly string[];
+  private readonly kvOutputs: readonly string[];
+
+  constructor(
+    private readonly session: OrtSession,
+    readonly shape: KvShape,
+  ) {
+    this.hooked = session.inputNames.includes(HOOKS_INPUT);
+    this.kvOutputs = Array.from({ length: shape.nLayer }, (_, l) => [NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l)]).flat();
+    const kv = new Set(this.kvOutputs);
+    this.hookOutputs = session.outputNames.filter((name) => name !== 'logits' && !name.startsWith('present.') && !kv.has(name));
+  }
+
+  /**
+   * Runs `ids` after the tokens `cache` holds and appends their keys and values to it. With hooks the past is
+   * fed exactly (patterns get one column per token); without, the cache's free slots ride along masked.
+   */
+  async run(ids: readonly number[], cache: KvCache, options: RunOptions): Promise<HookOutputs> {
+    if (options.hooks && !this.hooked) throw new Error('this graph was built without hooks');
+    const { nLayer, nHead, headDim } = this.shape;
+    const n = ids.length;
+    const past = cache.past(options.hooks !== undefined);
+    const feeds: Record<string, unknown> = {
+      input_ids: int64(ids, [1, n]),
+      attention_mask: int64(Array.from({ length: past.slots + n }, (_, i) => (i >= past.slots || past.used(i) ? 1 : 0)), [1, past.slots + n]),
+      position_ids: int64(Array.from({ length: n }, (_, i) => cache.length + i), [1, n]),
+      num_logits_to_keep: int64([options.logitsToKeep], []),
+    };
+    for (let l = 0; l < nLayer; l++) {
+      feeds[`past_key_values.${l}.key`] = ort('float32', past.keys[l], [1, nHead, past.slots, headDim]);
+      feeds[`past_key_values.${l}.value`] = ort('float32', past.values[l], [1, nHead, past.slots, headDim]);
+    }
+    if (this.hooked) {
+      feeds[HOOKS_INPUT] = ort('bool', [options.hooks !== undefined], []);
+      feeds[TOP_K_INPUT] = int64([options.hooks?.topK ?? 1], [1]);
+      feeds[TARGET_INPUT] = int64([options.hooks?.targetId ?? -1], [1]);
+    }
+    const outputs = await this.session.run(feeds, ['logits', ...this.kvOutputs, ...(options.hooks ? this.hookOutputs : [])]);
+    const entries = (name: string) => outputs[name] as NewEntries;
+    cache.append(
+      ids,
+      Array.from({ length: nLayer }, (_, l) => entries(NEW_KV_OUTPUTS.key(l))),
+      Array.from({ length: nLayer }, (_, l) => entries(NEW_KV_OUTPUTS.value(l))),
+    );
+    return outputs;
+  }
+}
