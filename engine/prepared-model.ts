@@ -6,7 +6,7 @@
 // them), so the weights are hard-linked beside the graph, or copied when the cache is on another device.
 
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
 import type { ModelSummary } from '../protocol/inspection';
@@ -22,6 +22,8 @@ const GRAPH_VERSION = 7;
 const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] as const;
 const OPTIONAL_FILES = ['generation_config.json'] as const;
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
+/** Written into each graph folder: which weights it serves, so a newer graph for them can retire it. */
+const SOURCE_FILE = 'glassbox-source.json';
 
 export interface PreparedModel {
   readonly sourceDir: string;
@@ -71,9 +73,12 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     }
     const weightsPlacement = placeWeights(weightsPath, join(building, 'onnx', WEIGHTS_BESIDE_GRAPH));
     writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, withHooks));
+    const source: GraphSource = { weightsPath, withHooks };
+    writeFileSync(join(building, SOURCE_FILE), JSON.stringify(source));
     // A folder without a graph is a leftover; a complete one belongs to whoever built it first.
     if (!existsSync(join(runDir, 'onnx', 'model.onnx'))) rmSync(runDir, { recursive: true, force: true });
     renameSync(building, runDir);
+    retireSupersededGraphs(join(cacheRoot, 'graphs'), key, source);
     return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement };
   } catch (error) {
     rmSync(building, { recursive: true, force: true });
@@ -81,6 +86,31 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     // identical and may be loading right now, so ours is dropped rather than put in its place.
     if (existsSync(join(runDir, 'onnx', 'model.onnx'))) return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' };
     throw error;
+  }
+}
+
+interface GraphSource {
+  readonly weightsPath: string;
+  readonly withHooks: boolean;
+}
+
+/**
+ * Removes the graph folders a new one replaces: those for the same weights file (an older graph version, or
+ * the file changed since), and those from before folders said what they serve. Each may hold a full copy of
+ * the weights when the cache sits on another device than the model. Folders being built are left alone.
+ */
+function retireSupersededGraphs(graphsDir: string, current: string, source: GraphSource): void {
+  for (const entry of readdirSync(graphsDir)) {
+    if (entry === current || entry.includes('.building-')) continue;
+    let other: GraphSource | null = null;
+    try {
+      other = JSON.parse(readFileSync(join(graphsDir, entry, SOURCE_FILE), 'utf8')) as GraphSource;
+    } catch {
+      // no source file: a graph older than this rule, hence of an older graph version
+    }
+    if (other === null || (other.weightsPath === source.weightsPath && other.withHooks === source.withHooks)) {
+      rmSync(join(graphsDir, entry), { recursive: true, force: true });
+    }
   }
 }
 

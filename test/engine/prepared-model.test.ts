@@ -1,0 +1,49 @@
+// The derived graph folders in the cache: one per model and graph kind, rebuilt when the weights change,
+// and a rebuilt graph retires the folder it replaces (which may hold a copy of the weights).
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { prepareModel } from '../../engine/prepared-model';
+import { generatedModel, SHAPES } from './generated-models';
+
+const root = mkdtempSync(join(tmpdir(), 'glassbox-prepared-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function copyOf(name: string): string {
+  const dir = join(root, name);
+  cpSync(generatedModel(SHAPES.small), dir, { recursive: true });
+  return dir;
+}
+
+test('a graph is built once and found again; the hooked and plain graphs of a model live side by side', () => {
+  const cache = join(root, 'cache-a');
+  const model = copyOf('model-a');
+  const first = prepareModel(model, cache);
+  assert.equal(first.weightsPlacement === 'hard link' || first.weightsPlacement === 'copy', true);
+  assert.equal(prepareModel(model, cache).weightsPlacement, 'cached');
+  const plain = prepareModel(model, cache, model, false);
+  assert.notEqual(plain.runDir, first.runDir);
+  assert.ok(existsSync(join(first.runDir, 'onnx', 'model.onnx')) && existsSync(join(plain.runDir, 'onnx', 'model.onnx')));
+});
+
+test('changed weights get a new graph, which retires the old one but not other models\' graphs', () => {
+  const cache = join(root, 'cache-b');
+  const model = copyOf('model-b');
+  const other = copyOf('model-c');
+  const old = prepareModel(model, cache);
+  const kept = prepareModel(other, cache);
+  // A leftover from before graph folders named their source, and one being built by another process.
+  mkdirSync(join(cache, 'graphs', 'ancient', 'onnx'), { recursive: true });
+  writeFileSync(join(cache, 'graphs', 'ancient', 'onnx', 'model.onnx'), '');
+  mkdirSync(join(cache, 'graphs', 'abc.building-999'));
+
+  utimesSync(join(model, 'model.safetensors'), new Date(), new Date(Date.now() + 5000));
+  const rebuilt = prepareModel(model, cache);
+  assert.notEqual(rebuilt.runDir, old.runDir);
+  assert.equal(rebuilt.weightsPlacement === 'cached', false);
+  assert.equal(existsSync(old.runDir), false, 'the superseded graph is gone');
+  assert.ok(existsSync(kept.runDir), "another model's graph stays");
+  assert.deepEqual(readdirSync(join(cache, 'graphs')).sort(), [rebuilt.runDir, kept.runDir, join(cache, 'graphs', 'abc.building-999')].map((d) => d.split('/').at(-1)!).sort());
+});
