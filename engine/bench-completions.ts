@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { benchModelDir } from './bench-model';
 import { percentile, round } from './bench-stats';
 import { defaultCacheDir } from './cache-dir';
+import { promptsOf, timedGeneration, TYPED_ON, type TimedGeneration } from './bench-generation';
 import { Gpt2Engine } from './gpt2-engine';
 
 const { values } = parseArgs({
@@ -20,38 +21,7 @@ const { values } = parseArgs({
   },
 });
 
-const PROSE =
-  'The lighthouse keeper wrote down the weather every morning, though nobody had asked him to for years. ' +
-  'Ships no longer needed the lamp, and the harbour office had stopped reading his reports, but the habit ' +
-  'kept the days apart. On the first page of each notebook he copied the same sentence from his father: ' +
-  'a light is only useful to someone who is not looking at it. ';
-/** What the user types after the first suggestion: a few characters, so the prompt's tokens stay a prefix. */
-const TYPED_ON = ' and the';
-
-interface Run {
-  readonly firstTokenMs: number;
-  /** Tokens per second after the first token: decoding alone, without reading the prompt. */
-  readonly decodeRate: number;
-  readonly promptTokens: number;
-  readonly newTokens: number;
-  readonly reusedTokens: number;
-}
-
-async function timedGeneration(engine: Gpt2Engine, prompt: string, maxNewTokens: number): Promise<Run> {
-  const stamps: number[] = [];
-  const started = performance.now();
-  const g = await engine.generate(prompt, { maxNewTokens, onToken: () => stamps.push(performance.now()) });
-  const decodeMs = stamps[stamps.length - 1] - stamps[0];
-  return {
-    firstTokenMs: stamps[0] - started,
-    decodeRate: stamps.length > 1 ? ((stamps.length - 1) * 1000) / decodeMs : Number.NaN,
-    promptTokens: g.promptTokens,
-    newTokens: g.tokens.length,
-    reusedTokens: g.reusedTokens,
-  };
-}
-
-function summary(runs: readonly Run[]) {
+function summary(runs: readonly TimedGeneration[]) {
   return {
     first_token_ms_p50: Math.round(percentile(runs.map((r) => r.firstTokenMs), 50)),
     first_token_ms_each: runs.map((r) => Math.round(r.firstTokenMs)),
@@ -67,18 +37,15 @@ async function main(): Promise<void> {
   const newTokens = Number(values['new-tokens']);
   // Hooked, as the model process loads it: completions run on the hooked graph with its hooks switched off.
   const engine = await Gpt2Engine.load({ modelDir: benchModelDir(values.model), cacheDir: defaultCacheDir(), device: 'cpu' });
-  const corpus = PROSE.repeat(40);
-  const all = engine.tokenize(corpus);
-  /** `n` tokens of the corpus from token `from`: a different `from` gives a prompt with no shared prefix. */
-  const promptAt = (from: number, n: number) => corpus.slice(all[from].start, all[from + n - 1].end);
+  const promptAt = promptsOf(engine);
 
   const contexts: Record<string, { cold: ReturnType<typeof summary>; warm: ReturnType<typeof summary>; warm_over_cold: number }> = {};
   let shift = 0;
   for (const n of values.contexts.split(',').map(Number)) {
     // Warm-up: the first run at a length pays for allocating its buffers.
     await timedGeneration(engine, promptAt(shift++ * 5, n), newTokens);
-    const cold: Run[] = [];
-    const warm: Run[] = [];
+    const cold: TimedGeneration[] = [];
+    const warm: TimedGeneration[] = [];
     for (let i = 0; i < runs; i++) {
       // Each cold prompt starts at a new token, so it shares no prefix with the warm prompt generated before it.
       const prompt = promptAt(shift++ * 5, n);

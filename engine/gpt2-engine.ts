@@ -169,17 +169,7 @@ export class Gpt2Engine {
     this.checkLength(tokens.length);
     const ids = tokens.map((t) => t.id);
     const residuals = options.residuals ?? false;
-    const last = this.lastInspection;
-    this.lastInspection = null;
-    // Positions before the first changed token cannot change; the last kept one runs again, because the
-    // probability of the token after it needs its logits.
-    const sameOptions = last !== null && options.reusePrefix !== false && last.topK === topK && last.targetId === targetId && last.residuals === residuals;
-    const kept = sameOptions ? Math.min(last.cache.sharedPrefix(ids) - 1, ids.length - 1) : 0;
-    const reuse = sameOptions && kept >= MIN_REUSED_POSITIONS;
-    const start = reuse ? kept : 0;
-    // The last inspection's buffers serve again whether or not its tokens do.
-    const cache = last?.cache ?? new KvCache(this.session.shape);
-    cache.truncate(start);
+    const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
     const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logitsToKeep: 0 });
     const read = readInspection(outputs, {
       summary: this.summary,
@@ -191,9 +181,27 @@ export class Gpt2Engine {
       keys: ids.length,
     });
     const tail = residuals ? { ...read, residuals: readResiduals(outputs, this.summary.nLayer) } : read;
-    const inspection = reuse ? spliceInspection(last.inspection, tail, start, tokens) : tail;
+    const inspection = head ? spliceInspection(head, tail, start, tokens) : tail;
     this.lastInspection = { topK, targetId, residuals, inspection, cache, reusedTokens: start };
     return inspection;
+  }
+
+  /**
+   * Where an inspection starts. Positions before the first changed token cannot change (attention is causal),
+   * so with the same settings it continues the last inspection after them; the last shared position runs
+   * again, because the probability of the token after it needs its logits. The last inspection's cache
+   * buffers serve either way; its result only when spliced onto (dropped here otherwise: at 1,024 tokens its
+   * patterns alone are 0.6 GB).
+   */
+  private continueLastInspection(ids: readonly number[], settings: { topK: number; targetId: number | null; residuals: boolean; reusePrefix: boolean }): { cache: KvCache; head: Inspection | null; start: number } {
+    const last = this.lastInspection;
+    this.lastInspection = null;
+    const same = last !== null && settings.reusePrefix && last.topK === settings.topK && last.targetId === settings.targetId && last.residuals === settings.residuals;
+    const kept = same ? Math.min(last.cache.sharedPrefix(ids) - 1, ids.length - 1) : 0;
+    const start = same && kept >= MIN_REUSED_POSITIONS ? kept : 0;
+    const cache = last?.cache ?? new KvCache(this.session.shape);
+    cache.truncate(start);
+    return { cache, head: start > 0 && last ? last.inspection : null, start };
   }
 
   /** Positions the last inspection took from the one before instead of running them (0 = a full run). */

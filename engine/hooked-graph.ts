@@ -107,7 +107,6 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
 
   let resid = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [weight('wpe.weight'), positionIds])], {}, 'embed'); // [batch, seq, d]
   const residPoints: string[] = [];
-  const patterns: string[] = [];
   for (let l = 0; l < nLayer; l++) {
     const h = `h.${l}`;
     residPoints.push(resid);
@@ -116,8 +115,7 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     const key = g.opN('Concat', [past[l].key, toHeads(k, NEW_KV_OUTPUTS.key(l))], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
     const value = g.opN('Concat', [past[l].value, toHeads(v, NEW_KV_OUTPUTS.value(l))], [`present.${l}.value`], { axis: 2 })[0];
     const scores = g.op('Mul', [g.op('MatMul', [toHeads(q), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
-    const pattern = g.op('Softmax', [g.op('Where', [mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`);
-    patterns.push(pattern);
+    const pattern = g.opN('Softmax', [g.op('Where', [mask, scores, maskedScore])], [patternHookNames(nLayer)[l]], { axis: -1 })[0];
     const z = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [pattern, value])], { perm: [0, 2, 1, 3] }), modelShape]); // [batch, seq, d]
     resid = g.op('Add', [resid, linear(z, `${h}.attn.c_proj`)], {}, 'resid_mid');
     const mlp = g.op('Gelu', [linear(layerNorm(resid, `${h}.ln_2`), `${h}.mlp.c_fc`)], { approximate: 'tanh' });
@@ -145,12 +143,20 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   }
 
   if (withHooks) {
+    // The residual stream and the patterns are computed whatever the flag says (the forward needs them), so
+    // they are plain outputs, fetched only when inspecting; through the If they were copied once more
+    // (0.6 GB of patterns at 1,024 tokens).
+    residHookNames(nLayer).forEach((name, i) => {
+      g.identity(residPoints[i], name);
+      g.output(name, F, null);
+    });
+    for (const name of patternHookNames(nLayer)) g.output(name, F, null);
     // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
     // hook controls are required inputs; the engine passes them to generate() as extra forward params.
     const hooksOn = g.input(HOOKS_INPUT, DataType.BOOL, []);
     const topK = g.input(TOP_K_INPUT, I, [1]);
     const target = g.input(TARGET_INPUT, I, [1]); // -1 = no target
-    const hooks = hookBranches(config, { residPoints, patterns, logits, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
+    const hooks = hookBranches(config, { residPoints, logits, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
     g.opN('If', [hooksOn], hooks.outputs.map((o) => o.name), { then_branch: hooks.then, else_branch: hooks.else }, 'hooks');
     for (const o of hooks.outputs) g.output(o.name, o.type, null);
   }
@@ -160,7 +166,6 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
 
 interface HookSources {
   readonly residPoints: readonly string[]; // each [batch, seq, d]
-  readonly patterns: readonly string[]; // each [batch, head, seq, total]
   readonly logits: string; // [batch, seq, vocab]: hooks run with num_logits_to_keep = 0
   readonly wte: string;
   readonly inputIds: string;
@@ -177,12 +182,9 @@ interface HookOutput {
   readonly rank: number;
 }
 
-/** The `If` branches: hooks computed from outer-scope values, or empty tensors of the same types. */
+/** The `If` branches: the lens and next-token reductions from outer-scope values, or empty tensors of the same types. */
 function hookBranches(config: Gpt2Config, s: HookSources) {
-  const { nLayer } = config;
   const outputs: HookOutput[] = [
-    ...residHookNames(nLayer).map((name) => ({ name, type: F, rank: 3 })),
-    ...patternHookNames(nLayer).map((name) => ({ name, type: F, rank: 4 })),
     { name: LENS_OUTPUTS.topIds, type: I, rank: 4 },
     { name: LENS_OUTPUTS.topProbs, type: F, rank: 4 },
     { name: LENS_OUTPUTS.entropy, type: F, rank: 3 },
@@ -195,8 +197,6 @@ function hookBranches(config: Gpt2Config, s: HookSources) {
 
   const t = new GraphBuilder('hooks_on', 'hooks_on/');
   const values: string[] = [];
-  for (const r of s.residPoints) values.push(t.op('Identity', [r]));
-  for (const p of s.patterns) values.push(t.op('Identity', [p]));
   const lens = logitLens(t, { ...s, config });
   values.push(lens.topIds, lens.topProbs, lens.entropy, lens.kl, lens.targetProb, lens.targetRank);
 

@@ -59,9 +59,13 @@ export class KvCache {
     return shared;
   }
 
-  /** Keeps the first `length` tokens. */
+  /**
+   * Keeps the first `length` tokens. The buffers shrink when far larger than that: every step copies all
+   * slots inside the graph (its Concat), so a short prompt after a long one decoded 15% slower on them.
+   */
   truncate(length: number): void {
     this.tokenIds.length = Math.min(length, this.tokenIds.length);
+    if (this.capacity - this.length > 2 * GROWTH) this.resize(this.slotsFor(this.length + 1));
   }
 
   /**
@@ -97,9 +101,17 @@ export class KvCache {
 
   private reserve(length: number): void {
     if (length <= this.capacity) return;
-    const { nLayer, nCtx } = this.shape;
-    if (length > nCtx) throw new Error(`the cache holds at most ${nCtx} tokens, asked for ${length}`);
-    const capacity = Math.min(nCtx, Math.ceil(length / GROWTH) * GROWTH);
+    if (length > this.shape.nCtx) throw new Error(`the cache holds at most ${this.shape.nCtx} tokens, asked for ${length}`);
+    this.resize(this.slotsFor(length));
+  }
+
+  private slotsFor(length: number): number {
+    return Math.min(this.shape.nCtx, Math.ceil(length / GROWTH) * GROWTH);
+  }
+
+  /** New buffers of `capacity` slots a head, holding what the old ones held. */
+  private resize(capacity: number): void {
+    const { nLayer } = this.shape;
     const grow = (old: Float32Array | undefined) => {
       const buffer = new Float32Array(this.shape.nHead * capacity * this.shape.headDim);
       if (old) this.copySlots(old, this.capacity, buffer, capacity, this.length);

@@ -144,6 +144,8 @@ function reduceDistribution(b: GraphBuilder, logits: string, topK: string, targe
 
 /** How many vocabulary entries score strictly higher than `reference` along `axis` (0 = top-1). */
 export function rankOf(b: GraphBuilder, logProbs: string, reference: string, axis: number): string {
-  const above = b.op('Cast', [b.op('Greater', [logProbs, reference])], { to: I });
-  return b.op('ReduceSum', [above, b.ints([axis])], { keepdims: 0 });
+  // Counted in int32 (a vocabulary fits), not int64: at 1,024 positions the [position, vocab] indicator is
+  // 0.2 GB instead of 0.4 GB.
+  const above = b.op('Cast', [b.op('Greater', [logProbs, reference])], { to: DataType.INT32 });
+  return b.op('Cast', [b.op('ReduceSum', [above, b.ints([axis])], { keepdims: 0 })], { to: I });
 }

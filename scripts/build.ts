@@ -24,10 +24,16 @@ const node: BuildOptions = {
 const entries: { label: string; options: BuildOptions }[] = [
   { label: 'extension host', options: { ...node, entryPoints: { extension: 'extension/main.ts' } } },
   {
-    label: 'model process and CLI',
+    label: 'model process, CLI and benchmarks',
     options: {
       ...node,
-      entryPoints: { 'model-process': 'engine/model-process.ts', cli: 'engine/cli.ts', bench: 'engine/bench.ts', 'bench-completions': 'engine/bench-completions.ts' },
+      entryPoints: {
+        'model-process': 'engine/model-process.ts',
+        cli: 'engine/cli.ts',
+        bench: 'engine/bench.ts',
+        'bench-completions': 'engine/bench-completions.ts',
+        'bench-activation': 'scripts/bench-activation.ts',
+      },
       banner: { js: '#!/usr/bin/env node' },
     },
   },

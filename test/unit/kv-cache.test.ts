@@ -92,3 +92,14 @@ test('more tokens than the context are refused, and a mismatched run is caught',
   assert.throws(() => append(cache, new Array(301).fill(1)), /at most 300 tokens/);
   assert.throws(() => cache.append([1, 2], [entries(0, 1, 0), entries(0, 1, 1)], [entries(0, 1, 0), entries(0, 1, 1)]), /1 positions .* for 2 tokens/);
 });
+
+test('truncating far below the room shrinks it (every step copies every slot), keeping what is held', () => {
+  const cache = new KvCache(shape);
+  append(cache, Array.from({ length: 290 }, (_, i) => i));
+  assert.equal(cache.past(false).slots, 300, 'never more room than the context');
+  cache.truncate(200);
+  assert.equal(cache.past(false).slots, 300, 'a little less held keeps the room');
+  cache.truncate(20);
+  assert.equal(cache.past(false).slots, 128);
+  assert.deepEqual(Array.from(cache.past(true).keys[1]), expected(20, 1));
+});
