@@ -170,7 +170,7 @@ export class Gpt2Engine {
     const ids = tokens.map((t) => t.id);
     const residuals = options.residuals ?? false;
     const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
-    const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logitsToKeep: 0 });
+    const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logitsToKeep: 1 });
     const read = readInspection(outputs, {
       summary: this.summary,
       backend: this.backend,

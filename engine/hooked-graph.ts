@@ -9,7 +9,7 @@
 // data, so one file on disk serves both, and models over protobuf's 2 GB limit load the same way.
 
 import { encodeModel, DataType, GraphBuilder } from './onnx-builder';
-import { logitLens, rankOf } from './lens-graph';
+import { logitLens } from './lens-graph';
 import type { Gpt2Config } from './gpt2-config';
 import type { Gpt2Weights } from './gpt2-weights';
 import { patternHookNames, residHookNames } from '../protocol/inspection';
@@ -44,7 +44,6 @@ export const LENS_OUTPUTS = {
 
 const F = DataType.FLOAT;
 const I = DataType.INT64;
-const INT64_MAX = Number.MAX_SAFE_INTEGER;
 // Masked scores: exp(-1e9 - max) is exactly 0 in float32, and a finite value keeps fully masked rows NaN-free.
 const MASKED_SCORE = -1e9;
 
@@ -123,15 +122,15 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   }
   residPoints.push(resid);
 
-  // Logits for the last `num_logits_to_keep` positions (0 = all): generation asks for 1 and skips the
-  // [prompt, vocab] head GEMM over the prompt.
+  // Logits for the last `num_logits_to_keep` positions (0 = all): generation and inspection ask for 1 and
+  // skip the [prompt, vocab] head GEMM over the prompt (the lens computes its own, chunk by chunk).
   const keepRaw = g.op('Reshape', [numLogitsToKeep, g.ints([1])]);
   const keep = g.op('Where', [g.op('Equal', [keepRaw, g.ints([0])]), seq, g.op('Min', [keepRaw, seq])]); // [1]
   const lnFinal = (x: string): string => layerNorm(x, 'ln_f');
   const kept = g.op('Slice', [lnFinal(resid), g.op('Sub', [seq, keep]), seq, g.ints([1])]); // [batch, keep, d]
   const unembed = (x: string): string => g.op('Gemm', [g.op('Reshape', [x, g.ints([-1, d])]), wte], { transB: 1 }, 'unembed'); // [rows, vocab]
   const logitsShape = g.op('Concat', [batch, keep, g.ints([config.vocabSize])], { axis: 0 });
-  const logits = g.opN('Reshape', [unembed(kept), logitsShape], ['logits'])[0];
+  g.opN('Reshape', [unembed(kept), logitsShape], ['logits']);
   g.output('logits', F, ['batch_size', 'sequence_length', config.vocabSize]);
   for (let l = 0; l < nLayer; l++) {
     g.output(`present.${l}.key`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
@@ -156,7 +155,7 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     const hooksOn = g.input(HOOKS_INPUT, DataType.BOOL, []);
     const topK = g.input(TOP_K_INPUT, I, [1]);
     const target = g.input(TARGET_INPUT, I, [1]); // -1 = no target
-    const hooks = hookBranches(config, { residPoints, logits, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
+    const hooks = hookBranches(config, { residPoints, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
     g.opN('If', [hooksOn], hooks.outputs.map((o) => o.name), { then_branch: hooks.then, else_branch: hooks.else }, 'hooks');
     for (const o of hooks.outputs) g.output(o.name, o.type, null);
   }
@@ -166,7 +165,6 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
 
 interface HookSources {
   readonly residPoints: readonly string[]; // each [batch, seq, d]
-  readonly logits: string; // [batch, seq, vocab]: hooks run with num_logits_to_keep = 0
   readonly wte: string;
   readonly inputIds: string;
   readonly batch: string;
@@ -200,14 +198,7 @@ function hookBranches(config: Gpt2Config, s: HookSources) {
   const lens = logitLens(t, { ...s, config });
   values.push(lens.topIds, lens.topProbs, lens.entropy, lens.kl, lens.targetProb, lens.targetRank);
 
-  // Probability and rank of the token that actually follows each position, under the final distribution.
-  const axis1 = t.ints([1]);
-  const finalBySeq = t.op('Reshape', [lens.finalLogProbs, t.op('Concat', [s.batch, s.seq, t.ints([config.vocabSize])], { axis: 0 })]); // [batch, seq, vocab]
-  const beforeLast = t.op('Slice', [finalBySeq, t.ints([0]), t.ints([-1]), axis1]); // [batch, seq - 1, vocab]
-  const nextIds = t.op('Unsqueeze', [t.op('Slice', [s.inputIds, t.ints([1]), t.ints([INT64_MAX]), axis1]), t.ints([2])]); // [batch, seq - 1, 1]
-  const nextLogProb = t.op('GatherElements', [beforeLast, nextIds], { axis: 2 }); // [batch, seq - 1, 1]
-  values.push(t.op('Exp', [t.op('Squeeze', [nextLogProb, t.ints([2])])]));
-  values.push(rankOf(t, beforeLast, nextLogProb, 2));
+  values.push(lens.nextProb, lens.nextRank);
 
   const e = new GraphBuilder('hooks_off', 'hooks_off/');
   const emptyValues = outputs.map((o) => e.op('Identity', [e.constant(o.type === I ? I : F, new Array<number>(o.rank).fill(0), [])]));

@@ -15,8 +15,9 @@ export const SHAPES = {
   small: { nLayer: 2, nHead: 4, nEmbd: 32, nCtx: 64, seed: 1 },
   deep: { nLayer: 4, nHead: 2, nEmbd: 16, nCtx: 32, seed: 2 },
   wide: { nLayer: 1, nHead: 8, nEmbd: 64, nCtx: 48, seed: 3 },
-  // Long enough that the lens runs in several chunks with padding (3 points × ~200 positions > 512 rows).
-  long: { nLayer: 3, nHead: 2, nEmbd: 16, nCtx: 256, seed: 4 },
+  // Long enough that the lens runs in several chunks of 256 rows with padding, for the final point's
+  // positions (~275 > 256) as well as for the earlier points' rows (3 × ~275).
+  long: { nLayer: 3, nHead: 2, nEmbd: 16, nCtx: 320, seed: 4 },
 } as const satisfies Record<string, MakeModelOptions>;
 
 export function generatedModel(options: MakeModelOptions): string {
