@@ -30,16 +30,21 @@ export function spliceInspection(head: Inspection, tail: Inspection, kept: numbe
     return { dims: [n], data };
   };
 
-  const [layers, heads, headN] = head.attention.patterns.dims;
-  const patterns = new Float32Array(layers * heads * n * n);
-  for (let lh = 0; lh < layers * heads; lh++) {
-    for (let q = 0; q < kept; q++) {
-      // A kept query only ever saw keys 0 … q.
-      const from = (lh * headN + q) * headN;
-      patterns.set(head.attention.patterns.data.subarray(from, from + q + 1), (lh * n + q) * n);
+  // Per layer, [head, query, key]: each head's kept queries from the last inspection, then the tail's.
+  const patterns = head.attention.patterns.map((before, l): Float32Tensor => {
+    const [heads, headN] = before.dims;
+    const after = tail.attention.patterns[l].data;
+    const data = new Float32Array(heads * n * n);
+    for (let h = 0; h < heads; h++) {
+      for (let q = 0; q < kept; q++) {
+        // A kept query only ever saw keys 0 … q.
+        const from = (h * headN + q) * headN;
+        data.set(before.data.subarray(from, from + q + 1), (h * n + q) * n);
+      }
+      data.set(after.subarray(h * (n - kept) * n, (h + 1) * (n - kept) * n), (h * n + kept) * n);
     }
-    patterns.set(tail.attention.patterns.data.subarray(lh * (n - kept) * n, (lh + 1) * (n - kept) * n), (lh * n + kept) * n);
-  }
+    return { dims: [heads, n, n], data };
+  });
 
   const lensTarget = head.lens.target && tail.lens.target ? { id: tail.lens.target.id, prob: rows(head.lens.target.prob, tail.lens.target.prob) as Float32Tensor, rank: rows(head.lens.target.rank, tail.lens.target.rank) as Int32Tensor } : null;
   return {
@@ -55,7 +60,7 @@ export function spliceInspection(head: Inspection, tail: Inspection, kept: numbe
       kl: rows(head.lens.kl, tail.lens.kl) as Float32Tensor,
       target: lensTarget,
     },
-    attention: { hooks: tail.attention.hooks, patterns: { dims: [layers, heads, n, n], data: patterns } },
+    attention: { hooks: tail.attention.hooks, patterns },
     ...(head.residuals && tail.residuals ? { residuals: rows(head.residuals, tail.residuals) as Float32Tensor } : {}),
   };
 }

@@ -34,9 +34,8 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Insp
     return t;
   };
 
-  // [layer, head, query, key]: the per-layer patterns [1, head, query, key] laid end to end.
-  const patterns = new Float32Array(nLayer * nHead * n * keys);
-  patternHookNames(nLayer).forEach((name, l) => patterns.set(get(name).data as Float32Array, l * nHead * n * keys));
+  // Per layer [head, query, key]: the graph's [1, head, query, key] outputs as they are, not copied.
+  const patterns = patternHookNames(nLayer).map((name): Float32Tensor => ({ dims: [nHead, n, keys], data: get(name).data as Float32Array }));
 
   // next.* cover positions 0 … n-2; the last position has no next token.
   const nextProb = new Float32Array(n).fill(Number.NaN);
@@ -71,7 +70,7 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Insp
               rank: { dims: [points, n], data: toInt32(get(LENS_OUTPUTS.targetRank)) },
             },
     },
-    attention: { hooks: patternHookNames(nLayer), patterns: { dims: [nLayer, nHead, n, keys], data: patterns } },
+    attention: { hooks: patternHookNames(nLayer), patterns },
   };
 }
 

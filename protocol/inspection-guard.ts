@@ -2,6 +2,7 @@
 // so a view can index without checking.
 
 import type { Inspection, LensTarget, ModelSummary, Token } from './inspection';
+import type { Float32Tensor } from './tensor';
 import { array, fail, float32Tensor, int32Tensor, integer, InvalidMessage, oneOf, record, string } from './guards';
 
 export function modelSummary(value: unknown, path: string): ModelSummary {
@@ -72,9 +73,16 @@ export function inspection(value: unknown, path: string): Inspection {
     },
     attention: {
       hooks: stringsOfLength(attention.hooks, `${path}.attention.hooks`, l),
-      patterns: float32Tensor(attention.patterns, `${path}.attention.patterns`, [l, h, n, n]),
+      patterns: layerPatterns(attention.patterns, `${path}.attention.patterns`, l, h, n),
     },
   };
+}
+
+/** One [head, query, key] tensor for each of `layers` layers. */
+function layerPatterns(value: unknown, path: string, layers: number, heads: number, n: number): Float32Tensor[] {
+  const patterns = array((layer, at) => float32Tensor(layer, at, [heads, n, n]))(value, path);
+  if (patterns.length !== layers) throw new InvalidMessage(`${path}: expected ${layers} layers, got ${patterns.length}`);
+  return patterns;
 }
 
 /** The k of a `[point, position, k]` tensor, read before the tensor itself is checked. */

@@ -20,7 +20,6 @@ export function inspectionToJson(inspection: Inspection): InspectionJson {
   const n = tokens.length;
   const points = lens.topIds.dims[0];
   const top = (p: number, t: number): JsonTopEntry[] => lensTopK(inspection, p, t);
-  const [layers, heads] = attention.patterns.dims;
   return {
     model: inspection.model,
     backend: inspection.backend,
@@ -39,13 +38,9 @@ export function inspectionToJson(inspection: Inspection): InspectionJson {
         target: lens.target ? { prob: lens.target.prob.data[p * n + t], rank: lens.target.rank.data[p * n + t] } : null,
       })),
     })),
-    attention: attention.hooks.slice(0, layers).map((hook, l) =>
-      ({
-        hook,
-        pattern: Array.from({ length: heads }, (_, h) =>
-          Array.from({ length: n }, (_, q) => Array.from(attention.patterns.data.subarray(((l * heads + h) * n + q) * n, ((l * heads + h) * n + q + 1) * n))),
-        ),
-      }),
-    ),
+    attention: attention.patterns.map(({ dims: [heads], data }, l) => ({
+      hook: attention.hooks[l],
+      pattern: Array.from({ length: heads }, (_, h) => Array.from({ length: n }, (_, q) => Array.from(data.subarray((h * n + q) * n, (h * n + q + 1) * n)))),
+    })),
   };
 }

@@ -10,19 +10,19 @@ export interface HeadRef {
 }
 
 export function attentionShape(attention: Attention): { layers: number; heads: number; n: number } {
-  const [layers, heads, n] = attention.patterns.dims;
-  return { layers, heads, n };
+  const [heads, n] = attention.patterns[0]?.dims ?? [0, 0];
+  return { layers: attention.patterns.length, heads, n };
 }
 
 /** The [query, key] pattern of one head (a view, not a copy) or the mean of the layer's heads. */
 export function headPattern(attention: Attention, ref: HeadRef): Float32Array {
   const { heads, n } = attentionShape(attention);
   const size = n * n;
-  const layerStart = ref.layer * heads * size;
-  if (ref.head !== null) return attention.patterns.data.subarray(layerStart + ref.head * size, layerStart + (ref.head + 1) * size);
+  const layer = attention.patterns[ref.layer].data;
+  if (ref.head !== null) return layer.subarray(ref.head * size, (ref.head + 1) * size);
   const mean = new Float32Array(size); // [query, key]
   for (let h = 0; h < heads; h++) {
-    const one = attention.patterns.data.subarray(layerStart + h * size, layerStart + (h + 1) * size);
+    const one = layer.subarray(h * size, (h + 1) * size);
     for (let i = 0; i < size; i++) mean[i] += one[i];
   }
   for (let i = 0; i < size; i++) mean[i] /= heads;

@@ -3,6 +3,7 @@
 
 import type { Inspection } from '../protocol/inspection';
 import type { PanelViewState } from '../protocol/panel-messages';
+import { attentionShape } from './attention-layout';
 
 export const defaultViewState: PanelViewState = {
   tab: 'tokens',
@@ -19,7 +20,7 @@ export const defaultViewState: PanelViewState = {
 
 export function fitStateTo(state: PanelViewState, inspection: Inspection): PanelViewState {
   const n = inspection.tokens.length;
-  const [layers, heads] = inspection.attention.patterns.dims;
+  const { layers, heads } = attentionShape(inspection.attention);
   const k = inspection.lens.topIds.dims[2];
   const { layer, head } = state.attentionHead;
   return {

@@ -66,13 +66,16 @@ for (const [shapeName, shape] of Object.entries(SHAPES)) {
 
     test('every attention pattern (blocks.{l}.attn.hook_pattern) equals the reference', () => {
       const { patterns, hooks } = inspection.attention;
-      const [layers, heads, n] = patterns.dims;
+      const layers = patterns.length;
+      assert.equal(layers, shape.nLayer);
       assert.deepEqual(hooks, Array.from({ length: layers }, (_, l) => `blocks.${l}.attn.hook_pattern`));
       for (let l = 0; l < layers; l++) {
+        const [heads, n] = patterns[l].dims;
+        assert.deepEqual(patterns[l].dims, [shape.nHead, ids.length, ids.length]);
         for (let h = 0; h < heads; h++) {
           for (let q = 0; q < n; q++) {
-            const at = ((l * heads + h) * n + q) * n;
-            assertClose(patterns.data.subarray(at, at + n), run.patterns[l][h][q], `${hooks[l]}[head ${h}][query ${q}]`);
+            const at = (h * n + q) * n;
+            assertClose(patterns[l].data.subarray(at, at + n), run.patterns[l][h][q], `${hooks[l]}[head ${h}][query ${q}]`);
           }
         }
       }
@@ -266,14 +269,14 @@ describe('re-inspecting after an edit near the end', () => {
       ['lens entropy', spliced.lens.entropy.data, full.lens.entropy.data],
       ['lens KL', spliced.lens.kl.data, full.lens.kl.data],
       ['target prob', spliced.lens.target!.prob.data, full.lens.target!.prob.data],
-      ['patterns', spliced.attention.patterns.data, full.attention.patterns.data],
+      ...spliced.attention.patterns.map((layer, l): [string, ArrayLike<number>, ArrayLike<number>] => [`patterns of layer ${l}`, layer.data, full.attention.patterns[l].data]),
       ['residuals', spliced.residuals!.data, full.residuals!.data],
     ];
     for (const [what, a, b] of pairs) {
       const finite = (x: number) => (Number.isNaN(x) ? -1 : x);
       assertClose(Array.from(a, finite), Array.from(b, finite), what);
     }
-    assert.deepEqual(spliced.attention.patterns.dims, full.attention.patterns.dims);
+    assert.deepEqual(spliced.attention.patterns.map((layer) => layer.dims), full.attention.patterns.map((layer) => layer.dims));
     assert.deepEqual(Array.from(spliced.next.rank.data), Array.from(full.next.rank.data));
   });
 

@@ -325,8 +325,8 @@ describe('requests the process cannot serve are refused, and nothing else is los
     assert.equal(inspection.tokens[0].start, 0);
     assert.equal(inspection.tokens.at(-1)!.end, kept.length);
     for (const token of inspection.tokens) assert.equal(kept.slice(token.start, token.end), token.text);
-    assert.deepEqual(inspection.attention.patterns.dims, [1, 1, nCtx, nCtx]); // [layer, head, query, key]
-    assert.ok(inspection.attention.patterns.data instanceof Float32Array, 'tensors cross the process boundary as typed arrays');
+    assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[1, nCtx, nCtx]]); // per layer [head, query, key]
+    assert.ok(inspection.attention.patterns[0].data instanceof Float32Array, 'tensors cross the process boundary as typed arrays');
   });
 
   test('without it the request is refused with text-too-long', async () => {

@@ -74,10 +74,10 @@ test('valid model → host messages come back as they were sent, tensors still t
   const parsed = parseFromModel(overIpc(modelToHost[9]));
   assert.ok('type' in parsed && parsed.type === 'result');
   const { inspection } = parsed.result as { inspection: typeof withTarget };
-  assert.ok(inspection.attention.patterns.data instanceof Float32Array); // [layer, head, query, key]
+  assert.ok(inspection.attention.patterns.every((layer) => layer.data instanceof Float32Array)); // per layer [head, query, key]
   assert.ok(inspection.lens.topIds.data instanceof Int32Array); // [point, position, k]
   assert.ok(inspection.lens.target!.rank.data instanceof Int32Array); // [point, position]
-  assert.deepEqual(inspection.attention.patterns.dims, [2, 2, 4, 4]);
+  assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[2, 4, 4], [2, 4, 4]]);
 });
 
 test('an error answer is a message with a type; a parse failure is only {error}', () => {
@@ -117,10 +117,13 @@ test('a result must fit the method of the request it answers', () => {
 test('a tensor whose data does not fit its dims is refused', () => {
   const result = modelToHost[8] as Extract<ModelToHost, { type: 'result' }>;
   const { inspection } = result.result as { inspection: typeof fixture };
-  const short = { ...inspection, attention: { ...inspection.attention, patterns: { dims: [2, 2, 4, 4], data: new Float32Array(63) } } };
-  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: short } })), 'message.result.inspection.attention.patterns.data: expected 64 elements, got 63');
-  const wrongKind = { ...inspection, attention: { ...inspection.attention, patterns: { dims: [2, 2, 4, 4], data: new Float64Array(64) } } };
-  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: wrongKind } })), 'message.result.inspection.attention.patterns.data: expected a Float32Array, got object');
+  const withLayer1 = (layer: unknown) => ({ ...inspection, attention: { ...inspection.attention, patterns: [inspection.attention.patterns[0], layer] } });
+  const short = withLayer1({ dims: [2, 4, 4], data: new Float32Array(31) });
+  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: short } })), 'message.result.inspection.attention.patterns[1].data: expected 32 elements, got 31');
+  const wrongKind = withLayer1({ dims: [2, 4, 4], data: new Float64Array(32) });
+  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: wrongKind } })), 'message.result.inspection.attention.patterns[1].data: expected a Float32Array, got object');
+  const missingLayer = { ...inspection, attention: { ...inspection.attention, patterns: [inspection.attention.patterns[0]] } };
+  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: missingLayer } })), 'message.result.inspection.attention.patterns: expected 2 layers, got 1');
 });
 
 // ——— the fuzzer ———
@@ -256,8 +259,10 @@ test(`fuzz: ${CASES} mutated model → host messages are parsed or refused, neve
     if (message.type !== 'result' || !('inspection' in message.result)) return;
     const { tokens, attention, lens } = message.result.inspection;
     const n = tokens.length;
-    assert.ok(attention.patterns.data instanceof Float32Array && attention.patterns.data.length === attention.patterns.dims.reduce((a, b) => a * b, 1));
-    assert.deepEqual(attention.patterns.dims.slice(2), [n, n]);
+    for (const layer of attention.patterns) {
+      assert.ok(layer.data instanceof Float32Array && layer.data.length === layer.dims.reduce((a, b) => a * b, 1));
+      assert.deepEqual(layer.dims.slice(1), [n, n]);
+    }
     assert.ok(lens.topIds.data instanceof Int32Array);
   });
   assert.ok(accepted > CASES * 0.05 && refused > CASES * 0.5, `accepted ${accepted}, refused ${refused}`);

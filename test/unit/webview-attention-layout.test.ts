@@ -6,13 +6,15 @@ import { attentionPairs, headName, headPattern, heatmapCellSize, lineWidth, maxP
 // One layer, two heads, three tokens. Head 0 attends to the previous token, head 1 to the first.
 const attention: Attention = {
   hooks: ['blocks.0.attn.hook_pattern'],
-  patterns: {
-    dims: [1, 2, 3, 3],
-    data: new Float32Array([
-      1, 0, 0, /**/ 1, 0, 0, /**/ 0, 1, 0, // head 0 [query, key]
-      1, 0, 0, /**/ 1, 0, 0, /**/ 1, 0, 0, // head 1
-    ]),
-  },
+  patterns: [
+    {
+      dims: [2, 3, 3],
+      data: new Float32Array([
+        1, 0, 0, /**/ 1, 0, 0, /**/ 0, 1, 0, // head 0 [query, key]
+        1, 0, 0, /**/ 1, 0, 0, /**/ 1, 0, 0, // head 1
+      ]),
+    },
+  ],
 };
 
 test('a head pattern is its [query, key] slice; the mean averages the heads', () => {

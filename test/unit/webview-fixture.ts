@@ -5,6 +5,7 @@
 
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
 import type { Inspection, LensTarget, Token } from '../../protocol/inspection';
+import type { Float32Tensor } from '../../protocol/tensor';
 import { SeededRandom } from '../../engine/seeded-random';
 
 export const fixtureText = 'The quick brown fox jumps over the lazy dog because it was tired.\n\tIt slept all day';
@@ -184,7 +185,7 @@ export function fixtureInspection(options: FixtureOptions = {}): Inspection {
     },
     attention: {
       hooks: Array.from({ length: layers }, (_, l) => `blocks.${l}.attn.hook_pattern`),
-      patterns: { dims: [layers, heads, n, n], data: fixturePatterns(tokens, layers, heads, rng) },
+      patterns: fixturePatterns(tokens, layers, heads, rng),
     },
   };
 }
@@ -207,14 +208,14 @@ const headKinds: readonly HeadKind[] = [
   (_q, _key, _t, noise) => noise * 3, // diffuse
 ];
 
-function fixturePatterns(tokens: readonly Token[], layers: number, heads: number, rng: () => number): Float32Array {
+function fixturePatterns(tokens: readonly Token[], layers: number, heads: number, rng: () => number): Float32Tensor[] {
   const n = tokens.length;
-  const data = new Float32Array(layers * heads * n * n); // [layer, head, query, key]
-  for (let l = 0; l < layers; l++) {
+  return Array.from({ length: layers }, (_, l) => {
+    const data = new Float32Array(heads * n * n); // [head, query, key]
     for (let h = 0; h < heads; h++) {
       const kind = headKinds[(l * heads + h) % headKinds.length];
       for (let q = 0; q < n; q++) {
-        const row = ((l * heads + h) * n + q) * n;
+        const row = (h * n + q) * n;
         let total = 0;
         for (let key = 0; key <= q; key++) {
           const w = Math.exp(kind(q, key, tokens, rng()) + 0.3 * rng());
@@ -224,8 +225,8 @@ function fixturePatterns(tokens: readonly Token[], layers: number, heads: number
         for (let key = 0; key <= q; key++) data[row + key] /= total;
       }
     }
-  }
-  return data;
+    return { dims: [heads, n, n], data };
+  });
 }
 
 /** What the host would answer to `lens/target` for `id` on this fixture. */
