@@ -8,8 +8,12 @@
 // copy the whole cache into new buffers every token. Forgetting a suffix (the prompt changed there) is
 // just a shorter length.
 
-/** Slots are added this many at a time: a growth copy every so many tokens, at most this many masked slots. */
-const GROWTH = 128;
+/**
+ * Slots are added this many at a time: a growth copy every so many tokens, and at most this many masked
+ * slots, which every step still attends over and copies (its Concat). 128 decoded 20% slower than 32 at
+ * short contexts.
+ */
+const GROWTH = 32;
 
 export interface KvShape {
   readonly nLayer: number;

@@ -52,11 +52,11 @@ test('a decoding step feeds every slot; the free ones are marked unused', () => 
   const cache = new KvCache(shape);
   append(cache, [1, 2, 3, 4, 5]);
   const past = cache.past(false);
-  assert.equal(past.slots, 128, 'room for 128 tokens');
-  assert.equal(past.keys[0].length, shape.nHead * 128 * shape.headDim);
-  assert.deepEqual([0, 4, 5, 127].map(past.used), [true, true, false, false]);
+  assert.equal(past.slots, 32, 'room for 32 tokens');
+  assert.equal(past.keys[0].length, shape.nHead * 32 * shape.headDim);
+  assert.deepEqual([0, 4, 5, 31].map(past.used), [true, true, false, false]);
   // Head 1's token 4 sits at slot 4 of head 1's block.
-  assert.equal(past.keys[1][(1 * 128 + 4) * shape.headDim + 2], 1000 + 400 + 10 + 2);
+  assert.equal(past.keys[1][(1 * 32 + 4) * shape.headDim + 2], 1000 + 400 + 10 + 2);
 });
 
 test('truncating forgets the tail; the next run overwrites it', () => {
@@ -70,11 +70,11 @@ test('truncating forgets the tail; the next run overwrites it', () => {
   assert.deepEqual(Array.from(cache.past(true).keys[1]), expected(4, 1));
 });
 
-test('growing past 128 tokens keeps what was held', () => {
+test('growing, 32 slots at a time, keeps what was held', () => {
   const cache = new KvCache(shape);
   append(cache, Array.from({ length: 100 }, (_, i) => i));
   append(cache, Array.from({ length: 60 }, (_, i) => 100 + i));
-  assert.equal(cache.past(false).slots, 256);
+  assert.equal(cache.past(false).slots, 160);
   assert.deepEqual(Array.from(cache.past(true).values[0]), expected(160, 0, 0.5));
 });
 
@@ -97,9 +97,11 @@ test('truncating far below the room shrinks it (every step copies every slot), k
   const cache = new KvCache(shape);
   append(cache, Array.from({ length: 290 }, (_, i) => i));
   assert.equal(cache.past(false).slots, 300, 'never more room than the context');
-  cache.truncate(200);
+  cache.truncate(250);
   assert.equal(cache.past(false).slots, 300, 'a little less held keeps the room');
+  cache.truncate(200);
+  assert.equal(cache.past(false).slots, 224, 'room for what is held and the next token, in whole steps of 32');
   cache.truncate(20);
-  assert.equal(cache.past(false).slots, 128);
+  assert.equal(cache.past(false).slots, 32);
   assert.deepEqual(Array.from(cache.past(true).keys[1]), expected(20, 1));
 });
