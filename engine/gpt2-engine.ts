@@ -11,6 +11,7 @@ import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
 import { readInspection, readResiduals } from './inspection-outputs';
 import { KvCache } from './kv-cache';
+import { checkInspectionMemory, systemAvailableMemory } from './memory-budget';
 import { prepareModel, type PreparedModel } from './prepared-model';
 import { tokenBytes, tokenText, toTokens } from './token-offsets';
 import { webgpuUnavailableReason } from './webgpu-probe';
@@ -27,6 +28,11 @@ export interface LoadOptions {
   readonly log?: (message: string) => void;
   /** false loads the same weights without hook outputs: the benchmark's baseline. */
   readonly withHooks?: boolean;
+  /**
+   * Bytes an inspection may use. By default what the system can give plus what this process holds beyond
+   * its size when loaded (onnxruntime keeps a finished inspection's buffers for the next one).
+   */
+  readonly availableMemory?: () => number;
 }
 
 export interface InspectOptions {
@@ -67,6 +73,7 @@ export class Gpt2Engine {
     readonly backend: Backend,
     private readonly model: PreTrainedModel,
     private readonly tokenizer: PreTrainedTokenizer,
+    private readonly availableMemory: () => number,
   ) {
     // id → byte-level vocabulary entry, for token texts and offsets without re-running the tokenizer.
     this.vocab = [];
@@ -110,7 +117,9 @@ export class Gpt2Engine {
           session_options: { logSeverityLevel: 3, enableMemPattern: false },
         });
         log(`Model ready on ${device === 'cpu' ? 'CPU' : 'WebGPU'}.`);
-        return new Gpt2Engine(prepared, device, model, tokenizer);
+        const loadedRss = process.memoryUsage().rss;
+        const availableMemory = options.availableMemory ?? (() => systemAvailableMemory() + Math.max(0, process.memoryUsage().rss - loadedRss));
+        return new Gpt2Engine(prepared, device, model, tokenizer, availableMemory);
       } catch (error) {
         lastError = error;
         log(`${device === 'cpu' ? 'CPU' : 'WebGPU'} unavailable: ${firstLine(error)}`);
@@ -170,6 +179,7 @@ export class Gpt2Engine {
     const ids = tokens.map((t) => t.id);
     const residuals = options.residuals ?? false;
     const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
+    checkInspectionMemory(this.summary, ids.length - start, ids.length, this.availableMemory());
     const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logitsToKeep: 1 });
     const read = readInspection(outputs, {
       summary: this.summary,

@@ -1,17 +1,27 @@
-// Refuse a model that cannot fit before loading it, rather than letting the process be killed half-way.
-// fp32 weights are mapped once; the runtime, the KV cache and an inspection's activations come on top.
+// Refuse what cannot fit before starting it, rather than letting the process be killed half-way: a model
+// before loading it, an inspection before running it. fp32 weights are mapped once; the runtime, the KV
+// cache and an inspection's activations come on top.
 
 import { statSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
 
-// Measured on GPT-2 small (npm run bench): resident ≈ weights + 0.42 GiB after load, peaking at ≈ weights +
-// 1.5 GiB inspecting 512 tokens and ≈ weights + 3.4 GiB at 1,024 (the patterns grow with the square of the
-// length). The budget covers loading and inspections up to about 512 tokens; longer ones may exceed it.
+// Measured on GPT-2 small (npm run bench): resident ≈ weights + 0.28 GiB after load. The budget covers
+// loading and inspections up to about 512 tokens; longer ones are checked by checkInspectionMemory.
 export const OVERHEAD_BYTES = 1.5 * 2 ** 30;
 
-export function checkMemoryBudget(modelDir: string, available = Math.max(freemem(), totalmem() / 2)): void {
+const gb = (n: number) => (n / 2 ** 30).toFixed(1);
+
+/**
+ * Memory the system can give: at least half of it. Free memory alone is too low where the OS counts its file
+ * cache as used (macOS reports a few hundred MB free on a quiet machine).
+ */
+export function systemAvailableMemory(): number {
+  return Math.max(freemem(), totalmem() / 2);
+}
+
+export function checkMemoryBudget(modelDir: string, available = systemAvailableMemory()): void {
   let weights: number;
   try {
     weights = statSync(join(modelDir, 'model.safetensors')).size;
@@ -20,7 +30,35 @@ export function checkMemoryBudget(modelDir: string, available = Math.max(freemem
   }
   const needed = weights + OVERHEAD_BYTES;
   if (needed > available) {
-    const gb = (n: number) => (n / 2 ** 30).toFixed(1);
     throw new GlassboxError('model-unsupported', `This model needs about ${gb(needed)} GB of memory and about ${gb(available)} GB is available. Choose a smaller GPT-2 (distilgpt2 or gpt2).`);
+  }
+}
+
+/** How an inspection's memory grows: with the square of its length, per layer and head. */
+export interface InspectionShape {
+  readonly nLayer: number;
+  readonly nHead: number;
+  readonly vocabSize: number;
+}
+
+/**
+ * Bytes an inspection running `queries` positions over `keys` (the cached ones included) needs beyond the
+ * loaded model, at its peak: every layer's patterns twice (onnxruntime's output, then the JS copy it hands
+ * over), one layer's attention temporaries, one lens chunk's [256, vocab] working set, and a margin.
+ * GPT-2 small, estimated → measured over the loaded process: 512 tokens 0.80 → 0.79 GB, 1,024 tokens
+ * 1.82 → 1.93 GB (npm run bench).
+ */
+export function inspectionBytes(shape: InspectionShape, queries: number, keys: number): number {
+  const perHead = queries * keys * 4;
+  return 2 * shape.nLayer * shape.nHead * perHead + 3 * shape.nHead * perHead + 5 * 256 * shape.vocabSize * 4 + 0.2 * 2 ** 30;
+}
+
+export function checkInspectionMemory(shape: InspectionShape & { readonly name: string }, queries: number, keys: number, available: number): void {
+  const needed = inspectionBytes(shape, queries, keys);
+  if (needed > available) {
+    throw new GlassboxError(
+      'text-too-long',
+      `Inspecting ${keys} tokens of ${shape.name} needs about ${gb(needed)} GB of memory and about ${gb(available)} GB is free (its attention patterns grow with the square of the length). Select fewer tokens.`,
+    );
   }
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Gpt2Engine } from '../../engine/gpt2-engine';
+import { GlassboxError } from '../../protocol/errors';
 import type { Inspection } from '../../protocol/inspection';
 import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
 import { referenceForward, referenceLens, referenceNext, type ReferenceRun } from './reference-gpt2';
@@ -247,6 +248,21 @@ describe('generation on the engine\'s own KV cache, across its growth and a reus
     const generation = await engine.generate(prompt, { maxNewTokens: 500 });
     assert.equal(generation.stop, 'context-full');
     assert.equal(promptTokens + generation.tokens.length, SHAPES.long.nCtx);
+  });
+});
+
+describe('an inspection that would not fit in memory', () => {
+  let engine: Gpt2Engine;
+  before(async () => {
+    // 1 MB free: less than any inspection's lens working set.
+    engine = await Gpt2Engine.load({ modelDir: generatedModel(SHAPES.small), cacheDir: testCacheDir(), device: 'cpu', availableMemory: () => 2 ** 20 });
+  });
+  after(() => engine.dispose());
+
+  test('is refused before it runs, with a message; generation is not affected', async () => {
+    await assert.rejects(engine.inspect(TEXT), (error: unknown) => error instanceof GlassboxError && error.code === 'text-too-long' && /needs about .* GB of memory .* Select fewer tokens\./.test(error.message));
+    const generation = await engine.generate(TEXT, { maxNewTokens: 3 });
+    assert.equal(generation.tokens.length, 3);
   });
 });
 
