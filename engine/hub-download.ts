@@ -3,9 +3,8 @@
 // missing file or a refused token shows up before the weights start), and report progress over the whole model.
 // With a complete copy on disk the Hub is asked only whether the revision moved; if it cannot be reached the
 // copy is used as it is, so a model downloaded once keeps working offline.
-//
-// FIXME: two processes downloading the same model (two VS Code windows share global storage) write the same
-// .part; the checksum catches it, but a lock file in the model folder would avoid the wasted download.
+// Two processes asking for the same model (two VS Code windows share global storage) take turns through a
+// lock file in the model folder: the second finds the first one's files in place.
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileMatchesDigest } from './content-hash';
@@ -21,6 +20,7 @@ import {
   type RetryPolicy,
 } from './hub-request';
 import { downloadFile } from './resumable-download';
+import { withFolderLock } from './folder-lock';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 export const DEFAULT_HUB_REVISION = 'main';
@@ -73,24 +73,30 @@ export async function ensureHubModel(options: EnsureHubModelOptions): Promise<st
     throwIfCancelled(session);
     const dir = hubModelDir(options.cacheDir, session.repo, session.revision);
     await onDisk(dir, mkdir(dir, { recursive: true }));
-    const manifest = await VerifiedManifest.load(dir);
-    const files = await listFilesOrUseLocal(session, manifest);
-    if (files === undefined) return dir;
-    const missing = await filesToFetch(session, dir, manifest, files);
-    const progress = new ProgressReporter(files, missing, options.onProgress);
-    for (const file of missing) {
-      progress.start(file);
-      const target = { file, url: resolveUrl(session, file.path), dest: join(dir, file.path) };
-      await downloadFile(session, target, (received) => progress.received(file, received));
-      await onDisk(target.dest, manifest.record(file));
-      progress.finish(file);
-    }
-    return dir;
+    // Another window downloading the same model holds the lock; once it is done, this finds the files in place.
+    return await withFolderLock(dir, () => completeModelFolder(session, dir, options.onProgress), session.signal);
   } catch (error) {
     // Cancelling can surface from anywhere (a hash being read, a write); to the caller it is one thing.
     if (session.signal?.aborted) throw cancelledError(session);
     throw error;
   }
+}
+
+/** Downloads what the folder lacks of the model's files, verified, and returns the folder. */
+async function completeModelFolder(session: HubSession, dir: string, onProgress: EnsureHubModelOptions['onProgress']): Promise<string> {
+  const manifest = await VerifiedManifest.load(dir);
+  const files = await listFilesOrUseLocal(session, manifest);
+  if (files === undefined) return dir;
+  const missing = await filesToFetch(session, dir, manifest, files);
+  const progress = new ProgressReporter(files, missing, onProgress);
+  for (const file of missing) {
+    progress.start(file);
+    const target = { file, url: resolveUrl(session, file.path), dest: join(dir, file.path) };
+    await downloadFile(session, target, (received) => progress.received(file, received));
+    await onDisk(target.dest, manifest.record(file));
+    progress.finish(file);
+  }
+  return dir;
 }
 
 /**

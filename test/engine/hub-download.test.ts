@@ -2,6 +2,7 @@
 // resolve URLs that redirect LFS files to a second "CDN" server) and can misbehave on cue: drop a connection
 // mid-file, ignore Range, answer 5xx, trickle bytes, or serve the wrong bytes. Nothing here touches the internet.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import {
 import { HubDownloadError, type HubErrorCode } from '../../engine/hub-download-error';
 import { nextPageUrl, parseTreePage } from '../../engine/hub-files';
 import { MANIFEST_FILE } from '../../engine/hub-manifest';
+import { LOCK_FILE } from '../../engine/folder-lock';
 
 const REPO = 'test-org/tiny-gpt2';
 
@@ -491,6 +493,40 @@ describe('ensureHubModel', () => {
     assert.ok(!existsSync(join(dir, 'model.safetensors')));
     assert.ok(!existsSync(join(dir, 'model.safetensors.part')));
     assert.ok((await readFile(join(dir, 'config.json'))).equals(MODEL_FILES['config.json']));
+  });
+
+  test('two windows asking for the same model at once download each file once, and both get it', async () => {
+    hub.fault('model.safetensors', { kind: 'slow', chunkBytes: 1_000, delayMs: 2 });
+    const [a, b] = await Promise.all([ensureHubModel(options()), ensureHubModel(options({ onProgress: undefined }))]);
+
+    assert.equal(a, b);
+    await assertModelFolder(a);
+    for (const path of Object.keys(MODEL_FILES)) assert.equal(hub.byteRequests(path).length, 1, `${path} was fetched more than once`);
+    assert.ok(!existsSync(join(a, LOCK_FILE)), 'the lock is released');
+  });
+
+  test('a lock left by a process that died is taken over', async () => {
+    const dir = hubModelDir(cacheDir, REPO);
+    await mkdir(dir, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // has exited by now
+    await writeFile(join(dir, LOCK_FILE), String(dead));
+
+    await assertModelFolder(await ensureHubModel(options()));
+  });
+
+  test('cancelling while another process holds the lock stops promptly, without a request', async () => {
+    const dir = hubModelDir(cacheDir, REPO);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, LOCK_FILE), String(process.pid)); // alive: this very process
+    const controller = new AbortController();
+    const waiting = ensureHubModel(options({ signal: controller.signal }));
+    setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+
+    await rejectsWithCode(waiting, 'cancelled');
+    assert.ok(performance.now() - started < 600, 'cancel took too long');
+    assert.deepEqual(hub.requests, []);
+    assert.ok(existsSync(join(dir, LOCK_FILE)), "the other process's lock is left alone");
   });
 
   test('an already-aborted signal rejects before any request', async () => {
