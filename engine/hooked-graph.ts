@@ -76,6 +76,9 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     value: g.input(`past_key_values.${l}.value`, F, ['batch_size', nHead, 'past_sequence_length', headDim]),
   }));
   const numLogitsToKeep = g.input('num_logits_to_keep', I, []);
+  // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
+  // hook controls are required inputs.
+  const hooksOn = withHooks ? g.input(HOOKS_INPUT, DataType.BOOL, []) : null;
 
   const wte = weight('wte.weight'); // [vocab, d]
   const layerNorm = (x: string, prefix: string): string =>
@@ -94,6 +97,9 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const causal = g.op('LessOrEqual', [keyPos, queryPos], {}, 'causal'); // [seq, total]
   const notPadding = g.op('Unsqueeze', [g.op('Cast', [attentionMask], { to: DataType.BOOL }), g.ints([1, 2])]); // [batch, 1, 1, total]
   const mask = g.op('And', [causal, notPadding], {}, 'mask'); // [batch, 1, seq, total]
+  // Which entries of a flattened [seq, total] pattern its hook keeps: the causal ones, when inspecting.
+  const patternKept = hooksOn ? g.op('And', [g.op('Reshape', [causal, g.ints([-1])]), hooksOn]) : null; // [seq·total]
+  const flatPatterns = g.op('Concat', [g.ints([-1]), g.op('Mul', [seq, total])], { axis: 0 }); // [batch·head, seq·total]
   const maskedScore = g.scalarFloat(MASKED_SCORE);
   const scale = g.scalarFloat(1 / Math.sqrt(headDim));
   const headShape = g.ints([0, 0, nHead, headDim]);
@@ -114,7 +120,12 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     const key = g.opN('Concat', [past[l].key, toHeads(k, NEW_KV_OUTPUTS.key(l))], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
     const value = g.opN('Concat', [past[l].value, toHeads(v, NEW_KV_OUTPUTS.value(l))], [`present.${l}.value`], { axis: 2 })[0];
     const scores = g.op('Mul', [g.op('MatMul', [toHeads(q), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
-    const pattern = g.opN('Softmax', [g.op('Where', [mask, scores, maskedScore])], [patternHookNames(nLayer)[l]], { axis: -1 })[0];
+    const pattern = g.op('Softmax', [g.op('Where', [mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`); // [batch, head, seq, total]
+    // The hook, right after its layer: the causal entries row by row (the protocol's packed layout), half the
+    // bytes of the pattern, which stays a transient of its layer. With the hooks off the condition is all
+    // false and nothing is copied. (Full patterns as outputs cost a cold 900-token prompt 25%; inside the one
+    // If at the end they were held to the end; an If per layer cost decoding 4%.)
+    if (patternKept) g.opN('Compress', [g.op('Reshape', [pattern, flatPatterns]), patternKept], [patternHookNames(nLayer)[l]], { axis: 1 }); // [batch·head, packed]
     const z = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [pattern, value])], { perm: [0, 2, 1, 3] }), modelShape]); // [batch, seq, d]
     resid = g.op('Add', [resid, linear(z, `${h}.attn.c_proj`)], {}, 'resid_mid');
     const mlp = g.op('Gelu', [linear(layerNorm(resid, `${h}.ln_2`), `${h}.mlp.c_fc`)], { approximate: 'tanh' });
@@ -141,23 +152,11 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     g.output(NEW_KV_OUTPUTS.value(l), F, ['batch_size', nHead, 'sequence_length', headDim]);
   }
 
-  if (withHooks) {
-    // The residual stream and the patterns are computed whatever the flag says (the forward needs them), so
-    // they are plain outputs, fetched only when inspecting; through the If they were copied once more
-    // (0.6 GB of patterns at 1,024 tokens).
-    residHookNames(nLayer).forEach((name, i) => {
-      g.identity(residPoints[i], name);
-      g.output(name, F, null);
-    });
+  if (hooksOn) {
     for (const name of patternHookNames(nLayer)) g.output(name, F, null);
-    // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
-    // hook controls are required inputs; the engine passes them to generate() as extra forward params.
-    const hooksOn = g.input(HOOKS_INPUT, DataType.BOOL, []);
     const topK = g.input(TOP_K_INPUT, I, [1]);
     const target = g.input(TARGET_INPUT, I, [1]); // -1 = no target
-    const hooks = hookBranches(config, { residPoints, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
-    g.opN('If', [hooksOn], hooks.outputs.map((o) => o.name), { then_branch: hooks.then, else_branch: hooks.else }, 'hooks');
-    for (const o of hooks.outputs) g.output(o.name, o.type, null);
+    lensOutputs(g, hooksOn, config, { residPoints, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });
   }
 
   return encodeModel(g.graph(), OPSET, 'glassbox');
@@ -180,9 +179,30 @@ interface HookOutput {
   readonly rank: number;
 }
 
-/** The `If` branches: the lens and next-token reductions from outer-scope values, or empty tensors of the same types. */
-function hookBranches(config: Gpt2Config, s: HookSources) {
+/**
+ * Outputs computed only when `hooksOn`: an If whose then branch builds them from outer-scope values and whose
+ * else branch gives empty tensors of the same types. onnxruntime runs only the taken branch.
+ */
+function gatedOutputs(g: GraphBuilder, hooksOn: string, outputs: readonly HookOutput[], build: (b: GraphBuilder) => readonly string[], hint: string): void {
+  const branch = (b: GraphBuilder, values: readonly string[]) => {
+    values.forEach((value, i) => {
+      const name = `${b.name}/${outputs[i].name}`;
+      b.identity(value, name);
+      b.output(name, outputs[i].type, null);
+    });
+    return b.graph();
+  };
+  const on = g.subgraph(`${hint}_on`);
+  const off = g.subgraph(`${hint}_off`);
+  const empty = outputs.map((o) => off.op('Identity', [off.constant(o.type === I ? I : F, new Array<number>(o.rank).fill(0), [])]));
+  g.opN('If', [hooksOn], outputs.map((o) => o.name), { then_branch: branch(on, build(on)), else_branch: branch(off, empty) }, hint);
+  for (const o of outputs) g.output(o.name, o.type, null);
+}
+
+/** The residual points, the lens and the next-token reductions, in one gated If at the end of the graph. */
+function lensOutputs(g: GraphBuilder, hooksOn: string, config: Gpt2Config, s: HookSources): void {
   const outputs: HookOutput[] = [
+    ...residHookNames(config.nLayer).map((name) => ({ name, type: F, rank: 3 })),
     { name: LENS_OUTPUTS.topIds, type: I, rank: 4 },
     { name: LENS_OUTPUTS.topProbs, type: F, rank: 4 },
     { name: LENS_OUTPUTS.entropy, type: F, rank: 3 },
@@ -192,24 +212,14 @@ function hookBranches(config: Gpt2Config, s: HookSources) {
     { name: LENS_OUTPUTS.nextProb, type: F, rank: 2 },
     { name: LENS_OUTPUTS.nextRank, type: I, rank: 2 },
   ];
-
-  const t = new GraphBuilder('hooks_on', 'hooks_on/');
-  const values: string[] = [];
-  const lens = logitLens(t, { ...s, config });
-  values.push(lens.topIds, lens.topProbs, lens.entropy, lens.kl, lens.targetProb, lens.targetRank);
-
-  values.push(lens.nextProb, lens.nextRank);
-
-  const e = new GraphBuilder('hooks_off', 'hooks_off/');
-  const emptyValues = outputs.map((o) => e.op('Identity', [e.constant(o.type === I ? I : F, new Array<number>(o.rank).fill(0), [])]));
-
-  const branch = (b: GraphBuilder, names: readonly string[]) => {
-    names.forEach((value, i) => {
-      const name = `${b.name}/${outputs[i].name}`;
-      b.identity(value, name);
-      b.output(name, outputs[i].type, null);
-    });
-    return b.graph();
-  };
-  return { outputs, then: branch(t, values), else: branch(e, emptyValues) };
+  gatedOutputs(
+    g,
+    hooksOn,
+    outputs,
+    (t) => {
+      const lens = logitLens(t, { ...s, config });
+      return [...s.residPoints, lens.topIds, lens.topProbs, lens.entropy, lens.kl, lens.targetProb, lens.targetRank, lens.nextProb, lens.nextRank];
+    },
+    'hooks',
+  );
 }

@@ -1,7 +1,7 @@
 // Re-inspecting after an edit near the end: positions before the edit cannot change (attention is causal),
 // so the engine runs only the tail on the cached keys and values and splices it onto the previous result.
 
-import type { Inspection, Token } from '../protocol/inspection';
+import { packedPatternLength, type Inspection, type Token } from '../protocol/inspection';
 import type { Float32Tensor, Int32Tensor } from '../protocol/tensor';
 
 /**
@@ -30,20 +30,20 @@ export function spliceInspection(head: Inspection, tail: Inspection, kept: numbe
     return { dims: [n], data };
   };
 
-  // Per layer, [head, query, key]: each head's kept queries from the last inspection, then the tail's.
+  // Per layer and head, packed causal rows: the kept queries' rows from the last inspection (a kept query only
+  // ever saw keys 0 … q), then the tail's rows, which continue them.
+  const keptLength = packedPatternLength(kept);
+  const length = packedPatternLength(n);
   const patterns = head.attention.patterns.map((before, l): Float32Tensor => {
-    const [heads, headN] = before.dims;
-    const after = tail.attention.patterns[l].data;
-    const data = new Float32Array(heads * n * n);
+    const [heads, beforeLength] = before.dims;
+    const after = tail.attention.patterns[l];
+    const afterLength = after.dims[1];
+    const data = new Float32Array(heads * length);
     for (let h = 0; h < heads; h++) {
-      for (let q = 0; q < kept; q++) {
-        // A kept query only ever saw keys 0 … q.
-        const from = (h * headN + q) * headN;
-        data.set(before.data.subarray(from, from + q + 1), (h * n + q) * n);
-      }
-      data.set(after.subarray(h * (n - kept) * n, (h + 1) * (n - kept) * n), (h * n + kept) * n);
+      data.set(before.data.subarray(h * beforeLength, h * beforeLength + keptLength), h * length);
+      data.set(after.data.subarray(h * afterLength, (h + 1) * afterLength), h * length + keptLength);
     }
-    return { dims: [heads, n, n], data };
+    return { dims: [heads, length], data };
   });
 
   const lensTarget = head.lens.target && tail.lens.target ? { id: tail.lens.target.id, prob: rows(head.lens.target.prob, tail.lens.target.prob) as Float32Tensor, rank: rows(head.lens.target.rank, tail.lens.target.rank) as Int32Tensor } : null;

@@ -1,7 +1,7 @@
 // From the hooked graph's named outputs (batch of one) to the Inspection the protocol ships.
 
 import type { Backend, Inspection, ModelSummary, Token } from '../protocol/inspection';
-import { patternHookNames, residHookNames } from '../protocol/inspection';
+import { packedPatternLength, patternHookNames, residHookNames } from '../protocol/inspection';
 import type { Float32Tensor, Int32Tensor } from '../protocol/tensor';
 import { LENS_OUTPUTS } from './hooked-graph';
 
@@ -34,8 +34,14 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Insp
     return t;
   };
 
-  // Per layer [head, query, key]: the graph's [1, head, query, key] outputs as they are, not copied.
-  const patterns = patternHookNames(nLayer).map((name): Float32Tensor => ({ dims: [nHead, n, keys], data: get(name).data as Float32Array }));
+  // Per layer [head, packed causal rows]: the graph's outputs as they are, not copied. Queries keys-n … keys-1
+  // hold keys-n+1 … keys weights each.
+  const rowsLength = packedPatternLength(keys) - packedPatternLength(keys - n);
+  const patterns = patternHookNames(nLayer).map((name): Float32Tensor => {
+    const packed = get(name);
+    if (packed.dims.join() !== [nHead, rowsLength].join()) throw new Error(`${name} has dims [${packed.dims.join(', ')}], expected [${nHead}, ${rowsLength}]`);
+    return { dims: [nHead, rowsLength], data: packed.data as Float32Array };
+  });
 
   // next.* cover positions 0 … n-2; the last position has no next token.
   const nextProb = new Float32Array(n).fill(Number.NaN);

@@ -1,7 +1,7 @@
 // The reader of an Inspection: every tensor's dims checked against the token count and the model's shape,
 // so a view can index without checking.
 
-import type { Inspection, LensTarget, ModelSummary, Token } from './inspection';
+import { packedPatternLength, type Inspection, type LensTarget, type ModelSummary, type Token } from './inspection';
 import type { Float32Tensor } from './tensor';
 import { array, fail, float32Tensor, int32Tensor, integer, InvalidMessage, oneOf, record, string } from './guards';
 
@@ -78,9 +78,9 @@ export function inspection(value: unknown, path: string): Inspection {
   };
 }
 
-/** One [head, query, key] tensor for each of `layers` layers. */
+/** One [head, packed causal rows] tensor for each of `layers` layers. */
 function layerPatterns(value: unknown, path: string, layers: number, heads: number, n: number): Float32Tensor[] {
-  const patterns = array((layer, at) => float32Tensor(layer, at, [heads, n, n]))(value, path);
+  const patterns = array((layer, at) => float32Tensor(layer, at, [heads, packedPatternLength(n)]))(value, path);
   if (patterns.length !== layers) throw new InvalidMessage(`${path}: expected ${layers} layers, got ${patterns.length}`);
   return patterns;
 }

@@ -1,7 +1,7 @@
 // The one place tensors are spelled out as nested JSON: the CLI's `inspect --json` format, which the
 // panel's JSON export writes too, so scripts can read either.
 
-import type { Inspection } from './inspection';
+import { patternRow, type Inspection } from './inspection';
 import { lensTopK, type TopEntry } from './inspection-reading';
 
 export type JsonTopEntry = TopEntry;
@@ -38,9 +38,14 @@ export function inspectionToJson(inspection: Inspection): InspectionJson {
         target: lens.target ? { prob: lens.target.prob.data[p * n + t], rank: lens.target.rank.data[p * n + t] } : null,
       })),
     })),
-    attention: attention.patterns.map(({ dims: [heads], data }, l) => ({
+    attention: attention.patterns.map((layer, l) => ({
       hook: attention.hooks[l],
-      pattern: Array.from({ length: heads }, (_, h) => Array.from({ length: n }, (_, q) => Array.from(data.subarray((h * n + q) * n, (h * n + q + 1) * n)))),
+      pattern: Array.from({ length: layer.dims[0] }, (_, h) =>
+        Array.from({ length: n }, (_, q) => {
+          const row = patternRow(layer, h, q);
+          return Array.from({ length: n }, (_, key) => (key <= q ? row[key] : 0));
+        }),
+      ),
     })),
   };
 }

@@ -1,7 +1,7 @@
 // Numbers behind the attention views: one head's pattern (or the mean over a layer's heads), thumbnails,
 // cell sizes and the pairs the lines view draws. Pure, so the canvas code only paints.
 
-import type { Attention } from '../protocol/inspection';
+import { patternRow, type Attention } from '../protocol/inspection';
 
 /** A head, or the mean over a layer's heads when `head` is null. */
 export interface HeadRef {
@@ -10,23 +10,25 @@ export interface HeadRef {
 }
 
 export function attentionShape(attention: Attention): { layers: number; heads: number; n: number } {
-  const [heads, n] = attention.patterns[0]?.dims ?? [0, 0];
-  return { layers: attention.patterns.length, heads, n };
+  const [heads, packed] = attention.patterns[0]?.dims ?? [0, 0];
+  // packed = n·(n+1)/2
+  return { layers: attention.patterns.length, heads, n: Math.round((Math.sqrt(8 * packed + 1) - 1) / 2) };
 }
 
-/** The [query, key] pattern of one head (a view, not a copy) or the mean of the layer's heads. */
+/** The full [query, key] pattern (zero above the diagonal) of one head, or the mean of the layer's heads. */
 export function headPattern(attention: Attention, ref: HeadRef): Float32Array {
   const { heads, n } = attentionShape(attention);
-  const size = n * n;
-  const layer = attention.patterns[ref.layer].data;
-  if (ref.head !== null) return layer.subarray(ref.head * size, (ref.head + 1) * size);
-  const mean = new Float32Array(size); // [query, key]
-  for (let h = 0; h < heads; h++) {
-    const one = layer.subarray(h * size, (h + 1) * size);
-    for (let i = 0; i < size; i++) mean[i] += one[i];
+  const layer = attention.patterns[ref.layer];
+  const out = new Float32Array(n * n); // [query, key]
+  const shown = ref.head === null ? Array.from({ length: heads }, (_, h) => h) : [ref.head];
+  for (const h of shown) {
+    for (let q = 0; q < n; q++) {
+      const row = patternRow(layer, h, q);
+      for (let key = 0; key <= q; key++) out[q * n + key] += row[key];
+    }
   }
-  for (let i = 0; i < size; i++) mean[i] /= heads;
-  return mean;
+  if (shown.length > 1) for (let i = 0; i < out.length; i++) out[i] /= shown.length;
+  return out;
 }
 
 /**

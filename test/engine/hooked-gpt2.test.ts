@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Gpt2Engine } from '../../engine/gpt2-engine';
 import { GlassboxError } from '../../protocol/errors';
-import type { Inspection } from '../../protocol/inspection';
+import { patternRow, type Inspection } from '../../protocol/inspection';
 import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
 import { referenceForward, referenceLens, referenceNext, type ReferenceRun } from './reference-gpt2';
 
@@ -70,13 +70,15 @@ for (const [shapeName, shape] of Object.entries(SHAPES)) {
       const layers = patterns.length;
       assert.equal(layers, shape.nLayer);
       assert.deepEqual(hooks, Array.from({ length: layers }, (_, l) => `blocks.${l}.attn.hook_pattern`));
+      const n = ids.length;
       for (let l = 0; l < layers; l++) {
-        const [heads, n] = patterns[l].dims;
-        assert.deepEqual(patterns[l].dims, [shape.nHead, ids.length, ids.length]);
-        for (let h = 0; h < heads; h++) {
+        // Packed: query q holds keys 0 … q; the reference's masked keys (q+1 … n-1) must be zero.
+        assert.deepEqual(patterns[l].dims, [shape.nHead, (n * (n + 1)) / 2]);
+        for (let h = 0; h < shape.nHead; h++) {
           for (let q = 0; q < n; q++) {
-            const at = (h * n + q) * n;
-            assertClose(patterns[l].data.subarray(at, at + n), run.patterns[l][h][q], `${hooks[l]}[head ${h}][query ${q}]`);
+            const expected = run.patterns[l][h][q];
+            assertClose(patternRow(patterns[l], h, q), expected.subarray(0, q + 1), `${hooks[l]}[head ${h}][query ${q}]`);
+            assert.ok(expected.subarray(q + 1).every((w) => w === 0), 'the reference attends only backwards');
           }
         }
       }

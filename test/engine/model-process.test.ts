@@ -325,7 +325,7 @@ describe('requests the process cannot serve are refused, and nothing else is los
     assert.equal(inspection.tokens[0].start, 0);
     assert.equal(inspection.tokens.at(-1)!.end, kept.length);
     for (const token of inspection.tokens) assert.equal(kept.slice(token.start, token.end), token.text);
-    assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[1, nCtx, nCtx]]); // per layer [head, query, key]
+    assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[1, (nCtx * (nCtx + 1)) / 2]]); // per layer [head, packed causal rows]
     assert.ok(inspection.attention.patterns[0].data instanceof Float32Array, 'tensors cross the process boundary as typed arrays');
   });
 

@@ -74,10 +74,10 @@ test('valid model → host messages come back as they were sent, tensors still t
   const parsed = parseFromModel(overIpc(modelToHost[9]));
   assert.ok('type' in parsed && parsed.type === 'result');
   const { inspection } = parsed.result as { inspection: typeof withTarget };
-  assert.ok(inspection.attention.patterns.every((layer) => layer.data instanceof Float32Array)); // per layer [head, query, key]
+  assert.ok(inspection.attention.patterns.every((layer) => layer.data instanceof Float32Array)); // per layer [head, packed causal rows]
   assert.ok(inspection.lens.topIds.data instanceof Int32Array); // [point, position, k]
   assert.ok(inspection.lens.target!.rank.data instanceof Int32Array); // [point, position]
-  assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[2, 4, 4], [2, 4, 4]]);
+  assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[2, 10], [2, 10]]); // 4 tokens: 1 + 2 + 3 + 4 weights a head
 });
 
 test('an error answer is a message with a type; a parse failure is only {error}', () => {
@@ -118,9 +118,9 @@ test('a tensor whose data does not fit its dims is refused', () => {
   const result = modelToHost[8] as Extract<ModelToHost, { type: 'result' }>;
   const { inspection } = result.result as { inspection: typeof fixture };
   const withLayer1 = (layer: unknown) => ({ ...inspection, attention: { ...inspection.attention, patterns: [inspection.attention.patterns[0], layer] } });
-  const short = withLayer1({ dims: [2, 4, 4], data: new Float32Array(31) });
-  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: short } })), 'message.result.inspection.attention.patterns[1].data: expected 32 elements, got 31');
-  const wrongKind = withLayer1({ dims: [2, 4, 4], data: new Float64Array(32) });
+  const short = withLayer1({ dims: [2, 10], data: new Float32Array(19) });
+  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: short } })), 'message.result.inspection.attention.patterns[1].data: expected 20 elements, got 19');
+  const wrongKind = withLayer1({ dims: [2, 10], data: new Float64Array(20) });
   assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: wrongKind } })), 'message.result.inspection.attention.patterns[1].data: expected a Float32Array, got object');
   const missingLayer = { ...inspection, attention: { ...inspection.attention, patterns: [inspection.attention.patterns[0]] } };
   assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: missingLayer } })), 'message.result.inspection.attention.patterns: expected 2 layers, got 1');
@@ -261,7 +261,7 @@ test(`fuzz: ${CASES} mutated model → host messages are parsed or refused, neve
     const n = tokens.length;
     for (const layer of attention.patterns) {
       assert.ok(layer.data instanceof Float32Array && layer.data.length === layer.dims.reduce((a, b) => a * b, 1));
-      assert.deepEqual(layer.dims.slice(1), [n, n]);
+      assert.deepEqual(layer.dims.slice(1), [(n * (n + 1)) / 2]);
     }
     assert.ok(lens.topIds.data instanceof Int32Array);
   });

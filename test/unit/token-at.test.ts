@@ -32,7 +32,7 @@ function inspection(): Inspection {
       kl: { dims: [points, n], data: new Float32Array(points * n) },
       target: null,
     },
-    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: [{ dims: [1, n, n], data: new Float32Array(n * n) }] },
+    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: [{ dims: [1, (n * (n + 1)) / 2], data: new Float32Array((n * (n + 1)) / 2) }] },
   };
 }
 

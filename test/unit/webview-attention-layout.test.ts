@@ -8,10 +8,11 @@ const attention: Attention = {
   hooks: ['blocks.0.attn.hook_pattern'],
   patterns: [
     {
-      dims: [2, 3, 3],
+      // Packed causal rows: query q holds keys 0 … q.
+      dims: [2, 6],
       data: new Float32Array([
-        1, 0, 0, /**/ 1, 0, 0, /**/ 0, 1, 0, // head 0 [query, key]
-        1, 0, 0, /**/ 1, 0, 0, /**/ 1, 0, 0, // head 1
+        1, /**/ 1, 0, /**/ 0, 1, 0, // head 0
+        1, /**/ 1, 0, /**/ 1, 0, 0, // head 1
       ]),
     },
   ],

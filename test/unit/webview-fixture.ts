@@ -210,12 +210,13 @@ const headKinds: readonly HeadKind[] = [
 
 function fixturePatterns(tokens: readonly Token[], layers: number, heads: number, rng: () => number): Float32Tensor[] {
   const n = tokens.length;
+  const length = (n * (n + 1)) / 2;
   return Array.from({ length: layers }, (_, l) => {
-    const data = new Float32Array(heads * n * n); // [head, query, key]
+    const data = new Float32Array(heads * length); // [head, packed causal rows]
     for (let h = 0; h < heads; h++) {
       const kind = headKinds[(l * heads + h) % headKinds.length];
       for (let q = 0; q < n; q++) {
-        const row = (h * n + q) * n;
+        const row = h * length + (q * (q + 1)) / 2;
         let total = 0;
         for (let key = 0; key <= q; key++) {
           const w = Math.exp(kind(q, key, tokens, rng()) + 0.3 * rng());
@@ -225,7 +226,7 @@ function fixturePatterns(tokens: readonly Token[], layers: number, heads: number
         for (let key = 0; key <= q; key++) data[row + key] /= total;
       }
     }
-    return { dims: [heads, n, n], data };
+    return { dims: [heads, length], data };
   });
 }
 

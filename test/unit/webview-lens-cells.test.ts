@@ -26,7 +26,7 @@ function tinyInspection(): Inspection {
       kl: f32([2, 3], [4, 5, 6, 0, 0, 0]),
       target: null,
     },
-    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: [f32([1, 3, 3], [1, 0, 0, 0.5, 0.5, 0, 0.2, 0.3, 0.5])] },
+    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: [f32([1, 6], [1, 0.5, 0.5, 0.2, 0.3, 0.5])] },
   };
 }
 
