@@ -43,10 +43,11 @@ export interface InspectionShape {
 
 /**
  * Bytes an inspection running `queries` positions over `keys` (the cached ones included) needs beyond the
- * loaded model, at its peak: every layer's patterns twice (onnxruntime's output, then the JS copy it hands
- * over), one layer's attention temporaries, one lens chunk's [256, vocab] working set, and a margin.
- * GPT-2 small, estimated → measured over the loaded process: 512 tokens 0.80 → 0.79 GB, 1,024 tokens
- * 1.82 → 1.93 GB (npm run bench).
+ * loaded model at its peak, erring high: two full fp32 [query, key] patterns per layer and head (the packed
+ * hook output, held by onnxruntime and copied once to JS, plus what the arena keeps, come to less), one
+ * layer's attention temporaries, one lens chunk's [256, vocab] working set, and a margin. GPT-2 small,
+ * estimated → measured over the loaded process (npm run bench): 512 tokens 0.80 → 0.80 GB, 1,024 tokens
+ * 1.82 → 1.72 GB.
  */
 export function inspectionBytes(shape: InspectionShape, queries: number, keys: number): number {
   const perHead = queries * keys * 4;
