@@ -36,13 +36,30 @@ export function headPattern(attention: Attention, ref: HeadRef): Float32Array {
  * keep a sharp one-key stripe visible, which averaging would wash out.
  */
 export function maxPool(pattern: Float32Array, n: number, size: number): Float32Array {
+  return maxPoolOf(n, size, (q, k) => pattern[q * n + k]);
+}
+
+/**
+ * A thumbnail of one head (read straight from its packed rows, without unpacking n×n) or of the layer's
+ * mean, max-pooled to size×size.
+ */
+export function headThumbnail(attention: Attention, ref: HeadRef, size: number): Float32Array {
+  const { n } = attentionShape(attention);
+  if (ref.head === null) return maxPool(headPattern(attention, ref), n, size);
+  const layer = attention.patterns[ref.layer];
+  const start = ref.head * layer.dims[1];
+  // Query q's row starts after the q·(q+1)/2 weights of the rows before it; keys after q are zero.
+  return maxPoolOf(n, size, (q, k) => (k <= q ? layer.data[start + (q * (q + 1)) / 2 + k] : 0));
+}
+
+function maxPoolOf(n: number, size: number, at: (query: number, key: number) => number): Float32Array {
   const out = new Float32Array(size * size); // [row, column]
   for (let r = 0; r < size; r++) {
     const [q0, q1] = block(r, n, size);
     for (let c = 0; c < size; c++) {
       const [k0, k1] = block(c, n, size);
       let m = 0;
-      for (let q = q0; q < q1; q++) for (let k = k0; k < k1; k++) m = Math.max(m, pattern[q * n + k]);
+      for (let q = q0; q < q1; q++) for (let k = k0; k < k1; k++) m = Math.max(m, at(q, k));
       out[r * size + c] = m;
     }
   }

@@ -2,7 +2,7 @@
 // layer × head grid. One listener serves all tiles; arrow keys move between them (roving tab stop).
 
 import type { Attention } from '../protocol/inspection';
-import { attentionShape, headPattern, maxPool, type HeadRef } from './attention-layout';
+import { attentionShape, headThumbnail, type HeadRef } from './attention-layout';
 import { el } from './element-builder';
 import { patternBitmap } from './pattern-painter';
 
@@ -47,7 +47,7 @@ export function createAttentionOverview(onSelect: (ref: HeadRef) => void): Atten
     const rows = Array.from({ length: layers }, (_, layer) => {
       const cells = [...Array.from({ length: heads }, (_, h) => h), null].map((head) => {
         const ref = { layer, head };
-        const canvas = patternBitmap(maxPool(headPattern(attention, ref), n, pooled), pooled, pooled);
+        const canvas = patternBitmap(headThumbnail(attention, ref, pooled), pooled, pooled);
         canvas.className = 'gb-thumb-canvas';
         const name = `${attention.hooks[layer]}, ${head === null ? 'mean over heads' : `head ${head}`}`;
         const tile = el('div', {

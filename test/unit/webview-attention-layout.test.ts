@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Attention } from '../../protocol/inspection';
-import { attentionPairs, headName, headPattern, heatmapCellSize, lineWidth, maxPool } from '../../webview/attention-layout';
+import { attentionPairs, headName, headPattern, headThumbnail, heatmapCellSize, lineWidth, maxPool } from '../../webview/attention-layout';
 
 // One layer, two heads, three tokens. Head 0 attends to the previous token, head 1 to the first.
 const attention: Attention = {
@@ -18,7 +18,7 @@ const attention: Attention = {
   ],
 };
 
-test('a head pattern is its [query, key] slice; the mean averages the heads', () => {
+test('a head pattern is its packed rows unpacked to [query, key]; the mean averages the heads', () => {
   assert.deepEqual(Array.from(headPattern(attention, { layer: 0, head: 0 })), [1, 0, 0, 1, 0, 0, 0, 1, 0]);
   assert.deepEqual(Array.from(headPattern(attention, { layer: 0, head: null })), [1, 0, 0, 1, 0, 0, 0.5, 0.5, 0]);
 });
@@ -28,6 +28,15 @@ test('max-pooling keeps a thin stripe visible when shrinking, and repeats cells 
   pattern[3 * 4 + 1] = 0.9;
   assert.deepEqual(Array.from(maxPool(pattern, 4, 2)), [0, 0, Math.fround(0.9), 0]);
   assert.deepEqual(Array.from(maxPool(new Float32Array([1, 0, 0.5, 0.5]), 2, 4)), [1, 1, 0, 0, 1, 1, 0, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+});
+
+test('a thumbnail read from the packed rows equals max-pooling the unpacked pattern', () => {
+  for (const head of [0, 1, null]) {
+    for (const size of [1, 2, 3, 5]) {
+      const ref = { layer: 0, head };
+      assert.deepEqual(Array.from(headThumbnail(attention, ref, size)), Array.from(maxPool(headPattern(attention, ref), 3, size)), `head ${head}, size ${size}`);
+    }
+  }
 });
 
 test('heatmap cells are as large as fit, within readable bounds', () => {
