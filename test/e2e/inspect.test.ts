@@ -62,6 +62,8 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
   const marker = sessionMarker();
   let session: VsCodeSession | undefined;
   let panel: FrameLocator;
+  /** The ghost text the user accepted with Tab, for the explain test after it. */
+  let accepted = '';
 
   before(async () => {
     temp = await mkdtemp(join(tmpdir(), 'glassbox-inspect-'));
@@ -257,9 +259,28 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
 
       await s.page.keyboard.press('Tab');
       await waitUntil('the accepted text in the editor', async () => (await editorLines(s.page))[2] === STORY + typed + ghost);
+      accepted = ghost;
       await s.page.keyboard.press('Control+S');
       const saved = `${TITLE}\n${SENTENCE}\n${STORY}${typed}${ghost}`;
       await waitUntil('the saved file', async () => (await readFile(join(workspace, 'notes.txt'), 'utf8')) === saved);
+    });
+  });
+
+  test('Explain Last Completion shows the accepted suggestion in the panel, its tokens marked as generated', { timeout: 90_000 }, async () => {
+    const s = session!;
+    assert.ok(accepted, 'the ghost-text test accepted a suggestion');
+    await withFailureArtifacts(s, 'inspect-explain', async () => {
+      await s.runCommand('Glassbox: Explain Last Completion');
+      const generated = visible(panel, '.gb-chip.gb-chip-generated');
+      await generated.first().waitFor({ timeout: 60_000 });
+      const texts = await generated.evaluateAll((nodes) => nodes.map((n) => n.querySelector('.gb-chip-text')?.textContent ?? ''));
+      // The generated tokens spell what was accepted (and may go on past a newline the suggestion stopped at).
+      assert.ok(texts.join('').startsWith(visibleWhitespace(accepted)), `generated ${JSON.stringify(texts)}, accepted ${JSON.stringify(accepted)}`);
+      // The prompt's tokens come first, unmarked.
+      const all = await visible(panel, '.gb-chip:not(.gb-chip-next)').count();
+      assert.ok(all > texts.length, `${all} tokens, ${texts.length} generated`);
+      assert.match(await visible(panel, '.gb-generated-stats').innerText(), /generated/i);
+      await s.screenshot('inspect-explain-dark');
     });
   });
 
