@@ -18,7 +18,7 @@ const F = DataType.FLOAT;
  * the chunk's full-vocabulary passes (log-softmax, exp, top-k) stay near the cache: 4,096-row chunks were
  * 4× slower than 256 at 512 positions.
  */
-const LENS_CHUNK_ROWS = 256;
+export const LENS_CHUNK_ROWS = 256;
 const I = DataType.INT64;
 const INT64_MAX = Number.MAX_SAFE_INTEGER;
 

@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
+import { LENS_CHUNK_ROWS } from './lens-graph';
 
 // Measured on GPT-2 small (npm run bench): resident ≈ weights + 0.28 GiB after load. The budget covers
 // loading and inspections up to about 512 tokens; longer ones are checked by checkInspectionMemory.
@@ -45,13 +46,13 @@ export interface InspectionShape {
  * Bytes an inspection running `queries` positions over `keys` (the cached ones included) needs beyond the
  * loaded model at its peak, erring high: two full fp32 [query, key] patterns per layer and head (the packed
  * hook output, held by onnxruntime and copied once to JS, plus what the arena keeps, come to less), one
- * layer's attention temporaries, one lens chunk's [256, vocab] working set, and a margin. GPT-2 small,
+ * layer's attention temporaries, one lens chunk's [LENS_CHUNK_ROWS, vocab] working set, and a margin. GPT-2 small,
  * estimated → measured over the loaded process (npm run bench): 512 tokens 0.80 → 0.80 GB, 1,024 tokens
  * 1.82 → 1.72 GB.
  */
 export function inspectionBytes(shape: InspectionShape, queries: number, keys: number): number {
   const perHead = queries * keys * 4;
-  return 2 * shape.nLayer * shape.nHead * perHead + 3 * shape.nHead * perHead + 5 * 256 * shape.vocabSize * 4 + 0.2 * 2 ** 30;
+  return 2 * shape.nLayer * shape.nHead * perHead + 3 * shape.nHead * perHead + 5 * LENS_CHUNK_ROWS * shape.vocabSize * 4 + 0.2 * 2 ** 30;
 }
 
 export function checkInspectionMemory(shape: InspectionShape & { readonly name: string }, queries: number, keys: number, available: number): void {

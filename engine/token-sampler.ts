@@ -1,16 +1,11 @@
 // Choosing the next token from one step's logits: greedy, or sampled as Hugging Face does it (temperature,
 // then top-k, then top-p, then a draw from what survives), with a seeded generator so a seed repeats.
 
+import type { CompleteParams } from '../protocol/model-messages';
 import { SeededRandom } from './seeded-random';
 
-export interface SamplingSettings {
-  /** 0 is greedy. */
-  readonly temperature: number;
-  /** 0 keeps every token. */
-  readonly topK: number;
-  /** 1 keeps every token. */
-  readonly topP: number;
-}
+/** Temperature 0 is greedy; top-k 0 and top-p 1 keep every token. */
+type SamplingSettings = Pick<CompleteParams, 'temperature' | 'topK' | 'topP'>;
 
 /**
  * Indices that survive: the `topK` most likely (0 = all), then the smallest prefix of those, most likely

@@ -7,7 +7,7 @@ import { Gpt2Engine } from '../../engine/gpt2-engine';
 import { GlassboxError } from '../../protocol/errors';
 import { patternRow, type Inspection } from '../../protocol/inspection';
 import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
-import { referenceForward, referenceLens, referenceNext, type ReferenceRun } from './reference-gpt2';
+import { referenceForward, referenceLens, referenceNext, softmax, type ReferenceRun } from './reference-gpt2';
 
 const TOLERANCE = 1e-4;
 const TEXT = 'The quick brown fox jumps over the lazy dog.\n\tif (x) { return "é🎉"; }';
@@ -19,6 +19,21 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
       assert.fail(`${what}[${i}]: engine ${actual[i]}, reference ${expected[i]}`);
     }
   }
+}
+
+/**
+ * Each generated token is the reference's argmax after the prompt and the tokens before it, with the
+ * reference's probability (generation stops at end-of-text, so the chain ends with the tokens).
+ */
+function assertReferenceChain(reference: ReturnType<typeof referenceModel>, promptIds: readonly number[], generated: readonly { id: number; prob: number }[]): void {
+  const chain = [...promptIds];
+  generated.forEach((token, i) => {
+    const probs = softmax(referenceForward(reference.config, reference.weights, chain).logits.at(-1)!);
+    const argmax = probs.indexOf(Math.max(...probs));
+    assert.equal(token.id, argmax, `generated token ${i}`);
+    assert.ok(Math.abs(token.prob - probs[argmax]) < TOLERANCE, `token ${i} probability`);
+    chain.push(token.id);
+  });
 }
 
 for (const [shapeName, shape] of Object.entries(SHAPES)) {
@@ -121,14 +136,7 @@ for (const [shapeName, shape] of Object.entries(SHAPES)) {
     test('greedy generation follows the reference argmax chain', async () => {
       const prompt = 'Once upon a time';
       const generation = await engine.generate(prompt, { maxNewTokens: 6 });
-      const chain = engine.tokenize(prompt).map((t) => t.id);
-      for (let i = 0; i < generation.tokens.length; i++) {
-        const last = referenceForward(reference.config, reference.weights, chain).logits.at(-1)!;
-        const argmax = last.reduce((best, x, j) => (x > last[best] ? j : best), 0);
-        assert.equal(generation.tokens[i].id, argmax, `generated token ${i}`);
-        chain.push(argmax);
-        if (argmax === 50256) break;
-      }
+      assertReferenceChain(reference, engine.tokenize(prompt).map((t) => t.id), generation.tokens);
       assert.ok(generation.tokens.length > 0);
     });
   });
@@ -214,34 +222,20 @@ describe('generation on the engine\'s own KV cache, across its growth and a reus
   });
   after(() => engine.dispose());
 
-  /** Each generated token is the reference's argmax after the tokens before it, with the reference's probability. */
-  function assertReferenceChain(promptIds: readonly number[], generated: readonly { id: number; prob: number }[]): void {
-    const chain = [...promptIds];
-    generated.forEach((token, i) => {
-      const last = referenceForward(reference.config, reference.weights, chain).logits.at(-1)!;
-      const max = Math.max(...last);
-      const sum = last.reduce((a, x) => a + Math.exp(x - max), 0);
-      const argmax = last.indexOf(max);
-      assert.equal(token.id, argmax, `generated token ${i}`);
-      assert.ok(Math.abs(token.prob - Math.exp(last[argmax] - max) / sum) < TOLERANCE, `token ${i} probability`);
-      chain.push(token.id);
-    });
-  }
-
   test('a prompt near 128 tokens generates across several of the cache\'s growth steps as the reference does', async () => {
     const prompt = TEXT.repeat(5);
     const promptIds = engine.tokenize(prompt).map((t) => t.id);
     assert.ok(promptIds.length > 100 && promptIds.length < 128, `prompt of ${promptIds.length} tokens`);
     const generation = await engine.generate(prompt, { maxNewTokens: 30 });
     assert.equal(generation.tokens.length, 30, 'no early stop hides a step');
-    assertReferenceChain(promptIds, generation.tokens);
+    assertReferenceChain(reference, promptIds, generation.tokens);
 
     // Typing on: the cache keeps the shared prefix, forgets the rest, and continues as the reference.
     const extended = prompt + generation.text.slice(0, 10) + ' and then';
     const extendedIds = engine.tokenize(extended).map((t) => t.id);
     const continued = await engine.generate(extended, { maxNewTokens: 8 });
     assert.ok(continued.reusedTokens >= promptIds.length, `reused ${continued.reusedTokens} tokens`);
-    assertReferenceChain(extendedIds, continued.tokens);
+    assertReferenceChain(reference, extendedIds, continued.tokens);
   });
 
   test('a generation that fills the context stops there and says so', async () => {
