@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'inspect') {
       const targetId = flags.target === undefined ? null : engine.targetTokenId(flags.target);
-      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId });
+      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId, patternLayers: 'all' });
       const json = inspectionToJson(inspection);
       if (flags.json) console.log(JSON.stringify({ ...json, randomWeights: engine.randomWeights }));
       else printInspection(json);

@@ -4,12 +4,13 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { basename, dirname } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
-import type { Backend, Inspection, ModelSummary, Token } from '../protocol/inspection';
+import { patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../protocol/inspection';
 import type { Float32Tensor } from '../protocol/tensor';
+import { AttentionPatterns } from './attention-patterns';
 import { generate, type GenerateOptions, type Generation } from './generation';
 import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
-import { readInspection, readResiduals } from './inspection-outputs';
+import { readInspection, readResiduals, type LensReading } from './inspection-outputs';
 import { KvCache } from './kv-cache';
 import { checkInspectionMemory, systemAvailableMemory } from './memory-budget';
 import { prepareModel, type PreparedModel } from './prepared-model';
@@ -43,20 +44,31 @@ export interface InspectOptions {
   readonly residuals?: boolean;
   /** false runs every position even when the last inspection shares a prefix (the benchmark's full runs). */
   readonly reusePrefix?: boolean;
+  /**
+   * Layers whose full attention patterns come with the inspection however long the text; texts up to
+   * EVERY_PATTERN_UP_TO tokens carry every layer's, 'all' asks for every layer's at any length.
+   */
+  readonly patternLayers?: readonly number[] | 'all';
 }
 
-/** The last inspection: its result and the keys and values of its tokens, for the next one to continue from. */
+/**
+ * The last inspection: its reading and the keys, values and queries of its tokens, for the next one to
+ * continue from and for the attention patterns asked for later.
+ */
 interface LastInspection {
   readonly topK: number;
   readonly targetId: number | null;
   readonly residuals: boolean;
-  readonly inspection: Inspection;
+  readonly reading: LensReading;
   readonly cache: KvCache;
   readonly reusedTokens: number;
 }
 
 /** Continuing from fewer cached positions than this saves less than splicing costs. */
 const MIN_REUSED_POSITIONS = 8;
+
+/** Up to this many tokens an inspection carries every layer's attention patterns (19 MB for GPT-2 small). */
+export const EVERY_PATTERN_UP_TO = 256;
 
 export const DEFAULT_TOP_K = 10;
 const MAX_TOP_K = 100;
@@ -67,12 +79,15 @@ export class Gpt2Engine {
   /** What the last generation read: the next one continues from its shared prefix. */
   private readonly generationCache: KvCache;
   private lastInspection: LastInspection | null = null;
+  /** Queries and keys of the last text whose patterns were asked for after another was inspected. */
+  private patternSource: KvCache | null = null;
 
   private constructor(
     readonly prepared: PreparedModel,
     readonly backend: Backend,
     private readonly model: PreTrainedModel,
     private readonly tokenizer: PreTrainedTokenizer,
+    private readonly patterns: AttentionPatterns,
     private readonly availableMemory: () => number,
   ) {
     // id → byte-level vocabulary entry, for token texts and offsets without re-running the tokenizer.
@@ -116,10 +131,12 @@ export class Gpt2Engine {
           // left the process 0.55 GB smaller and ran no slower (scratch A/B, 2 runs each).
           session_options: { logSeverityLevel: 3, enableMemPattern: false },
         });
+        const { nEmbd, nHead } = prepared.config;
+        const patterns = await AttentionPatterns.create(nEmbd / nHead);
         log(`Model ready on ${device === 'cpu' ? 'CPU' : 'WebGPU'}.`);
         const loadedRss = process.memoryUsage().rss;
         const availableMemory = options.availableMemory ?? (() => systemAvailableMemory() + Math.max(0, process.memoryUsage().rss - loadedRss));
-        return new Gpt2Engine(prepared, device, model, tokenizer, availableMemory);
+        return new Gpt2Engine(prepared, device, model, tokenizer, patterns, availableMemory);
       } catch (error) {
         lastError = error;
         log(`${device === 'cpu' ? 'CPU' : 'WebGPU'} unavailable: ${firstLine(error)}`);
@@ -147,8 +164,7 @@ export class Gpt2Engine {
    * a prompt, which tokenizing the joined text again may split differently where the two meet.
    */
   tokensOf(text: string, ids: readonly number[]): Token[] {
-    const outside = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < this.summary.vocabSize && this.vocab[id] !== undefined));
-    if (outside !== undefined) throw new GlassboxError('bad-request', `Token id ${outside} is outside the vocabulary.`);
+    this.checkIds(ids);
     try {
       return toTokens(text, ids, ids.map((id) => this.vocab[id]));
     } catch (error) {
@@ -178,8 +194,12 @@ export class Gpt2Engine {
     this.checkLength(tokens.length);
     const ids = tokens.map((t) => t.id);
     const residuals = options.residuals ?? false;
+    const { nLayer } = this.summary;
+    const asked = options.patternLayers ?? [];
+    for (const layer of asked === 'all' ? [] : asked) this.checkLayer(layer);
+    const fullLayers = asked === 'all' || ids.length <= EVERY_PATTERN_UP_TO ? nLayer : new Set(asked).size;
     const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
-    checkInspectionMemory(this.summary, ids.length - start, ids.length, this.availableMemory());
+    checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers }, this.availableMemory());
     const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logitsToKeep: 1 });
     const read = readInspection(outputs, {
       summary: this.summary,
@@ -188,30 +208,73 @@ export class Gpt2Engine {
       topK,
       targetId,
       pieceText: (id) => this.tokenText(id),
-      keys: ids.length,
     });
-    const tail = residuals ? { ...read, residuals: readResiduals(outputs, this.summary.nLayer) } : read;
-    const inspection = head ? spliceInspection(head, tail, start, tokens) : tail;
-    this.lastInspection = { topK, targetId, residuals, inspection, cache, reusedTokens: start };
-    return inspection;
+    const tail = residuals ? { ...read, residuals: readResiduals(outputs, nLayer) } : read;
+    const reading = head ? spliceInspection(head, tail, start, tokens) : tail;
+    this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
+    const full = fullLayers === nLayer ? () => true : (layer: number) => (asked as readonly number[]).includes(layer);
+    return { ...reading, attention: await this.attentionOf(cache, full) };
+  }
+
+  /**
+   * Every layer's thumbnails, and the full patterns of the layers `full` picks, from the queries and keys
+   * `cache` holds. A long text goes a layer at a time, so one layer's [head, n, n] pattern exists at once.
+   */
+  private async attentionOf(cache: KvCache, full: (layer: number) => boolean): Promise<Attention> {
+    const { nLayer, nHead, nEmbd } = this.summary;
+    const n = cache.length;
+    const group = n <= EVERY_PATTERN_UP_TO ? nLayer : 1;
+    const thumbnails: Float32Tensor[] = [];
+    const patterns: (Float32Tensor | null)[] = [];
+    for (let first = 0; first < nLayer; first += group) {
+      const layers = Array.from({ length: Math.min(group, nLayer - first) }, (_, i) => first + i);
+      const packed = layers.some(full);
+      const result = await this.patterns.layers(cache.heldQueries(layers), cache.heldKeys(layers), { layers: layers.length, nHead, n, headDim: nEmbd / nHead }, packed);
+      thumbnails.push(...result.thumbnails);
+      patterns.push(...layers.map((layer, i) => (result.patterns && full(layer) ? result.patterns[i] : null)));
+    }
+    return { hooks: patternHookNames(nLayer), thumbnails, patterns };
+  }
+
+  /**
+   * The full attention pattern of one layer for a text given as token ids, [head, n·(n+1)/2]: from the last
+   * inspection's queries and keys when it read these ids, otherwise from a forward run without the lens
+   * (kept for the next layer asked for).
+   */
+  async attentionPattern(ids: readonly number[], layer: number): Promise<Float32Tensor> {
+    this.checkLayer(layer);
+    this.checkLength(ids.length);
+    this.checkIds(ids);
+    const holds = (cache: KvCache | null | undefined): cache is KvCache => cache !== null && cache !== undefined && cache.length === ids.length && cache.sharedPrefix(ids) === ids.length;
+    let source = [this.lastInspection?.cache, this.patternSource].find(holds);
+    if (!source) {
+      this.patternSource = null;
+      checkInspectionMemory(this.summary, { queries: ids.length, keys: ids.length, fullLayers: 1, lens: false }, this.availableMemory());
+      source = new KvCache(this.session.shape, true);
+      await this.session.run(ids, source, { logitsToKeep: 1 });
+      this.patternSource = source;
+    }
+    const { nHead, nEmbd } = this.summary;
+    const { patterns } = await this.patterns.layers(source.heldQueries([layer]), source.heldKeys([layer]), { layers: 1, nHead, n: ids.length, headDim: nEmbd / nHead }, true);
+    if (!patterns) throw new Error('the pattern graph returned no pattern');
+    return patterns[0];
   }
 
   /**
    * Where an inspection starts. Positions before the first changed token cannot change (attention is causal),
    * so with the same settings it continues the last inspection after them; the last shared position runs
    * again, because the probability of the token after it needs its logits. The last inspection's cache
-   * buffers serve either way; its result only when spliced onto (dropped here otherwise: at 1,024 tokens its
-   * patterns alone are 0.6 GB).
+   * buffers serve either way; its reading only when spliced onto (dropped here otherwise).
    */
-  private continueLastInspection(ids: readonly number[], settings: { topK: number; targetId: number | null; residuals: boolean; reusePrefix: boolean }): { cache: KvCache; head: Inspection | null; start: number } {
+  private continueLastInspection(ids: readonly number[], settings: { topK: number; targetId: number | null; residuals: boolean; reusePrefix: boolean }): { cache: KvCache; head: LensReading | null; start: number } {
     const last = this.lastInspection;
     this.lastInspection = null;
     const same = last !== null && settings.reusePrefix && last.topK === settings.topK && last.targetId === settings.targetId && last.residuals === settings.residuals;
     const kept = same ? Math.min(last.cache.sharedPrefix(ids) - 1, ids.length - 1) : 0;
     const start = same && kept >= MIN_REUSED_POSITIONS ? kept : 0;
-    const cache = last?.cache ?? new KvCache(this.session.shape);
+    const cache = last?.cache ?? new KvCache(this.session.shape, true);
     cache.truncate(start);
-    return { cache, head: start > 0 && last ? last.inspection : null, start };
+    return { cache, head: start > 0 && last ? last.reading : null, start };
   }
 
   /** Positions the last inspection took from the one before instead of running them (0 = a full run). */
@@ -249,6 +312,7 @@ export class Gpt2Engine {
 
   async dispose(): Promise<void> {
     await this.model.dispose();
+    await this.patterns.dispose();
   }
 
   private checkedTokens(text: string): Token[] {
@@ -256,6 +320,16 @@ export class Gpt2Engine {
     const tokens = this.tokenize(text);
     this.checkLength(tokens.length);
     return tokens;
+  }
+
+  private checkIds(ids: readonly number[]): void {
+    const outside = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < this.summary.vocabSize && this.vocab[id] !== undefined));
+    if (outside !== undefined) throw new GlassboxError('bad-request', `Token id ${outside} is outside the vocabulary.`);
+  }
+
+  private checkLayer(layer: number): void {
+    const { nLayer } = this.summary;
+    if (!(Number.isInteger(layer) && layer >= 0 && layer < nLayer)) throw new GlassboxError('bad-request', `Layer ${layer} does not exist: ${this.summary.name} has layers 0 to ${nLayer - 1}.`);
   }
 
   private checkLength(count: number): void {

@@ -41,6 +41,7 @@ export class Gpt2Session {
   readonly hooked: boolean;
   private readonly hookOutputs: readonly string[];
   private readonly kvOutputs: readonly string[];
+  private readonly queryOutputs: readonly string[];
 
   constructor(
     private readonly session: OrtSession,
@@ -48,13 +49,15 @@ export class Gpt2Session {
   ) {
     this.hooked = session.inputNames.includes(HOOKS_INPUT);
     this.kvOutputs = Array.from({ length: shape.nLayer }, (_, l) => [NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l)]).flat();
-    const kv = new Set(this.kvOutputs);
-    this.hookOutputs = session.outputNames.filter((name) => name !== 'logits' && !name.startsWith('present.') && !kv.has(name));
+    this.queryOutputs = Array.from({ length: shape.nLayer }, (_, l) => NEW_KV_OUTPUTS.query(l));
+    const perRun = new Set([...this.kvOutputs, ...this.queryOutputs]);
+    this.hookOutputs = session.outputNames.filter((name) => name !== 'logits' && !name.startsWith('present.') && !perRun.has(name));
   }
 
   /**
-   * Runs `ids` after the tokens `cache` holds and appends their keys and values to it. With hooks the past is
-   * fed exactly (patterns get one column per token); without, the cache's free slots ride along masked.
+   * Runs `ids` after the tokens `cache` holds and appends their keys and values (and queries, if it keeps
+   * them) to it. With hooks the past is fed exactly (the lens reads one row per token); without, the cache's
+   * free slots ride along masked.
    */
   async run(ids: readonly number[], cache: KvCache, options: RunOptions): Promise<HookOutputs> {
     if (options.hooks && !this.hooked) throw new Error('this graph was built without hooks');
@@ -77,13 +80,10 @@ export class Gpt2Session {
       feeds[TARGET_INPUT] = int64([options.hooks?.targetId ?? -1], [1]);
     }
     // An inspection reads the lens, not the logits: [position, vocab] is 0.2 GB at 1,024 tokens.
-    const outputs = await this.session.run(feeds, options.hooks ? [...this.kvOutputs, ...this.hookOutputs] : ['logits', ...this.kvOutputs]);
-    const entries = (name: string) => outputs[name] as NewEntries;
-    cache.append(
-      ids,
-      Array.from({ length: nLayer }, (_, l) => entries(NEW_KV_OUTPUTS.key(l))),
-      Array.from({ length: nLayer }, (_, l) => entries(NEW_KV_OUTPUTS.value(l))),
-    );
+    const perRun = cache.keepsQueries ? [...this.kvOutputs, ...this.queryOutputs] : this.kvOutputs;
+    const outputs = await this.session.run(feeds, options.hooks ? [...perRun, ...this.hookOutputs] : ['logits', ...perRun]);
+    const entries = (name: (layer: number) => string) => Array.from({ length: nLayer }, (_, l) => outputs[name(l)] as NewEntries);
+    cache.append(ids, entries(NEW_KV_OUTPUTS.key), entries(NEW_KV_OUTPUTS.value), cache.keepsQueries ? entries(NEW_KV_OUTPUTS.query) : []);
     return outputs;
   }
 }

@@ -12,7 +12,7 @@ import { encodeModel, DataType, GraphBuilder } from './onnx-builder';
 import { logitLens } from './lens-graph';
 import type { Gpt2Config } from './gpt2-config';
 import type { Gpt2Weights } from './gpt2-weights';
-import { patternHookNames, residHookNames } from '../protocol/inspection';
+import { residHookNames } from '../protocol/inspection';
 
 export const OPSET = 21;
 export const HOOKS_INPUT = 'glassbox.hooks';
@@ -23,11 +23,14 @@ export const TARGET_INPUT = 'glassbox.lens_target';
  * Keys and values of just the positions a run was given, [batch, head, position, head_dim] like `present.*`.
  * Outside the hooks' If, in both graphs: the engine appends them to a cache it keeps, instead of fetching
  * `present.*`, which onnxruntime-node would copy whole into new JS buffers on every step (at 900 tokens of
- * context, half of a decoding step).
+ * context, half of a decoding step). The queries, in the same layout, are what an inspection keeps to
+ * rebuild any layer's attention pattern (pattern-graph.ts); like the others they are the Transposes the
+ * attention already makes, so a run that does not fetch them pays nothing.
  */
 export const NEW_KV_OUTPUTS = {
   key: (layer: number) => `new.${layer}.key`,
   value: (layer: number) => `new.${layer}.value`,
+  query: (layer: number) => `new.${layer}.query`,
 } as const;
 
 /** Outputs of the lens and next-token reductions, all in the graph. */
@@ -97,9 +100,6 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const causal = g.op('LessOrEqual', [keyPos, queryPos], {}, 'causal'); // [seq, total]
   const notPadding = g.op('Unsqueeze', [g.op('Cast', [attentionMask], { to: DataType.BOOL }), g.ints([1, 2])]); // [batch, 1, 1, total]
   const mask = g.op('And', [causal, notPadding], {}, 'mask'); // [batch, 1, seq, total]
-  // Which entries of a flattened [seq, total] pattern its hook keeps: the causal ones, when inspecting.
-  const patternKept = hooksOn ? g.op('And', [g.op('Reshape', [causal, g.ints([-1])]), hooksOn]) : null; // [seq·total]
-  const flatPatterns = g.op('Concat', [g.ints([-1]), g.op('Mul', [seq, total])], { axis: 0 }); // [batch·head, seq·total]
   const maskedScore = g.scalarFloat(MASKED_SCORE);
   const scale = g.scalarFloat(1 / Math.sqrt(headDim));
   const headShape = g.ints([0, 0, nHead, headDim]);
@@ -119,13 +119,11 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     const [q, k, v] = g.opN('Split', [qkv, g.ints([d, d, d])], 3, { axis: 2 });
     const key = g.opN('Concat', [past[l].key, toHeads(k, NEW_KV_OUTPUTS.key(l))], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
     const value = g.opN('Concat', [past[l].value, toHeads(v, NEW_KV_OUTPUTS.value(l))], [`present.${l}.value`], { axis: 2 })[0];
-    const scores = g.op('Mul', [g.op('MatMul', [toHeads(q), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
+    const scores = g.op('Mul', [g.op('MatMul', [toHeads(q, NEW_KV_OUTPUTS.query(l)), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
+    // blocks.{l}.attn.hook_pattern stays a transient of its layer: the engine rebuilds it from the queries
+    // and keys when asked (pattern-graph.ts). As outputs, the packed patterns of all layers were 0.6 GB of an
+    // inspection's peak at 1,024 tokens (onnxruntime's buffers and the JS copy).
     const pattern = g.op('Softmax', [g.op('Where', [mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`); // [batch, head, seq, total]
-    // The hook, right after its layer: the causal entries row by row (the protocol's packed layout), half the
-    // bytes of the pattern, which stays a transient of its layer. With the hooks off the condition is all
-    // false and nothing is copied. (Full patterns as outputs cost a cold 900-token prompt 25%; inside the one
-    // If at the end they were held to the end; an If per layer cost decoding 4%.)
-    if (patternKept) g.opN('Compress', [g.op('Reshape', [pattern, flatPatterns]), patternKept], [patternHookNames(nLayer)[l]], { axis: 1 }); // [batch·head, packed]
     const z = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [pattern, value])], { perm: [0, 2, 1, 3] }), modelShape]); // [batch, seq, d]
     resid = g.op('Add', [resid, linear(z, `${h}.attn.c_proj`)], {}, 'resid_mid');
     const mlp = g.op('Gelu', [linear(layerNorm(resid, `${h}.ln_2`), `${h}.mlp.c_fc`)], { approximate: 'tanh' });
@@ -148,12 +146,10 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     g.output(`present.${l}.value`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
   }
   for (let l = 0; l < nLayer; l++) {
-    g.output(NEW_KV_OUTPUTS.key(l), F, ['batch_size', nHead, 'sequence_length', headDim]);
-    g.output(NEW_KV_OUTPUTS.value(l), F, ['batch_size', nHead, 'sequence_length', headDim]);
+    for (const name of [NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l), NEW_KV_OUTPUTS.query(l)]) g.output(name, F, ['batch_size', nHead, 'sequence_length', headDim]);
   }
 
   if (hooksOn) {
-    for (const name of patternHookNames(nLayer)) g.output(name, F, null);
     const topK = g.input(TOP_K_INPUT, I, [1]);
     const target = g.input(TARGET_INPUT, I, [1]); // -1 = no target
     lensOutputs(g, hooksOn, config, { residPoints, wte, inputIds, batch, seq, topK, target, lnFinalWeights: [weight('ln_f.weight'), weight('ln_f.bias')] });

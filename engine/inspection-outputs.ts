@@ -1,7 +1,8 @@
-// From the hooked graph's named outputs (batch of one) to the Inspection the protocol ships.
+// From the hooked graph's named outputs (batch of one) to the Inspection the protocol ships, all but the
+// attention, which the engine rebuilds layer by layer from the queries and keys (attention-patterns.ts).
 
 import type { Backend, Inspection, ModelSummary, Token } from '../protocol/inspection';
-import { packedPatternLength, patternHookNames, residHookNames } from '../protocol/inspection';
+import { residHookNames } from '../protocol/inspection';
 import type { Float32Tensor, Int32Tensor } from '../protocol/tensor';
 import { LENS_OUTPUTS } from './hooked-graph';
 
@@ -18,30 +19,21 @@ export interface InspectionContext {
   readonly topK: number;
   readonly targetId: number | null;
   readonly pieceText: (id: number) => string;
-  /** Keys each query attended over: tokens.length, or more when the run continued a cached prefix. */
-  readonly keys?: number;
 }
 
-export function readInspection(outputs: HookOutputs, c: InspectionContext): Inspection {
-  const { nLayer, nHead } = c.summary;
+/** An inspection without its attention. */
+export type LensReading = Omit<Inspection, 'attention'>;
+
+export function readInspection(outputs: HookOutputs, c: InspectionContext): LensReading {
+  const { nLayer } = c.summary;
   const points = nLayer + 1;
   const n = c.tokens.length;
-  const keys = c.keys ?? n;
   const k = Math.min(c.topK, c.summary.vocabSize);
   const get = (name: string): OutputTensor => {
     const t = outputs[name];
     if (!t) throw new Error(`the graph returned no ${name}`);
     return t;
   };
-
-  // Per layer [head, packed causal rows]: the graph's outputs as they are, not copied. Queries keys-n … keys-1
-  // hold keys-n+1 … keys weights each.
-  const rowsLength = packedPatternLength(keys) - packedPatternLength(keys - n);
-  const patterns = patternHookNames(nLayer).map((name): Float32Tensor => {
-    const packed = get(name);
-    if (packed.dims.join() !== [nHead, rowsLength].join()) throw new Error(`${name} has dims [${packed.dims.join(', ')}], expected [${nHead}, ${rowsLength}]`);
-    return { dims: [nHead, rowsLength], data: packed.data as Float32Array };
-  });
 
   // next.* cover positions 0 … n-2; the last position has no next token.
   const nextProb = new Float32Array(n).fill(Number.NaN);
@@ -76,7 +68,6 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Insp
               rank: { dims: [points, n], data: toInt32(get(LENS_OUTPUTS.targetRank)) },
             },
     },
-    attention: { hooks: patternHookNames(nLayer), patterns },
   };
 }
 

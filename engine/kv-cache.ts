@@ -7,6 +7,9 @@
 // into the next free slot. Nothing is copied per step, where fetching `present.*` made onnxruntime-node
 // copy the whole cache into new buffers every token. Forgetting a suffix (the prompt changed there) is
 // just a shorter length.
+//
+// An inspection's cache also keeps the queries: with the keys they rebuild any layer's attention pattern on
+// request (attention-patterns.ts), so the patterns need not come out of the model run.
 
 /**
  * Slots are added this many at a time: a growth copy every so many tokens, and at most this many masked
@@ -41,10 +44,15 @@ export interface PastFeed {
 export class KvCache {
   private keys: Float32Array[] = [];
   private values: Float32Array[] = [];
+  private queries: Float32Array[] = [];
   private capacity = 0;
   private readonly tokenIds: number[] = [];
 
-  constructor(readonly shape: KvShape) {}
+  /** `keepsQueries`: also hold each run's queries (an inspection's cache; generation needs none). */
+  constructor(
+    readonly shape: KvShape,
+    readonly keepsQueries = false,
+  ) {}
 
   /** Token ids whose keys and values are held, in order. */
   get ids(): readonly number[] {
@@ -81,26 +89,50 @@ export class KvCache {
       const length = this.length;
       return { keys: this.keys, values: this.values, slots: this.capacity, used: (slot) => slot < length };
     }
-    const held = (buffers: readonly Float32Array[]) => Array.from({ length: this.shape.nLayer }, (_, l) => (this.length ? this.copyHeld(buffers[l]) : new Float32Array(0)));
+    const held = (buffers: readonly Float32Array[]) => Array.from({ length: this.shape.nLayer }, (_, l) => (this.length ? this.held(buffers, [l]) : new Float32Array(0)));
     return { keys: held(this.keys), values: held(this.values), slots: this.length, used: () => true };
   }
 
-  /** Records a run's tokens and the keys and values the graph returned for them (one entry per layer). */
-  append(ids: readonly number[], keys: readonly NewEntries[], values: readonly NewEntries[]): void {
+  /**
+   * Records a run's tokens and the keys and values (and queries, when kept) the graph returned for them, one
+   * entry per layer.
+   */
+  append(ids: readonly number[], keys: readonly NewEntries[], values: readonly NewEntries[], queries: readonly NewEntries[] = []): void {
     const { nLayer } = this.shape;
+    if (this.keepsQueries && queries.length !== nLayer) throw new Error(`this cache keeps queries: expected ${nLayer} layers of them, got ${queries.length}`);
     const n = ids.length;
     const start = this.length;
     this.reserve(start + n);
     for (let l = 0; l < nLayer; l++) {
-      for (const [from, to] of [
+      const pairs = [
         [keys[l], this.keys[l]],
         [values[l], this.values[l]],
-      ] as const) {
-        if (from.dims[2] !== n) throw new Error(`the graph returned ${from.dims[2]} positions of keys and values for ${n} tokens`);
+        ...(this.keepsQueries ? [[queries[l], this.queries[l]] as const] : []),
+      ] as const;
+      for (const [from, to] of pairs) {
+        if (from.dims[2] !== n) throw new Error(`the graph returned ${from.dims[2]} positions for ${n} tokens`);
         this.copySlots(from.data, n, to, this.capacity, n, start);
       }
     }
     this.tokenIds.push(...ids);
+  }
+
+  /** Keys of the held tokens in these layers, [layer, head, length, head_dim] (a copy). */
+  heldKeys(layers: readonly number[]): Float32Array {
+    return this.held(this.keys, layers);
+  }
+
+  /** Queries of the held tokens in these layers, [layer, head, length, head_dim] (a copy); only when kept. */
+  heldQueries(layers: readonly number[]): Float32Array {
+    if (!this.keepsQueries) throw new Error('this cache does not keep queries');
+    return this.held(this.queries, layers);
+  }
+
+  private held(buffers: readonly Float32Array[], layers: readonly number[]): Float32Array {
+    const size = this.shape.nHead * this.length * this.shape.headDim;
+    const out = new Float32Array(layers.length * size);
+    layers.forEach((layer, i) => this.copySlots(buffers[layer], this.capacity, out.subarray(i * size), this.length, this.length));
+    return out;
   }
 
   private reserve(length: number): void {
@@ -123,13 +155,8 @@ export class KvCache {
     };
     this.keys = Array.from({ length: nLayer }, (_, l) => grow(this.keys[l]));
     this.values = Array.from({ length: nLayer }, (_, l) => grow(this.values[l]));
+    if (this.keepsQueries) this.queries = Array.from({ length: nLayer }, (_, l) => grow(this.queries[l]));
     this.capacity = capacity;
-  }
-
-  private copyHeld(buffer: Float32Array): Float32Array {
-    const held = new Float32Array(this.shape.nHead * this.length * this.shape.headDim);
-    this.copySlots(buffer, this.capacity, held, this.length, this.length);
-    return held;
   }
 
   /** The first `count` slots of every head, between buffers of `fromSlots` and `toSlots` slots a head; `at` is the first slot written. */

@@ -42,25 +42,38 @@ export interface InspectionShape {
   readonly vocabSize: number;
 }
 
-/**
- * Bytes an inspection running `queries` positions over `keys` (the cached ones included) needs beyond the
- * loaded model at its peak, erring high: two full fp32 [query, key] patterns per layer and head (the packed
- * hook output, held by onnxruntime and copied once to JS, plus what the arena keeps, come to less), one
- * layer's attention temporaries, one lens chunk's [LENS_CHUNK_ROWS, vocab] working set, and a margin. GPT-2 small,
- * estimated → measured over the loaded process (npm run bench): 512 tokens 0.80 → 0.80 GB, 1,024 tokens
- * 1.82 → 1.72 GB.
- */
-export function inspectionBytes(shape: InspectionShape, queries: number, keys: number): number {
-  const perHead = queries * keys * 4;
-  return 2 * shape.nLayer * shape.nHead * perHead + 3 * shape.nHead * perHead + 5 * LENS_CHUNK_ROWS * shape.vocabSize * 4 + 0.2 * 2 ** 30;
+export interface InspectionSize {
+  /** Positions the model runs: fewer than `keys` when it continues a cached prefix. */
+  readonly queries: number;
+  /** Tokens in all. */
+  readonly keys: number;
+  /** Layers whose full attention patterns are returned. */
+  readonly fullLayers: number;
+  /** false for a forward without the logit lens (a pattern asked for after another text was inspected). */
+  readonly lens?: boolean;
 }
 
-export function checkInspectionMemory(shape: InspectionShape & { readonly name: string }, queries: number, keys: number, available: number): void {
-  const needed = inspectionBytes(shape, queries, keys);
+/**
+ * Bytes an inspection needs beyond the loaded model at its peak, erring high: one layer's attention
+ * temporaries in the model run (three fp32 [head, query, key] tensors) and in the pattern graph (four
+ * [head, key, key]), each returned layer's packed pattern twice (onnxruntime's buffer and the JS copy), one
+ * lens chunk's [LENS_CHUNK_ROWS, vocab] working set, and a margin. onnxruntime's arenas keep their peaks, so
+ * the two sessions' temporaries add up. GPT-2 small, estimated → measured over the loaded process (npm run
+ * bench): see README's performance table.
+ */
+export function inspectionBytes(shape: InspectionShape, size: InspectionSize): number {
+  const runLayer = shape.nHead * size.queries * size.keys * 4;
+  const patternLayer = shape.nHead * size.keys * size.keys * 4;
+  const lens = size.lens === false ? 0 : 5 * LENS_CHUNK_ROWS * shape.vocabSize * 4;
+  return 3 * runLayer + 4 * patternLayer + size.fullLayers * patternLayer + lens + 0.2 * 2 ** 30;
+}
+
+export function checkInspectionMemory(shape: InspectionShape & { readonly name: string }, size: InspectionSize, available: number): void {
+  const needed = inspectionBytes(shape, size);
   if (needed > available) {
     throw new GlassboxError(
       'text-too-long',
-      `Inspecting ${keys} tokens of ${shape.name} needs about ${gb(needed)} GB of memory and about ${gb(available)} GB is free (its attention patterns grow with the square of the length). Select fewer tokens.`,
+      `Inspecting ${size.keys} tokens of ${shape.name} needs about ${gb(needed)} GB of memory and about ${gb(available)} GB is free (its attention patterns grow with the square of the length). Select fewer tokens.`,
     );
   }
 }

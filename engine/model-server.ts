@@ -105,6 +105,12 @@ export class ModelServer {
         return this.load(request as RequestOf<'model/load'>, job.abort.signal);
       case 'inspect/run':
         return this.inspect((request as RequestOf<'inspect/run'>).params);
+      case 'attention/pattern': {
+        const { ids, layer } = (request as RequestOf<'attention/pattern'>).params;
+        return this.loaded()
+          .attentionPattern(ids, layer)
+          .then((pattern) => ({ layer, tokens: ids.length, pattern }));
+      }
       case 'lens/target': {
         const engine = this.loaded();
         const id = engine.targetTokenId((request as RequestOf<'lens/target'>).params.text);
@@ -162,7 +168,7 @@ export class ModelServer {
       textOffset = tokens[droppedTokens].start;
       tokens = tokens.slice(droppedTokens).map((t) => ({ ...t, start: t.start - textOffset, end: t.end - textOffset }));
     }
-    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId });
+    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers: params.patternLayers });
     return { inspection, droppedTokens, textOffset };
   }
 

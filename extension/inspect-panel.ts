@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import type { InspectResult } from '../protocol/model-messages';
 import {
+  AttentionPatternRequest,
+  AttentionPatternResult,
   EditorCursor,
   ExportSave,
   InspectionError,
@@ -17,6 +19,7 @@ import {
   StateChanged,
   TokenReveal,
   parseWebviewMessage,
+  type AttentionPatternRequestPayload,
   type ExportSavePayload,
   type HostToWebviewPayloads,
   type LensTargetRequestPayload,
@@ -149,7 +152,9 @@ export class InspectPanel implements vscode.Disposable {
     this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null });
     try {
       const targetId = this.viewState?.lensTarget?.id ?? null;
-      const result = await this.context.request('inspect/run', { ...input, topK: TOP_K, targetId, windowToContext: true }, { signal: abort.signal, what: 'inspecting' });
+      // A long text's patterns come a layer at a time: the one the panel shows comes along.
+      const patternLayers = [this.viewState?.attentionHead.layer ?? 0];
+      const result = await this.context.request('inspect/run', { ...input, topK: TOP_K, targetId, windowToContext: true, patternLayers }, { signal: abort.signal, what: 'inspecting' });
       if (abort.signal.aborted) return;
       const target: InspectedText = {
         uri: document.uri,
@@ -239,6 +244,9 @@ export class InspectPanel implements vscode.Disposable {
       case LensTargetRequest:
         void this.answerTarget(message.payload);
         return;
+      case AttentionPatternRequest:
+        void this.answerPattern(message.payload);
+        return;
       case ExportSave:
         void this.save(message.payload);
         return;
@@ -296,6 +304,25 @@ export class InspectPanel implements vscode.Disposable {
       const target = result.inspection.lens.target;
       if (!target) throw new GlassboxError('internal', 'The model returned no target values.');
       reply({ text: result.inspection.pieces[id] ?? request.text, target });
+    } catch (error) {
+      reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  /**
+   * One layer's full patterns for the shown inspection. Not kept here: at 1,024 tokens a layer is 25 MB, and
+   * the page keeps the few it shows.
+   */
+  private async answerPattern(request: AttentionPatternRequestPayload): Promise<void> {
+    const { requestId, layer } = request;
+    const reply = (outcome: HostToWebviewPayloads[typeof AttentionPatternResult]['outcome']) => this.post(AttentionPatternResult, { requestId, layer, outcome });
+    const shown = this.shown;
+    if (!shown) return reply({ error: 'Inspect some text first.' });
+    try {
+      const ids = shown.result.inspection.tokens.map((t) => t.id);
+      const result = await this.context.request('attention/pattern', { ids, layer }, { what: 'computing an attention pattern' });
+      // The page matches the answer to what it shows; a newer inspection makes it moot.
+      if (this.shown === shown) reply({ pattern: result.pattern });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

@@ -1,9 +1,9 @@
 // The reader of an Inspection: every tensor's dims checked against the token count and the model's shape,
 // so a view can index without checking.
 
-import { packedPatternLength, type Inspection, type LensTarget, type ModelSummary, type Token } from './inspection';
+import { packedPatternLength, thumbnailTiles, type Inspection, type LensTarget, type ModelSummary, type Token } from './inspection';
 import type { Float32Tensor } from './tensor';
-import { array, fail, float32Tensor, int32Tensor, integer, InvalidMessage, oneOf, record, string } from './guards';
+import { array, fail, float32Tensor, int32Tensor, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
 
 export function modelSummary(value: unknown, path: string): ModelSummary {
   const f = record(value, path);
@@ -51,7 +51,7 @@ export function inspection(value: unknown, path: string): Inspection {
   const lens = record(f.lens, `${path}.lens`);
   const hooks = array(string)(lens.hooks, `${path}.lens.hooks`);
   const p = hooks.length;
-  const topIds = int32Tensor(lens.topIds, `${path}.lens.topIds`, [p, n, topK(lens.topIds, `${path}.lens.topIds`)]);
+  const topIds = int32Tensor(lens.topIds, `${path}.lens.topIds`, [p, n, dimOf(lens.topIds, `${path}.lens.topIds`, 3, 2)]);
   const attention = record(f.attention, `${path}.attention`);
   const { nLayer: l, nHead: h } = model;
   return {
@@ -73,22 +73,34 @@ export function inspection(value: unknown, path: string): Inspection {
     },
     attention: {
       hooks: stringsOfLength(attention.hooks, `${path}.attention.hooks`, l),
-      patterns: layerPatterns(attention.patterns, `${path}.attention.patterns`, l, h, n),
+      thumbnails: perLayer(float32Dims([h + 1, thumbnailTiles(n), thumbnailTiles(n)]))(attention.thumbnails, `${path}.attention.thumbnails`, l),
+      patterns: perLayer(nullable(layerPattern(h, n)))(attention.patterns, `${path}.attention.patterns`, l),
     },
   };
 }
 
-/** One [head, packed causal rows] tensor for each of `layers` layers. */
-function layerPatterns(value: unknown, path: string, layers: number, heads: number, n: number): Float32Tensor[] {
-  const patterns = array((layer, at) => float32Tensor(layer, at, [heads, packedPatternLength(n)]))(value, path);
-  if (patterns.length !== layers) throw new InvalidMessage(`${path}: expected ${layers} layers, got ${patterns.length}`);
-  return patterns;
+/** One layer's packed causal rows, [head, n·(n+1)/2]. */
+export function layerPattern(heads: number, n: number): Reader<Float32Tensor> {
+  return float32Dims([heads, packedPatternLength(n)]);
 }
 
-/** The k of a `[point, position, k]` tensor, read before the tensor itself is checked. */
-function topK(value: unknown, path: string): number {
+function float32Dims(dims: readonly number[]): Reader<Float32Tensor> {
+  return (value, path) => float32Tensor(value, path, dims);
+}
+
+/** An array with one entry per layer. */
+function perLayer<T>(read: Reader<T>): (value: unknown, path: string, layers: number) => T[] {
+  return (value, path, layers) => {
+    const entries = array(read)(value, path);
+    if (entries.length !== layers) throw new InvalidMessage(`${path}: expected ${layers} layers, got ${entries.length}`);
+    return entries;
+  };
+}
+
+/** Dimension `axis` of a tensor of `rank` dims, read before the tensor itself is checked against it. */
+export function dimOf(value: unknown, path: string, rank: number, axis: number): number {
   const dims = record(value, path).dims;
-  return Array.isArray(dims) && dims.length === 3 ? integer(dims[2], `${path}.dims[2]`, 1) : fail(`${path}.dims`, 'three dims', dims);
+  return Array.isArray(dims) && dims.length === rank ? integer(dims[axis], `${path}.dims[${axis}]`, 1) : fail(`${path}.dims`, `${rank} dims`, dims);
 }
 
 function pieces(value: unknown, path: string): Inspection['pieces'] {

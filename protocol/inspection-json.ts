@@ -12,7 +12,8 @@ export interface InspectionJson {
   readonly tokens: { id: number; text: string; start: number; end: number }[];
   readonly logits: { topk: JsonTopEntry[]; next: { id: number; prob: number; rank: number } | null }[];
   readonly lens: { hook: string; positions: { topk: JsonTopEntry[]; entropy: number; kl: number; target: { prob: number; rank: number } | null }[] }[];
-  readonly attention: { hook: string; pattern: number[][][] }[];
+  /** [head][query][key] per layer; null for a layer the inspection did not carry in full (the CLI asks for every layer). */
+  readonly attention: { hook: string; pattern: number[][][] | null }[];
 }
 
 export function inspectionToJson(inspection: Inspection): InspectionJson {
@@ -40,7 +41,7 @@ export function inspectionToJson(inspection: Inspection): InspectionJson {
     })),
     attention: attention.patterns.map((layer, l) => ({
       hook: attention.hooks[l],
-      pattern: Array.from({ length: layer.dims[0] }, (_, h) =>
+      pattern: layer && Array.from({ length: layer.dims[0] }, (_, h) =>
         Array.from({ length: n }, (_, q) => {
           const row = patternRow(layer, h, q);
           return Array.from({ length: n }, (_, key) => (key <= q ? row[key] : 0));

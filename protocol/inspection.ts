@@ -55,11 +55,18 @@ export interface Attention {
   /** `blocks.{l}.attn.hook_pattern`, length L. */
   readonly hooks: readonly string[];
   /**
-   * Per layer, [head, n·(n+1)/2]: each head's causal pattern packed row by row, query q holding its weights
-   * for keys 0 … q (the rest are zero). Read it through patternRow. Packed in the graph and kept per layer as
-   * it comes: the full [layer, head, n, n] was 1.2 GB more at 1,024 tokens.
+   * Per layer, [head + 1, tiles, tiles]: each head's pattern, then the mean over the layer's heads,
+   * max-pooled in square blocks of ⌈n / THUMBNAIL_MAX_TILES⌉ tokens (see thumbnailTiles; the last blocks are
+   * padded with zeros). Every layer has them: they are what the overview of all heads draws.
    */
-  readonly patterns: readonly Float32Tensor[];
+  readonly thumbnails: readonly Float32Tensor[];
+  /**
+   * Per layer, [head, n·(n+1)/2]: each head's causal pattern packed row by row, query q holding its weights
+   * for keys 0 … q (the rest are zero); read it through patternRow. Null for a layer not sent: a short text
+   * carries every layer, a long one only the layers asked for (at 1,024 tokens each layer is 25 MB), and the
+   * others come one at a time on request (the model process's `attention/pattern`).
+   */
+  readonly patterns: readonly (Float32Tensor | null)[];
 }
 
 export interface Inspection {
@@ -93,10 +100,23 @@ export function packedPatternLength(n: number): number {
   return (n * (n + 1)) / 2;
 }
 
+/** The n of a packed causal pattern of `length` entries a head (its inverse). */
+export function packedPatternTokens(length: number): number {
+  return Math.round((Math.sqrt(8 * length + 1) - 1) / 2);
+}
+
 /** The attention weights of query `q` of `head` over keys 0 … q, from one layer's packed patterns (a view). */
 export function patternRow(layer: Float32Tensor, head: number, q: number): Float32Array {
   const start = head * layer.dims[1] + packedPatternLength(q);
   return layer.data.subarray(start, start + q + 1);
+}
+
+/** Thumbnails have at most this many tiles a side: the overview draws them 26–64 CSS pixels wide. */
+export const THUMBNAIL_MAX_TILES = 64;
+
+/** Tiles a side of the thumbnails of `n` tokens: blocks of ⌈n / THUMBNAIL_MAX_TILES⌉ tokens. */
+export function thumbnailTiles(n: number): number {
+  return Math.ceil(n / Math.ceil(n / THUMBNAIL_MAX_TILES));
 }
 
 export function patternHookNames(nLayer: number): string[] {

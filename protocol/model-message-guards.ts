@@ -14,7 +14,7 @@ import {
   string,
   type Reader,
 } from './guards';
-import { inspection, modelSummary, token } from './inspection-guard';
+import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
 import {
   MODEL_METHODS,
@@ -26,6 +26,8 @@ import {
   type LoadParams,
   type LoadResult,
   type ModelRequests,
+  type PatternParams,
+  type PatternResult,
   type ModelSource,
   type ModelToHost,
   type Progress,
@@ -48,6 +50,8 @@ const ids: Reader<number[]> = (v, p) => {
   if (Array.isArray(v) && v.length > MAX_TEXT) throw new InvalidMessage(`${p}: ${v.length} token ids are over the limit of ${MAX_TEXT}`);
   return array((x, q) => integer(x, q, 0))(v, p);
 };
+
+const layer: Reader<number> = (v, p) => integer(v, p, 0);
 
 const source: Reader<ModelSource> = (v, p) => {
   const f = record(v, p);
@@ -74,7 +78,12 @@ const params: Readers<'params'> = {
       targetId: nullable((x, q) => integer(x, q, 0))(f.targetId, `${p}.targetId`),
       windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
       ...(f.ids === undefined ? {} : { ids: ids(f.ids, `${p}.ids`) }),
+      ...(f.patternLayers === undefined ? {} : { patternLayers: array(layer)(f.patternLayers, `${p}.patternLayers`) }),
     };
+  },
+  'attention/pattern': (v, p): PatternParams => {
+    const f = record(v, p);
+    return { ids: ids(f.ids, `${p}.ids`), layer: layer(f.layer, `${p}.layer`) };
   },
   'lens/target': (v, p): TargetParams => ({ text: text(record(v, p).text, `${p}.text`) }),
   'complete/run': (v, p): CompleteParams => {
@@ -113,6 +122,12 @@ const results: Readers<'result'> = {
       droppedTokens: integer(f.droppedTokens, `${p}.droppedTokens`, 0),
       textOffset: integer(f.textOffset, `${p}.textOffset`, 0),
     };
+  },
+  'attention/pattern': (v, p): PatternResult => {
+    const f = record(v, p);
+    const tokens = integer(f.tokens, `${p}.tokens`, 1);
+    const heads = dimOf(f.pattern, `${p}.pattern`, 2, 0);
+    return { layer: layer(f.layer, `${p}.layer`), tokens, pattern: layerPattern(heads, tokens)(f.pattern, `${p}.pattern`) };
   },
   'lens/target': (v, p): TargetResult => generated(v, p),
   'complete/run': (v, p): CompleteResult => {

@@ -6,6 +6,7 @@
 
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
+import type { Float32Tensor } from './tensor';
 
 /** Where the weights come from: a folder in the Hub layout, or a Hub repo downloaded once into the cache. */
 export type ModelSource = { readonly kind: 'folder'; readonly path: string } | { readonly kind: 'hub'; readonly repo: string; readonly revision?: string };
@@ -39,6 +40,11 @@ export interface InspectParams {
    * tokens the model generated after it, which a new tokenization may merge differently where they meet.
    */
   readonly ids?: readonly number[];
+  /**
+   * Layers whose full attention patterns come with the inspection however long the text (a short text
+   * carries every layer's); the others can be asked for with `attention/pattern`.
+   */
+  readonly patternLayers?: readonly number[];
 }
 
 export interface InspectResult {
@@ -47,6 +53,20 @@ export interface InspectResult {
   readonly droppedTokens: number;
   /** UTF-16 offset in the request's text where the inspected part starts; token offsets are relative to it. */
   readonly textOffset: number;
+}
+
+export interface PatternParams {
+  /** The inspected token ids (an inspection's `tokens`). */
+  readonly ids: readonly number[];
+  readonly layer: number;
+}
+
+export interface PatternResult {
+  readonly layer: number;
+  /** How many tokens the pattern covers: `ids.length`. */
+  readonly tokens: number;
+  /** [head, n·(n+1)/2], as in `Attention.patterns`. */
+  readonly pattern: Float32Tensor;
 }
 
 export interface TargetParams {
@@ -85,6 +105,8 @@ export interface ModelRequests {
   'model/load': { params: LoadParams; result: LoadResult };
   /** host → model: tokens, lens and attention of a text. */
   'inspect/run': { params: InspectParams; result: InspectResult };
+  /** host → model: one layer's full attention patterns for inspected tokens, when the inspection did not carry them. */
+  'attention/pattern': { params: PatternParams; result: PatternResult };
   /** host → model: the single token a lens target text encodes to. */
   'lens/target': { params: TargetParams; result: TargetResult };
   /** host → model: continue a prompt; the newest completion supersedes older ones. */
@@ -92,7 +114,7 @@ export interface ModelRequests {
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'lens/target', 'complete/run'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

@@ -3,8 +3,9 @@
 // because a webview is a separate page and nothing it sends (or is sent) is trusted by its type alone.
 
 import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
-import type { Inspection, LensTarget } from './inspection';
-import { inspection, lensTarget } from './inspection-guard';
+import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
+import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
+import type { Float32Tensor } from './tensor';
 
 // ---------------------------------------------------------------------------------------------------------
 // Payloads shared by several messages
@@ -107,12 +108,22 @@ export interface LensTargetResultPayload {
   readonly outcome: { readonly text: string; readonly target: LensTarget } | { readonly error: string };
 }
 
+/** host → webview: the answer to `attention/pattern` with the same `requestId`. */
+export const AttentionPatternResult = 'attention/patternResult';
+export interface AttentionPatternResultPayload {
+  readonly requestId: number;
+  readonly layer: number;
+  /** [head, n·(n+1)/2] for the n tokens of the shown inspection, as in `Attention.patterns`. */
+  readonly outcome: { readonly pattern: Float32Tensor } | { readonly error: string };
+}
+
 export interface HostToWebviewPayloads {
   readonly [InspectionShow]: InspectionShowPayload;
   readonly [InspectionProgress]: InspectionProgressPayload;
   readonly [InspectionError]: InspectionErrorPayload;
   readonly [EditorCursor]: EditorCursorPayload;
   readonly [LensTargetResult]: LensTargetResultPayload;
+  readonly [AttentionPatternResult]: AttentionPatternResultPayload;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -140,6 +151,16 @@ export interface LensTargetRequestPayload {
   readonly id: number | null;
 }
 
+/**
+ * webview → host: one layer's full attention patterns for the shown inspection, which carried only its
+ * thumbnails (a long text). Answered by `attention/patternResult`.
+ */
+export const AttentionPatternRequest = 'attention/pattern';
+export interface AttentionPatternRequestPayload {
+  readonly requestId: number;
+  readonly layer: number;
+}
+
 /** webview → host: save a figure or table; the host asks where. PNG travels base64-encoded. */
 export const ExportSave = 'export/save';
 export interface ExportSavePayload {
@@ -159,6 +180,7 @@ export interface WebviewToHostPayloads {
   readonly [PanelReady]: PanelReadyPayload;
   readonly [TokenReveal]: TokenRevealPayload;
   readonly [LensTargetRequest]: LensTargetRequestPayload;
+  readonly [AttentionPatternRequest]: AttentionPatternRequestPayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [StateChanged]: StateChangedPayload;
 }
@@ -257,7 +279,23 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
             },
     };
   },
+  [AttentionPatternResult]: (v, path) => {
+    const f = record(v, path);
+    const outcome = record(f.outcome, `${path}.outcome`);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      layer: integer(f.layer, `${path}.layer`, 0),
+      // Checked against itself here (n·(n+1)/2 entries a head); the webview matches it to the inspection it shows.
+      outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { pattern: patternOfOwnShape(outcome.pattern, `${path}.outcome.pattern`) },
+    };
+  },
 };
+
+function patternOfOwnShape(value: unknown, path: string): Float32Tensor {
+  const heads = dimOf(value, path, 2, 0);
+  const packed = dimOf(value, path, 2, 1);
+  return layerPattern(heads, packedPatternTokens(packed))(value, path);
+}
 
 function lensTargetOfOwnShape(value: unknown, path: string): LensTarget {
   const dims = record(record(value, path).prob, `${path}.prob`).dims;
@@ -282,6 +320,10 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
       text: string(f.text, `${path}.text`),
       id: nullable((x, p) => integer(x, p, 0))(f.id, `${path}.id`),
     };
+  },
+  [AttentionPatternRequest]: (v, path) => {
+    const f = record(v, path);
+    return { requestId: integer(f.requestId, `${path}.requestId`, 0), layer: integer(f.layer, `${path}.layer`, 0) };
   },
   [ExportSave]: (v, path) => {
     const f = record(v, path);

@@ -1,7 +1,8 @@
 // Numbers behind the attention views: one head's pattern (or the mean over a layer's heads), thumbnails,
 // cell sizes and the pairs the lines view draws. Pure, so the canvas code only paints.
 
-import { patternRow, type Attention } from '../protocol/inspection';
+import { packedPatternTokens, patternRow, type Attention } from '../protocol/inspection';
+import type { Float32Tensor } from '../protocol/tensor';
 
 /** A head, or the mean over a layer's heads when `head` is null. */
 export interface HeadRef {
@@ -9,18 +10,20 @@ export interface HeadRef {
   readonly head: number | null;
 }
 
-export function attentionShape(attention: Attention): { layers: number; heads: number; n: number } {
-  const [heads, packed] = attention.patterns[0]?.dims ?? [0, 0];
-  // packed = n·(n+1)/2
-  return { layers: attention.patterns.length, heads, n: Math.round((Math.sqrt(8 * packed + 1) - 1) / 2) };
+/** Layers and heads, from the thumbnails every layer has ([head + 1, tiles, tiles]). */
+export function attentionShape(attention: Attention): { layers: number; heads: number } {
+  return { layers: attention.thumbnails.length, heads: (attention.thumbnails[0]?.dims[0] ?? 1) - 1 };
 }
 
-/** The full [query, key] pattern (zero above the diagonal) of one head, or the mean of the layer's heads. */
-export function headPattern(attention: Attention, ref: HeadRef): Float32Array {
-  const { heads, n } = attentionShape(attention);
-  const layer = attention.patterns[ref.layer];
+/**
+ * The full [query, key] pattern (zero above the diagonal) of one head of a layer's packed patterns
+ * ([head, n·(n+1)/2]), or the mean of the layer's heads when `head` is null.
+ */
+export function headPattern(layer: Float32Tensor, head: number | null): Float32Array {
+  const [heads, packed] = layer.dims;
+  const n = packedPatternTokens(packed);
   const out = new Float32Array(n * n); // [query, key]
-  const shown = ref.head === null ? Array.from({ length: heads }, (_, h) => h) : [ref.head];
+  const shown = head === null ? Array.from({ length: heads }, (_, h) => h) : [head];
   for (const h of shown) {
     for (let q = 0; q < n; q++) {
       const row = patternRow(layer, h, q);
@@ -31,44 +34,12 @@ export function headPattern(attention: Attention, ref: HeadRef): Float32Array {
   return out;
 }
 
-/**
- * An n×n pattern reduced (or enlarged) to size×size by taking the maximum of each block: a thumbnail must
- * keep a sharp one-key stripe visible, which averaging would wash out.
- */
-export function maxPool(pattern: Float32Array, n: number, size: number): Float32Array {
-  return maxPoolOf(n, size, (q, k) => pattern[q * n + k]);
-}
-
-/**
- * A thumbnail of one head (read straight from its packed rows, without unpacking n×n) or of the layer's
- * mean, max-pooled to size×size.
- */
-export function headThumbnail(attention: Attention, ref: HeadRef, size: number): Float32Array {
-  const { n } = attentionShape(attention);
-  if (ref.head === null) return maxPool(headPattern(attention, ref), n, size);
-  const layer = attention.patterns[ref.layer];
-  const start = ref.head * layer.dims[1];
-  // Query q's row starts after the q·(q+1)/2 weights of the rows before it; keys after q are zero.
-  return maxPoolOf(n, size, (q, k) => (k <= q ? layer.data[start + (q * (q + 1)) / 2 + k] : 0));
-}
-
-function maxPoolOf(n: number, size: number, at: (query: number, key: number) => number): Float32Array {
-  const out = new Float32Array(size * size); // [row, column]
-  for (let r = 0; r < size; r++) {
-    const [q0, q1] = block(r, n, size);
-    for (let c = 0; c < size; c++) {
-      const [k0, k1] = block(c, n, size);
-      let m = 0;
-      for (let q = q0; q < q1; q++) for (let k = k0; k < k1; k++) m = Math.max(m, at(q, k));
-      out[r * size + c] = m;
-    }
-  }
-  return out;
-}
-
-function block(i: number, n: number, size: number): [number, number] {
-  const start = Math.floor((i * n) / size);
-  return [start, Math.max(start + 1, Math.floor(((i + 1) * n) / size))];
+/** A head's thumbnail (or the layer mean's), tiles × tiles, as the engine max-pooled it. */
+export function headThumbnail(attention: Attention, ref: HeadRef): { data: Float32Array; tiles: number } {
+  const layer = attention.thumbnails[ref.layer];
+  const [kinds, tiles] = layer.dims;
+  const index = ref.head ?? kinds - 1; // the mean comes after the heads
+  return { data: layer.data.subarray(index * tiles * tiles, (index + 1) * tiles * tiles), tiles };
 }
 
 /** Cell size in CSS pixels for an n×n heatmap in `available` pixels: readable when small, whole when large. */

@@ -27,7 +27,7 @@ export function createAttentionOverview(onSelect: (ref: HeadRef) => void): Atten
   let width = 0;
 
   function build(attention: Attention, selected: HeadRef): void {
-    const { layers, heads, n } = attentionShape(attention);
+    const { layers, heads } = attentionShape(attention);
     shape = { layers, heads };
     // Beside the heatmap the overview takes about a third of the tab; its own width follows from the
     // thumbnails, so the size is worked out from the tab's width instead (a hidden tab has none: assume a
@@ -36,7 +36,6 @@ export function createAttentionOverview(onSelect: (ref: HeadRef) => void): Atten
     const below = stacked();
     const available = layoutWidth() * (below ? 1 : 0.36);
     const thumb = Math.max(26, Math.min(below ? 44 : 64, Math.floor((available - 44) / (heads + 1)) - 6));
-    const pooled = Math.min(n, thumb * 2);
     element.style.setProperty('--gb-thumb', `${thumb}px`);
     const header = el('div', { class: 'gb-overview-row gb-overview-header', attrs: { role: 'row' } }, [
       el('span', { class: 'gb-overview-corner', attrs: { role: 'columnheader' } }),
@@ -47,7 +46,8 @@ export function createAttentionOverview(onSelect: (ref: HeadRef) => void): Atten
     const rows = Array.from({ length: layers }, (_, layer) => {
       const cells = [...Array.from({ length: heads }, (_, h) => h), null].map((head) => {
         const ref = { layer, head };
-        const canvas = patternBitmap(headThumbnail(attention, ref, pooled), pooled, pooled);
+        const thumbnail = headThumbnail(attention, ref);
+        const canvas = patternBitmap(thumbnail.data, thumbnail.tiles, thumbnail.tiles);
         canvas.className = 'gb-thumb-canvas';
         const name = `${attention.hooks[layer]}, ${head === null ? 'mean over heads' : `head ${head}`}`;
         const tile = el('div', {

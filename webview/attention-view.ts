@@ -4,6 +4,7 @@
 import '@vscode-elements/elements/dist/vscode-radio/index.js';
 import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import type { Inspection } from '../protocol/inspection';
+import type { Float32Tensor } from '../protocol/tensor';
 import type { AttentionView } from '../protocol/panel-messages';
 import { attentionShape, headName, headPattern, type HeadRef } from './attention-layout';
 import { createAttentionLines } from './attention-lines';
@@ -17,6 +18,13 @@ import { attentionCsv } from './export-tables';
 import { attentionFigure } from './figure-svg';
 import { legend } from './legend';
 import type { PanelContext, PanelView } from './panel-context';
+
+/** The selected layer's patterns, for an export; an export of a layer still being computed fails with why. */
+function readyPattern(ctx: PanelContext, layer: number): Float32Tensor {
+  const status = ctx.layerPattern(layer);
+  if (status.kind === 'ready') return status.pattern;
+  throw new Error(status.kind === 'pending' ? 'this layer’s pattern is still being computed' : status.message);
+}
 
 export function createAttentionView(ctx: PanelContext): PanelView {
   const overview = createAttentionOverview((ref) => ctx.update({ attentionHead: ref }));
@@ -34,8 +42,12 @@ export function createAttentionView(ctx: PanelContext): PanelView {
   });
 
   const title = el('h3', { class: 'gb-card-title gb-head-title' });
+  // A long text carries the full patterns of the layer shown when it was inspected; another layer's come
+  // from the model process (tens of milliseconds, or a forward run if it has inspected other text since).
+  const status = el('p', { class: 'gb-attn-status gb-muted', attrs: { role: 'status' } });
   const detail = el('section', { class: 'gb-card gb-attn-detail' }, [
     el('div', { class: 'gb-attn-detail-head' }, [title, group]),
+    status,
     matrix.element,
     lines.element,
   ]);
@@ -49,7 +61,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
     ]),
   ]);
 
-  let shownKey: { inspection: Inspection; ref: HeadRef } | null = null;
+  let shownKey: { inspection: Inspection; ref: HeadRef; layer: Float32Tensor } | null = null;
   let cursor: number | null = null;
 
   return {
@@ -63,15 +75,23 @@ export function createAttentionView(ctx: PanelContext): PanelView {
       const [hook, which] = name.split(' · ');
       title.replaceChildren(el('code', { class: 'gb-hook', text: hook }), el('span', { class: 'gb-muted', text: ` · ${which}` }));
       for (const radio of radios) radio.checked = radio.value === state.attentionView;
+      const layer = ctx.layerPattern(ref.layer);
+      status.hidden = layer.kind === 'ready';
+      if (layer.kind !== 'ready') {
+        status.textContent = layer.kind === 'pending' ? `Computing ${hook}…` : `Could not compute ${hook}: ${layer.message}`;
+        matrix.element.hidden = true;
+        lines.element.hidden = true;
+        return;
+      }
       matrix.element.hidden = state.attentionView !== 'matrix';
       lines.element.hidden = state.attentionView !== 'lines';
-      const changed = shownKey?.inspection !== inspection || shownKey.ref.layer !== ref.layer || shownKey.ref.head !== ref.head;
+      const changed = shownKey?.inspection !== inspection || shownKey.ref.layer !== ref.layer || shownKey.ref.head !== ref.head || shownKey.layer !== layer.pattern;
       if (changed) {
-        const pattern = headPattern(inspection.attention, ref);
+        const pattern = headPattern(layer.pattern, ref.head);
         matrix.show(pattern, inspection.tokens, name);
         lines.show(pattern, inspection.tokens, name);
         context.show(pattern, inspection.tokens, source.generated ?? null, name);
-        shownKey = { inspection, ref };
+        shownKey = { inspection, ref, layer: layer.pattern };
         matrix.setCursor(cursor);
         lines.setCursor(cursor);
       } else matrix.redraw();
@@ -81,7 +101,13 @@ export function createAttentionView(ctx: PanelContext): PanelView {
       matrix.setCursor(token);
       lines.setCursor(token);
     },
-    figure: ({ inspection }) => attentionFigure(inspection, ctx.state().attentionHead),
-    table: ({ inspection }) => attentionCsv(inspection, ctx.state().attentionHead),
+    figure: ({ inspection }) => {
+      const ref = ctx.state().attentionHead;
+      return attentionFigure(inspection, ref, headPattern(readyPattern(ctx, ref.layer), ref.head));
+    },
+    table: ({ inspection }) => {
+      const ref = ctx.state().attentionHead;
+      return attentionCsv(inspection, ref, headPattern(readyPattern(ctx, ref.layer), ref.head));
+    },
   };
 }

@@ -2,7 +2,7 @@
 // in the protocol and the CLI's JSON (0 = the most likely token); probabilities are plain fractions.
 
 import type { Inspection } from '../protocol/inspection';
-import { headPattern, attentionShape, type HeadRef } from './attention-layout';
+import type { HeadRef } from './attention-layout';
 import type { TargetToken } from './lens-cells';
 import { surprisalBits } from '../protocol/inspection-reading';
 
@@ -64,10 +64,9 @@ export function lensCsv(inspection: Inspection, target: TargetToken | null): str
   return csv(header, rows());
 }
 
-/** The selected head's pattern (or the layer mean), causal entries only. */
-export function attentionCsv(inspection: Inspection, ref: HeadRef): string {
-  const { n } = attentionShape(inspection.attention);
-  const pattern = headPattern(inspection.attention, ref);
+/** The selected head's [query, key] pattern (or the layer mean, as headPattern gives it), causal entries only. */
+export function attentionCsv(inspection: Inspection, ref: HeadRef, pattern: Float32Array): string {
+  const n = inspection.tokens.length;
   const hook = inspection.attention.hooks[ref.layer];
   const head = ref.head === null ? 'mean' : ref.head;
   const { tokens } = inspection;

@@ -45,7 +45,7 @@ export async function exportPayload(format: ExportFormat, tab: PanelTab, view: P
     case 'csv':
       return { format, filename, data: view.table(shown), encoding: 'utf8' };
     case 'json': {
-      const weights = shown.inspection.attention.patterns.reduce((sum, layer) => sum + layer.data.length, 0);
+      const weights = shown.inspection.attention.patterns.reduce((sum, layer) => sum + (layer?.data.length ?? 0), 0);
       if (weights > maxJsonWeights) {
         throw new Error(
           `the inspection holds ${(weights / 1e6).toFixed(0)} million attention weights, too many for JSON from the panel; ` +

@@ -3,7 +3,7 @@
 
 import type { Inspection } from '../protocol/inspection';
 import type { TokenColourMode } from '../protocol/panel-messages';
-import { attentionShape, headName, headPattern, heatmapCellSize, type HeadRef } from './attention-layout';
+import { attentionShape, headName, heatmapCellSize, type HeadRef } from './attention-layout';
 import { attentionScale, colourOf, cssColour, textColourOn, type ColourScale } from './colour-scale';
 import type { LensGrid } from './lens-cells';
 import { formatNumber } from '../protocol/number-format';
@@ -134,10 +134,11 @@ function clip(text: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
 }
 
-export function attentionFigure(inspection: Inspection, ref: HeadRef): Figure {
+/** `pattern`: the head's [query, key] pattern (or the layer mean), as headPattern gives it. */
+export function attentionFigure(inspection: Inspection, ref: HeadRef, pattern: Float32Array): Figure {
   const theme = readTheme();
-  const { heads, n } = attentionShape(inspection.attention);
-  const pattern = headPattern(inspection.attention, ref);
+  const { heads } = attentionShape(inspection.attention);
+  const n = inspection.tokens.length;
   const scale = attentionScale();
   const cell = heatmapCellSize(n, 720, 2, 22);
   const labels = cell >= 10;

@@ -1,8 +1,10 @@
 // The Inspect panel's page: builds the shell and the three views, restores the view state VS Code kept,
 // validates every message from the host, and tells the host when it is ready for data.
 
-import type { LensTarget } from '../protocol/inspection';
+import { packedPatternLength, type LensTarget } from '../protocol/inspection';
 import {
+  AttentionPatternRequest,
+  AttentionPatternResult,
   EditorCursor,
   ExportSave,
   InspectionError,
@@ -23,7 +25,7 @@ import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from './cursor-token';
 import { exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
-import type { PanelContext, PanelView, Shown, TargetStatus } from './panel-context';
+import type { LayerPattern, PanelContext, PanelView, Shown, TargetStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
 import { watchTheme } from './theme-colours';
@@ -33,6 +35,9 @@ import { connectToHost } from './vscode-api';
 /** How long to wait for `lens/targetResult` before telling the user the model did not answer. */
 const targetTimeoutMs = 30_000;
 
+/** Layers asked of the host that the page keeps (25 MB each at 1,024 tokens); the oldest goes first. */
+const keptLayerPatterns = 4;
+
 function boot(): void {
   const channel = connectToHost();
   let state: PanelViewState = channel.savedState() ?? defaultViewState;
@@ -41,6 +46,8 @@ function boot(): void {
   let targetStatus: TargetStatus = { kind: 'idle' };
   let pendingTarget: { requestId: number; timer: ReturnType<typeof setTimeout> } | null = null;
   let requestIds = 0;
+  /** Layers the shown inspection did not carry: asked for (by request id) or answered. Emptied by each new inspection. */
+  let layerPatterns = new Map<number, { readonly requestId: number; readonly status: LayerPattern }>();
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
 
   const persist = (now = false): void => {
@@ -84,7 +91,26 @@ function boot(): void {
       channel.post(LensTargetRequest, { requestId, text, id });
       renderAll();
     },
+    layerPattern(layer) {
+      const carried = shown?.inspection.attention.patterns[layer];
+      if (carried) return { kind: 'ready', pattern: carried };
+      const known = layerPatterns.get(layer);
+      if (known) return known.status;
+      const requestId = ++requestIds;
+      layerPatterns.set(layer, { requestId, status: { kind: 'pending' } });
+      channel.post(AttentionPatternRequest, { requestId, layer });
+      return { kind: 'pending' };
+    },
   };
+
+  function patternArrived(layer: number, requestId: number, status: LayerPattern): void {
+    if (layerPatterns.get(layer)?.requestId !== requestId) return; // for an inspection no longer shown
+    layerPatterns.delete(layer);
+    layerPatterns.set(layer, { requestId, status });
+    const ready = [...layerPatterns].filter(([, entry]) => entry.status.kind === 'ready');
+    for (const [old] of ready.slice(0, Math.max(0, ready.length - keptLayerPatterns))) layerPatterns.delete(old);
+    renderAll();
+  }
 
   const views: Record<PanelTab, PanelView> = {
     tokens: createTokensView(ctx),
@@ -127,6 +153,7 @@ function boot(): void {
 
   function show(next: Shown): void {
     shown = next;
+    layerPatterns = new Map();
     state = fitStateTo(state, next.inspection);
     // An explained completion opens on its first generated token: how likely it was and what it beat.
     const generated = next.source.generated;
@@ -160,6 +187,14 @@ function boot(): void {
       case EditorCursor: {
         const token = shown ? tokenIndexAt(shown.inspection.tokens, message.payload.offset) : null;
         for (const view of Object.values(views)) view.setCursor(token);
+        break;
+      }
+      case AttentionPatternResult: {
+        const { layer, requestId, outcome } = message.payload;
+        if ('error' in outcome) patternArrived(layer, requestId, { kind: 'failed', message: outcome.error });
+        else if (!shown || outcome.pattern.dims[0] !== shown.inspection.model.nHead || outcome.pattern.dims[1] !== packedPatternLength(shown.inspection.tokens.length)) {
+          patternArrived(layer, requestId, { kind: 'failed', message: 'the answer was for another inspection' });
+        } else patternArrived(layer, requestId, { kind: 'ready', pattern: outcome.pattern });
         break;
       }
       case LensTargetResult: {

@@ -1,6 +1,7 @@
 // What the three tab views share: the inspection shown, the view state, and the ways back to the host.
 
 import type { Inspection } from '../protocol/inspection';
+import type { Float32Tensor } from '../protocol/tensor';
 import type { InspectionSource, PanelViewState } from '../protocol/panel-messages';
 import type { TargetToken } from './lens-cells';
 
@@ -8,6 +9,9 @@ export interface Shown {
   readonly inspection: Inspection;
   readonly source: InspectionSource;
 }
+
+/** One layer's full attention patterns ([head, n·(n+1)/2]): at hand, asked of the host, or failed. */
+export type LayerPattern = { readonly kind: 'ready'; readonly pattern: Float32Tensor } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
 export type TargetStatus = { readonly kind: 'idle' } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
@@ -23,6 +27,11 @@ export interface PanelContext {
   targetStatus(): TargetStatus;
   /** Ask the host for a target's exact values; `id` when picked from a cell, else the host tokenizes `text`. */
   requestTarget(text: string, id: number | null): void;
+  /**
+   * A layer's full patterns for the shown inspection: the ones it carried, or those the host sent; asks the
+   * host (once) when neither, and the views render again when the answer comes.
+   */
+  layerPattern(layer: number): LayerPattern;
 }
 
 /** A figure ready to export: an SVG document and its size in CSS pixels. */

@@ -21,18 +21,22 @@ const noChromium = findChromium()
   ? false
   : 'chromium is not installed and could not be installed (run scripts/system-deps.sh as root)';
 
-const SHAPE = { nLayer: 2, nHead: 4, nEmbd: 32, nCtx: 128, seed: 5 };
+// A context over 256 tokens: a longer text carries one layer's full attention patterns, the others come on request.
+const SHAPE = { nLayer: 2, nHead: 4, nEmbd: 32, nCtx: 320, seed: 5 };
 const MODEL_LABEL = `l${SHAPE.nLayer}-h${SHAPE.nHead}-d${SHAPE.nEmbd}-c${SHAPE.nCtx}-s${SHAPE.seed}`;
 const TITLE = 'Glassbox notes';
 const SENTENCE = 'The quick brown fox jumps over the lazy dog.';
 const STORY = 'Once upon a time';
 // No newline at the end: Ctrl+End then lands at the end of the story line, where the user types.
 const NOTES = `${TITLE}\n${SENTENCE}\n${STORY}`;
+const LONG = 'The residual stream is the sum of the outputs of every earlier layer. '.repeat(20).trimEnd();
 
 /** What the CLI says about `text` on the same model: the reference every view is checked against. */
 function cliInspect(model: string, text: string): InspectionJson {
   const result = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'inspect', '--model', model, '--text', text, '--top-k', '10', '--json'], {
     encoding: 'utf8',
+    // A long text's full patterns, spelled out as JSON, are megabytes.
+    maxBuffer: 256 * 2 ** 20,
   });
   if (result.status !== 0) throw new Error(`glassbox inspect failed (${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout) as InspectionJson;
@@ -234,7 +238,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       assert.ok(box && box.width > 200 && box.height > 200, `heatmap is ${JSON.stringify(box)}`);
 
       // The keyboard walks the heatmap; the readout names the query and key tokens and the weight between them.
-      const pattern = reference.attention[layer].pattern[head];
+      const pattern = reference.attention[layer].pattern?.[head] ?? [];
       await heatmap.focus();
       for (let i = 0; i < 3; i++) await heatmap.press('ArrowDown');
       await heatmap.press('ArrowRight');
@@ -342,6 +346,41 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
         await visible(panel, `.gb-${tab === 'lens' ? 'grid' : tab === 'tokens' ? 'chips' : 'overview'}`).waitFor();
         await s.screenshot(`inspect-${tab}-light`);
       }
+    });
+  });
+
+  test('a text over 256 tokens: a layer it did not carry is fetched when chosen, and shows the CLI\'s weights', { timeout: 120_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-long', async () => {
+      const long = cliInspect(model, LONG);
+      assert.ok(long.tokens.length > 256 && long.tokens.length <= SHAPE.nCtx, `${long.tokens.length} tokens`);
+      await writeFile(join(workspace, 'long.txt'), LONG);
+      // Opened in the editors' group, not the panel's.
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.openFile('long.txt');
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.page.keyboard.press('Control+A');
+      await selectionStatus(s.page).filter({ hasText: `(${LONG.length} selected)` }).waitFor();
+      await s.runCommand('Glassbox: Inspect Selection');
+      panel = await s.webviewFrame('Glassbox');
+      await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
+      await visible(panel, '.gb-stats').filter({ hasText: new RegExp(`${long.tokens.length}\\s+tokens`) }).waitFor({ timeout: 60_000 });
+      await panel.locator('vscode-tab-header[data-tab="attention"]').click();
+
+      // The panel showed layer 1 when it asked, so layer 0 comes from the model process when clicked.
+      const layer = 0;
+      const head = 1;
+      await visible(panel, `.gb-overview .gb-thumb[data-layer="${layer}"][data-head="${head}"]`).click();
+      const heatmap = visible(panel, '.gb-matrix-canvas');
+      await waitUntil('the heatmap of layer 0', async () => /blocks\.0\.attn\.hook_pattern/.test((await heatmap.getAttribute('aria-label')) ?? ''));
+      // Wherever the keyboard cursor stands, the readout gives the CLI's weight there.
+      const pattern = long.attention[layer].pattern?.[head] ?? [];
+      await heatmap.focus();
+      await heatmap.press('ArrowDown');
+      const readout = await waitUntil('a readout', async () => /query (\d+) .* key (\d+) .*: (.*)$/.exec(await visible(panel, '.gb-readout').innerText()) ?? undefined);
+      const [q, k] = [Number(readout[1]), Number(readout[2])];
+      assert.equal(readout[3], formatProbability(pattern[q][k]), `query ${q}, key ${k}`);
+      await s.screenshot('inspect-attention-long-light');
     });
   });
 });

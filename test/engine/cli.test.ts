@@ -142,6 +142,7 @@ describe('inspect --json: tokens, logits, logit lens and attention as one JSON o
       ['blocks.0.attn.hook_pattern', 'blocks.1.attn.hook_pattern'],
     );
     for (const { hook, pattern } of json.attention) {
+      assert.ok(pattern, `${hook}: the CLI carries every layer`);
       assert.equal(pattern.length, SHAPE.nHead);
       pattern.forEach((head, h) => {
         assert.equal(head.length, n);

@@ -3,9 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Gpt2Engine } from '../../engine/gpt2-engine';
+import { EVERY_PATTERN_UP_TO, Gpt2Engine } from '../../engine/gpt2-engine';
 import { GlassboxError } from '../../protocol/errors';
 import { patternRow, type Inspection } from '../../protocol/inspection';
+import type { Float32Tensor } from '../../protocol/tensor';
 import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
 import { referenceForward, referenceLens, referenceNext, softmax, type ReferenceRun } from './reference-gpt2';
 
@@ -19,6 +20,44 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
       assert.fail(`${what}[${i}]: engine ${actual[i]}, reference ${expected[i]}`);
     }
   }
+}
+
+/** One layer's packed patterns ([head, n·(n+1)/2]) against the reference's full rows; its masked keys must be zero. */
+function assertPatternsOf(layer: Float32Tensor | null, reference: readonly Float32Array[][], what: string): void {
+  assert.ok(layer, `${what}: present`);
+  const heads = reference.length;
+  const n = reference[0].length;
+  assert.deepEqual(layer.dims, [heads, (n * (n + 1)) / 2]);
+  for (let h = 0; h < heads; h++) {
+    for (let q = 0; q < n; q++) {
+      const expected = reference[h][q];
+      assertClose(patternRow(layer, h, q), expected.subarray(0, q + 1), `${what}[head ${h}][query ${q}]`);
+      assert.ok(expected.subarray(q + 1).every((w) => w === 0), 'the reference attends only backwards');
+    }
+  }
+}
+
+/**
+ * Thumbnails as the protocol defines them, from the reference's patterns: blocks of b = ⌈n / 64⌉ tokens,
+ * ⌈n / b⌉ a side, each tile the largest weight in its block (0 past the last token); each head, then the
+ * mean over heads.
+ */
+function referenceThumbnails(layer: readonly Float32Array[][]): { dims: number[]; data: number[] } {
+  const n = layer[0].length;
+  const block = Math.ceil(n / 64);
+  const tiles = Math.ceil(n / block);
+  const mean = layer[0].map((_, q) => Float32Array.from(layer[0][q], (_, k) => layer.reduce((sum, head) => sum + head[q][k], 0) / layer.length));
+  const data: number[] = [];
+  for (const rows of [...layer, mean]) {
+    for (let r = 0; r < tiles; r++) {
+      for (let c = 0; c < tiles; c++) {
+        let max = 0;
+        for (let q = r * block; q < Math.min(n, (r + 1) * block); q++) for (let k = c * block; k < Math.min(n, (c + 1) * block); k++) max = Math.max(max, rows[q][k]);
+        data.push(max);
+      }
+    }
+  }
+  return { dims: [layer.length + 1, tiles, tiles], data };
 }
 
 /**
@@ -50,7 +89,7 @@ for (const [shapeName, shape] of Object.entries(SHAPES)) {
       engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
       reference = referenceModel(dir);
       const text = shape.nCtx >= 300 ? TEXT.repeat(11) : TEXT;
-      inspection = await engine.inspect(text, { topK: 5, targetId: target, residuals: true });
+      inspection = await engine.inspect(text, { topK: 5, targetId: target, residuals: true, patternLayers: 'all' });
       if (shape.nCtx >= 300) assert.ok(inspection.tokens.length > 256 && inspection.tokens.length < 512, 'the final point spans two chunks, the last padded');
       ids = inspection.tokens.map((t) => t.id);
       run = referenceForward(reference.config, reference.weights, ids);
@@ -85,18 +124,25 @@ for (const [shapeName, shape] of Object.entries(SHAPES)) {
       const layers = patterns.length;
       assert.equal(layers, shape.nLayer);
       assert.deepEqual(hooks, Array.from({ length: layers }, (_, l) => `blocks.${l}.attn.hook_pattern`));
-      const n = ids.length;
-      for (let l = 0; l < layers; l++) {
-        // Packed: query q holds keys 0 … q; the reference's masked keys (q+1 … n-1) must be zero.
-        assert.deepEqual(patterns[l].dims, [shape.nHead, (n * (n + 1)) / 2]);
-        for (let h = 0; h < shape.nHead; h++) {
-          for (let q = 0; q < n; q++) {
-            const expected = run.patterns[l][h][q];
-            assertClose(patternRow(patterns[l], h, q), expected.subarray(0, q + 1), `${hooks[l]}[head ${h}][query ${q}]`);
-            assert.ok(expected.subarray(q + 1).every((w) => w === 0), 'the reference attends only backwards');
-          }
-        }
-      }
+      for (let l = 0; l < layers; l++) assertPatternsOf(patterns[l], run.patterns[l], hooks[l]);
+    });
+
+    test('every layer\'s thumbnails are its heads\' patterns and their mean, max-pooled as the reference', () => {
+      const { thumbnails, hooks } = inspection.attention;
+      assert.equal(thumbnails.length, shape.nLayer);
+      thumbnails.forEach((layer, l) => {
+        const expected = referenceThumbnails(run.patterns[l]);
+        assert.deepEqual(layer.dims, expected.dims, `${hooks[l]} thumbnail dims`);
+        assertClose(layer.data, expected.data, `${hooks[l]} thumbnails`);
+      });
+    });
+
+    test('a layer asked for later equals the reference: from the kept queries, and after another text, from a new forward', async () => {
+      const last = shape.nLayer - 1;
+      assertPatternsOf(await engine.attentionPattern(ids, last), run.patterns[last], `blocks.${last}.attn.hook_pattern, kept`);
+      await engine.inspect('Another text entirely.', { topK: 5 });
+      assertPatternsOf(await engine.attentionPattern(ids, 0), run.patterns[0], 'blocks.0.attn.hook_pattern, recomputed');
+      await assert.rejects(engine.attentionPattern(ids, shape.nLayer), (error: unknown) => error instanceof GlassboxError && error.code === 'bad-request');
     });
 
     test('the logit lens matches the reference: top-k, entropy, KL to the final layer, target prob and rank', () => {
@@ -281,14 +327,16 @@ describe('re-inspecting after an edit near the end', () => {
       ['lens entropy', spliced.lens.entropy.data, full.lens.entropy.data],
       ['lens KL', spliced.lens.kl.data, full.lens.kl.data],
       ['target prob', spliced.lens.target!.prob.data, full.lens.target!.prob.data],
-      ...spliced.attention.patterns.map((layer, l): [string, ArrayLike<number>, ArrayLike<number>] => [`patterns of layer ${l}`, layer.data, full.attention.patterns[l].data]),
+      ...spliced.attention.patterns.map((layer, l): [string, ArrayLike<number>, ArrayLike<number>] => [`patterns of layer ${l}`, layer?.data ?? [], full.attention.patterns[l]?.data ?? []]),
+      ...spliced.attention.thumbnails.map((layer, l): [string, ArrayLike<number>, ArrayLike<number>] => [`thumbnails of layer ${l}`, layer.data, full.attention.thumbnails[l].data]),
       ['residuals', spliced.residuals!.data, full.residuals!.data],
     ];
     for (const [what, a, b] of pairs) {
       const finite = (x: number) => (Number.isNaN(x) ? -1 : x);
       assertClose(Array.from(a, finite), Array.from(b, finite), what);
     }
-    assert.deepEqual(spliced.attention.patterns.map((layer) => layer.dims), full.attention.patterns.map((layer) => layer.dims));
+    assert.deepEqual(spliced.attention.patterns.map((layer) => layer?.dims), full.attention.patterns.map((layer) => layer?.dims));
+    assert.ok(spliced.attention.patterns.every((layer) => layer !== null), 'a short text carries every layer');
     assert.deepEqual(Array.from(spliced.next.rank.data), Array.from(full.next.rank.data));
   });
 
@@ -298,5 +346,26 @@ describe('re-inspecting after an edit near the end', () => {
     assert.equal(pair.engine.lastReusedTokens, 0);
     await pair.engine.inspect('A completely different beginning. ' + TEXT, { topK: 3 });
     assert.equal(pair.engine.lastReusedTokens, 0);
+  });
+});
+
+describe('a text longer than EVERY_PATTERN_UP_TO tokens', () => {
+  let engine: Gpt2Engine;
+  let reference: ReturnType<typeof referenceModel>;
+  before(async () => {
+    const dir = generatedModel(SHAPES.long);
+    engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+    reference = referenceModel(dir);
+  });
+  after(() => engine.dispose());
+
+  test('carries the full patterns of the layers asked for only, and every layer\'s thumbnails', async () => {
+    const inspection = await engine.inspect(TEXT.repeat(11), { topK: 3, patternLayers: [1] });
+    const n = inspection.tokens.length;
+    assert.ok(n > EVERY_PATTERN_UP_TO, `${n} tokens`);
+    assert.deepEqual(inspection.attention.patterns.map((layer) => layer !== null), [false, true, false]);
+    const run = referenceForward(reference.config, reference.weights, inspection.tokens.map((t) => t.id));
+    assertPatternsOf(inspection.attention.patterns[1], run.patterns[1], 'blocks.1.attn.hook_pattern');
+    inspection.attention.thumbnails.forEach((layer, l) => assertClose(layer.data, referenceThumbnails(run.patterns[l]).data, `thumbnails of layer ${l}`));
   });
 });

@@ -325,8 +325,16 @@ describe('requests the process cannot serve are refused, and nothing else is los
     assert.equal(inspection.tokens[0].start, 0);
     assert.equal(inspection.tokens.at(-1)!.end, kept.length);
     for (const token of inspection.tokens) assert.equal(kept.slice(token.start, token.end), token.text);
-    assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[1, (nCtx * (nCtx + 1)) / 2]]); // per layer [head, packed causal rows]
-    assert.ok(inspection.attention.patterns[0].data instanceof Float32Array, 'tensors cross the process boundary as typed arrays');
+    assert.deepEqual(inspection.attention.patterns.map((layer) => layer?.dims), [[1, (nCtx * (nCtx + 1)) / 2]]); // per layer [head, packed causal rows]
+    assert.ok(inspection.attention.patterns[0]?.data instanceof Float32Array, 'tensors cross the process boundary as typed arrays');
+
+    // A layer asked for afterwards (as the panel does for a long text) is the same pattern, for the same tokens.
+    const ids = inspection.tokens.map((t) => t.id);
+    const answer = await client.request('attention/pattern', { ids, layer: 0 });
+    assert.equal(answer.tokens, nCtx);
+    assert.deepEqual(Array.from(answer.pattern.data), Array.from(inspection.attention.patterns[0]?.data ?? []));
+    const error = await rejection(client.request('attention/pattern', { ids, layer: 1 }), 'bad-request');
+    assert.match(error.message, /Layer 1 does not exist/);
   });
 
   test('without it the request is refused with text-too-long', async () => {

@@ -14,10 +14,12 @@ function entries(first: number, n: number, layer: number, offset = 0): NewEntrie
   return { data, dims: [1, shape.nHead, n, shape.headDim] };
 }
 
+/** Appends `ids`; queries (offset 0.25) too when the cache keeps them. */
 function append(cache: KvCache, ids: number[]): void {
   const first = cache.length;
   const layers = [0, 1];
-  cache.append(ids, layers.map((l) => entries(first, ids.length, l)), layers.map((l) => entries(first, ids.length, l, 0.5)));
+  const of = (offset: number) => layers.map((l) => entries(first, ids.length, l, offset));
+  cache.append(ids, of(0), of(0.5), cache.keepsQueries ? of(0.25) : []);
 }
 
 /** What an exact past must hold for `n` tokens of one layer: [head, token, d]. */
@@ -90,7 +92,7 @@ test('the shared prefix stops at the first different token and can leave tokens 
 test('more tokens than the context are refused, and a mismatched run is caught', () => {
   const cache = new KvCache(shape);
   assert.throws(() => append(cache, new Array(301).fill(1)), /at most 300 tokens/);
-  assert.throws(() => cache.append([1, 2], [entries(0, 1, 0), entries(0, 1, 1)], [entries(0, 1, 0), entries(0, 1, 1)]), /1 positions .* for 2 tokens/);
+  assert.throws(() => cache.append([1, 2], [entries(0, 1, 0), entries(0, 1, 1)], [entries(0, 1, 0), entries(0, 1, 1)]), /returned 1 positions for 2 tokens/);
 });
 
 test('truncating far below the room shrinks it (every step copies every slot), keeping what is held', () => {
@@ -104,4 +106,16 @@ test('truncating far below the room shrinks it (every step copies every slot), k
   cache.truncate(20);
   assert.equal(cache.past(false).slots, 32);
   assert.deepEqual(Array.from(cache.past(true).keys[1]), expected(20, 1));
+});
+
+test('an inspection\'s cache keeps the queries too, through growth and truncation, several layers at once', () => {
+  const cache = new KvCache(shape, true);
+  append(cache, Array.from({ length: 40 }, (_, i) => i)); // past the first 32 slots
+  append(cache, [1, 2, 3]);
+  cache.truncate(41);
+  append(cache, [4]);
+  assert.deepEqual(Array.from(cache.heldQueries([1])), expected(42, 1, 0.25));
+  assert.deepEqual(Array.from(cache.heldKeys([1, 0])), [...expected(42, 1), ...expected(42, 0)]);
+  assert.throws(() => cache.append([5], [entries(42, 1, 0), entries(42, 1, 1)], [entries(42, 1, 0), entries(42, 1, 1)]), /keeps queries/);
+  assert.throws(() => new KvCache(shape).heldQueries([0]), /does not keep queries/);
 });

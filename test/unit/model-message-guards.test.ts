@@ -28,10 +28,12 @@ const hostToModel: readonly HostToModel[] = [
   { type: 'request', id: 6, method: 'complete/run', params: { prompt: 'Once upon', maxNewTokens: 16, temperature: 0.7, topK: 40, topP: 0.9, seed: 42, stopAtNewline: true } },
   { type: 'request', id: Number.MAX_SAFE_INTEGER, method: 'complete/run', params: { prompt: 'a', maxNewTokens: 1, temperature: 0, topK: 0, topP: 1, stopAtNewline: false } },
   { type: 'cancel', id: 6 },
+  { type: 'request', id: 8, method: 'inspect/run', params: { text: 'The cat sat', topK: 5, targetId: null, windowToContext: true, patternLayers: [0, 3] } },
+  { type: 'request', id: 9, method: 'attention/pattern', params: { ids: [464, 3797, 3332], layer: 1 } },
 ];
 
 // The host knows which method each pending id is for; results are checked against it.
-const methodOf = (id: number): ModelMethod | undefined => ({ 1: 'model/load', 2: 'inspect/run', 3: 'lens/target', 4: 'complete/run' })[id] as ModelMethod | undefined;
+const methodOf = (id: number): ModelMethod | undefined => ({ 1: 'model/load', 2: 'inspect/run', 3: 'lens/target', 4: 'complete/run', 5: 'attention/pattern' })[id] as ModelMethod | undefined;
 
 const fixture = fixtureInspection({ layers: 2, heads: 2, k: 3, tokens: 4 });
 const withTarget = { ...fixture, lens: { ...fixture.lens, target: fixtureLensTarget(fixture, 262) } };
@@ -60,6 +62,9 @@ const modelToHost: readonly ModelToHost[] = [
       reusedTokens: 12,
     },
   },
+  // A long text's inspection carries one layer's full patterns; the other comes on request.
+  { type: 'result', id: 2, result: { inspection: { ...fixture, attention: { ...fixture.attention, patterns: [null, fixture.attention.patterns[1]] } }, droppedTokens: 0, textOffset: 0 } },
+  { type: 'result', id: 5, result: { layer: 0, tokens: 4, pattern: fixture.attention.patterns[0]! } },
 ];
 
 const parseFromModel = (raw: unknown) => parseModelToHost(raw, methodOf);
@@ -74,10 +79,11 @@ test('valid model → host messages come back as they were sent, tensors still t
   const parsed = parseFromModel(overIpc(modelToHost[9]));
   assert.ok('type' in parsed && parsed.type === 'result');
   const { inspection } = parsed.result as { inspection: typeof withTarget };
-  assert.ok(inspection.attention.patterns.every((layer) => layer.data instanceof Float32Array)); // per layer [head, packed causal rows]
+  assert.ok(inspection.attention.patterns.every((layer) => layer?.data instanceof Float32Array)); // per layer [head, packed causal rows]
   assert.ok(inspection.lens.topIds.data instanceof Int32Array); // [point, position, k]
   assert.ok(inspection.lens.target!.rank.data instanceof Int32Array); // [point, position]
-  assert.deepEqual(inspection.attention.patterns.map((layer) => layer.dims), [[2, 10], [2, 10]]); // 4 tokens: 1 + 2 + 3 + 4 weights a head
+  assert.deepEqual(inspection.attention.patterns.map((layer) => layer?.dims), [[2, 10], [2, 10]]); // 4 tokens: 1 + 2 + 3 + 4 weights a head
+  assert.deepEqual(inspection.attention.thumbnails.map((layer) => layer.dims), [[3, 4, 4], [3, 4, 4]]); // two heads and their mean, 4 tokens a side
 });
 
 test('an error answer is a message with a type; a parse failure is only {error}', () => {
@@ -124,6 +130,10 @@ test('a tensor whose data does not fit its dims is refused', () => {
   assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: wrongKind } })), 'message.result.inspection.attention.patterns[1].data: expected a Float32Array, got object');
   const missingLayer = { ...inspection, attention: { ...inspection.attention, patterns: [inspection.attention.patterns[0]] } };
   assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: missingLayer } })), 'message.result.inspection.attention.patterns: expected 2 layers, got 1');
+  const smallThumbnail = { ...inspection, attention: { ...inspection.attention, thumbnails: [inspection.attention.thumbnails[0], { dims: [3, 2, 2], data: new Float32Array(12) }] } };
+  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: smallThumbnail } })), 'message.result.inspection.attention.thumbnails[1].dims: expected [3, 4, 4], got [3, 2, 2]');
+  const pattern = { type: 'result', id: 5, result: { layer: 0, tokens: 4, pattern: { dims: [2, 9], data: new Float32Array(18) } } };
+  assert.equal(errorOf(parseFromModel(pattern)), 'message.result.pattern.dims: expected [2, 10], got [2, 9]');
 });
 
 // ——— the fuzzer ———
@@ -260,6 +270,7 @@ test(`fuzz: ${CASES} mutated model → host messages are parsed or refused, neve
     const { tokens, attention, lens } = message.result.inspection;
     const n = tokens.length;
     for (const layer of attention.patterns) {
+      if (layer === null) continue; // a layer not carried
       assert.ok(layer.data instanceof Float32Array && layer.data.length === layer.dims.reduce((a, b) => a * b, 1));
       assert.deepEqual(layer.dims.slice(1), [(n * (n + 1)) / 2]);
     }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Inspection } from '../../protocol/inspection';
 import { tokenAt } from '../../extension/token-at';
+import { fixtureAttention } from './webview-fixture';
 
 // Three tokens "The· cat· sat" inspected from document offset 100; top-2 guesses at the final point.
 function inspection(): Inspection {
@@ -32,7 +33,7 @@ function inspection(): Inspection {
       kl: { dims: [points, n], data: new Float32Array(points * n) },
       target: null,
     },
-    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: [{ dims: [1, (n * (n + 1)) / 2], data: new Float32Array((n * (n + 1)) / 2) }] },
+    attention: fixtureAttention([{ dims: [1, (n * (n + 1)) / 2], data: new Float32Array((n * (n + 1)) / 2) }], n),
   };
 }
 

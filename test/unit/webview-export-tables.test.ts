@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attentionCsv, csvRow, lensCsv, tokensCsv } from '../../webview/export-tables';
+import { headPattern } from '../../webview/attention-layout';
 import { fixtureInspection, fixtureLensTarget } from './webview-fixture';
 
 /** RFC 4180 reading, as a spreadsheet would: quoted fields may hold commas, quotes and newlines. */
@@ -54,9 +55,10 @@ test('the lens table has one row per point and position, with target columns whe
 
 test('the attention table lists the causal entries of the chosen head', () => {
   const inspection = fixtureInspection();
-  const rows = readCsv(attentionCsv(inspection, { layer: 1, head: 2 }));
+  const pattern = (layer: number, head: number | null) => headPattern(inspection.attention.patterns[layer]!, head);
+  const rows = readCsv(attentionCsv(inspection, { layer: 1, head: 2 }, pattern(1, 2)));
   assert.equal(rows.length, 1 + (20 * 21) / 2);
   assert.deepEqual(rows[1].slice(0, 7), ['blocks.1.attn.hook_pattern', '1', '2', '0', '0', 'The', 'The']);
   assert.ok(Math.abs(Number(rows[1][7]) - 1) < 1e-6, 'the first query can only attend to itself');
-  assert.deepEqual(readCsv(attentionCsv(inspection, { layer: 0, head: null }))[1].slice(0, 3), ['blocks.0.attn.hook_pattern', '0', 'mean']);
+  assert.deepEqual(readCsv(attentionCsv(inspection, { layer: 0, head: null }, pattern(0, null)))[1].slice(0, 3), ['blocks.0.attn.hook_pattern', '0', 'mean']);
 });

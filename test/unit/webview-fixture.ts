@@ -4,7 +4,7 @@
 // Deterministic (seeded) and free of node imports, so the browser preview can bundle it too.
 
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
-import type { Inspection, LensTarget, Token } from '../../protocol/inspection';
+import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { SeededRandom } from '../../engine/seeded-random';
 
@@ -183,10 +183,7 @@ export function fixtureInspection(options: FixtureOptions = {}): Inspection {
       kl: { dims: [points, n], data: kl },
       target: null,
     },
-    attention: {
-      hooks: Array.from({ length: layers }, (_, l) => `blocks.${l}.attn.hook_pattern`),
-      patterns: fixturePatterns(tokens, layers, heads, rng),
-    },
+    attention: fixtureAttention(fixturePatterns(tokens, layers, heads, rng), n),
   };
 }
 
@@ -228,6 +225,33 @@ function fixturePatterns(tokens: readonly Token[], layers: number, heads: number
     }
     return { dims: [heads, length], data };
   });
+}
+
+/**
+ * An Attention carrying every layer's packed patterns ([head, n·(n+1)/2]) and the thumbnails the engine would
+ * send with them: each head, then the mean over heads, max-pooled in blocks of ⌈n / 64⌉ tokens.
+ */
+export function fixtureAttention(patterns: readonly Float32Tensor[], n: number): Attention {
+  const block = Math.ceil(n / 64);
+  const tiles = Math.ceil(n / block);
+  const thumbnails = patterns.map((layer): Float32Tensor => {
+    const heads = layer.dims[0];
+    const data = new Float32Array((heads + 1) * tiles * tiles);
+    const weight = (h: number, q: number, key: number) => (key <= q ? layer.data[h * layer.dims[1] + (q * (q + 1)) / 2 + key] : 0);
+    for (let h = 0; h <= heads; h++) {
+      for (let q = 0; q < n; q++) {
+        for (let key = 0; key < n; key++) {
+          let w = 0;
+          if (h < heads) w = weight(h, q, key);
+          else for (let i = 0; i < heads; i++) w += weight(i, q, key) / heads;
+          const at = (h * tiles + Math.floor(q / block)) * tiles + Math.floor(key / block);
+          data[at] = Math.max(data[at], w);
+        }
+      }
+    }
+    return { dims: [heads + 1, tiles, tiles], data };
+  });
+  return { hooks: patterns.map((_, l) => `blocks.${l}.attn.hook_pattern`), thumbnails, patterns };
 }
 
 /** What the host would answer to `lens/target` for `id` on this fixture. */

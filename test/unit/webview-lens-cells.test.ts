@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Inspection } from '../../protocol/inspection';
 import { colourOf, probabilityScale } from '../../webview/colour-scale';
 import { lensGrid, type TargetToken } from '../../webview/lens-cells';
+import { fixtureAttention } from './webview-fixture';
 
 // Two residual points × three positions, top-2 at each. Tokens "a", " b", "\n"; id 4 is " c".
 function tinyInspection(): Inspection {
@@ -26,7 +27,7 @@ function tinyInspection(): Inspection {
       kl: f32([2, 3], [4, 5, 6, 0, 0, 0]),
       target: null,
     },
-    attention: { hooks: ['blocks.0.attn.hook_pattern'], patterns: [f32([1, 6], [1, 0.5, 0.5, 0.2, 0.3, 0.5])] },
+    attention: fixtureAttention([f32([1, 6], [1, 0.5, 0.5, 0.2, 0.3, 0.5])], 3),
   };
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  AttentionPatternRequest,
+  AttentionPatternResult,
   EditorCursor,
   ExportSave,
   InspectionProgress,
@@ -100,6 +102,19 @@ test('other host → webview messages', () => {
   const failed = parseHostMessage({ type: LensTargetResult, payload: { requestId: 1, outcome: { error: 'empty text' } } });
   assert.deepEqual(failed, { type: LensTargetResult, payload: { requestId: 1, outcome: { error: 'empty text' } } });
   assert.match(errorOf(parseHostMessage({ type: PanelReady, payload: {} })), /unknown message type/, 'directions do not mix');
+});
+
+test('a layer\'s patterns, asked for by the page, come back checked against their own shape', () => {
+  const request = { type: AttentionPatternRequest, payload: { requestId: 3, layer: 1 } };
+  assert.deepEqual(parseWebviewMessage(request), request);
+  assert.match(errorOf(parseWebviewMessage({ type: AttentionPatternRequest, payload: { requestId: 3, layer: -1 } })), /payload\.layer/);
+  const pattern = fixtureShow().inspection.attention.patterns[1]!;
+  const answer = { type: AttentionPatternResult, payload: { requestId: 3, layer: 1, outcome: { pattern } } };
+  assert.deepEqual(parseHostMessage(answer), answer);
+  const notTriangular = { dims: [pattern.dims[0], pattern.dims[1] - 1], data: pattern.data.subarray(0, pattern.data.length - pattern.dims[0]) };
+  assert.match(errorOf(parseHostMessage({ type: AttentionPatternResult, payload: { requestId: 3, layer: 1, outcome: { pattern: notTriangular } } })), /outcome\.pattern\.dims/);
+  const failed = { type: AttentionPatternResult, payload: { requestId: 3, layer: 1, outcome: { error: 'The model process restarted.' } } };
+  assert.deepEqual(parseHostMessage(failed), failed);
 });
 
 test('saved view state is checked the same way when the webview restores it', () => {
