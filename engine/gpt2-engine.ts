@@ -200,7 +200,7 @@ export class Gpt2Engine {
     const fullLayers = asked === 'all' || ids.length <= EVERY_PATTERN_UP_TO ? nLayer : new Set(asked).size;
     const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
     checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers }, this.availableMemory());
-    const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logitsToKeep: 1 });
+    const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logitsToKeep: 1 });
     const read = readInspection(outputs, {
       summary: this.summary,
       backend: this.backend,

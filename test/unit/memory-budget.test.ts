@@ -5,17 +5,18 @@ import { test } from 'node:test';
 import { GlassboxError } from '../../protocol/errors';
 import { checkInspectionMemory, inspectionBytes } from '../../engine/memory-budget';
 
-const gpt2xl = { name: 'gpt2-xl', nLayer: 48, nHead: 25, vocabSize: 50257 };
+const gpt2xl = { name: 'gpt2-xl', nLayer: 48, nHead: 25, nEmbd: 1600, vocabSize: 50257 };
 const GiB = 2 ** 30;
 const full = (n: number, fullLayers = 1) => ({ queries: n, keys: n, fullLayers });
 
-test('the attention term grows with the square of the text: twice the text, four times the term', () => {
+test('attention grows with the square of the text, the rest with its length', () => {
   const fixed = inspectionBytes(gpt2xl, full(0)); // lens chunk and margin
-  const at512 = inspectionBytes(gpt2xl, full(512)) - fixed;
   const at1024 = inspectionBytes(gpt2xl, full(1024)) - fixed;
-  assert.ok(Math.abs(at1024 - 4 * at512) < 1, `${at1024} vs 4 × ${at512}`);
-  // One layer's 25 heads × 1,024² fp32: three in the model run, four in the pattern graph, one returned.
-  assert.ok(Math.abs(at1024 - (3 + 4 + 1) * 25 * 1024 * 1024 * 4) < 1);
+  // One layer's 25 heads × 1,024² fp32: three in the model run, four in the pattern graph, one returned;
+  // and eight fp32 [48 layers, 1,024 positions, 1,600].
+  assert.ok(Math.abs(at1024 - ((3 + 4 + 1) * 25 * 1024 * 1024 * 4 + 8 * 48 * 1024 * 1600 * 4)) < 1);
+  const at512 = inspectionBytes(gpt2xl, full(512)) - fixed;
+  assert.ok(at1024 > 2 * at512 && at1024 < 4 * at512);
 });
 
 test('each layer returned in full adds its patterns; the others cost nothing beyond their thumbnails', () => {
@@ -30,7 +31,7 @@ test('too little memory is refused with what it needs and what is free; enough p
   assert.throws(
     () => checkInspectionMemory(gpt2xl, full(1024, 48), 4 * GiB),
     (error: unknown) =>
-      error instanceof GlassboxError && error.code === 'text-too-long' && /^Inspecting 1024 tokens of gpt2-xl needs about 5\.\d GB of memory and about 4\.0 GB is free .*Select fewer tokens\.$/.test(error.message),
+      error instanceof GlassboxError && error.code === 'text-too-long' && /^Inspecting 1024 tokens of gpt2-xl needs about 8\.\d GB of memory and about 4\.0 GB is free .*Select fewer tokens\.$/.test(error.message),
   );
   assert.doesNotThrow(() => checkInspectionMemory(gpt2xl, full(1024, 1), 4 * GiB));
 });
