@@ -258,36 +258,41 @@ describe('KV cache reuse between generations', () => {
   });
 });
 
-describe('generation on the engine\'s own KV cache, across its growth and a reused prefix', () => {
-  let engine: Gpt2Engine;
-  let reference: ReturnType<typeof referenceModel>;
+/** An engine on a generated model and the reference of its weights, loaded before the suite's tests. */
+function engineAndReference(shape: (typeof SHAPES)[keyof typeof SHAPES]): { engine: Gpt2Engine; reference: ReturnType<typeof referenceModel> } {
+  const pair = {} as { engine: Gpt2Engine; reference: ReturnType<typeof referenceModel> };
   before(async () => {
-    const dir = generatedModel(SHAPES.long);
-    engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
-    reference = referenceModel(dir);
+    const dir = generatedModel(shape);
+    pair.engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+    pair.reference = referenceModel(dir);
   });
-  after(() => engine.dispose());
+  after(() => pair.engine.dispose());
+  return pair;
+}
+
+describe('generation on the engine\'s own KV cache, across its growth and a reused prefix', () => {
+  const ctx = engineAndReference(SHAPES.long);
 
   test('a prompt near 128 tokens generates across several of the cache\'s growth steps as the reference does', async () => {
     const prompt = TEXT.repeat(5);
-    const promptIds = engine.tokenize(prompt).map((t) => t.id);
+    const promptIds = ctx.engine.tokenize(prompt).map((t) => t.id);
     assert.ok(promptIds.length > 100 && promptIds.length < 128, `prompt of ${promptIds.length} tokens`);
-    const generation = await engine.generate(prompt, { maxNewTokens: 30 });
+    const generation = await ctx.engine.generate(prompt, { maxNewTokens: 30 });
     assert.equal(generation.tokens.length, 30, 'no early stop hides a step');
-    assertReferenceChain(reference, promptIds, generation.tokens);
+    assertReferenceChain(ctx.reference, promptIds, generation.tokens);
 
     // Typing on: the cache keeps the shared prefix, forgets the rest, and continues as the reference.
     const extended = prompt + generation.text.slice(0, 10) + ' and then';
-    const extendedIds = engine.tokenize(extended).map((t) => t.id);
-    const continued = await engine.generate(extended, { maxNewTokens: 8 });
+    const extendedIds = ctx.engine.tokenize(extended).map((t) => t.id);
+    const continued = await ctx.engine.generate(extended, { maxNewTokens: 8 });
     assert.ok(continued.reusedTokens >= promptIds.length, `reused ${continued.reusedTokens} tokens`);
-    assertReferenceChain(reference, extendedIds, continued.tokens);
+    assertReferenceChain(ctx.reference, extendedIds, continued.tokens);
   });
 
   test('a generation that fills the context stops there and says so', async () => {
     const prompt = TEXT.repeat(7);
-    const promptTokens = engine.tokenize(prompt).length;
-    const generation = await engine.generate(prompt, { maxNewTokens: 500 });
+    const promptTokens = ctx.engine.tokenize(prompt).length;
+    const generation = await ctx.engine.generate(prompt, { maxNewTokens: 500 });
     assert.equal(generation.stop, 'context-full');
     assert.equal(promptTokens + generation.tokens.length, SHAPES.long.nCtx);
   });
@@ -350,21 +355,14 @@ describe('re-inspecting after an edit near the end', () => {
 });
 
 describe('a text longer than EVERY_PATTERN_UP_TO tokens', () => {
-  let engine: Gpt2Engine;
-  let reference: ReturnType<typeof referenceModel>;
-  before(async () => {
-    const dir = generatedModel(SHAPES.long);
-    engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
-    reference = referenceModel(dir);
-  });
-  after(() => engine.dispose());
+  const ctx = engineAndReference(SHAPES.long);
 
   test('carries the full patterns of the layers asked for only, and every layer\'s thumbnails', async () => {
-    const inspection = await engine.inspect(TEXT.repeat(11), { topK: 3, patternLayers: [1] });
+    const inspection = await ctx.engine.inspect(TEXT.repeat(11), { topK: 3, patternLayers: [1] });
     const n = inspection.tokens.length;
     assert.ok(n > EVERY_PATTERN_UP_TO, `${n} tokens`);
     assert.deepEqual(inspection.attention.patterns.map((layer) => layer !== null), [false, true, false]);
-    const run = referenceForward(reference.config, reference.weights, inspection.tokens.map((t) => t.id));
+    const run = referenceForward(ctx.reference.config, ctx.reference.weights, inspection.tokens.map((t) => t.id));
     assertPatternsOf(inspection.attention.patterns[1], run.patterns[1], 'blocks.1.attn.hook_pattern');
     inspection.attention.thumbnails.forEach((layer, l) => assertClose(layer.data, referenceThumbnails(run.patterns[l]).data, `thumbnails of layer ${l}`));
   });
