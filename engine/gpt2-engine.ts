@@ -4,7 +4,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { basename, dirname } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
-import { patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../protocol/inspection';
+import { packedPatternLength, patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../protocol/inspection';
 import type { Float32Tensor } from '../protocol/tensor';
 import { AttentionPatterns } from './attention-patterns';
 import { generate, type GenerateOptions, type Generation } from './generation';
@@ -45,8 +45,8 @@ export interface InspectOptions {
   /** false runs every position even when the last inspection shares a prefix (the benchmark's full runs). */
   readonly reusePrefix?: boolean;
   /**
-   * Layers whose full attention patterns come with the inspection however long the text; texts up to
-   * EVERY_PATTERN_UP_TO tokens carry every layer's, 'all' asks for every layer's at any length.
+   * Layers whose full attention patterns come with the inspection however long the text; short texts carry
+   * every layer's (see carriesEveryLayer), 'all' asks for every layer's at any length.
    */
   readonly patternLayers?: readonly number[] | 'all';
 }
@@ -67,8 +67,10 @@ interface LastInspection {
 /** Continuing from fewer cached positions than this saves less than splicing costs. */
 const MIN_REUSED_POSITIONS = 8;
 
-/** Up to this many tokens an inspection carries every layer's attention patterns (19 MB for GPT-2 small). */
+/** Up to this many tokens an inspection carries every layer's attention patterns (19 MB for GPT-2 small)… */
 export const EVERY_PATTERN_UP_TO = 256;
+/** …as long as they come to at most this much: gpt2-large and gpt2-xl stop at about 200 tokens. */
+const EVERY_PATTERN_BYTES = 64 * 2 ** 20;
 
 export const DEFAULT_TOP_K = 10;
 const MAX_TOP_K = 100;
@@ -197,9 +199,10 @@ export class Gpt2Engine {
     const { nLayer } = this.summary;
     const asked = options.patternLayers ?? [];
     for (const layer of asked === 'all' ? [] : asked) this.checkLayer(layer);
-    const fullLayers = asked === 'all' || ids.length <= EVERY_PATTERN_UP_TO ? nLayer : new Set(asked).size;
+    const everyLayer = this.carriesEveryLayer(ids.length);
+    const fullLayers = asked === 'all' || everyLayer ? nLayer : new Set(asked).size;
     const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
-    checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers }, this.availableMemory());
+    checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun: everyLayer ? nLayer : 1 }, this.availableMemory());
     const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logitsToKeep: 1 });
     const read = readInspection(outputs, {
       summary: this.summary,
@@ -218,12 +221,13 @@ export class Gpt2Engine {
 
   /**
    * Every layer's thumbnails, and the full patterns of the layers `full` picks, from the queries and keys
-   * `cache` holds. A long text goes a layer at a time, so one layer's [head, n, n] pattern exists at once.
+   * `cache` holds. A short text goes in one run; a long one a layer at a time, so one layer's [head, n, n]
+   * pattern exists at once.
    */
   private async attentionOf(cache: KvCache, full: (layer: number) => boolean): Promise<Attention> {
     const { nLayer, nHead, nEmbd } = this.summary;
     const n = cache.length;
-    const group = n <= EVERY_PATTERN_UP_TO ? nLayer : 1;
+    const group = this.carriesEveryLayer(n) ? nLayer : 1;
     const thumbnails: Float32Tensor[] = [];
     const patterns: (Float32Tensor | null)[] = [];
     for (let first = 0; first < nLayer; first += group) {
@@ -249,7 +253,7 @@ export class Gpt2Engine {
     let source = [this.lastInspection?.cache, this.patternSource].find(holds);
     if (!source) {
       this.patternSource = null;
-      checkInspectionMemory(this.summary, { queries: ids.length, keys: ids.length, fullLayers: 1, lens: false }, this.availableMemory());
+      checkInspectionMemory(this.summary, { queries: ids.length, keys: ids.length, fullLayers: 1, layersPerPatternRun: 1, lens: false }, this.availableMemory());
       source = new KvCache(this.session.shape, true);
       await this.session.run(ids, source, { logitsToKeep: 1 });
       this.patternSource = source;
@@ -320,6 +324,12 @@ export class Gpt2Engine {
     const tokens = this.tokenize(text);
     this.checkLength(tokens.length);
     return tokens;
+  }
+
+  /** Whether an inspection of `n` tokens carries every layer's full patterns: short texts, small enough. */
+  private carriesEveryLayer(n: number): boolean {
+    const { nLayer, nHead } = this.summary;
+    return n <= EVERY_PATTERN_UP_TO && nLayer * nHead * packedPatternLength(n) * 4 <= EVERY_PATTERN_BYTES;
   }
 
   private checkIds(ids: readonly number[]): void {

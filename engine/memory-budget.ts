@@ -50,14 +50,16 @@ export interface InspectionSize {
   readonly keys: number;
   /** Layers whose full attention patterns are returned. */
   readonly fullLayers: number;
+  /** Layers the pattern graph rebuilds in one run: all of them for a short text, else one. */
+  readonly layersPerPatternRun: number;
   /** false for a forward without the logit lens (a pattern asked for after another text was inspected). */
   readonly lens?: boolean;
 }
 
 /**
  * Bytes an inspection needs beyond the loaded model at its peak, erring high: one layer's attention
- * temporaries in the model run (three fp32 [head, query, key] tensors) and in the pattern graph (four
- * [head, key, key]), each returned layer's packed pattern twice (onnxruntime's buffer and the JS copy), the
+ * temporaries in the model run (three fp32 [head, query, key] tensors) and those of the layers the pattern
+ * graph rebuilds in one run (four [head, key, key] each), each returned layer's packed pattern twice (onnxruntime's buffer and the JS copy), the
  * keys, values, queries and residual points (about eight fp32 [layer, position, d_model] between
  * onnxruntime's outputs, their JS copies and the cache), one lens chunk's [LENS_CHUNK_ROWS, vocab] working
  * set, and a margin. onnxruntime's arenas keep their peaks, so the two sessions' temporaries add up. GPT-2
@@ -69,7 +71,7 @@ export function inspectionBytes(shape: InspectionShape, size: InspectionSize): n
   const patternLayer = shape.nHead * size.keys * size.keys * 4;
   const perPosition = 8 * shape.nLayer * size.keys * shape.nEmbd * 4;
   const lens = size.lens === false ? 0 : 5 * LENS_CHUNK_ROWS * shape.vocabSize * 4;
-  return 3 * runLayer + 4 * patternLayer + size.fullLayers * patternLayer + perPosition + lens + 0.2 * 2 ** 30;
+  return 3 * runLayer + 4 * size.layersPerPatternRun * patternLayer + size.fullLayers * patternLayer + perPosition + lens + 0.2 * 2 ** 30;
 }
 
 export function checkInspectionMemory(shape: InspectionShape & { readonly name: string }, size: InspectionSize, available: number): void {

@@ -7,7 +7,7 @@ import { checkInspectionMemory, inspectionBytes } from '../../engine/memory-budg
 
 const gpt2xl = { name: 'gpt2-xl', nLayer: 48, nHead: 25, nEmbd: 1600, vocabSize: 50257 };
 const GiB = 2 ** 30;
-const full = (n: number, fullLayers = 1) => ({ queries: n, keys: n, fullLayers });
+const full = (n: number, fullLayers = 1) => ({ queries: n, keys: n, fullLayers, layersPerPatternRun: 1 });
 
 test('attention grows with the square of the text, the rest with its length', () => {
   const fixed = inspectionBytes(gpt2xl, full(0)); // lens chunk and margin
@@ -19,12 +19,17 @@ test('attention grows with the square of the text, the rest with its length', ()
   assert.ok(at1024 > 2 * at512 && at1024 < 4 * at512);
 });
 
+test('a short text\'s layers, rebuilt in one run, each add their pattern graph temporaries', () => {
+  const short = (layersPerPatternRun: number) => inspectionBytes(gpt2xl, { queries: 100, keys: 100, fullLayers: 48, layersPerPatternRun });
+  assert.ok(Math.abs(short(48) - short(1) - 4 * 47 * 25 * 100 * 100 * 4) < 1);
+});
+
 test('each layer returned in full adds its patterns; the others cost nothing beyond their thumbnails', () => {
   assert.ok(Math.abs(inspectionBytes(gpt2xl, full(1024, 48)) - inspectionBytes(gpt2xl, full(1024, 1)) - 47 * 25 * 1024 * 1024 * 4) < 1);
 });
 
 test('continuing a cached prefix needs less than running every position', () => {
-  assert.ok(inspectionBytes(gpt2xl, { queries: 10, keys: 1024, fullLayers: 1 }) < inspectionBytes(gpt2xl, full(1024)));
+  assert.ok(inspectionBytes(gpt2xl, { queries: 10, keys: 1024, fullLayers: 1, layersPerPatternRun: 1 }) < inspectionBytes(gpt2xl, full(1024)));
 });
 
 test('too little memory is refused with what it needs and what is free; enough passes', () => {
