@@ -81,8 +81,12 @@ export class Gpt2Engine {
   /** What the last generation read: the next one continues from its shared prefix. */
   private readonly generationCache: KvCache;
   private lastInspection: LastInspection | null = null;
-  /** Queries and keys of the last text whose patterns were asked for after another was inspected. */
+  /**
+   * Queries and keys of a text other than the last inspection's: the one inspected before it (the panel may
+   * still show it after a hover inspected a line), or one whose patterns had to be recomputed.
+   */
   private patternSource: KvCache | null = null;
+  private patternRanModel = false;
 
   private constructor(
     readonly prepared: PreparedModel,
@@ -241,16 +245,16 @@ export class Gpt2Engine {
   }
 
   /**
-   * The full attention pattern of one layer for a text given as token ids, [head, n·(n+1)/2]: from the last
-   * inspection's queries and keys when it read these ids, otherwise from a forward run without the lens
-   * (kept for the next layer asked for).
+   * The full attention pattern of one layer for a text given as token ids, [head, n·(n+1)/2]: from the
+   * queries and keys kept of the last two texts inspected when it is one of them, otherwise from a forward
+   * run without the lens (kept for the next layer asked for).
    */
   async attentionPattern(ids: readonly number[], layer: number): Promise<Float32Tensor> {
     this.checkLayer(layer);
     this.checkLength(ids.length);
     this.checkIds(ids);
-    const holds = (cache: KvCache | null | undefined): cache is KvCache => cache !== null && cache !== undefined && cache.length === ids.length && cache.sharedPrefix(ids) === ids.length;
-    let source = [this.lastInspection?.cache, this.patternSource].find(holds);
+    let source = [this.lastInspection?.cache, this.patternSource].find((cache) => cache !== undefined && cache !== null && holdsExactly(cache, ids));
+    this.patternRanModel = !source;
     if (!source) {
       this.patternSource = null;
       checkInspectionMemory(this.summary, { queries: ids.length, keys: ids.length, fullLayers: 1, layersPerPatternRun: 1, lens: false }, this.availableMemory());
@@ -276,9 +280,21 @@ export class Gpt2Engine {
     const same = last !== null && settings.reusePrefix && last.topK === settings.topK && last.targetId === settings.targetId && last.residuals === settings.residuals;
     const kept = same ? Math.min(last.cache.sharedPrefix(ids) - 1, ids.length - 1) : 0;
     const start = same && kept >= MIN_REUSED_POSITIONS ? kept : 0;
-    const cache = last?.cache ?? new KvCache(this.session.shape, true);
+    // The last cache's buffers serve a continuation, or the same tokens again; another text's are kept for
+    // the layers a panel may still ask of it.
+    let cache: KvCache;
+    if (last && (start > 0 || holdsExactly(last.cache, ids))) cache = last.cache;
+    else {
+      if (last) this.patternSource = last.cache;
+      cache = new KvCache(this.session.shape, true);
+    }
     cache.truncate(start);
     return { cache, head: start > 0 && last ? last.reading : null, start };
+  }
+
+  /** Whether the last attentionPattern call had to run the model: no kept queries were of its tokens. */
+  get lastPatternRanModel(): boolean {
+    return this.patternRanModel;
   }
 
   /** Positions the last inspection took from the one before instead of running them (0 = a full run). */
@@ -349,6 +365,11 @@ export class Gpt2Engine {
     }
   }
 
+}
+
+/** Whether `cache` holds exactly the tokens `ids`. */
+function holdsExactly(cache: KvCache, ids: readonly number[]): boolean {
+  return cache.length === ids.length && cache.sharedPrefix(ids) === ids.length;
 }
 
 function firstLine(error: unknown): string {

@@ -137,11 +137,10 @@ for (const [shapeName, shape] of Object.entries(SHAPES)) {
       });
     });
 
-    test('a layer asked for later equals the reference: from the kept queries, and after another text, from a new forward', async () => {
+    test('a layer asked for later equals the reference, from the queries the inspection kept', async () => {
       const last = shape.nLayer - 1;
       assertPatternsOf(await engine.attentionPattern(ids, last), run.patterns[last], `blocks.${last}.attn.hook_pattern, kept`);
-      await engine.inspect('Another text entirely.', { topK: 5 });
-      assertPatternsOf(await engine.attentionPattern(ids, 0), run.patterns[0], 'blocks.0.attn.hook_pattern, recomputed');
+      assert.equal(engine.lastPatternRanModel, false);
       await assert.rejects(engine.attentionPattern(ids, shape.nLayer), (error: unknown) => error instanceof GlassboxError && error.code === 'bad-request');
     });
 
@@ -365,5 +364,18 @@ describe('a text longer than EVERY_PATTERN_UP_TO tokens', () => {
     const run = referenceForward(ctx.reference.config, ctx.reference.weights, inspection.tokens.map((t) => t.id));
     assertPatternsOf(inspection.attention.patterns[1], run.patterns[1], 'blocks.1.attn.hook_pattern');
     inspection.attention.thumbnails.forEach((layer, l) => assertClose(layer.data, referenceThumbnails(run.patterns[l]).data, `thumbnails of layer ${l}`));
+  });
+
+  test('its other layers come from its kept queries after a hover inspected another line, and from a new run after two', async () => {
+    const long = await ctx.engine.inspect(TEXT.repeat(11), { topK: 3, patternLayers: [1] });
+    const ids = long.tokens.map((t) => t.id);
+    const run = referenceForward(ctx.reference.config, ctx.reference.weights, ids);
+    await ctx.engine.inspect('A line the user hovered.', { topK: 5 });
+    assertPatternsOf(await ctx.engine.attentionPattern(ids, 2), run.patterns[2], 'blocks.2.attn.hook_pattern after a hover');
+    assert.equal(ctx.engine.lastPatternRanModel, false);
+    await ctx.engine.inspect('Another line.', { topK: 5 });
+    await ctx.engine.inspect('And one more.', { topK: 5 });
+    assertPatternsOf(await ctx.engine.attentionPattern(ids, 0), run.patterns[0], 'blocks.0.attn.hook_pattern after two more');
+    assert.equal(ctx.engine.lastPatternRanModel, true);
   });
 });
