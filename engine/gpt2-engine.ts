@@ -6,7 +6,7 @@ import { basename, dirname } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
 import { packedPatternLength, patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../protocol/inspection';
 import type { Float32Tensor } from '../protocol/tensor';
-import { AttentionPatterns } from './attention-patterns';
+import { AttentionPatterns, type LayersAttention } from './attention-patterns';
 import { generate, type GenerateOptions, type Generation } from './generation';
 import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
@@ -205,8 +205,11 @@ export class Gpt2Engine {
     for (const layer of asked === 'all' ? [] : asked) this.checkLayer(layer);
     const everyLayer = this.carriesEveryLayer(ids.length);
     const fullLayers = asked === 'all' || everyLayer ? nLayer : new Set(asked).size;
+    // A short text's layers go through the pattern graph in one run; a long one's a layer at a time, so one
+    // layer's [head, n, n] pattern exists at once.
+    const layersPerPatternRun = everyLayer ? nLayer : 1;
     const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
-    checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun: everyLayer ? nLayer : 1 }, this.availableMemory());
+    checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun }, this.availableMemory());
     const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logitsToKeep: 1 });
     const read = readInspection(outputs, {
       summary: this.summary,
@@ -220,28 +223,30 @@ export class Gpt2Engine {
     const reading = head ? spliceInspection(head, tail, start, tokens) : tail;
     this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
     const full = fullLayers === nLayer ? () => true : (layer: number) => (asked as readonly number[]).includes(layer);
-    return { ...reading, attention: await this.attentionOf(cache, full) };
+    return { ...reading, attention: await this.attentionOf(cache, full, layersPerPatternRun) };
   }
 
   /**
    * Every layer's thumbnails, and the full patterns of the layers `full` picks, from the queries and keys
-   * `cache` holds. A short text goes in one run; a long one a layer at a time, so one layer's [head, n, n]
-   * pattern exists at once.
+   * `cache` holds, `group` layers a run.
    */
-  private async attentionOf(cache: KvCache, full: (layer: number) => boolean): Promise<Attention> {
-    const { nLayer, nHead, nEmbd } = this.summary;
-    const n = cache.length;
-    const group = this.carriesEveryLayer(n) ? nLayer : 1;
+  private async attentionOf(cache: KvCache, full: (layer: number) => boolean, group: number): Promise<Attention> {
+    const { nLayer } = this.summary;
     const thumbnails: Float32Tensor[] = [];
     const patterns: (Float32Tensor | null)[] = [];
     for (let first = 0; first < nLayer; first += group) {
       const layers = Array.from({ length: Math.min(group, nLayer - first) }, (_, i) => first + i);
-      const packed = layers.some(full);
-      const result = await this.patterns.layers(cache.heldQueries(layers), cache.heldKeys(layers), { layers: layers.length, nHead, n, headDim: nEmbd / nHead }, packed);
+      const result = await this.rebuildPatterns(cache, layers, layers.some(full));
       thumbnails.push(...result.thumbnails);
       patterns.push(...layers.map((layer, i) => (result.patterns && full(layer) ? result.patterns[i] : null)));
     }
     return { hooks: patternHookNames(nLayer), thumbnails, patterns };
+  }
+
+  /** These layers' thumbnails, and their full patterns when `packed`, from the queries and keys `cache` holds. */
+  private rebuildPatterns(cache: KvCache, layers: readonly number[], packed: boolean): Promise<LayersAttention> {
+    const { nHead, nEmbd } = this.summary;
+    return this.patterns.layers(cache.heldQueries(layers), cache.heldKeys(layers), { layers: layers.length, nHead, n: cache.length, headDim: nEmbd / nHead }, packed);
   }
 
   /**
@@ -262,8 +267,7 @@ export class Gpt2Engine {
       await this.session.run(ids, source, { logitsToKeep: 1 });
       this.patternSource = source;
     }
-    const { nHead, nEmbd } = this.summary;
-    const { patterns } = await this.patterns.layers(source.heldQueries([layer]), source.heldKeys([layer]), { layers: 1, nHead, n: ids.length, headDim: nEmbd / nHead }, true);
+    const { patterns } = await this.rebuildPatterns(source, [layer], true);
     if (!patterns) throw new Error('the pattern graph returned no pattern');
     return patterns[0];
   }

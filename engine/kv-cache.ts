@@ -26,7 +26,7 @@ export interface KvShape {
   readonly nCtx: number;
 }
 
-/** One layer's new keys or values as the graph returns them: [batch = 1, head, position, head_dim]. */
+/** One layer's new keys, values or queries as the graph returns them: [batch = 1, head, position, head_dim]. */
 export interface NewEntries {
   readonly data: Float32Array;
   readonly dims: readonly number[];

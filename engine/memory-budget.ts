@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
 import { LENS_CHUNK_ROWS } from './lens-graph';
 
-// Measured on GPT-2 small (npm run bench): resident ≈ weights + 0.28 GiB after load. The budget covers
-// loading and inspections up to about 512 tokens; longer ones are checked by checkInspectionMemory.
+// Measured on GPT-2 small (npm run bench): resident ≈ weights + 0.28 GiB after load; a 1,024-token inspection
+// as the panel asks peaks at weights + 1.3 GiB. Every inspection is also checked by checkInspectionMemory.
 export const OVERHEAD_BYTES = 1.5 * 2 ** 30;
 
 const gb = (n: number) => (n / 2 ** 30).toFixed(1);

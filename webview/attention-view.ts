@@ -19,11 +19,15 @@ import { attentionFigure } from './figure-svg';
 import { legend } from './legend';
 import type { PanelContext, PanelView } from './panel-context';
 
-/** The selected layer's patterns, for an export; an export of a layer still being computed fails with why. */
-function readyPattern(ctx: PanelContext, layer: number): Float32Tensor {
-  const status = ctx.layerPattern(layer);
-  if (status.kind === 'ready') return status.pattern;
-  throw new Error(status.kind === 'pending' ? 'this layer’s pattern is still being computed' : status.message);
+/**
+ * The selected head's [query, key] pattern (or its layer's mean), for an export; an export of a layer still
+ * being computed fails with why.
+ */
+function selectedPattern(ctx: PanelContext): { ref: HeadRef; pattern: Float32Array } {
+  const ref = ctx.state().attentionHead;
+  const status = ctx.layerPattern(ref.layer);
+  if (status.kind !== 'ready') throw new Error(status.kind === 'pending' ? 'this layer’s pattern is still being computed' : status.message);
+  return { ref, pattern: headPattern(status.pattern, ref.head) };
 }
 
 export function createAttentionView(ctx: PanelContext): PanelView {
@@ -102,12 +106,12 @@ export function createAttentionView(ctx: PanelContext): PanelView {
       lines.setCursor(token);
     },
     figure: ({ inspection }) => {
-      const ref = ctx.state().attentionHead;
-      return attentionFigure(inspection, ref, headPattern(readyPattern(ctx, ref.layer), ref.head));
+      const { ref, pattern } = selectedPattern(ctx);
+      return attentionFigure(inspection, ref, pattern);
     },
     table: ({ inspection }) => {
-      const ref = ctx.state().attentionHead;
-      return attentionCsv(inspection, ref, headPattern(readyPattern(ctx, ref.layer), ref.head));
+      const { ref, pattern } = selectedPattern(ctx);
+      return attentionCsv(inspection, ref, pattern);
     },
   };
 }
