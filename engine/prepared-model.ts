@@ -114,7 +114,7 @@ function retireSupersededGraphs(graphsDir: string, current: string, source: Grap
   }
 }
 
-function placeWeights(from: string, to: string): 'hard link' | 'copy' {
+export function placeWeights(from: string, to: string): 'hard link' | 'copy' {
   try {
     linkSync(from, to);
     return 'hard link';
