@@ -8,7 +8,7 @@ import { CharsPerToken, planPrompt, type PromptPlan } from './completion-prompt'
 import { abortOnCancel, delay, systemClock, type CancellationLike, type Clock } from './completion-scheduling';
 import { completionsEnabledFor, type CompletionSettings } from './completion-settings';
 import { reusableSuggestion, type CompletionStore } from './completion-store';
-import { shapeSuggestion, suggestionMode, type SuggestionMode } from './completion-suggestion';
+import { shapeSuggestion, suggestionPlace, type SuggestionMode } from './completion-suggestion';
 
 export interface CompletionRequest {
   readonly documentUri: string;
@@ -55,8 +55,8 @@ export class CompletionFlow {
   async suggest(request: CompletionRequest, token: CancellationLike, isCurrent: () => boolean): Promise<string | undefined> {
     const settings = this.backend.settings();
     if (!completionsEnabledFor(settings, request.languageId) || request.prefix.trim() === '') return undefined;
-    const mode = suggestionMode(request.prefix.slice(request.prefix.lastIndexOf('\n') + 1), request.lineSuffix);
-    if (!mode) return undefined;
+    const place = suggestionPlace(request.prefix.slice(request.prefix.lastIndexOf('\n') + 1), request.lineSuffix);
+    if (!place) return undefined;
     const reused = reusableSuggestion(this.store.last, request);
     if (reused !== undefined) return reused;
     if (this.paused && !request.explicit) return undefined;
@@ -75,12 +75,12 @@ export class CompletionFlow {
       wholeDocument: request.offset === request.prefix.length,
     });
     if (plan.prompt.trim() === '') return undefined;
-    const result = await this.run(plan, settings, mode, token);
+    const result = await this.run(plan, settings, place.mode, token);
     if (!result) return undefined;
     this.charsPerToken.observe(request.documentUri, plan.prompt.length, result.promptTokens.length);
     // A run superseded in the model process by a newer one ends early with a partial continuation.
     if (result.stop === 'cancelled' || !live()) return undefined;
-    const suggestion = shapeSuggestion(result.text, { mode, healed: plan.healed });
+    const suggestion = shapeSuggestion(result.text, { ...place, healed: plan.healed });
     if (suggestion === '') return undefined;
     const { documentUri, offset, prefix } = request;
     this.store.set({ documentUri, offset, prefix, prompt: plan.prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion });

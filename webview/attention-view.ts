@@ -1,6 +1,7 @@
 // The Attention tab: all heads at a glance, and the selected head (or a layer's mean) as a heatmap with
 // token labels or as lines, named by its TransformerLens hook.
 
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-radio/index.js';
 import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import type { Inspection } from '../protocol/inspection';
@@ -48,7 +49,11 @@ export function createAttentionView(ctx: PanelContext): PanelView {
   const title = el('h3', { class: 'gb-card-title gb-head-title' });
   // A long text carries the full patterns of the layer shown when it was inspected; another layer's come
   // from the model process (tens of milliseconds, or a forward run if it has inspected other text since).
-  const status = el('p', { class: 'gb-attn-status gb-muted', attrs: { role: 'status' } });
+  const statusText = el('span');
+  // A failed request (the model process restarted, say) is asked again only when the user says so.
+  const retry = el('vscode-button', { class: 'gb-attn-retry', text: 'Try again', attrs: { secondary: true } });
+  retry.addEventListener('click', () => ctx.retryLayerPattern(ctx.state().attentionHead.layer));
+  const status = el('p', { class: 'gb-attn-status gb-muted', attrs: { role: 'status' } }, [statusText, retry]);
   const detail = el('section', { class: 'gb-card gb-attn-detail' }, [
     el('div', { class: 'gb-attn-detail-head' }, [title, group]),
     status,
@@ -82,7 +87,8 @@ export function createAttentionView(ctx: PanelContext): PanelView {
       const layer = ctx.layerPattern(ref.layer);
       status.hidden = layer.kind === 'ready';
       if (layer.kind !== 'ready') {
-        status.textContent = layer.kind === 'pending' ? `Computing ${hook}…` : `Could not compute ${hook}: ${layer.message}`;
+        statusText.textContent = layer.kind === 'pending' ? `Computing ${hook}…` : `Could not compute ${hook}: ${layer.message}`;
+        retry.hidden = layer.kind === 'pending';
         matrix.element.hidden = true;
         lines.element.hidden = true;
         return;

@@ -101,6 +101,11 @@ function boot(): void {
       channel.post(AttentionPatternRequest, { requestId, layer });
       return { kind: 'pending' };
     },
+    retryLayerPattern(layer) {
+      if (layerPatterns.get(layer)?.status.kind !== 'failed') return;
+      layerPatterns.delete(layer);
+      renderAll(); // the view asks again
+    },
   };
 
   function patternArrived(layer: number, requestId: number, status: LayerPattern): void {

@@ -32,6 +32,8 @@ export interface PanelContext {
    * host (once) when neither, and the views render again when the answer comes.
    */
   layerPattern(layer: number): LayerPattern;
+  /** Forget a failed answer for a layer and ask the host again. */
+  retryLayerPattern(layer: number): void;
 }
 
 /** A figure ready to export: an SVG document and its size in CSS pixels. */

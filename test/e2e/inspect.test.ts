@@ -42,6 +42,13 @@ function cliInspect(model: string, text: string): InspectionJson {
   return JSON.parse(result.stdout) as InspectionJson;
 }
 
+/** The CLI's greedy continuation of `text` on the same model. */
+function cliGenerate(model: string, text: string, maxNewTokens: number): string {
+  const result = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'generate', '--model', model, '--text', text, '--max-new-tokens', String(maxNewTokens)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`glassbox generate failed (${result.status}): ${result.stderr}`);
+  return result.stdout.replace(/\n$/, '');
+}
+
 /** Polls a condition the page cannot express as one selector (it spans frames, or reads several nodes). */
 async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -288,6 +295,30 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   });
 
+  test('before an auto-closed bracket the ghost text goes inside it, and Tab keeps the bracket after it', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-ghost-bracket', async () => {
+      const call = 'console.log';
+      await writeFile(join(workspace, 'call.js'), call);
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.openFile('call.js');
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.page.keyboard.press('Control+End');
+      await s.page.keyboard.type('(');
+      await waitUntil('the auto-closed bracket', async () => (await editorLines(s.page))[0] === `${call}()`);
+      const ghost = await waitUntil('ghost text', async () => (await ghostText(s.page)) || undefined, 60_000);
+      // What the model continues `console.log(` with, greedy, as the CLI runs it: the ghost text is its start.
+      const continuation = cliGenerate(model, `${call}(`, 16);
+      assert.ok(continuation.startsWith(ghost), `${JSON.stringify(ghost)} starts ${JSON.stringify(continuation)}`);
+      assert.deepEqual(await editorLines(s.page), [`${call}()`], 'the suggestion is in the document before Tab');
+      await s.screenshot('inspect-ghost-bracket-dark');
+      await s.page.keyboard.press('Tab');
+      await waitUntil('the accepted text before the bracket', async () => (await editorLines(s.page))[0] === `${call}(${ghost})`);
+      await s.page.keyboard.press('Control+S');
+      await s.openFile('notes.txt'); // where the tests after this one work
+    });
+  });
+
   test('a model process killed mid-inspection is reported in the panel, and the next inspection works', { timeout: 120_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-crash', async () => {
@@ -381,6 +412,42 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       const [q, k] = [Number(readout[1]), Number(readout[2])];
       assert.equal(readout[3], formatProbability(pattern[q][k]), `query ${q}, key ${k}`);
       await s.screenshot('inspect-attention-long-light');
+    });
+  });
+  test('a layer whose request died with the model process says so, and Try again fetches it', { timeout: 120_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-layer-retry', async () => {
+      const long = cliInspect(model, LONG);
+      // Inspected again, the long text carries the layer shown (0), not layer 1. (A click into the editor
+      // would land in its margin: it is scrolled to the end of the long line.)
+      await s.runCommand('View: Focus First Editor Group');
+      await s.page.keyboard.press('Control+A');
+      await selectionStatus(s.page).filter({ hasText: `(${LONG.length} selected)` }).waitFor();
+      await s.runCommand('Glassbox: Inspect Selection');
+      await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
+      await visible(panel, '.gb-stats').filter({ hasText: new RegExp(`${long.tokens.length}\\s+tokens`) }).waitFor({ timeout: 60_000 });
+      await panel.locator('vscode-tab-header[data-tab="attention"]').click();
+      const status = visible(panel, '.gb-attn-status');
+      const pid = modelProcess(marker);
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await visible(panel, '.gb-overview .gb-thumb[data-layer="1"][data-head="0"]').click();
+        await status.filter({ hasText: 'Computing blocks.1.attn.hook_pattern' }).waitFor();
+      } finally {
+        process.kill(pid, 'SIGKILL');
+      }
+      await status.filter({ hasText: /Could not compute blocks\.1\.attn\.hook_pattern/ }).waitFor({ timeout: 30_000 });
+      await s.screenshot('inspect-layer-failed-dark');
+
+      await visible(panel, '.gb-attn-retry').click();
+      const heatmap = visible(panel, '.gb-matrix-canvas');
+      await waitUntil('the heatmap of layer 1', async () => /blocks\.1\.attn\.hook_pattern/.test((await heatmap.getAttribute('aria-label')) ?? ''), 60_000);
+      await heatmap.focus();
+      await heatmap.press('ArrowDown');
+      const readout = await waitUntil('a readout', async () => /query (\d+) .* key (\d+) .*: (.*)$/.exec(await visible(panel, '.gb-readout').innerText()) ?? undefined);
+      const [q, k] = [Number(readout[1]), Number(readout[2])];
+      assert.equal(readout[3], formatProbability(long.attention[1].pattern?.[0][q][k] ?? Number.NaN), `query ${q}, key ${k}`);
+      assert.notEqual(modelProcess(marker), pid);
     });
   });
 });

@@ -232,11 +232,21 @@ test('a model that fails to load pauses typing-triggered completions until resum
   assert.equal(h.logged.length, 2, 'each pause is logged once: the first, and the one after resuming');
 });
 
+test('before an auto-closed bracket the suggestion ends where the model closes it too', async () => {
+  const h = harness();
+  const suggestion = h.flow.suggest(typed('print(', { lineSuffix: ')' }), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.equal(h.runs[0].params.stopAtNewline, true);
+  h.runs[0].answer.resolve(result('"hello", end="")\nprint'));
+  assert.equal(await suggestion, '"hello", end=""');
+});
+
 test('no run where completions are off, before existing text, or in an empty document', async () => {
   const off = harness({ disabledLanguages: ['markdown'] });
   assert.equal(await off.flow.suggest(typed('# Title', { languageId: 'markdown' }), new FakeTokenSource().token, current), undefined);
   const h = harness();
-  assert.equal(await h.flow.suggest(typed('print(', { lineSuffix: ')' }), new FakeTokenSource().token, current), undefined);
+  assert.equal(await h.flow.suggest(typed('pri', { lineSuffix: 'nt' }), new FakeTokenSource().token, current), undefined);
   assert.equal(await h.flow.suggest(typed('  \n'), new FakeTokenSource().token, current), undefined);
   assert.equal(h.clock.pending, 0);
   assert.equal(off.clock.pending, 0);
