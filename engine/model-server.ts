@@ -20,6 +20,7 @@ import type {
   RequestOf,
 } from '../protocol/model-messages';
 import { Gpt2Engine } from './gpt2-engine';
+import { windowTokens } from './token-window';
 import { HubDownloadError } from './hub-download-error';
 import { ensureHubModel } from './hub-download';
 import { checkMemoryBudget } from './memory-budget';
@@ -158,16 +159,9 @@ export class ModelServer {
   private async inspect(params: InspectParams): Promise<InspectResult> {
     const engine = this.loaded();
     if (params.text.length === 0) throw new GlassboxError('text-empty', 'There is no text to inspect: select some text, or put the cursor on a line that has some.');
-    let tokens = params.ids ? engine.tokensOf(params.text, params.ids) : engine.tokenize(params.text);
-    let droppedTokens = 0;
-    let textOffset = 0;
-    if (params.windowToContext && tokens.length > engine.summary.nCtx) {
-      droppedTokens = tokens.length - engine.summary.nCtx;
-      // Tokens may share a character (a split emoji); start at the first token that begins after the cut.
-      while (droppedTokens < tokens.length && tokens[droppedTokens].start < tokens[droppedTokens - 1].end) droppedTokens++;
-      textOffset = tokens[droppedTokens].start;
-      tokens = tokens.slice(droppedTokens).map((t) => ({ ...t, start: t.start - textOffset, end: t.end - textOffset }));
-    }
+    const all = params.ids ? engine.tokensOf(params.text, params.ids) : engine.tokenize(params.text);
+    // Without windowing a text too long is refused by the engine, with a message that says so.
+    const { tokens, droppedTokens, textOffset } = params.windowToContext ? windowTokens(all, params.text, engine.summary.nCtx, { lineStart: false }) : { tokens: all, droppedTokens: 0, textOffset: 0 };
     const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers: params.patternLayers });
     return { inspection, droppedTokens, textOffset };
   }
@@ -175,7 +169,10 @@ export class ModelServer {
   private async complete(request: RequestOf<'complete/run'>, signal: AbortSignal): Promise<CompleteResult> {
     const engine = this.loaded();
     const p: CompleteParams = request.params;
-    const prompt = engine.tokenize(p.prompt);
+    const all = engine.tokenize(p.prompt);
+    // The new tokens need room after the prompt; generation stops early ('context-full') where they have none.
+    const room = Math.max(1, engine.summary.nCtx - p.maxNewTokens);
+    const { tokens: prompt, textOffset } = p.windowToContext ? windowTokens(all, p.prompt, room, { lineStart: true }) : { tokens: all, textOffset: 0 };
     const generation = await engine.generateTokens(prompt, {
       maxNewTokens: p.maxNewTokens,
       temperature: p.temperature,
@@ -193,6 +190,7 @@ export class ModelServer {
       stop: generation.stop,
       tokensPerSecond: generation.seconds > 0 ? generation.tokens.length / generation.seconds : 0,
       reusedTokens: generation.reusedTokens,
+      textOffset,
     };
   }
 }

@@ -77,13 +77,15 @@ export class CompletionFlow {
     if (plan.prompt.trim() === '') return undefined;
     const result = await this.run(plan, settings, place.mode, token);
     if (!result) return undefined;
-    this.charsPerToken.observe(request.documentUri, plan.prompt.length, result.promptTokens.length);
+    // What the model read: the prompt less what the model process dropped to fit the context.
+    const prompt = plan.prompt.slice(result.textOffset);
+    this.charsPerToken.observe(request.documentUri, prompt.length, result.promptTokens.length);
     // A run superseded in the model process by a newer one ends early with a partial continuation.
     if (result.stop === 'cancelled' || !live()) return undefined;
     const suggestion = shapeSuggestion(result.text, { ...place, healed: plan.healed });
     if (suggestion === '') return undefined;
     const { documentUri, offset, prefix } = request;
-    this.store.set({ documentUri, offset, prefix, prompt: plan.prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion });
+    this.store.set({ documentUri, offset, prefix, prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion });
     return suggestion;
   }
 
@@ -114,6 +116,7 @@ export class CompletionFlow {
       topK: settings.topK,
       topP: settings.topP,
       stopAtNewline: mode === 'line',
+      windowToContext: true,
     };
     try {
       return await this.backend.complete(params, cancel.signal);

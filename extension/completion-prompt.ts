@@ -1,11 +1,8 @@
-// Which text before the cursor becomes the prompt. The engine refuses a prompt longer than the context
-// ('text-too-long') and the host has no tokenizer, so the prompt is aimed at the `contextTokens` setting with an
-// estimate in characters per token, and bounded by a rule that cannot fail: GPT-2's byte-level BPE never makes
-// more tokens than the text has UTF-8 bytes. That bound is what keeps the prompt inside the context, so no
-// request is ever refused; it also means a prompt never has more characters than the context has tokens, so
-// ASCII text fills only a quarter to a half of the context.
-// FIXME: a `windowToContext` flag on CompleteParams (as InspectParams has) would let the model process keep
-// the last tokens that fit, and the whole context could be used.
+// Which text before the cursor becomes the prompt. The host has no tokenizer, so the prompt is aimed at the
+// `contextTokens` setting with an estimate in characters per token (learned per document), and cut at a line
+// start. Where the estimate falls short and the prompt has more tokens than the context leaves room for, the
+// model process keeps its last tokens that fit, also from a line start (CompleteParams.windowToContext), so
+// no prompt is ever refused and the whole context can be used.
 
 /** Typical of English prose with GPT-2's tokenizer; code packs fewer characters into a token. */
 export const DEFAULT_CHARS_PER_TOKEN = 4;
@@ -15,15 +12,15 @@ const MIN_TOKENS_TO_LEARN = 64;
 const MAX_DOCUMENTS_REMEMBERED = 64;
 
 /**
- * How much text before the cursor the provider reads. A prompt has no more characters than UTF-8 bytes and no
- * more bytes than the context has tokens (1024 for every GPT-2), so this leaves room for the boundary search.
+ * How much text before the cursor the provider reads: a prompt aimed at a whole GPT-2 context (1,024 tokens)
+ * at the most characters per token the estimate allows, and room for the boundary search.
  */
-export const PREFIX_WINDOW_CHARS = 4096;
+export const PREFIX_WINDOW_CHARS = 8192;
 
 export interface PromptPlan {
   /** Tokens to generate: the setting, but never more than half the context. */
   readonly maxNewTokens: number;
-  /** Sure to fit the context with `maxNewTokens` after it; '' when there is nothing to send. */
+  /** About `contextTokens` tokens (the model process keeps what fits of it); '' when there is nothing to send. */
   readonly prompt: string;
   /** A trailing space was taken off the prompt; the suggestion must start with it (see healTrailingSpace). */
   readonly healed: boolean;
@@ -44,7 +41,7 @@ export function planPrompt(prefix: string, options: PromptOptions): PromptPlan {
   const room = options.nCtx - maxNewTokens;
   const { text, healed } = healTrailingSpace(prefix);
   const aimed = Math.floor(Math.min(options.contextTokens, room) * options.charsPerToken);
-  const prompt = cutPrompt(text, Math.min(aimed, tailWithinBytes(text, room)), options.wholeDocument);
+  const prompt = cutPrompt(text, aimed, options.wholeDocument);
   return { maxNewTokens, prompt, healed };
 }
 
@@ -75,22 +72,6 @@ function boundaryFrom(text: string, start: number): number {
   return isLowSurrogate(text.charCodeAt(start)) ? start + 1 : start;
 }
 
-/** How many characters at the end of `text` fit in `maxBytes` bytes of UTF-8 (never half a surrogate pair). */
-export function tailWithinBytes(text: string, maxBytes: number): number {
-  let bytes = 0;
-  let i = text.length;
-  while (i > 0) {
-    const c = text.charCodeAt(i - 1);
-    const pair = isLowSurrogate(c) && i >= 2 && isHighSurrogate(text.charCodeAt(i - 2));
-    // A lone surrogate is encoded as U+FFFD: 3 bytes.
-    const size = pair ? 4 : c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
-    if (bytes + size > maxBytes) break;
-    bytes += size;
-    i -= pair ? 2 : 1;
-  }
-  return text.length - i;
-}
-
 /** Characters per token seen in each document's last long prompt, so the next cut is a better estimate. */
 export class CharsPerToken {
   private readonly seen = new Map<string, number>();
@@ -106,10 +87,6 @@ export class CharsPerToken {
     // A Map iterates in insertion order: the first key is the least recently observed document.
     if (this.seen.size > MAX_DOCUMENTS_REMEMBERED) this.seen.delete(this.seen.keys().next().value as string);
   }
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
 }
 
 function isLowSurrogate(c: number): boolean {

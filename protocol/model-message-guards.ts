@@ -96,6 +96,7 @@ const params: Readers<'params'> = {
       topP: finite(f.topP, `${p}.topP`),
       ...(f.seed === undefined ? {} : { seed: integer(f.seed, `${p}.seed`, 0) }),
       stopAtNewline: boolean(f.stopAtNewline, `${p}.stopAtNewline`),
+      windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
     };
   },
 };
@@ -139,6 +140,7 @@ const results: Readers<'result'> = {
       stop: oneOf(['max-tokens', 'newline', 'end-of-text', 'cancelled', 'context-full'] as const)(f.stop, `${p}.stop`),
       tokensPerSecond: finite(f.tokensPerSecond, `${p}.tokensPerSecond`),
       reusedTokens: integer(f.reusedTokens, `${p}.reusedTokens`, 0),
+      textOffset: integer(f.textOffset, `${p}.textOffset`, 0),
     };
   },
 };

@@ -87,6 +87,12 @@ export interface CompleteParams {
   readonly topP: number;
   readonly seed?: number;
   readonly stopAtNewline: boolean;
+  /**
+   * A prompt with more tokens than the context leaves for the new ones keeps its last tokens that fit, from a
+   * line start when one is near (see windowTokens), instead of running out of room: the host aims a prompt
+   * at a number of tokens without a tokenizer.
+   */
+  readonly windowToContext: boolean;
 }
 
 export interface CompleteResult {
@@ -97,6 +103,8 @@ export interface CompleteResult {
   readonly tokensPerSecond: number;
   /** Prompt tokens served from the previous completion's KV cache. */
   readonly reusedTokens: number;
+  /** UTF-16 offset in the prompt where the tokens the model read start (0 unless windowed); promptTokens are relative to it. */
+  readonly textOffset: number;
 }
 
 /** Every request: its method name, params and result. No method name is spelled anywhere else. */

@@ -26,7 +26,7 @@ const INSPECT: InspectParams = { text: 'The model reads this.', topK: 3, targetI
 const LONG = 900;
 
 function completion(maxNewTokens: number): CompleteParams {
-  return { prompt: 'hello', maxNewTokens, temperature: 0, topK: 0, topP: 1, stopAtNewline: false };
+  return { prompt: 'hello', maxNewTokens, temperature: 0, topK: 0, topP: 1, stopAtNewline: false, windowToContext: true };
 }
 
 /** A client with its log lines and state changes recorded. */
@@ -335,6 +335,26 @@ describe('requests the process cannot serve are refused, and nothing else is los
     assert.deepEqual(Array.from(answer.pattern.data), Array.from(inspection.attention.patterns[0]?.data ?? []));
     const error = await rejection(client.request('attention/pattern', { ids, layer: 1 }), 'bad-request');
     assert.match(error.message, /Layer 1 does not exist/);
+  });
+
+  test('a completion prompt over the room keeps its last tokens from a line start; typing on keeps that start', async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => `line ${i}`).join('\n'); // "line", " 0", "\n", …: 35 tokens
+    const maxNewTokens = 4; // 28 tokens of room: 7 dropped, then on to the next line start
+    const first = await client.request('complete/run', { ...completion(maxNewTokens), prompt: lines });
+    assert.equal(lines.slice(first.textOffset), Array.from({ length: 9 }, (_, i) => `line ${i + 3}`).join('\n'));
+    assert.equal(first.promptTokens.length, 26);
+    assert.equal(first.promptTokens.map((t) => t.text).join(''), lines.slice(first.textOffset));
+    assert.equal(first.promptTokens[0].start, 0, 'offsets into the kept part');
+
+    // Typed on: the cut stays at the same line, so the last completion's cache serves the prompt.
+    const typed = await client.request('complete/run', { ...completion(maxNewTokens), prompt: `${lines} more` });
+    assert.equal(typed.textOffset, first.textOffset);
+    assert.equal(typed.reusedTokens, first.promptTokens.length);
+
+    // The kept part alone, no windowing needed: the same continuation.
+    const alone = await client.request('complete/run', { ...completion(maxNewTokens), prompt: lines.slice(first.textOffset), windowToContext: false });
+    assert.equal(alone.textOffset, 0);
+    assert.equal(alone.text, first.text);
   });
 
   test('without it the request is refused with text-too-long', async () => {

@@ -42,7 +42,7 @@ function typed(prefix: string, more: Partial<CompletionRequest> = {}): Completio
 }
 
 function result(text: string, stop: CompleteResult['stop'] = 'max-tokens'): CompleteResult {
-  return { promptTokens: [{ id: 464, text: 'The', start: 0, end: 3 }], tokens: [{ id: 1, text }], text, stop, tokensPerSecond: 50, reusedTokens: 0 };
+  return { promptTokens: [{ id: 464, text: 'The', start: 0, end: 3 }], tokens: [{ id: 1, text }], text, stop, tokensPerSecond: 50, reusedTokens: 0, textOffset: 0 };
 }
 
 const current = () => true;
@@ -55,12 +55,23 @@ test('after 250 ms of quiet the model runs once, greedy, stopping at the newline
   assert.equal(h.runs.length, 0, 'nothing is sent during the debounce');
   h.clock.advance(250);
   await flush();
-  assert.deepEqual(h.runs[0].params, { prompt: 'The quick', maxNewTokens: 16, temperature: 0, topK: 40, topP: 0.95, stopAtNewline: true });
+  assert.deepEqual(h.runs[0].params, { prompt: 'The quick', maxNewTokens: 16, temperature: 0, topK: 40, topP: 0.95, stopAtNewline: true, windowToContext: true });
   h.runs[0].answer.resolve(result(' brown fox jumps\nover'));
   assert.equal(await suggestion, ' brown fox jumps');
   assert.equal(h.store.last?.prompt, 'The quick');
   assert.equal(h.store.last?.text, ' brown fox jumps\nover');
   assert.equal(source.listening, 0, 'no listener is left on the token');
+});
+
+test('a prompt the model process windowed is remembered as the part the model read', async () => {
+  const h = harness();
+  const suggestion = h.flow.suggest(typed('first line\nThe quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.equal(h.runs[0].params.prompt, 'first line\nThe quick');
+  h.runs[0].answer.resolve({ ...result(' brown'), textOffset: 11 });
+  assert.equal(await suggestion, ' brown');
+  assert.equal(h.store.last?.prompt, 'The quick', 'what Explain Last Completion shows');
 });
 
 test('a token cancelled during the debounce sends nothing and does not even load the model', async () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CharsPerToken, cutPrompt, healTrailingSpace, planPrompt, tailWithinBytes } from '../../extension/completion-prompt';
+import { CharsPerToken, cutPrompt, healTrailingSpace, planPrompt } from '../../extension/completion-prompt';
 
 const gpt2 = { nCtx: 1024, maxTokens: 16, contextTokens: 256, charsPerToken: 4, wholeDocument: true };
-const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 
 test('a short document is the prompt as it is', () => {
   assert.deepEqual(planPrompt('Hello world', gpt2), { maxNewTokens: 16, prompt: 'Hello world', healed: false });
@@ -39,25 +38,16 @@ test('a huge file: the prompt aims at contextTokens × characters per token, the
   assert.equal(planPrompt(code, { ...gpt2, charsPerToken: 2.2 }).prompt, 'const x = 1;\n'.repeat(43));
 });
 
-test('however much context is asked for, the prompt has at most as many UTF-8 bytes as there is room for tokens', () => {
-  // 1024 - 16 = 1008 tokens of room: 1008 bytes can never be more than 1008 tokens. 77 whole lines.
-  const plan = planPrompt(code, { ...gpt2, contextTokens: 1024 });
-  assert.equal(plan.prompt, 'const x = 1;\n'.repeat(77));
-  const cjk = planPrompt('日本語'.repeat(1000), { ...gpt2, nCtx: 128 });
-  assert.equal(cjk.maxNewTokens, 16);
-  assert.equal(cjk.prompt.length, 37); // 111 of the 112 bytes of room, 3 bytes a character
-  assert.ok(utf8(cjk.prompt) <= 112);
+test('the whole context can be asked for: the prompt aims at the room left after the new tokens', () => {
+  // 1024 - 16 = 1008 tokens of room × 4 characters = 4032 characters, from the next line start: 310 lines.
+  assert.equal(planPrompt(code, { ...gpt2, contextTokens: 1024 }).prompt, 'const x = 1;\n'.repeat(310));
+  // Text of more tokens than characters is aimed at the same way; the model process keeps what fits.
+  assert.equal(planPrompt('日本語'.repeat(1000), { ...gpt2, nCtx: 128 }).prompt.length, 448);
 });
 
 test('a small context keeps at least half of it for the prompt', () => {
   const plan = planPrompt('x', { ...gpt2, nCtx: 128, maxTokens: 100 });
   assert.equal(plan.maxNewTokens, 64);
-});
-
-test('UTF-8 sizes: 1 byte for ASCII, 2 for é, 4 for an emoji, which is never split', () => {
-  assert.equal(tailWithinBytes('aé😀', 10), 4);
-  assert.equal(tailWithinBytes('aé😀', 5), 2);
-  assert.equal(tailWithinBytes('aé😀', 3), 0);
 });
 
 test('a single trailing space after a word is taken off and remembered; indentation is left alone', () => {

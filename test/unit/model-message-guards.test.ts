@@ -25,8 +25,8 @@ const hostToModel: readonly HostToModel[] = [
   { type: 'request', id: 3, method: 'inspect/run', params: { text: 'The cat sat', topK: 5, targetId: 3290, windowToContext: true } },
   { type: 'request', id: 4, method: 'inspect/run', params: { text: 'x', topK: 1, targetId: null, windowToContext: false } },
   { type: 'request', id: 5, method: 'lens/target', params: { text: ' dog' } },
-  { type: 'request', id: 6, method: 'complete/run', params: { prompt: 'Once upon', maxNewTokens: 16, temperature: 0.7, topK: 40, topP: 0.9, seed: 42, stopAtNewline: true } },
-  { type: 'request', id: Number.MAX_SAFE_INTEGER, method: 'complete/run', params: { prompt: 'a', maxNewTokens: 1, temperature: 0, topK: 0, topP: 1, stopAtNewline: false } },
+  { type: 'request', id: 6, method: 'complete/run', params: { prompt: 'Once upon', maxNewTokens: 16, temperature: 0.7, topK: 40, topP: 0.9, seed: 42, stopAtNewline: true, windowToContext: true } },
+  { type: 'request', id: Number.MAX_SAFE_INTEGER, method: 'complete/run', params: { prompt: 'a', maxNewTokens: 1, temperature: 0, topK: 0, topP: 1, stopAtNewline: false, windowToContext: false } },
   { type: 'cancel', id: 6 },
   { type: 'request', id: 8, method: 'inspect/run', params: { text: 'The cat sat', topK: 5, targetId: null, windowToContext: true, patternLayers: [0, 3] } },
   { type: 'request', id: 9, method: 'attention/pattern', params: { ids: [464, 3797, 3332], layer: 1 } },
@@ -60,6 +60,7 @@ const modelToHost: readonly ModelToHost[] = [
       stop: 'max-tokens',
       tokensPerSecond: 120.5,
       reusedTokens: 12,
+      textOffset: 0,
     },
   },
   // A long text's inspection carries one layer's full patterns; the other comes on request.
