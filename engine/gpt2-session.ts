@@ -6,7 +6,7 @@
 
 import { Tensor } from '@huggingface/transformers';
 import { residHookNames } from '../protocol/inspection';
-import { HOOKS_INPUT, NEW_KV_OUTPUTS, TARGET_INPUT, TOP_K_INPUT } from './hooked-graph';
+import { EVERY_POSITION_INPUT, HOOKS_INPUT, NEW_KV_OUTPUTS, TARGET_INPUT, TOP_K_INPUT } from './hooked-graph';
 import type { HookOutputs, OutputTensor } from './inspection-outputs';
 import type { KvCache, KvShape, NewEntries } from './kv-cache';
 
@@ -81,6 +81,8 @@ export class Gpt2Session {
     }
     if (this.hooked) {
       feeds[HOOKS_INPUT] = ort('bool', [options.hooks !== undefined], []);
+      // Kept queries are every position's: the pattern graph rebuilds whole patterns from them.
+      feeds[EVERY_POSITION_INPUT] = ort('bool', [options.hooks !== undefined || cache.keepsQueries], []);
       feeds[TOP_K_INPUT] = int64([options.hooks?.topK ?? 1], [1]);
       feeds[TARGET_INPUT] = int64([options.hooks?.targetId ?? -1], [1]);
     }

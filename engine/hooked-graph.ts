@@ -18,6 +18,8 @@ export const OPSET = 21;
 export const HOOKS_INPUT = 'glassbox.hooks';
 export const TOP_K_INPUT = 'glassbox.lens_top_k';
 export const TARGET_INPUT = 'glassbox.lens_target';
+/** True when every position's output is wanted: hooks on, or an inspection's queries kept (see below). */
+export const EVERY_POSITION_INPUT = 'glassbox.every_position';
 
 /**
  * Keys and values of just the positions a run was given, [batch, head, position, head_dim] like `present.*`.
@@ -82,6 +84,7 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
   // hook controls are required inputs.
   const hooksOn = withHooks ? g.input(HOOKS_INPUT, DataType.BOOL, []) : null;
+  const everyPosition = withHooks ? g.input(EVERY_POSITION_INPUT, DataType.BOOL, []) : null;
 
   const wte = weight('wte.weight'); // [vocab, d]
   const layerNorm = (x: string, prefix: string): string =>
@@ -110,20 +113,33 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     return name ? g.opN('Transpose', [split], [name], perm)[0] : g.op('Transpose', [split], perm); // [batch, head, seq, head_dim]
   };
 
+  // Logits for the last `num_logits_to_keep` positions (0 = all): generation and inspection ask for 1 and
+  // skip the [prompt, vocab] head GEMM over the prompt (the lens computes its own, chunk by chunk).
+  const keepRaw = g.op('Reshape', [numLogitsToKeep, g.ints([1])]);
+  const keep = g.op('Where', [g.op('Equal', [keepRaw, g.ints([0])]), seq, g.op('Min', [keepRaw, seq])]); // [1]
+  // The last block's attention output and MLP feed nothing but the logits (its keys and values come from
+  // before them), so unless every position is wanted only the kept positions run them: 10/12 of a block's
+  // multiplies for the rest of a prompt, ~7% of GPT-2 small's prefill.
+  const lastRows = everyPosition ? g.op('Where', [everyPosition, seq, keep]) : keep; // [1]
+  const lastOnly = (x: string, axis: number): string => g.op('Slice', [x, g.op('Sub', [seq, lastRows]), seq, g.ints([axis])]);
+
   let resid = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [weight('wpe.weight'), positionIds])], {}, 'embed'); // [batch, seq, d]
   const residPoints: string[] = [];
   for (let l = 0; l < nLayer; l++) {
     const h = `h.${l}`;
     residPoints.push(resid);
     const qkv = linear(layerNorm(resid, `${h}.ln_1`), `${h}.attn.c_attn`); // [batch, seq, 3d]
-    const [q, k, v] = g.opN('Split', [qkv, g.ints([d, d, d])], 3, { axis: 2 });
+    const [qAll, k, v] = g.opN('Split', [qkv, g.ints([d, d, d])], 3, { axis: 2 });
+    const last = l === nLayer - 1;
+    const q = last ? lastOnly(qAll, 1) : qAll; // [batch, rows, d]
+    if (last) resid = lastOnly(resid, 1);
     const key = g.opN('Concat', [past[l].key, toHeads(k, NEW_KV_OUTPUTS.key(l))], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
     const value = g.opN('Concat', [past[l].value, toHeads(v, NEW_KV_OUTPUTS.value(l))], [`present.${l}.value`], { axis: 2 })[0];
     const scores = g.op('Mul', [g.op('MatMul', [toHeads(q, NEW_KV_OUTPUTS.query(l)), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
     // blocks.{l}.attn.hook_pattern stays a transient of its layer: the engine rebuilds it from the queries
     // and keys when asked (pattern-graph.ts). As outputs, the packed patterns of all layers were 0.6 GB of an
     // inspection's peak at 1,024 tokens (onnxruntime's buffers and the JS copy).
-    const pattern = g.op('Softmax', [g.op('Where', [mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`); // [batch, head, seq, total]
+    const pattern = g.op('Softmax', [g.op('Where', [last ? lastOnly(mask, 2) : mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`); // [batch, head, rows, total]
     const z = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [pattern, value])], { perm: [0, 2, 1, 3] }), modelShape]); // [batch, seq, d]
     resid = g.op('Add', [resid, linear(z, `${h}.attn.c_proj`)], {}, 'resid_mid');
     const mlp = g.op('Gelu', [linear(layerNorm(resid, `${h}.ln_2`), `${h}.mlp.c_fc`)], { approximate: 'tanh' });
@@ -131,12 +147,8 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   }
   residPoints.push(resid);
 
-  // Logits for the last `num_logits_to_keep` positions (0 = all): generation and inspection ask for 1 and
-  // skip the [prompt, vocab] head GEMM over the prompt (the lens computes its own, chunk by chunk).
-  const keepRaw = g.op('Reshape', [numLogitsToKeep, g.ints([1])]);
-  const keep = g.op('Where', [g.op('Equal', [keepRaw, g.ints([0])]), seq, g.op('Min', [keepRaw, seq])]); // [1]
   const lnFinal = (x: string): string => layerNorm(x, 'ln_f');
-  const kept = g.op('Slice', [lnFinal(resid), g.op('Sub', [seq, keep]), seq, g.ints([1])]); // [batch, keep, d]
+  const kept = g.op('Slice', [lnFinal(resid), g.op('Sub', [lastRows, keep]), lastRows, g.ints([1])]); // [batch, keep, d]
   const unembed = (x: string): string => g.op('Gemm', [g.op('Reshape', [x, g.ints([-1, d])]), wte], { transB: 1 }, 'unembed'); // [rows, vocab]
   const logitsShape = g.op('Concat', [batch, keep, g.ints([config.vocabSize])], { axis: 0 });
   g.opN('Reshape', [unembed(kept), logitsShape], ['logits']);
