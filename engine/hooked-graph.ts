@@ -18,7 +18,10 @@ export const OPSET = 21;
 export const HOOKS_INPUT = 'glassbox.hooks';
 export const TOP_K_INPUT = 'glassbox.lens_top_k';
 export const TARGET_INPUT = 'glassbox.lens_target';
-/** True when every position's output is wanted: hooks on, or an inspection's queries kept (see below). */
+/**
+ * True when every position's output is wanted: hooks on, or an inspection's queries kept. False lets the last
+ * block run only the positions whose logits are kept (`lastOnly` below).
+ */
 export const EVERY_POSITION_INPUT = 'glassbox.every_position';
 
 /**
@@ -27,7 +30,8 @@ export const EVERY_POSITION_INPUT = 'glassbox.every_position';
  * `present.*`, which onnxruntime-node would copy whole into new JS buffers on every step (at 900 tokens of
  * context, half of a decoding step). The queries, in the same layout, are what an inspection keeps to
  * rebuild any layer's attention pattern (pattern-graph.ts); like the others they are the Transposes the
- * attention already makes, so a run that does not fetch them pays nothing.
+ * attention already makes, so a run that does not fetch them pays nothing. The last layer's queries cover
+ * every position only with EVERY_POSITION_INPUT set; otherwise just the positions whose logits are kept.
  */
 export const NEW_KV_OUTPUTS = {
   key: (layer: number) => `new.${layer}.key`,
@@ -50,7 +54,7 @@ export const LENS_OUTPUTS = {
 const F = DataType.FLOAT;
 const I = DataType.INT64;
 // Masked scores: exp(-1e9 - max) is exactly 0 in float32, and a finite value keeps fully masked rows NaN-free.
-const MASKED_SCORE = -1e9;
+export const MASKED_SCORE = -1e9;
 
 /**
  * `withHooks: false` builds the same GPT-2 without the hook inputs and outputs: the baseline the benchmark

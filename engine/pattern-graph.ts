@@ -6,7 +6,7 @@
 // layer at a time, and shipping in full only the layers a view shows, keeps an inspection within its
 // memory budget and its messages small. Every layer still yields its thumbnails for the overview.
 
-import { OPSET } from './hooked-graph';
+import { MASKED_SCORE, OPSET } from './hooked-graph';
 import { DataType, encodeModel, GraphBuilder } from './onnx-builder';
 
 export const PATTERN_INPUTS = { query: 'query', key: 'key' } as const;
@@ -18,8 +18,6 @@ export const PATTERN_OUTPUTS = {
 } as const;
 
 const F = DataType.FLOAT;
-// As in the model graph: exp(-1e9 - max) is exactly 0 in float32.
-const MASKED_SCORE = -1e9;
 
 /**
  * The graph for heads of `headDim`. Inputs `query` and `key` are [layer, head, n, head_dim]: one layer or
