@@ -73,7 +73,7 @@ export async function generate(session: Gpt2Session, cache: KvCache, ids: readon
   const tokens: GeneratedToken[] = [];
   let pending = ids.slice(reused);
   for (;;) {
-    const outputs = await session.run(pending, cache, { logitsToKeep: 1 });
+    const outputs = await session.run(pending, cache, { logits: 'last' });
     const logits = outputs.logits.data as Float32Array; // [1, 1, vocab]
     const id = sampler.choose(logits);
     const token = { id, text: tokenText(id), prob: softmaxAt(logits, id) };

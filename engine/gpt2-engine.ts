@@ -210,7 +210,7 @@ export class Gpt2Engine {
     const layersPerPatternRun = everyLayer ? nLayer : 1;
     const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
     checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun }, this.availableMemory());
-    const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logitsToKeep: 1 });
+    const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logits: 'none' });
     const read = readInspection(outputs, {
       summary: this.summary,
       backend: this.backend,
@@ -264,7 +264,7 @@ export class Gpt2Engine {
       this.patternSource = null;
       checkInspectionMemory(this.summary, { queries: ids.length, keys: ids.length, fullLayers: 1, layersPerPatternRun: 1, lens: false }, this.availableMemory());
       source = new KvCache(this.session.shape, true);
-      await this.session.run(ids, source, { logitsToKeep: 1 });
+      await this.session.run(ids, source, { logits: 'none' });
       this.patternSource = source;
     }
     const { patterns } = await this.rebuildPatterns(source, [layer], true);
@@ -309,7 +309,7 @@ export class Gpt2Engine {
   /** A plain forward (no hooks): the logits at every position, [position, vocab]. */
   async logits(tokens: readonly Token[]): Promise<Float32Tensor> {
     this.checkLength(tokens.length);
-    const outputs = await this.session.run(tokens.map((t) => t.id), new KvCache(this.session.shape), { logitsToKeep: 0 });
+    const outputs = await this.session.run(tokens.map((t) => t.id), new KvCache(this.session.shape), { logits: 'all' });
     const logits = outputs.logits;
     return { dims: [tokens.length, this.summary.vocabSize], data: logits.data as Float32Array };
   }

@@ -25,11 +25,15 @@ export interface LensControls {
   readonly residuals: boolean;
 }
 
+export type LogitRows = 'all' | 'last' | 'none';
+/** The graph's `num_logits_to_keep` for each choice. */
+const LOGITS_TO_KEEP: Record<LogitRows, number> = { all: 0, last: 1, none: -1 };
+
 export interface RunOptions {
   /** Compute and return every hook with these lens settings, and not the logits; without, only the logits. */
   readonly hooks?: LensControls;
-  /** Logits for the last this many positions; 0 for all of them. */
-  readonly logitsToKeep: number;
+  /** Which positions' logits the run computes: an inspection needs none (its lens has the final distribution). */
+  readonly logits: LogitRows;
 }
 
 /** The transformers.js Tensor's onnxruntime tensor: what the session takes. */
@@ -73,7 +77,7 @@ export class Gpt2Session {
       input_ids: int64(ids, [1, n]),
       attention_mask: int64(Array.from({ length: past.slots + n }, (_, i) => (i >= past.slots || past.used(i) ? 1 : 0)), [1, past.slots + n]),
       position_ids: int64(Array.from({ length: n }, (_, i) => cache.length + i), [1, n]),
-      num_logits_to_keep: int64([options.logitsToKeep], []),
+      num_logits_to_keep: int64([LOGITS_TO_KEEP[options.logits]], []),
     };
     for (let l = 0; l < nLayer; l++) {
       feeds[`past_key_values.${l}.key`] = ort('float32', past.keys[l], [1, nHead, past.slots, headDim]);
@@ -90,7 +94,7 @@ export class Gpt2Session {
     const perRun = cache.keepsQueries ? [...this.kvOutputs, ...this.queryOutputs] : this.kvOutputs;
     const hooks = options.hooks;
     const hookOutputs = hooks?.residuals ? this.hookOutputs : this.hookOutputs.filter((name) => !this.residualOutputs.has(name));
-    const outputs = await this.session.run(feeds, hooks ? [...perRun, ...hookOutputs] : ['logits', ...perRun]);
+    const outputs = await this.session.run(feeds, hooks ? [...perRun, ...hookOutputs] : options.logits === 'none' ? perRun : ['logits', ...perRun]);
     const entries = (name: (layer: number) => string) => Array.from({ length: nLayer }, (_, l) => outputs[name(l)] as NewEntries);
     cache.append(ids, entries(NEW_KV_OUTPUTS.key), entries(NEW_KV_OUTPUTS.value), cache.keepsQueries ? entries(NEW_KV_OUTPUTS.query) : []);
     return outputs;

@@ -117,10 +117,12 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     return name ? g.opN('Transpose', [split], [name], perm)[0] : g.op('Transpose', [split], perm); // [batch, head, seq, head_dim]
   };
 
-  // Logits for the last `num_logits_to_keep` positions (0 = all): generation and inspection ask for 1 and
-  // skip the [prompt, vocab] head GEMM over the prompt (the lens computes its own, chunk by chunk).
+  // Logits for the last `num_logits_to_keep` positions (0 = all, negative = none): generation asks for 1 and
+  // skips the [prompt, vocab] head GEMM over the prompt; an inspection asks for none, since the lens computes
+  // the final distribution itself, chunk by chunk (the one row's GEMM is memory-bound: ~18 ms for GPT-2 small).
   const keepRaw = g.op('Reshape', [numLogitsToKeep, g.ints([1])]);
-  const keep = g.op('Where', [g.op('Equal', [keepRaw, g.ints([0])]), seq, g.op('Min', [keepRaw, seq])]); // [1]
+  const none = g.ints([0]);
+  const keep = g.op('Where', [g.op('Equal', [keepRaw, none]), seq, g.op('Max', [g.op('Min', [keepRaw, seq]), none])]); // [1]
   // The last block's attention output and MLP feed nothing but the logits (its keys and values come from
   // before them), so unless every position is wanted only the kept positions run them: 10/12 of a block's
   // multiplies for the rest of a prompt, ~7% of GPT-2 small's prefill.
@@ -155,7 +157,7 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const kept = g.op('Slice', [lnFinal(resid), g.op('Sub', [lastRows, keep]), lastRows, g.ints([1])]); // [batch, keep, d]
   const unembed = (x: string): string => g.op('Gemm', [g.op('Reshape', [x, g.ints([-1, d])]), wte], { transB: 1 }, 'unembed'); // [rows, vocab]
   const logitsShape = g.op('Concat', [batch, keep, g.ints([config.vocabSize])], { axis: 0 });
-  g.opN('Reshape', [unembed(kept), logitsShape], ['logits']);
+  g.opN('Reshape', [unembed(kept), logitsShape], ['logits'], { allowzero: 1 }); // keep may be 0: a 0 is a size here, not a copy
   g.output('logits', F, ['batch_size', 'sequence_length', config.vocabSize]);
   for (let l = 0; l < nLayer; l++) {
     g.output(`present.${l}.key`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);

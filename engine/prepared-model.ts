@@ -17,7 +17,7 @@ import { GENERATED_METADATA_KEY } from './generated-model';
 import { readSafetensorsIndex } from './safetensors';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
-const GRAPH_VERSION = 14;
+const GRAPH_VERSION = 15;
 
 const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] as const;
 const OPTIONAL_FILES = ['generation_config.json'] as const;
