@@ -2,7 +2,7 @@
 // shape and byte range, then the raw little-endian data. Only the header is parsed eagerly, because the ONNX
 // graph points into the file's data instead of copying it.
 
-import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { GlassboxError } from '../protocol/errors';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -130,6 +130,16 @@ export function writeSafetensors(path: string, tensors: readonly TensorToWrite[]
   const headerBytes = Buffer.from(json, 'utf8');
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(headerBytes.length));
-  const parts = [length, headerBytes, ...tensors.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))];
-  writeFileSync(path, Buffer.concat(parts));
+  // A part at a time: a GPT-2 large is 3 GB, over what one buffer or one write may hold.
+  const fd = openSync(path, 'w');
+  try {
+    for (const part of [length, headerBytes, ...tensors.map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))]) writeAll(fd, part);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** writeSync writes at most 2 GiB a call, and may write less than it is given. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done, Math.min(bytes.byteLength - done, 2 ** 30));
 }
