@@ -21,8 +21,8 @@ import {
 } from './hub-request';
 import { downloadFile } from './resumable-download';
 import { withFolderLock } from './folder-lock';
+import { DEFAULT_HUB_ENDPOINT } from '../protocol/model-messages';
 
-export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 export const DEFAULT_HUB_REVISION = 'main';
 
 export interface HubDownloadProgress {

@@ -2,8 +2,26 @@
 // cancelled, a retry loop with back-off, and the mapping from HTTP statuses to HubDownloadError codes.
 import { HubDownloadError, LOCAL_MODEL_HINT, describeCause } from './hub-download-error';
 
-/** The subset of `fetch` we use; tests and proxies can pass their own. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+/** What a Hub request asks of `fetch`. */
+export interface HubRequestInit {
+  readonly headers: Record<string, string>;
+  readonly redirect: 'follow';
+  readonly signal: AbortSignal;
+}
+
+/** What the download reads of an answer: its status, headers, and body as a stream of bytes. */
+export interface HubResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+/**
+ * The subset of `fetch` we use: Node's own, undici's through a proxy (hub-proxy.ts), or a test's. Narrow so
+ * that each of those fits it as it is.
+ */
+export type FetchLike = (url: string, init: HubRequestInit) => Promise<HubResponse>;
 
 export interface RetryPolicy {
   /** Tries per request before giving up, counting the first. A try that received new bytes resets the count. */
@@ -135,7 +153,7 @@ export class Attempt {
     }, session.retry.stallMs);
   }
 
-  async fetch(url: string, headers: Record<string, string>): Promise<Response> {
+  async fetch(url: string, headers: Record<string, string>): Promise<HubResponse> {
     try {
       return await this.session.fetchImpl(url, { headers, redirect: 'follow', signal: this.controller.signal });
     } catch (error) {
@@ -155,7 +173,7 @@ export class Attempt {
   }
 
   /** The whole body as text; for small JSON answers only. */
-  async text(response: Response): Promise<string> {
+  async text(response: HubResponse): Promise<string> {
     const reader = response.body?.getReader();
     if (!reader) return '';
     const chunks: Uint8Array[] = [];
@@ -174,6 +192,8 @@ export class Attempt {
 
   private failure(error: unknown): Error {
     if (this.session.signal?.aborted) return cancelledError(this.session);
+    // Already said what went wrong, and retrying will not help (a proxy that refuses, hub-proxy.ts).
+    if (error instanceof HubDownloadError) return error;
     const why = this.stalled ? `${hubHost(this.session)} stopped sending data` : describeCause(error);
     return new TransientFailure(offlineError(this.session, why, error));
   }
@@ -197,7 +217,7 @@ export function offlineError(session: HubSession, why: string, cause?: unknown):
  * what is missing in X-Error-Code, and answers 401 rather than 404 for a model that does not exist when no
  * token is sent, so that private models stay invisible; huggingface_hub reads both the same way.
  */
-export function statusFailure(session: HubSession, response: Response, file?: string): Error {
+export function statusFailure(session: HubSession, response: HubResponse, file?: string): Error {
   const status = response.status;
   const host = hubHost(session);
   const hubCode = response.headers.get('x-error-code');
@@ -258,6 +278,6 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 /** Lets the connection go back to the pool (or close) when we will not read a body. */
-export async function discardBody(response: Response): Promise<void> {
+export async function discardBody(response: HubResponse): Promise<void> {
   await response.body?.cancel().catch(() => undefined);
 }

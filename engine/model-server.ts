@@ -23,6 +23,7 @@ import { Gpt2Engine } from './gpt2-engine';
 import { windowTokens } from './token-window';
 import { HubDownloadError } from './hub-download-error';
 import { ensureHubModel } from './hub-download';
+import { fetchThroughProxy } from './hub-proxy';
 import { checkMemoryBudget } from './memory-budget';
 
 type Request = Extract<HostToModel, { type: 'request' }>;
@@ -129,7 +130,7 @@ export class ModelServer {
 
   private async load(request: RequestOf<'model/load'>, signal: AbortSignal): Promise<LoadResult> {
     const started = performance.now();
-    const { source, device, storageDir, hubEndpoint }: LoadParams = request.params;
+    const { source, device, storageDir, hubEndpoint, proxy }: LoadParams = request.params;
     const progress = (message: string) => this.send({ type: 'progress', id: request.id, progress: { kind: 'load', message } });
     let modelDir: string;
     let name: string;
@@ -144,6 +145,7 @@ export class ModelServer {
         revision: source.revision,
         endpoint: hubEndpoint,
         cacheDir: join(storageDir, 'models'),
+        ...(proxy ? { fetchImpl: fetchThroughProxy(proxy) } : {}),
         signal,
         onProgress: (p) => this.send({ type: 'progress', id: request.id, progress: { kind: 'download', ...p } }),
       });

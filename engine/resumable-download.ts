@@ -16,6 +16,7 @@ import {
   offlineError,
   retrying,
   statusFailure,
+  type HubResponse,
   type HubSession,
 } from './hub-request';
 
@@ -138,7 +139,7 @@ async function transfer(
 }
 
 /** Where in the file the response body starts, after checking the status and announced length. */
-async function bodyStart(session: HubSession, response: Response, part: PartState, file: HubFile): Promise<number> {
+async function bodyStart(session: HubSession, response: HubResponse, part: PartState, file: HubFile): Promise<number> {
   if (response.status === 200) {
     checkLength(session, response, file, 0);
     return 0;
@@ -169,7 +170,7 @@ async function bodyStart(session: HubSession, response: Response, part: PartStat
 }
 
 /** Content-Length is the length of what follows, so with `start` it must add up to the listed size. */
-function checkLength(session: HubSession, response: Response, file: HubFile, start: number): void {
+function checkLength(session: HubSession, response: HubResponse, file: HubFile, start: number): void {
   const encoding = response.headers.get('content-encoding');
   // A compressed body's length says nothing about the file's (we ask for identity, but proxies differ).
   if (encoding !== null && encoding !== 'identity') return;

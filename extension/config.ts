@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { DeviceSetting } from '../protocol/model-messages';
 import { parseCompletionSettings, type CompletionSettings } from './completion-settings';
+import type { ProxySources } from './proxy-settings';
 
 export const DEFAULT_MODEL = 'openai-community/gpt2';
 
@@ -18,11 +19,24 @@ export const config = {
   },
   /** Hub endpoint override, for mirrors and for tests on 127.0.0.1. */
   hubEndpoint: (): string | undefined => section().get<string>('hubEndpoint') || undefined,
+  /** VS Code's own proxy settings and the environment, from which Hub downloads take their proxy. */
+  proxySources: (): ProxySources => {
+    const http = vscode.workspace.getConfiguration('http');
+    return {
+      proxy: http.get<string>('proxy') || undefined,
+      strictSSL: http.get<boolean>('proxyStrictSSL', true),
+      authorization: http.get<string | null>('proxyAuthorization') || undefined,
+      support: http.get<string>('proxySupport', 'override'),
+      noProxy: http.get<string[]>('noProxy', []),
+      env: process.env,
+    };
+  },
   /** Hovers inspect the hovered line even where nothing was inspected. */
   hoverEnabled: (): boolean => section().get<boolean>('hover.enabled', false),
   setModel: (value: string): Thenable<void> => section().update('model', value, vscode.ConfigurationTarget.Global),
   affectsModel: (event: vscode.ConfigurationChangeEvent): boolean =>
-    ['model', 'device', 'hubEndpoint'].some((key) => event.affectsConfiguration(`glassbox.${key}`)),
+    ['model', 'device', 'hubEndpoint'].some((key) => event.affectsConfiguration(`glassbox.${key}`)) ||
+    ['proxy', 'proxyStrictSSL', 'proxyAuthorization', 'proxySupport', 'noProxy'].some((key) => event.affectsConfiguration(`http.${key}`)),
   /** Every `glassbox.completions.*` setting, checked and clamped (see completion-settings.ts). */
   completions: (): CompletionSettings => parseCompletionSettings((key) => section().get(`completions.${key}`)),
   /** Where the user set it: a workspace value would hide a change to the user settings. */

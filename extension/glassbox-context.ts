@@ -3,11 +3,12 @@
 
 import * as vscode from 'vscode';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
-import type { LoadParams, LoadResult, ModelMethod, ModelRequests, ModelSource, Progress } from '../protocol/model-messages';
+import { DEFAULT_HUB_ENDPOINT, type LoadParams, type LoadResult, type ModelMethod, type ModelRequests, type ModelSource, type Progress } from '../protocol/model-messages';
 import { config } from './config';
 import { ModelClient } from './model-client';
 import { modelLabel, parseModelSetting } from './model-source';
 import { ModelStatusBar, type ModelActivity } from './model-status-bar';
+import { hubProxy } from './proxy-settings';
 
 export const MODEL_ACTIONS_COMMAND = 'glassbox.modelActions';
 
@@ -94,13 +95,15 @@ export class GlassboxContext implements vscode.Disposable {
 
   private async load(): Promise<LoadResult> {
     const source = this.source;
+    const proxy = source.kind === 'hub' ? hubProxy(config.hubEndpoint() ?? DEFAULT_HUB_ENDPOINT, config.proxySources()) : undefined;
     const params: LoadParams = {
       source,
       device: config.device(),
       storageDir: this.extension.globalStorageUri.fsPath,
       ...(config.hubEndpoint() ? { hubEndpoint: config.hubEndpoint() } : {}),
+      ...(proxy ? { proxy } : {}),
     };
-    this.log.info(`Loading ${source.kind === 'hub' ? `${source.repo} from the Hugging Face Hub (downloaded once)` : `the model in ${source.path}`}.`);
+    this.log.info(`Loading ${source.kind === 'hub' ? `${source.repo} from the Hugging Face Hub (downloaded once${proxy ? `, through the proxy ${new URL(proxy.url).host}` : ''})` : `the model in ${source.path}`}.`);
     this.setActivity({ kind: 'loading' });
     const title = `Glassbox: loading ${modelLabel(source)}`;
     try {

@@ -31,6 +31,7 @@ import {
   type ModelSource,
   type ModelToHost,
   type Progress,
+  type ProxySettings,
   type TargetParams,
   type TargetResult,
 } from './model-messages';
@@ -60,6 +61,15 @@ const source: Reader<ModelSource> = (v, p) => {
   return f.revision === undefined ? { kind, repo: string(f.repo, `${p}.repo`) } : { kind, repo: string(f.repo, `${p}.repo`), revision: string(f.revision, `${p}.revision`) };
 };
 
+const proxy: Reader<ProxySettings> = (v, p) => {
+  const f = record(v, p);
+  return {
+    url: string(f.url, `${p}.url`),
+    strictSSL: boolean(f.strictSSL, `${p}.strictSSL`),
+    ...(f.authorization === undefined ? {} : { authorization: string(f.authorization, `${p}.authorization`) }),
+  };
+};
+
 const params: Readers<'params'> = {
   'model/load': (v, p): LoadParams => {
     const f = record(v, p);
@@ -68,6 +78,7 @@ const params: Readers<'params'> = {
       device: oneOf(['auto', 'cpu', 'webgpu'] as const)(f.device, `${p}.device`),
       storageDir: string(f.storageDir, `${p}.storageDir`),
       ...(f.hubEndpoint === undefined ? {} : { hubEndpoint: string(f.hubEndpoint, `${p}.hubEndpoint`) }),
+      ...(f.proxy === undefined ? {} : { proxy: proxy(f.proxy, `${p}.proxy`) }),
     };
   },
   'inspect/run': (v, p): InspectParams => {

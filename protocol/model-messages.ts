@@ -13,6 +13,9 @@ export type ModelSource = { readonly kind: 'folder'; readonly path: string } | {
 
 export type DeviceSetting = 'auto' | Backend;
 
+/** Where Hub models come from unless `LoadParams.hubEndpoint` says otherwise. */
+export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
 export interface LoadParams {
   readonly source: ModelSource;
   readonly device: DeviceSetting;
@@ -20,6 +23,17 @@ export interface LoadParams {
   readonly storageDir: string;
   /** Hub endpoint override (tests point it at 127.0.0.1). */
   readonly hubEndpoint?: string;
+  /** The proxy Hub downloads go through, when VS Code's settings or the environment name one for the Hub. */
+  readonly proxy?: ProxySettings;
+}
+
+export interface ProxySettings {
+  /** `http://host:port`, credentials included if any (VS Code's `http.proxy`). */
+  readonly url: string;
+  /** Whether the Hub's certificate is checked through the proxy (`http.proxyStrictSSL`). */
+  readonly strictSSL: boolean;
+  /** A Proxy-Authorization header value (`http.proxyAuthorization`). */
+  readonly authorization?: string;
 }
 
 export interface LoadResult {

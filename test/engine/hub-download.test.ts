@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -19,6 +19,7 @@ import {
 } from '../../engine/hub-download';
 import { HubDownloadError, type HubErrorCode } from '../../engine/hub-download-error';
 import { nextPageUrl, parseTreePage } from '../../engine/hub-files';
+import { fetchThroughProxy } from '../../engine/hub-proxy';
 import { MANIFEST_FILE } from '../../engine/hub-manifest';
 import { LOCK_FILE } from '../../engine/folder-lock';
 
@@ -60,6 +61,8 @@ interface SeenRequest {
   readonly target: string;
   readonly range: string | undefined;
   readonly authorization: string | undefined;
+  /** The port the request's connection came from. */
+  readonly fromPort: number | undefined;
 }
 
 /** The Hub at its real URL shapes, plus the CDN that LFS resolve URLs redirect to. */
@@ -168,6 +171,7 @@ class FakeHub {
       target,
       range: req.headers.range,
       authorization: req.headers.authorization,
+      fromPort: req.socket.remotePort,
     });
   }
 
@@ -222,6 +226,47 @@ function trickle(res: ServerResponse, bytes: Buffer, chunkBytes: number, delayMs
     }
   }, delayMs);
   res.on('close', () => clearInterval(timer));
+}
+
+/** An HTTP proxy that tunnels CONNECT requests, as corporate proxies do; it remembers what it connected. */
+class ConnectProxy {
+  /** host:port of every tunnel asked for. */
+  readonly tunnels: string[] = [];
+  /** Local ports of the proxy's own connections to the servers. */
+  readonly ports = new Set<number>();
+  /** CONNECT requests refused with the answer it was started with. */
+  refused = 0;
+  url = '';
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(answer?: { status: number; headers?: Record<string, string> }): Promise<ConnectProxy> {
+    const proxy = new ConnectProxy(createServer((_req, res) => res.writeHead(405).end()));
+    proxy.server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      if (answer) {
+        proxy.refused++;
+        const headers = Object.entries(answer.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`);
+        return void client.end(`HTTP/1.1 ${answer.status} No\r\n${headers.join('')}\r\n`);
+      }
+      const target = req.url ?? '';
+      proxy.tunnels.push(target);
+      const [host, port] = target.split(':');
+      const upstream = connect(Number(port), host, () => {
+        proxy.ports.add(upstream.localPort ?? -1);
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      for (const socket of [client, upstream]) socket.on('error', () => (client.destroy(), upstream.destroy()));
+    });
+    proxy.url = await listen(proxy.server);
+    return proxy;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
 }
 
 async function listen(server: Server): Promise<string> {
@@ -320,6 +365,31 @@ describe('ensureHubModel', () => {
     assert.ok(fromHub.length > 0 && fromCdn.length > 0);
     assert.ok(fromHub.every((r) => r.authorization === 'Bearer hf_test'));
     assert.ok(fromCdn.every((r) => r.authorization === undefined));
+  });
+
+  test('through a proxy, every request to the Hub and to its CDN goes through a CONNECT tunnel', async () => {
+    const proxy = await ConnectProxy.start();
+    try {
+      const dir = await ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: proxy.url, strictSSL: true }) }));
+      await assertModelFolder(dir);
+      assert.deepEqual(new Set(proxy.tunnels), new Set([new URL(hub.hubUrl).host, new URL(hub.cdnUrl).host]));
+      assert.ok(hub.requests.length > 0 && hub.requests.every((r) => r.fromPort !== undefined && proxy.ports.has(r.fromPort)), 'a request bypassed the proxy');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('a proxy that wants credentials is named as the problem', async () => {
+    const proxy = await ConnectProxy.start({ status: 407, headers: { 'proxy-authenticate': 'Basic realm="corp"' } });
+    try {
+      const error = await rejectsWithCode(ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: proxy.url, strictSSL: true }) })), 'http');
+      assert.match(error.message, /^The proxy 127\.0\.0\.1:\d+ refused to connect to 127\.0\.0\.1:\d+ \(HTTP 407\): it asks for credentials\. Put them in the http\.proxy setting/);
+      // Asked once, not retried: a proxy does not change its mind.
+      assert.equal(proxy.refused, 1);
+      assert.equal(hub.requests.length, 0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('a second call finds everything in place and downloads nothing', async () => {

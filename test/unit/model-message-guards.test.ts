@@ -30,6 +30,12 @@ const hostToModel: readonly HostToModel[] = [
   { type: 'cancel', id: 6 },
   { type: 'request', id: 8, method: 'inspect/run', params: { text: 'The cat sat', topK: 5, targetId: null, windowToContext: true, patternLayers: [0, 3] } },
   { type: 'request', id: 9, method: 'attention/pattern', params: { ids: [464, 3797, 3332], layer: 1 } },
+  {
+    type: 'request',
+    id: 10,
+    method: 'model/load',
+    params: { source: { kind: 'hub', repo: 'openai-community/gpt2' }, device: 'cpu', storageDir: '/storage', proxy: { url: 'http://corp:3128', strictSSL: false, authorization: 'Basic abc' } },
+  },
 ];
 
 // The host knows which method each pending id is for; results are checked against it.
@@ -107,6 +113,14 @@ test('a request with bad params keeps its id, so the process can answer it', () 
   assert.deepEqual(parseHostToModel({ type: 'request', id: 2 ** 60, method: 'inspect/run' }), {
     error: 'message.id: expected a non-negative integer, got number',
     id: null,
+  });
+});
+
+test('a proxy must say whether certificates are checked', () => {
+  const load = hostToModel.at(-1) as Extract<HostToModel, { type: 'request' }>;
+  assert.deepEqual(parseHostToModel({ ...load, params: { ...(load.params as object), proxy: { url: 'http://corp:3128' } } }), {
+    error: 'message.params.proxy.strictSSL: expected a boolean, got undefined',
+    id: 10,
   });
 });
 
