@@ -20,7 +20,7 @@ export function gpt2TokenizerFiles(): Record<Gpt2TokenizerFileName, string> {
   const mergesTxt = readEncoderFile('vocab.bpe');
   return {
     'tokenizer.json': tokenizerJson(vocabById(vocabJson), mergeLines(mergesTxt)),
-    'tokenizer_config.json': `${JSON.stringify(tokenizerConfig(), null, 2)}\n`,
+    'tokenizer_config.json': gpt2TokenizerConfigJson(1024),
     'vocab.json': vocabJson,
     'merges.txt': mergesTxt,
   };
@@ -104,7 +104,15 @@ function withoutClosingBrace(value: object): string {
  * The Hub's GPT2Tokenizer settings, written out in full. `clean_up_tokenization_spaces` is false because
  * transformers.js defaults it to true, which would turn "a , b" into "a, b" on decode; GPT-2 is lossless.
  */
-function tokenizerConfig(): Record<string, unknown> {
+/**
+ * GPT-2's tokenizer_config.json, as the Hub's openai-community/gpt2 has it, for a context of `nCtx` tokens: also
+ * what a model folder without one gets (the Hub's distilgpt2 ships tokenizer.json alone).
+ */
+export function gpt2TokenizerConfigJson(nCtx: number): string {
+  return `${JSON.stringify(tokenizerConfig(nCtx), null, 2)}\n`;
+}
+
+function tokenizerConfig(nCtx: number): Record<string, unknown> {
   return {
     add_bos_token: false,
     add_prefix_space: false,
@@ -122,7 +130,7 @@ function tokenizerConfig(): Record<string, unknown> {
     clean_up_tokenization_spaces: false,
     eos_token: END_OF_TEXT,
     errors: 'replace',
-    model_max_length: 1024,
+    model_max_length: nCtx,
     pad_token: null,
     tokenizer_class: 'GPT2Tokenizer',
     unk_token: END_OF_TEXT,

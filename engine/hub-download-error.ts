@@ -30,8 +30,8 @@ export class HubDownloadError extends Error {
 
 /** The way out when the Hub cannot help: a model folder the user already has. */
 export const LOCAL_MODEL_HINT =
-  'Set glassbox.model to a local folder holding config.json, model.safetensors, tokenizer.json and ' +
-  'tokenizer_config.json to work offline.';
+  'Set glassbox.model to a local folder holding config.json, model.safetensors and tokenizer.json to work ' +
+  'offline.';
 
 /** The part of an error worth showing a user: Node's network errors hide the useful code in `cause`. */
 export function describeCause(error: unknown): string {

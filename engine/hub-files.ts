@@ -17,10 +17,10 @@ import {
 } from './hub-request';
 
 /** What the engine cannot load a model without. */
-export const REQUIRED_MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+export const REQUIRED_MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'];
 
 /** Fetched when the repository has them; older tokenizer code and generation defaults read these. */
-export const OPTIONAL_MODEL_FILES = ['vocab.json', 'merges.txt', 'generation_config.json'];
+export const OPTIONAL_MODEL_FILES = ['tokenizer_config.json', 'vocab.json', 'merges.txt', 'generation_config.json'];
 
 /** One file of the model as the Hub lists it. */
 export interface HubFile {

@@ -14,13 +14,15 @@ import { readGpt2Config, type Gpt2Config } from './gpt2-config';
 import { locateGpt2Weights } from './gpt2-weights';
 import { buildHookedGpt2 } from './hooked-graph';
 import { GENERATED_METADATA_KEY } from './generated-model';
+import { gpt2TokenizerConfigJson } from './gpt2-tokenizer-files';
 import { readSafetensorsIndex } from './safetensors';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
 const GRAPH_VERSION = 15;
 
-const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] as const;
-const OPTIONAL_FILES = ['generation_config.json'] as const;
+const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
+/** transformers.js needs a tokenizer_config.json; a folder without one gets GPT-2's (gpt2TokenizerConfigJson). */
+const OPTIONAL_FILES = ['tokenizer_config.json', 'generation_config.json'] as const;
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
 /** Written into each graph folder: which weights it serves, so a newer graph for them can retire it. */
 const SOURCE_FILE = 'glassbox-source.json';
@@ -71,6 +73,7 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     for (const file of [...REQUIRED_FILES, ...OPTIONAL_FILES]) {
       if (file !== 'model.safetensors' && existsSync(join(sourceDir, file))) copyFileSync(join(sourceDir, file), join(building, file));
     }
+    if (!existsSync(join(building, 'tokenizer_config.json'))) writeFileSync(join(building, 'tokenizer_config.json'), gpt2TokenizerConfigJson(config.nCtx));
     const weightsPlacement = placeWeights(weightsPath, join(building, 'onnx', WEIGHTS_BESIDE_GRAPH));
     writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, withHooks));
     const source: GraphSource = { weightsPath, withHooks };

@@ -27,7 +27,7 @@ async function selectModel(): Promise<void> {
   const items: (vscode.QuickPickItem & { value?: string })[] = [
     ...HUB_MODELS.map((m) => ({ label: m.short, description: m.repo, detail: `${m.detail} · downloaded once from the Hugging Face Hub`, value: m.repo, picked: m.repo === current })),
     { label: '', kind: vscode.QuickPickItemKind.Separator },
-    { label: '$(folder-opened) Local folder…', detail: 'A folder with config.json, model.safetensors, tokenizer.json, tokenizer_config.json (works offline)' },
+    { label: '$(folder-opened) Local folder…', detail: 'A folder with config.json, model.safetensors and tokenizer.json (works offline)' },
   ];
   const choice = await vscode.window.showQuickPick(items, { title: 'Glassbox: Select Model', placeHolder: `Current: ${current}` });
   if (!choice) return;

@@ -648,6 +648,15 @@ describe('ensureHubModel', () => {
     assert.match(error.message, /merges\.txt/);
   });
 
+  test('a repository without tokenizer_config.json (as the Hub\'s distilgpt2) downloads what it has', async () => {
+    const withoutConfig = Object.fromEntries(Object.entries(MODEL_FILES).filter(([p]) => p !== 'tokenizer_config.json'));
+    await hub.close();
+    hub = await FakeHub.start(withoutConfig);
+
+    const dir = await ensureHubModel(options({ endpoint: hub.hubUrl }));
+    assert.deepEqual((await readdir(dir)).sort(), [...Object.keys(withoutConfig), MANIFEST_FILE].sort());
+  });
+
   test("a repository without the required files is 'not-found', naming them", async () => {
     const withoutTokenizer = Object.fromEntries(Object.entries(MODEL_FILES).filter(([p]) => p !== 'tokenizer.json'));
     await hub.close();

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimes
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Gpt2Engine } from '../../engine/gpt2-engine';
 import { prepareModel } from '../../engine/prepared-model';
 import { generatedModel, SHAPES } from './generated-models';
 
@@ -46,4 +47,22 @@ test('changed weights get a new graph, which retires the old one but not other m
   assert.equal(existsSync(old.runDir), false, 'the superseded graph is gone');
   assert.ok(existsSync(kept.runDir), "another model's graph stays");
   assert.deepEqual(readdirSync(join(cache, 'graphs')).sort(), [rebuilt.runDir, kept.runDir, join(cache, 'graphs', 'abc.building-999')].map((d) => d.split('/').at(-1)!).sort());
+});
+
+test('a folder without tokenizer_config.json (the Hub\'s distilgpt2 has none) tokenizes as one with it', async () => {
+  const complete = generatedModel(SHAPES.small);
+  const bare = copyOf('model-d');
+  rmSync(join(bare, 'tokenizer_config.json'));
+  const text = 'The quick brown fox <|endoftext|> jumps over the lazy dog.';
+  const idsOf = async (dir: string) => {
+    const engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: join(root, 'cache-d'), device: 'cpu' });
+    try {
+      return engine.tokenize(text).map((t) => t.id);
+    } finally {
+      await engine.dispose();
+    }
+  };
+  const ids = await idsOf(bare);
+  assert.deepEqual(ids, await idsOf(complete));
+  assert.ok(ids.includes(50256), 'the end-of-text token is one token, as tokenizer_config.json declares it');
 });
