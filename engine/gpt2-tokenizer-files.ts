@@ -106,7 +106,8 @@ function withoutClosingBrace(value: object): string {
  */
 /**
  * GPT-2's tokenizer_config.json, as the Hub's openai-community/gpt2 has it, for a context of `nCtx` tokens: also
- * what a model folder without one gets (the Hub's distilgpt2 ships tokenizer.json alone).
+ * what a model folder without one gets (tokenizer.json alone is enough for the Hub's own libraries, so repositories
+ * such as distilgpt2's may lack it; not checked against the Hub from here, which these machines cannot reach).
  */
 export function gpt2TokenizerConfigJson(nCtx: number): string {
   return `${JSON.stringify(tokenizerConfig(nCtx), null, 2)}\n`;
