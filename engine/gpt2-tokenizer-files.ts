@@ -101,10 +101,6 @@ function withoutClosingBrace(value: object): string {
 }
 
 /**
- * The Hub's GPT2Tokenizer settings, written out in full. `clean_up_tokenization_spaces` is false because
- * transformers.js defaults it to true, which would turn "a , b" into "a, b" on decode; GPT-2 is lossless.
- */
-/**
  * GPT-2's tokenizer_config.json, as the Hub's openai-community/gpt2 has it, for a context of `nCtx` tokens: also
  * what a model folder without one gets (tokenizer.json alone is enough for the Hub's own libraries, so repositories
  * such as distilgpt2's may lack it; not checked against the Hub from here, which these machines cannot reach).
@@ -113,6 +109,10 @@ export function gpt2TokenizerConfigJson(nCtx: number): string {
   return `${JSON.stringify(tokenizerConfig(nCtx), null, 2)}\n`;
 }
 
+/**
+ * The Hub's GPT2Tokenizer settings, written out in full. `clean_up_tokenization_spaces` is false because
+ * transformers.js defaults it to true, which would turn "a , b" into "a, b" on decode; GPT-2 is lossless.
+ */
 function tokenizerConfig(nCtx: number): Record<string, unknown> {
   return {
     add_bos_token: false,
