@@ -93,20 +93,25 @@ export class GlassboxContext implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  private async load(): Promise<LoadResult> {
-    const source = this.source;
+  /** What the model process needs to load `source`; a proxy setting that is not a URL throws. */
+  private loadParams(source: ModelSource): LoadParams {
     const proxy = source.kind === 'hub' ? hubProxy(config.hubEndpoint() ?? DEFAULT_HUB_ENDPOINT, config.proxySources()) : undefined;
-    const params: LoadParams = {
+    this.log.info(`Loading ${source.kind === 'hub' ? `${source.repo} from the Hugging Face Hub (downloaded once${proxy ? `, through the proxy ${new URL(proxy.url).host}` : ''})` : `the model in ${source.path}`}.`);
+    return {
       source,
       device: config.device(),
       storageDir: this.extension.globalStorageUri.fsPath,
       ...(config.hubEndpoint() ? { hubEndpoint: config.hubEndpoint() } : {}),
       ...(proxy ? { proxy } : {}),
     };
-    this.log.info(`Loading ${source.kind === 'hub' ? `${source.repo} from the Hugging Face Hub (downloaded once${proxy ? `, through the proxy ${new URL(proxy.url).host}` : ''})` : `the model in ${source.path}`}.`);
+  }
+
+  private async load(): Promise<LoadResult> {
+    const source = this.source;
     this.setActivity({ kind: 'loading' });
     const title = `Glassbox: loading ${modelLabel(source)}`;
     try {
+      const params = this.loadParams(source);
       const result = await vscode.window.withProgress(
         { location: source.kind === 'hub' ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title, cancellable: source.kind === 'hub' },
         (progress, token) => {

@@ -38,3 +38,8 @@ test('http.noProxy and NO_PROXY exclude the Hub by host, domain, wildcard or por
   // A mirror named in glassbox.hubEndpoint is matched by its own host.
   assert.equal(hubProxy('http://mirror.corp:8080', { ...proxied, noProxy: ['.corp'] }), undefined);
 });
+
+test('a proxy that is not a URL is said to be the problem; a Hub endpoint that is not one is left to the model process', () => {
+  assert.throws(() => hubProxy(HUB, { ...none, proxy: 'http://' }), /^GlassboxError: The proxy "http:\/\/" \(http\.proxy, or HTTPS_PROXY \/ HTTP_PROXY\) is not a URL/);
+  assert.equal(hubProxy('not a url', { ...none, proxy: 'http://corp:3128' }), undefined);
+});
