@@ -79,7 +79,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'inspect') {
       const targetId = flags.target === undefined ? null : engine.targetTokenId(flags.target);
-      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId, patternLayers: 'all' });
+      // The printed summary shows no patterns: asking for them all would cost GBs on a long text and a big model.
+      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId, patternLayers: flags.json ? 'all' : [] });
       const json = inspectionToJson(inspection);
       if (flags.json) console.log(JSON.stringify({ ...json, randomWeights: engine.randomWeights }));
       else printInspection(json);

@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { GlassboxError, type ErrorInfo } from '../protocol/errors';
 import { parseModelToHost } from '../protocol/model-message-guards';
+import type { ModelSummary } from '../protocol/inspection';
 import type { LoadParams, LoadResult, ModelMethod, ModelRequests, ModelToHost, Progress } from '../protocol/model-messages';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 
@@ -39,6 +40,16 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
   'lens/target': 30_000,
   'complete/run': 60_000,
 };
+
+/**
+ * How many times GPT-2 small's deadlines a model gets: its cost per token (the blocks' multiply-adds and the lens's
+ * unembedding at every residual point) over GPT-2 small's. A 1,024-token inspection of gpt2-xl (8.8×) took over
+ * two minutes on the project's 2-core machines, past GPT-2 small's deadline; a hang is still caught, later.
+ */
+export function deadlineScale(model: Pick<ModelSummary, 'nLayer' | 'nEmbd' | 'vocabSize'>): number {
+  const perToken = (nLayer: number, nEmbd: number, vocabSize: number) => 12 * nLayer * nEmbd * nEmbd + (nLayer + 2) * nEmbd * vocabSize;
+  return Math.max(1, perToken(model.nLayer, model.nEmbd, model.vocabSize) / perToken(12, 768, 50257));
+}
 
 interface Pending {
   readonly method: ModelMethod;
@@ -82,9 +93,8 @@ export class ModelClient {
 
   async request<M extends Exclude<ModelMethod, 'model/load'>>(method: M, params: ModelRequests[M]['params'], options: RequestOptions = {}): Promise<ModelRequests[M]['result']> {
     if (!this.loadParams) throw new GlassboxError('bad-request', 'No model has been chosen yet.');
-    if (!this.loading) this.load(this.loadParams);
-    await this.loading;
-    return this.send(method, params, options);
+    const { summary } = await (this.loading ?? this.load(this.loadParams));
+    return this.send(method, params, options, deadlineScale(summary));
   }
 
   dispose(): void {
@@ -94,7 +104,7 @@ export class ModelClient {
     this.child = null;
   }
 
-  private send<M extends ModelMethod>(method: M, params: ModelRequests[M]['params'], options: RequestOptions): Promise<ModelRequests[M]['result']> {
+  private send<M extends ModelMethod>(method: M, params: ModelRequests[M]['params'], options: RequestOptions, scale = 1): Promise<ModelRequests[M]['result']> {
     if (options.signal?.aborted) return Promise.reject(new GlassboxError('cancelled', 'Cancelled.'));
     let child: ChildProcess;
     try {
@@ -109,7 +119,8 @@ export class ModelClient {
         if (this.child === child && child.connected) child.send({ type: 'cancel', id });
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => this.timedOut(id, method), this.deadlines[method]);
+      const deadlineMs = this.deadlines[method] * scale;
+      const timer = setTimeout(() => this.timedOut(id, method, deadlineMs), deadlineMs);
       this.pending.set(id, {
         method,
         resolve: resolve as (result: never) => void,
@@ -198,8 +209,8 @@ export class ModelClient {
     return pending;
   }
 
-  private timedOut(id: number, method: ModelMethod): void {
-    const seconds = Math.round(this.deadlines[method] / 1000);
+  private timedOut(id: number, method: ModelMethod, deadlineMs: number): void {
+    const seconds = Math.round(deadlineMs / 1000);
     this.settle(id)?.reject(new GlassboxError('timeout', `The model did not answer within ${seconds} s, so Glassbox restarted it. Try again, perhaps with less text.`));
     const child = this.child;
     if (!child) return;
