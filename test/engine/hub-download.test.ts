@@ -24,6 +24,8 @@ import { MANIFEST_FILE } from '../../engine/hub-manifest';
 import { LOCK_FILE } from '../../engine/folder-lock';
 
 const REPO = 'test-org/tiny-gpt2';
+/** The Proxy-Authorization of user "user", password "secret". */
+const BASIC_USER_SECRET = `Basic ${Buffer.from('user:secret').toString('base64')}`;
 
 /** A model in the Hub layout; random bytes stand in for real content, which the downloader never parses. */
 const MODEL_FILES: Record<string, Buffer> = {
@@ -234,19 +236,19 @@ class ConnectProxy {
   readonly tunnels: string[] = [];
   /** Local ports of the proxy's own connections to the servers. */
   readonly ports = new Set<number>();
-  /** CONNECT requests refused with the answer it was started with. */
+  /** CONNECT requests refused for want of the credentials it was started with. */
   refused = 0;
   url = '';
 
   private constructor(private readonly server: Server) {}
 
-  static async start(answer?: { status: number; headers?: Record<string, string> }): Promise<ConnectProxy> {
+  /** `credentials`: the Proxy-Authorization a tunnel needs, as a corporate proxy asks for a login. */
+  static async start(credentials?: string): Promise<ConnectProxy> {
     const proxy = new ConnectProxy(createServer((_req, res) => res.writeHead(405).end()));
     proxy.server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-      if (answer) {
+      if (credentials !== undefined && req.headers['proxy-authorization'] !== credentials) {
         proxy.refused++;
-        const headers = Object.entries(answer.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`);
-        return void client.end(`HTTP/1.1 ${answer.status} No\r\n${headers.join('')}\r\n`);
+        return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\n\r\n');
       }
       const target = req.url ?? '';
       proxy.tunnels.push(target);
@@ -380,13 +382,26 @@ describe('ensureHubModel', () => {
   });
 
   test('a proxy that wants credentials is named as the problem', async () => {
-    const proxy = await ConnectProxy.start({ status: 407, headers: { 'proxy-authenticate': 'Basic realm="corp"' } });
+    const proxy = await ConnectProxy.start(BASIC_USER_SECRET);
     try {
       const error = await rejectsWithCode(ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: proxy.url, strictSSL: true }) })), 'http');
       assert.match(error.message, /^The proxy 127\.0\.0\.1:\d+ refused to connect to 127\.0\.0\.1:\d+ \(HTTP 407\): it asks for credentials\. Put them in the http\.proxy setting/);
       // Asked once, not retried: a proxy does not change its mind.
       assert.equal(proxy.refused, 1);
       assert.equal(hub.requests.length, 0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('credentials reach the proxy from the proxy URL or from http.proxyAuthorization', async () => {
+    const proxy = await ConnectProxy.start(BASIC_USER_SECRET);
+    try {
+      const inUrl = proxy.url.replace('http://', 'http://user:secret@');
+      await assertModelFolder(await ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: inUrl, strictSSL: true }) })));
+      await rm(cacheDir, { recursive: true, force: true });
+      await assertModelFolder(await ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: proxy.url, strictSSL: true, authorization: BASIC_USER_SECRET }) })));
+      assert.equal(proxy.refused, 0);
     } finally {
       await proxy.close();
     }
