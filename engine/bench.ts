@@ -66,8 +66,10 @@ function table(rows: readonly Row[]): string {
     (r.atLeast ? r.measured >= r.limit : r.measured <= r.limit) ? 'met' : 'NOT MET',
     r.baseline === undefined ? '' : `${r.baseline} ${r.unit}`,
     r.floor === undefined ? '' : `${r.floor} ${r.unit}`,
+    // On these VMs the ratio moves less than either figure: both follow the machine's speed that minute.
+    r.floor === undefined ? '' : `${round(r.measured / r.floor)} ×`,
   ]);
-  const head = ['target', 'measured', 'goal', '', 'transformers.js baseline', 'arithmetic floor'];
+  const head = ['target', 'measured', 'goal', '', 'transformers.js baseline', 'arithmetic floor', '÷ floor'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   return [head, ...cells].map((c) => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
