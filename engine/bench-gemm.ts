@@ -1,39 +1,19 @@
-// The arithmetic floor of the bench's compute-bound targets. The fp32 GEMM rate onnxruntime reaches on this
-// machine is measured in the bench's own process, on the model's own unembedding (the lens's largest
-// multiply), because the shared VMs here moved it by 30% within a day: a floor from a fixed figure would
-// mislead on a slow day and flatter on a fast one.
+// The rate behind the arithmetic floor of the bench's compute-bound targets (their operations are counted in
+// protocol/model-cost.ts). The fp32 GEMM rate onnxruntime reaches on this machine is measured in the bench's
+// own process, on the model's own unembedding (the lens's largest multiply), because the shared VMs here moved
+// it by 2× within one run: a floor from a fixed figure would mislead on a slow day and flatter on a fast one.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { readGpt2Config, type Gpt2Config } from './gpt2-config';
+import { unembedFlops } from '../protocol/model-cost';
+import { readGpt2Config } from './gpt2-config';
 import { DataType, GraphBuilder, encodeModel } from './onnx-builder';
 import { OPSET } from './hooked-graph';
 import { locateGpt2Weights } from './gpt2-weights';
 import { readSafetensorsIndex } from './safetensors';
 import { placeWeights } from './prepared-model';
-
-type Shape = Pick<Gpt2Config, 'nLayer' | 'nEmbd' | 'vocabSize'>;
-
-/** Multiply-adds ×2 of the weight matrices of `n` positions through every block (q, k, v, out, two MLP). */
-const blockFlops = (c: Shape, n: number) => 2 * n * c.nLayer * 12 * c.nEmbd * c.nEmbd;
-/** Scores and weighted sums of causal attention over `n` positions, every layer: two n²/2 × d products. */
-const attentionFlops = (c: Shape, n: number) => 2 * c.nLayer * n * n * c.nEmbd;
-const unembedFlops = (c: Shape, rows: number) => 2 * rows * c.nEmbd * c.vocabSize;
-
-/**
- * A hooked inspection of `n` tokens: the forward, the lens at every residual point (nLayer + 1 unembeddings)
- * and the final distribution projected back through the unembedding for the KL (lens-graph.ts).
- */
-export function inspectionFlops(c: Shape, n: number): number {
-  return blockFlops(c, n) + attentionFlops(c, n) + unembedFlops(c, (c.nLayer + 2) * n);
-}
-
-/** A completion's cold first token: the prompt's forward and one position's logits. */
-export function prefillFlops(c: Shape, n: number): number {
-  return blockFlops(c, n) + attentionFlops(c, n) + unembedFlops(c, 1);
-}
 
 /**
  * GFLOP/s of `rows` × d times the model's unembedding [vocab, d]ᵀ, the lens's own GEMM shape, best of

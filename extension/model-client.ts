@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { GlassboxError, type ErrorInfo } from '../protocol/errors';
 import { parseModelToHost } from '../protocol/model-message-guards';
-import type { ModelSummary } from '../protocol/inspection';
+import { GPT2_SMALL_SHAPE, inspectionFlopsPerToken, type ModelShape } from '../protocol/model-cost';
 import type { LoadParams, LoadResult, ModelMethod, ModelRequests, ModelToHost, Progress } from '../protocol/model-messages';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 
@@ -42,13 +42,12 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
 };
 
 /**
- * How many times GPT-2 small's deadlines a model gets: its cost per token (the blocks' multiply-adds and the lens's
- * unembedding at every residual point) over GPT-2 small's. A 1,024-token inspection of gpt2-xl (8.8×) took over
- * two minutes on the project's 2-core machines, past GPT-2 small's deadline; a hang is still caught, later.
+ * How many times GPT-2 small's deadlines a model gets: its inspection's cost per token over GPT-2 small's. A
+ * 1,024-token inspection of gpt2-xl (8.8×) took over two minutes on the project's 2-core machines, past GPT-2
+ * small's deadline; a hang is still caught, later.
  */
-export function deadlineScale(model: Pick<ModelSummary, 'nLayer' | 'nEmbd' | 'vocabSize'>): number {
-  const perToken = (nLayer: number, nEmbd: number, vocabSize: number) => 12 * nLayer * nEmbd * nEmbd + (nLayer + 2) * nEmbd * vocabSize;
-  return Math.max(1, perToken(model.nLayer, model.nEmbd, model.vocabSize) / perToken(12, 768, 50257));
+export function deadlineScale(model: ModelShape): number {
+  return Math.max(1, inspectionFlopsPerToken(model) / inspectionFlopsPerToken(GPT2_SMALL_SHAPE));
 }
 
 interface Pending {
