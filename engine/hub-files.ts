@@ -16,7 +16,7 @@ import {
   type HubSession,
 } from './hub-request';
 
-/** What the engine cannot load a model without. */
+/** What the engine cannot load a model without, from the Hub or from a folder (prepared-model.ts). */
 export const REQUIRED_MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'];
 
 /** Fetched when the repository has them; older tokenizer code and generation defaults read these. */

@@ -15,13 +15,16 @@ import { locateGpt2Weights } from './gpt2-weights';
 import { buildHookedGpt2 } from './hooked-graph';
 import { GENERATED_METADATA_KEY } from './generated-model';
 import { gpt2TokenizerConfigJson } from './gpt2-tokenizer-files';
+import { REQUIRED_MODEL_FILES } from './hub-files';
 import { readSafetensorsIndex } from './safetensors';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
 const GRAPH_VERSION = 15;
 
-const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
-/** transformers.js needs a tokenizer_config.json; a folder without one gets GPT-2's (gpt2TokenizerConfigJson). */
+/**
+ * Copied beside the graph when the folder has them. transformers.js needs a tokenizer_config.json: a folder
+ * without one gets GPT-2's (gpt2TokenizerConfigJson).
+ */
 const OPTIONAL_FILES = ['tokenizer_config.json', 'generation_config.json'] as const;
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
 /** Written into each graph folder: which weights it serves, so a newer graph for them can retire it. */
@@ -43,9 +46,9 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
   if (!existsSync(sourceDir) || !statSync(sourceDir).isDirectory()) {
     throw new GlassboxError('model-missing', `Model folder not found: ${sourceDir}.`);
   }
-  const missing = REQUIRED_FILES.filter((f) => !existsSync(join(sourceDir, f)));
+  const missing = REQUIRED_MODEL_FILES.filter((f) => !existsSync(join(sourceDir, f)));
   if (missing.length > 0) {
-    throw new GlassboxError('model-missing', `${sourceDir} is missing ${missing.join(', ')}: a GPT-2 model folder holds ${REQUIRED_FILES.join(', ')}.`);
+    throw new GlassboxError('model-missing', `${sourceDir} is missing ${missing.join(', ')}: a GPT-2 model folder holds ${REQUIRED_MODEL_FILES.join(', ')}.`);
   }
   const config = readGpt2Config(sourceDir);
   const weightsPath = join(sourceDir, 'model.safetensors');
@@ -70,7 +73,7 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
   rmSync(building, { recursive: true, force: true });
   mkdirSync(join(building, 'onnx'), { recursive: true });
   try {
-    for (const file of [...REQUIRED_FILES, ...OPTIONAL_FILES]) {
+    for (const file of [...REQUIRED_MODEL_FILES, ...OPTIONAL_FILES]) {
       if (file !== 'model.safetensors' && existsSync(join(sourceDir, file))) copyFileSync(join(sourceDir, file), join(building, file));
     }
     if (!existsSync(join(building, 'tokenizer_config.json'))) writeFileSync(join(building, 'tokenizer_config.json'), gpt2TokenizerConfigJson(config.nCtx));
