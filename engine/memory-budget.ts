@@ -62,9 +62,10 @@ export interface InspectionSize {
  * graph rebuilds in one run (four [head, key, key] each), each returned layer's packed pattern twice
  * (onnxruntime's buffer and the JS copy), the keys, values, queries and residual points (about eight fp32
  * [layer, position, d_model] between onnxruntime's outputs, their JS copies and the cache), one lens chunk's
- * [LENS_CHUNK_ROWS, vocab] working set, and a margin. onnxruntime's arenas keep their peaks, so the two sessions' temporaries add up. GPT-2
- * small, estimated → measured over the loaded process (npm run bench): 512 tokens with every layer's
- * patterns 0.80 → 0.64 GiB; 1,024 tokens as the panel asks 1.10 → 0.97 GiB, with every layer's 1.61 → 1.31.
+ * [LENS_CHUNK_ROWS, vocab] working set, and a margin. onnxruntime's arenas keep their peaks, so the two
+ * sessions' temporaries add up. GPT-2 small, estimated → measured over the loaded process (npm run bench):
+ * 512 tokens with every layer's patterns 0.80 → 0.64 GiB; 1,024 tokens as the panel asks 1.10 → 0.97 GiB,
+ * with every layer's 1.61 → 1.31.
  */
 export function inspectionBytes(shape: InspectionShape, size: InspectionSize): number {
   const runLayer = shape.nHead * size.queries * size.keys * 4;
