@@ -1,12 +1,15 @@
 // The host's end of the model process: forks it on first use, sends typed requests with ids, deadlines and
-// cancellation, and restarts it by policy when it dies or stops answering. It does not import vscode, so its
-// behaviour is tested with a real model process and no editor.
+// cancellation, and restarts it by policy when it dies or stops answering. A cancelled inspection the process
+// is already running cannot be interrupted (onnxruntime holds its thread until the run ends, so not even the
+// cancel message is read), and a long one would keep every later request waiting: once it has run longer
+// than a restart costs, the process is replaced and what was queued behind it is sent to the new one. It
+// does not import vscode, so its behaviour is tested with a real model process and no editor.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { GlassboxError, type ErrorInfo } from '../protocol/errors';
 import { parseModelToHost } from '../protocol/model-message-guards';
 import { GPT2_SMALL_SHAPE, inspectionFlopsPerToken, type ModelShape } from '../protocol/model-cost';
-import type { LoadParams, LoadResult, ModelMethod, ModelRequests, ModelToHost, Progress } from '../protocol/model-messages';
+import type { HostToModel, LoadParams, LoadResult, ModelMethod, ModelRequests, ModelToHost, Progress } from '../protocol/model-messages';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 
 export type ClientState =
@@ -22,6 +25,12 @@ export interface ModelClientOptions {
   readonly execPath?: string;
   readonly deadlinesMs?: Partial<Record<ModelMethod, number>>;
   readonly restart?: Partial<RestartPolicyOptions>;
+  /**
+   * How long a cancelled inspection or pattern request may already have run, on GPT-2 small (bigger models
+   * scale it as their deadlines), before the process is replaced rather than left to finish it: about what
+   * starting a process and loading the model again costs.
+   */
+  readonly abandonAfterMs?: number;
   readonly log?: (message: string) => void;
   readonly onState?: (state: ClientState) => void;
 }
@@ -50,6 +59,13 @@ export function deadlineScale(model: ModelShape): number {
   return Math.max(1, inspectionFlopsPerToken(model) / inspectionFlopsPerToken(GPT2_SMALL_SHAPE));
 }
 
+/** GPT-2 small's model ready time (≤ 3 s, measured 0.9–1.9 s): a restart's cost. */
+const ABANDON_AFTER_MS = 3_000;
+/** Requests the process runs to the end once started; a generation stops at its next token instead. */
+const UNINTERRUPTIBLE: ReadonlySet<ModelMethod> = new Set(['inspect/run', 'attention/pattern']);
+
+type RequestMessage = Extract<HostToModel, { type: 'request' }>;
+
 interface Pending {
   readonly method: ModelMethod;
   readonly resolve: (result: never) => void;
@@ -69,6 +85,13 @@ export class ModelClient {
   private loadParams: LoadParams | null = null;
   private loading: Promise<LoadResult> | null = null;
   private disposed = false;
+  /**
+   * What the current process was sent and has not answered, in the order sent: it serves one request at a
+   * time in that order, so the first is the one it is running (since `headSince`). Cancelled requests stay
+   * until the process answers them.
+   */
+  private sent: { readonly message: RequestMessage; readonly scale: number }[] = [];
+  private headSince = 0;
 
   constructor(private readonly options: ModelClientOptions) {
     this.restartPolicy = new RestartPolicy(options.restart);
@@ -115,7 +138,9 @@ export class ModelClient {
     return new Promise<ModelRequests[M]['result']>((resolve, reject) => {
       const onAbort = () => {
         this.settle(id)?.reject(new GlassboxError('cancelled', 'Cancelled.'));
-        if (this.child === child && child.connected) child.send({ type: 'cancel', id });
+        if (this.child !== child) return;
+        if (this.isAbandonable(id)) this.abandon();
+        else if (child.connected) child.send({ type: 'cancel', id });
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const deadlineMs = this.deadlines[method] * scale;
@@ -129,7 +154,7 @@ export class ModelClient {
         cleanup: () => options.signal?.removeEventListener('abort', onAbort),
       });
       try {
-        child.send({ type: 'request', id, method, params });
+        this.transmit(child, { type: 'request', id, method, params }, scale);
       } catch (error) {
         // Params that cannot be cloned (a function inside) throw here. Left pending, the request would time
         // out and its deadline would kill a healthy process.
@@ -154,6 +179,7 @@ export class ModelClient {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;
+    this.sent = [];
     // A fresh process has no model: the next request loads it again first.
     this.loading = null;
     const forward = (chunk: Buffer) => {
@@ -190,13 +216,68 @@ export class ModelClient {
         this.pending.get(message.id)?.onProgress?.(message.progress);
         return;
       case 'result':
+        this.answered(message.id);
         this.settle(message.id)?.resolve(message.result as never);
         return;
       case 'error':
         if (message.id === null) this.log(`The model process rejected a message: ${message.error.message}`);
-        else this.settle(message.id)?.reject(toError(message.error));
+        else {
+          this.answered(message.id);
+          this.settle(message.id)?.reject(toError(message.error));
+        }
         return;
     }
+  }
+
+  private transmit(child: ChildProcess, message: RequestMessage, scale: number): void {
+    child.send(message);
+    if (this.sent.length === 0) this.headSince = Date.now();
+    this.sent.push({ message, scale });
+  }
+
+  private answered(id: number): void {
+    const at = this.sent.findIndex((s) => s.message.id === id);
+    if (at < 0) return;
+    this.sent.splice(at, 1);
+    if (at === 0) this.headSince = Date.now();
+  }
+
+  /** Whether request `id` is the one the process is running, cannot stop, and has run past a restart's cost. */
+  private isAbandonable(id: number): boolean {
+    const head = this.sent[0];
+    if (!head || head.message.id !== id || !UNINTERRUPTIBLE.has(head.message.method)) return false;
+    return Date.now() - this.headSince >= (this.options.abandonAfterMs ?? ABANDON_AFTER_MS) * head.scale;
+  }
+
+  /**
+   * Replaces the process, which is running a cancelled request to no one's use: the model is loaded into a
+   * new one and every request still wanted follows, in its order, with its id and deadline. Not a crash.
+   */
+  private abandon(): void {
+    const child = this.child;
+    if (!child) return;
+    const [head, ...rest] = this.sent;
+    const wanted = rest.filter((s) => this.pending.has(s.message.id));
+    // Requests made before a model switch that waits in the queue were for the old model, which the new
+    // process will not hold.
+    const switchAt = wanted.findIndex((s) => s.message.method === 'model/load');
+    for (const s of switchAt > 0 ? wanted.splice(0, switchAt) : []) this.settle(s.message.id)?.reject(new GlassboxError('cancelled', 'Cancelled: the model was changed.'));
+    const seconds = ((Date.now() - this.headSince) / 1000).toFixed(1);
+    this.log(`Replaced the model process: it was ${seconds} s into a cancelled ${head.message.method}, which cannot be interrupted; ${wanted.length} waiting request(s) go to the new one.`);
+    this.child = null;
+    child.kill('SIGKILL'); // exited() ignores it: it is no longer the current process
+    // A model switch waiting in the queue loads its own model (and its promise is the one callers await).
+    const switching = switchAt >= 0 ? this.loading : null;
+    let next: ChildProcess;
+    try {
+      next = this.ensureProcess();
+    } catch (error) {
+      this.failAll(error instanceof GlassboxError ? error : new GlassboxError('process-crashed', String(error)));
+      return;
+    }
+    if (switching) this.loading = switching;
+    else if (this.loadParams) void this.load(this.loadParams).catch(() => {}); // its failure reaches whoever awaits it
+    for (const s of wanted) this.transmit(next, s.message, s.scale);
   }
 
   private settle(id: number): Pending | undefined {

@@ -310,6 +310,55 @@ describe('cancellation', () => {
   });
 });
 
+describe('a cancelled inspection the process is running cannot be interrupted', () => {
+  // Deep and long enough that inspecting 1,000 tokens takes seconds (2.3–2.6 s here): the lens sends
+  // 13 points × 1,000 rows through the whole vocabulary.
+  const SLOW: LoadParams = { ...LOAD, source: { kind: 'folder', path: generatedModel({ nLayer: 12, nHead: 2, nEmbd: 64, nCtx: 1024, seed: 8 }) } };
+  const LONG_TEXT: InspectParams = { ...INSPECT, text: 'word '.repeat(1000) };
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** A client on the slow model with a long inspection running (for 0.6 s) and a short one queued behind it. */
+  async function longInspectionRunning(abandonAfterMs: number) {
+    const observed = new ObservedClient({ abandonAfterMs });
+    await observed.client.load(SLOW);
+    const first = observed.client.pid;
+    const abort = new AbortController();
+    const long = observed.client.request('inspect/run', LONG_TEXT, { signal: abort.signal });
+    const queued = observed.client.request('inspect/run', INSPECT);
+    await wait(600);
+    return { observed, first, abort, long, queued };
+  }
+
+  // Without a replacement, the wait for a new process would never end.
+  test('past the time a restart costs, cancelling it replaces the process; the request queued behind it is answered by the new one', { timeout: 30_000 }, async () => {
+    const { observed, first, abort, long, queued } = await longInspectionRunning(200);
+    const replaced = observed.next('running');
+    abort.abort();
+    await rejection(long, 'cancelled');
+    const second = pidOf(await replaced);
+    assert.notEqual(second, first);
+    await gone(first!);
+    const { inspection } = await queued;
+    assert.equal(inspection.tokens.map((t) => INSPECT.text.slice(t.start, t.end)).join(''), INSPECT.text);
+    assert.equal(observed.client.pid, second, 'the queued inspection was answered by the new process');
+    assert.ok(observed.logs.some((line) => /Replaced the model process: it was [\d.]+ s into a cancelled inspect\/run.*1 waiting request/.test(line)), observed.logs.join('\n'));
+    // Not counted as a crash: no crashed state, and the restart policy was not consulted.
+    assert.equal(observed.kinds.includes('crashed'), false);
+    // The new process has the model: a further request needs no load of its own and is answered.
+    assert.equal((await observed.client.request('inspect/run', { ...INSPECT, text: 'Again.' })).inspection.tokens.length, 2);
+  });
+
+  test('before then, it is left to finish: the same process answers what was queued behind it', { timeout: 30_000 }, async () => {
+    const { observed, first, abort, long, queued } = await longInspectionRunning(60_000);
+    abort.abort();
+    await rejection(long, 'cancelled');
+    const { inspection } = await queued;
+    assert.equal(inspection.tokens.length > 0, true);
+    assert.equal(observed.client.pid, first);
+    assert.equal(observed.logs.some((line) => line.includes('Replaced the model process')), false);
+  });
+});
+
 describe('requests the process cannot serve are refused, and nothing else is lost', () => {
   const { client } = new ObservedClient();
   const nCtx = 32;
