@@ -74,8 +74,8 @@ interface FloorTimed {
  * Like `timed`, for a compute-bound call of `flops` operations: each run is followed by a measurement of the
  * machine's GEMM rate, and compared with the floor at that rate. These VMs' speed drifts within a minute, so
  * a rate measured once before and once after a row of 7 runs gave the runs in between a floor from another
- * moment (the row's ratio read 2.0× where run-by-run pairs read 1.5×). Peak memory is the runs' own: the
- * rate's session comes after each run's peak is read.
+ * moment: the 128-token row read 2.03× its floor that way, 1.38–1.39× run by run. Peak memory is the runs'
+ * own: the rate's session comes after each run's peak is read.
  */
 async function timedAgainstFloor(modelDir: string, runs: number, flops: number, f: () => Promise<unknown>): Promise<FloorTimed> {
   await f();
@@ -127,8 +127,9 @@ async function main(): Promise<void> {
   rows.push({ target: 'model ready, files cached', measured: round(loadSeconds), unit: 's', limit: 3 });
   rows.push({ target: 'resident memory, loaded', measured: gib(rssLoaded), unit: 'GiB', limit: 1 });
 
-  // The machine's GEMM rate just before and after a row's measurement; its floor uses the better. One rate
-  // for the whole run misled: it went from 89 to 182 GFLOP/s within one bench run on these VMs.
+  // Rows timed as a whole (the cold completion's): the machine's GEMM rate just before and after the row, its
+  // floor at the better. One rate for the whole run misled: it went from 89 to 182 GFLOP/s within one bench
+  // run on these VMs.
   const gemmRates: Record<string, readonly number[]> = {};
   const atRate = async <T>(row: string, measure: () => Promise<T>): Promise<T> => {
     const before = await measureGemmRate(modelDir);
