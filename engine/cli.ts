@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import { inspectionToJson } from '../protocol/inspection-json';
-import { defaultCacheDir } from './cache-dir';
+import { cacheDirFromFlag } from './cache-dir';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './gpt2-engine';
 
 const USAGE = `usage:
@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
   const minTopK = command === 'generate' ? 0 : 1;
   const topK = number(flags, 'top-k', (n) => Number.isInteger(n) && n >= minTopK, minTopK === 0 ? 'a whole number ≥ 0' : 'a positive whole number');
 
-  const engine = await Gpt2Engine.load({ modelDir: flags.model, cacheDir: flags['cache-dir'] ?? defaultCacheDir(), device });
+  const engine = await Gpt2Engine.load({ modelDir: flags.model, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
   try {
     if (command === 'inspect') {
       const targetId = flags.target === undefined ? null : engine.targetTokenId(flags.target);

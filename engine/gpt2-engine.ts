@@ -107,7 +107,7 @@ export class Gpt2Engine {
 
   static async load(options: LoadOptions): Promise<Gpt2Engine> {
     const log = options.log ?? (() => {});
-    const prepared = prepareModel(options.modelDir, options.cacheDir, options.name, options.withHooks ?? true);
+    const prepared = prepareModel(options.modelDir, options.cacheDir, options.name, options.withHooks ?? true, log);
     log(`Graph for ${prepared.summary.name}: ${prepared.runDir} (weights: ${prepared.weightsPlacement}).`);
     env.allowRemoteModels = false;
     env.allowLocalModels = true;

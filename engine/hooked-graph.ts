@@ -10,7 +10,7 @@
 
 import { encodeModel, DataType, GraphBuilder } from './onnx-builder';
 import { logitLens } from './lens-graph';
-import type { Gpt2Config } from './gpt2-config';
+import { attentionScale, type Gpt2Config } from './gpt2-config';
 import type { Gpt2Weights } from './gpt2-weights';
 import { residHookNames } from '../protocol/inspection';
 
@@ -29,7 +29,7 @@ export const EVERY_POSITION_INPUT = 'glassbox.every_position';
  * Outside the hooks' If, in both graphs: the engine appends them to a cache it keeps, instead of fetching
  * `present.*`, which onnxruntime-node would copy whole into new JS buffers on every step (at 900 tokens of
  * context, half of a decoding step). The queries, in the same layout, are what an inspection keeps to
- * rebuild any layer's attention pattern (pattern-graph.ts); like the others they are the Transposes the
+ * rebuild any layer's attention pattern (pattern-graph.ts), already multiplied by the layer's attention scale; like the others they are the Transposes the
  * attention already makes, so a run that does not fetch them pays nothing. The last layer's queries cover
  * every position only with EVERY_POSITION_INPUT set; otherwise just the positions whose logits are kept.
  */
@@ -108,7 +108,6 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const notPadding = g.op('Unsqueeze', [g.op('Cast', [attentionMask], { to: DataType.BOOL }), g.ints([1, 2])]); // [batch, 1, 1, total]
   const mask = g.op('And', [causal, notPadding], {}, 'mask'); // [batch, 1, seq, total]
   const maskedScore = g.scalarFloat(MASKED_SCORE);
-  const scale = g.scalarFloat(1 / Math.sqrt(headDim));
   const headShape = g.ints([0, 0, nHead, headDim]);
   const modelShape = g.ints([0, 0, d]);
   const toHeads = (x: string, name?: string): string => {
@@ -141,7 +140,10 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     if (last) resid = lastOnly(resid, 1);
     const key = g.opN('Concat', [past[l].key, toHeads(k, NEW_KV_OUTPUTS.key(l))], [`present.${l}.key`], { axis: 2 })[0]; // [batch, head, total, head_dim]
     const value = g.opN('Concat', [past[l].value, toHeads(v, NEW_KV_OUTPUTS.value(l))], [`present.${l}.value`], { axis: 2 })[0];
-    const scores = g.op('Mul', [g.op('MatMul', [toHeads(q, NEW_KV_OUTPUTS.query(l)), g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), scale], {}, 'scores'); // [batch, head, seq, total]
+    // The queries are scaled before the product (fewer multiplies than scaling the scores), and returned
+    // scaled, so the pattern graph rebuilds any layer's pattern without knowing its scale.
+    const query = g.opN('Mul', [toHeads(q), g.scalarFloat(attentionScale(config, l))], [NEW_KV_OUTPUTS.query(l)])[0]; // [batch, head, rows, head_dim]
+    const scores = g.op('MatMul', [query, g.op('Transpose', [key], { perm: [0, 1, 3, 2] })], {}, 'scores'); // [batch, head, seq, total]
     // blocks.{l}.attn.hook_pattern stays a transient of its layer: the engine rebuilds it from the queries
     // and keys when asked (pattern-graph.ts). As outputs, the packed patterns of all layers were 0.6 GB of an
     // inspection's peak at 1,024 tokens (onnxruntime's buffers and the JS copy).

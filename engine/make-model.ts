@@ -10,14 +10,16 @@ import { gpt2TokenizerFiles } from './gpt2-tokenizer-files';
 import { writeSafetensors, type TensorToWrite } from './safetensors';
 import { SeededRandom } from './seeded-random';
 
-export interface MakeModelOptions extends Omit<Gpt2Config, 'vocabSize' | 'layerNormEpsilon'> {
+type AttentionScaling = 'scaleAttnWeights' | 'scaleAttnByInverseLayerIdx';
+
+export interface MakeModelOptions extends Omit<Gpt2Config, 'vocabSize' | 'layerNormEpsilon' | AttentionScaling>, Partial<Pick<Gpt2Config, AttentionScaling>> {
   readonly seed: number;
 }
 
 const GPT2_VOCAB_SIZE = 50257;
 
 export function makeModel(out: string, options: MakeModelOptions): Gpt2Config {
-  const config: Gpt2Config = { ...options, vocabSize: GPT2_VOCAB_SIZE, layerNormEpsilon: 1e-5 };
+  const config: Gpt2Config = { scaleAttnWeights: true, scaleAttnByInverseLayerIdx: false, ...options, vocabSize: GPT2_VOCAB_SIZE, layerNormEpsilon: 1e-5 };
   const random = new SeededRandom(options.seed);
   // Scales chosen so attention patterns and lens distributions are far from uniform: weights ~ 1/sqrt(fan_in)
   // keep activations near unit scale at any width, layer-norm gains scatter around 1.

@@ -3,7 +3,7 @@
 // a running generation stops at the next token; a running inspection finishes and its result is dropped.
 // A new completion supersedes every older one, so typing fast never builds a queue.
 
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import { parseHostToModel } from '../protocol/model-message-guards';
 import type {
@@ -131,6 +131,8 @@ export class ModelServer {
   private async load(request: RequestOf<'model/load'>, signal: AbortSignal): Promise<LoadResult> {
     const started = performance.now();
     const { source, device, storageDir, hubEndpoint, proxy }: LoadParams = request.params;
+    // Resolved against this process's folder, a relative path would put the cache wherever it was started.
+    if (!isAbsolute(storageDir)) throw new GlassboxError('bad-request', `The storage folder must be an absolute path, got ${JSON.stringify(storageDir)}.`);
     const progress = (message: string) => this.send({ type: 'progress', id: request.id, progress: { kind: 'load', message } });
     let modelDir: string;
     let name: string;
@@ -151,10 +153,11 @@ export class ModelServer {
       });
     }
     checkMemoryBudget(modelDir);
-    await this.engine?.dispose();
-    this.engine = null;
     progress(`Loading ${name}…`);
-    this.engine = await Gpt2Engine.load({ modelDir, cacheDir: storageDir, device, name, log: (message) => this.send({ type: 'log', message }) });
+    // The working model stays until the new one is ready: a folder that fails to load loses the user nothing.
+    const loaded = await Gpt2Engine.load({ modelDir, cacheDir: storageDir, device, name, log: (message) => this.send({ type: 'log', message }) });
+    await this.engine?.dispose();
+    this.engine = loaded;
     return { summary: this.engine.summary, backend: this.engine.backend, randomWeights: this.engine.randomWeights, seconds: (performance.now() - started) / 1000 };
   }
 

@@ -32,7 +32,8 @@ export function buildPatternGraph(headDim: number, thumbnailSize: number): Uint8
 
   // The model graph's attention scores; the mask is added rather than selected with a broadcast Where, which
   // took longer than the MatMul. Masked scores come out exactly 0 either way.
-  const scores = g.op('Mul', [g.op('MatMul', [query, g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]), g.scalarFloat(1 / Math.sqrt(headDim))]); // [layer, head, n, n]
+  // The model graph's queries come already multiplied by their layer's attention scale (hooked-graph.ts).
+  const scores = g.op('MatMul', [query, g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]); // [layer, head, n, n]
   const n = g.op('Shape', [query], { start: 2, end: 3 }); // [1]
   const positions = g.op('Range', [g.scalarInt(0), g.op('Squeeze', [n, g.ints([0])]), g.scalarInt(1)]);
   const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [positions, g.ints([0])]), g.op('Unsqueeze', [positions, g.ints([1])])]); // [query, key]

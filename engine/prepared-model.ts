@@ -1,13 +1,17 @@
 // Turns a model folder in the Hub layout into what transformers.js loads: the same folder plus
-// `onnx/model.onnx`, our hooked graph. The user's folder is never written to: the graph goes into a cache
-// folder keyed by the weights it points at, next to links to the small files.
+// `onnx/model.onnx`, our hooked graph. The user's folder is never written to, nor any of its files opened for
+// writing: the graph goes into a cache folder keyed by the weights it points at (graph-cache.ts), next to
+// copies of the small files.
 //
 // onnxruntime refuses external data outside the .onnx file's own folder, symlinks included (it resolves
-// them), so the weights are hard-linked beside the graph, or copied when the cache is on another device.
+// them), so the weights sit beside the graph. A user's weights are copied there (a reflink, sharing blocks
+// until either side is written, where the filesystem offers one): a hard link would make the cache file and
+// the user's file one file, so that anything writing one would write the other. Weights Glassbox downloaded
+// itself live in the same cache and are only ever read: those are hard-linked, which saves their size again.
 
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
 import type { ModelSummary } from '../protocol/inspection';
 import { readGpt2Config, type Gpt2Config } from './gpt2-config';
@@ -15,20 +19,16 @@ import { locateGpt2Weights } from './gpt2-weights';
 import { buildHookedGpt2 } from './hooked-graph';
 import { GENERATED_METADATA_KEY } from './generated-model';
 import { gpt2TokenizerConfigJson } from './gpt2-tokenizer-files';
-import { REQUIRED_MODEL_FILES } from './hub-files';
+import { graphProblem, isOwnGraphFolder, markBuilding, removeAbandonedBuilds, retireSupersededGraphs, writeManifest, type GraphSource } from './graph-cache';
+import { OPTIONAL_MODEL_FILES, REQUIRED_MODEL_FILES } from './hub-files';
+import { modelFile, readBoundedFile, resolveModelFolder, type ModelFile } from './model-folder';
 import { readSafetensorsIndex } from './safetensors';
+import { checkGpt2Weights } from './weight-checks';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
-const GRAPH_VERSION = 15;
+export const GRAPH_VERSION = 16;
 
-/**
- * Copied beside the graph when the folder has them. transformers.js needs a tokenizer_config.json: a folder
- * without one gets GPT-2's (gpt2TokenizerConfigJson).
- */
-const OPTIONAL_FILES = ['tokenizer_config.json', 'generation_config.json'] as const;
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
-/** Written into each graph folder: which weights it serves, so a newer graph for them can retire it. */
-const SOURCE_FILE = 'glassbox-source.json';
 
 export interface PreparedModel {
   readonly sourceDir: string;
@@ -42,90 +42,84 @@ export interface PreparedModel {
   readonly weightsPlacement: 'hard link' | 'copy' | 'cached';
 }
 
-export function prepareModel(sourceDir: string, cacheRoot: string, name = sourceDir, withHooks = true): PreparedModel {
-  if (!existsSync(sourceDir) || !statSync(sourceDir).isDirectory()) {
-    throw new GlassboxError('model-missing', `Model folder not found: ${sourceDir}.`);
+export function prepareModel(sourceDir: string, cacheRoot: string, name = sourceDir, withHooks = true, log: (message: string) => void = () => {}): PreparedModel {
+  const folder = resolveModelFolder(sourceDir);
+  const files = new Map<string, ModelFile>();
+  for (const file of [...REQUIRED_MODEL_FILES, ...OPTIONAL_MODEL_FILES]) {
+    const found = modelFile(folder, file);
+    if (found) files.set(file, found);
   }
-  const missing = REQUIRED_MODEL_FILES.filter((f) => !existsSync(join(sourceDir, f)));
+  const missing = REQUIRED_MODEL_FILES.filter((f) => !files.has(f));
   if (missing.length > 0) {
     throw new GlassboxError('model-missing', `${sourceDir} is missing ${missing.join(', ')}: a GPT-2 model folder holds ${REQUIRED_MODEL_FILES.join(', ')}.`);
   }
-  const config = readGpt2Config(sourceDir);
-  const weightsPath = join(sourceDir, 'model.safetensors');
-  const index = readSafetensorsIndex(weightsPath);
+  const config = readGpt2Config(folder);
+  const weightsFile = files.get('model.safetensors')!;
+  const index = readSafetensorsIndex(weightsFile.real);
   const weights = locateGpt2Weights(index, config);
   const summary: ModelSummary = { name, ...config };
   const randomWeights = GENERATED_METADATA_KEY in index.metadata;
+  const source: GraphSource = { weights: weightsFile.real, withHooks };
 
-  const stat = statSync(weightsPath);
   const key = createHash('sha256')
-    .update(JSON.stringify({ GRAPH_VERSION, withHooks, config, weightsPath, size: stat.size, mtime: stat.mtimeMs, ino: stat.ino }))
-    .update(readFileSync(join(sourceDir, 'tokenizer.json')))
+    .update(JSON.stringify({ GRAPH_VERSION, withHooks, config, weights: weightsFile.real, size: weightsFile.size, mtime: weightsFile.mtimeMs, ino: weightsFile.ino }))
+    .update(readBoundedFile(files.get('tokenizer.json')!.real, files.get('tokenizer.json')!.size))
     .digest('hex')
     .slice(0, 20);
-  const runDir = join(cacheRoot, 'graphs', key);
-  if (existsSync(join(runDir, 'onnx', 'model.onnx'))) {
-    return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' };
+  const graphsDir = join(cacheRoot, 'graphs');
+  const runDir = join(graphsDir, key);
+  for (const dir of removeAbandonedBuilds(graphsDir)) log(`Removed ${dir}, left by a build that was stopped.`);
+  const cached = (): PreparedModel => ({ sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' });
+  if (existsSync(runDir)) {
+    const problem = graphProblem(runDir, GRAPH_VERSION);
+    if (problem === null) return cached();
+    if (!isOwnGraphFolder(runDir)) {
+      throw new GlassboxError('model-corrupt', `${runDir} is in the way of the graph Glassbox would build there, and Glassbox did not make it (${problem}); move it elsewhere.`);
+    }
+    log(`Rebuilding the graph for ${name}: ${problem}.`);
+    rmSync(runDir, { recursive: true, force: true });
   }
 
-  // Built in a temporary folder and renamed, so an interrupted build never looks complete.
+  // Checked once per graph, before it is built: a graph exists only for weights that passed.
+  checkGpt2Weights(index, weights);
+  // Built in a folder of its own and renamed, so an interrupted build never looks complete; its marker lets
+  // a later run remove it once this process is gone.
   const building = `${runDir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
-  mkdirSync(join(building, 'onnx'), { recursive: true });
+  mkdirSync(building, { recursive: true });
   try {
-    for (const file of [...REQUIRED_MODEL_FILES, ...OPTIONAL_FILES]) {
-      if (file !== 'model.safetensors' && existsSync(join(sourceDir, file))) copyFileSync(join(sourceDir, file), join(building, file));
+    markBuilding(building);
+    mkdirSync(join(building, 'onnx'));
+    for (const [file, found] of files) {
+      if (file !== 'model.safetensors') copyFileSync(found.real, join(building, file));
     }
-    if (!existsSync(join(building, 'tokenizer_config.json'))) writeFileSync(join(building, 'tokenizer_config.json'), gpt2TokenizerConfigJson(config.nCtx));
-    const weightsPlacement = placeWeights(weightsPath, join(building, 'onnx', WEIGHTS_BESIDE_GRAPH));
+    if (!files.has('tokenizer_config.json')) writeFileSync(join(building, 'tokenizer_config.json'), gpt2TokenizerConfigJson(config.nCtx));
+    const weightsPlacement = placeWeights(weightsFile.real, join(building, 'onnx', WEIGHTS_BESIDE_GRAPH), cacheRoot);
     writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, withHooks));
-    const source: GraphSource = { weightsPath, withHooks };
-    writeFileSync(join(building, SOURCE_FILE), JSON.stringify(source));
-    // A folder without a graph is a leftover; a complete one belongs to whoever built it first.
-    if (!existsSync(join(runDir, 'onnx', 'model.onnx'))) rmSync(runDir, { recursive: true, force: true });
+    writeManifest(building, GRAPH_VERSION, source);
     renameSync(building, runDir);
-    retireSupersededGraphs(join(cacheRoot, 'graphs'), key, source);
+    for (const dir of retireSupersededGraphs(graphsDir, key, source)) log(`Left ${dir} alone: Glassbox did not make it.`);
     return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement };
   } catch (error) {
     rmSync(building, { recursive: true, force: true });
     // Another process (the extension beside a CLI, parallel tests) finished the same graph first. Theirs is
     // identical and may be loading right now, so ours is dropped rather than put in its place.
-    if (existsSync(join(runDir, 'onnx', 'model.onnx'))) return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' };
+    if (graphProblem(runDir, GRAPH_VERSION) === null) return cached();
     throw error;
   }
 }
 
-interface GraphSource {
-  readonly weightsPath: string;
-  readonly withHooks: boolean;
-}
-
-/**
- * Removes the graph folders a new one replaces: those for the same weights file (an older graph version, or
- * the file changed since), and those from before folders said what they serve. Each may hold a full copy of
- * the weights when the cache sits on another device than the model. Folders being built are left alone.
- */
-function retireSupersededGraphs(graphsDir: string, current: string, source: GraphSource): void {
-  for (const entry of readdirSync(graphsDir)) {
-    if (entry === current || entry.includes('.building-')) continue;
-    let other: GraphSource | null = null;
+/** A hard link only for weights inside Glassbox's own cache (its downloads); a copy or reflink otherwise. */
+export function placeWeights(from: string, to: string, cacheRoot: string): 'hard link' | 'copy' {
+  const inside = relative(cacheRoot, from);
+  if (!inside.startsWith('..') && !isAbsolute(inside)) {
     try {
-      other = JSON.parse(readFileSync(join(graphsDir, entry, SOURCE_FILE), 'utf8')) as GraphSource;
+      linkSync(from, to);
+      return 'hard link';
     } catch {
-      // no source file: a graph older than this rule, hence of an older graph version
-    }
-    if (other === null || (other.weightsPath === source.weightsPath && other.withHooks === source.withHooks)) {
-      rmSync(join(graphsDir, entry), { recursive: true, force: true });
+      // another device: copy below
     }
   }
-}
-
-export function placeWeights(from: string, to: string): 'hard link' | 'copy' {
-  try {
-    linkSync(from, to);
-    return 'hard link';
-  } catch {
-    copyFileSync(from, to);
-    return 'copy';
-  }
+  copyFileSync(from, to, constants.COPYFILE_FICLONE);
+  return 'copy';
 }

@@ -88,6 +88,13 @@ function parseHeader(path: string, header: unknown, dataStart: number, fileSize:
     if (dataStart + end > fileSize) throw corrupt(path, `tensor ${name} runs past the end of the file (truncated download?)`);
     tensors.set(name, { dtype, shape: shape as number[], offset: dataStart + begin, byteLength: end - begin });
   }
+  // Two tensors sharing bytes would make a write to one change the other; the format forbids it.
+  const ranges = [...tensors].filter(([, t]) => t.byteLength > 0).sort(([, a], [, b]) => a.offset - b.offset);
+  for (let i = 1; i < ranges.length; i++) {
+    const [previousName, previous] = ranges[i - 1];
+    const [name, entry] = ranges[i];
+    if (entry.offset < previous.offset + previous.byteLength) throw corrupt(path, `tensors ${previousName} and ${name} overlap`);
+  }
   return { path, tensors, metadata };
 }
 

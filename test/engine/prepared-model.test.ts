@@ -22,20 +22,21 @@ test('a graph is built once and found again; the hooked and plain graphs of a mo
   const cache = join(root, 'cache-a');
   const model = copyOf('model-a');
   const first = prepareModel(model, cache);
-  assert.equal(first.weightsPlacement === 'hard link' || first.weightsPlacement === 'copy', true);
+  // A user's weights are copied (or reflinked), never hard-linked: the cache must not share the user's file.
+  assert.equal(first.weightsPlacement, 'copy');
   assert.equal(prepareModel(model, cache).weightsPlacement, 'cached');
   const plain = prepareModel(model, cache, model, false);
   assert.notEqual(plain.runDir, first.runDir);
   assert.ok(existsSync(join(first.runDir, 'onnx', 'model.onnx')) && existsSync(join(plain.runDir, 'onnx', 'model.onnx')));
 });
 
-test('changed weights get a new graph, which retires the old one but not other models\' graphs', () => {
+test('changed weights get a new graph, which retires the old one but not other models\' graphs nor what Glassbox did not make', () => {
   const cache = join(root, 'cache-b');
   const model = copyOf('model-b');
   const other = copyOf('model-c');
   const old = prepareModel(model, cache);
   const kept = prepareModel(other, cache);
-  // A leftover from before graph folders named their source, and one being built by another process.
+  // A folder Glassbox cannot prove it made, and one being built by another process.
   mkdirSync(join(cache, 'graphs', 'ancient', 'onnx'), { recursive: true });
   writeFileSync(join(cache, 'graphs', 'ancient', 'onnx', 'model.onnx'), '');
   mkdirSync(join(cache, 'graphs', 'abc.building-999'));
@@ -46,7 +47,7 @@ test('changed weights get a new graph, which retires the old one but not other m
   assert.equal(rebuilt.weightsPlacement === 'cached', false);
   assert.equal(existsSync(old.runDir), false, 'the superseded graph is gone');
   assert.ok(existsSync(kept.runDir), "another model's graph stays");
-  assert.deepEqual(readdirSync(join(cache, 'graphs')).sort(), [rebuilt.runDir, kept.runDir, join(cache, 'graphs', 'abc.building-999')].map((d) => d.split('/').at(-1)!).sort());
+  assert.deepEqual(readdirSync(join(cache, 'graphs')).sort(), [rebuilt.runDir, kept.runDir, 'ancient', 'abc.building-999'].map((d) => d.split('/').at(-1)!).sort());
 });
 
 test('a folder without tokenizer_config.json tokenizes as one with it', async () => {

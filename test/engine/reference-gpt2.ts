@@ -10,6 +10,10 @@ export interface ReferenceConfig {
   readonly nCtx: number;
   readonly vocabSize: number;
   readonly layerNormEpsilon: number;
+  /** config.json's `scale_attn_weights`: scores / sqrt(head_dim). Absent = true, as in GPT-2. */
+  readonly scaleAttnWeights?: boolean;
+  /** config.json's `scale_attn_by_inverse_layer_idx`: layer l's scores also / (l + 1). Absent = false. */
+  readonly scaleAttnByInverseLayerIdx?: boolean;
 }
 
 /**
@@ -100,18 +104,20 @@ function block(config: ReferenceConfig, weights: ReferenceWeights, l: number, x:
   const h = `h.${l}`;
   const eps = config.layerNormEpsilon;
   const ln1 = x.map((row) => layerNorm(row, param(config, weights, `${h}.ln_1.weight`), param(config, weights, `${h}.ln_1.bias`), eps));
-  const attn = causalSelfAttention(config, weights, h, ln1);
+  const attn = causalSelfAttention(config, weights, h, ln1, l);
   x = add(x, attn.y);
   const ln2 = x.map((row) => layerNorm(row, param(config, weights, `${h}.ln_2.weight`), param(config, weights, `${h}.ln_2.bias`), eps));
   x = add(x, mlp(config, weights, h, ln2));
   return { x, pattern: attn.pattern };
 }
 
-function causalSelfAttention(config: ReferenceConfig, weights: ReferenceWeights, h: string, x: Float32Array[]): { y: Float32Array[]; pattern: Float32Array[][] } {
+function causalSelfAttention(config: ReferenceConfig, weights: ReferenceWeights, h: string, x: Float32Array[], layer: number): { y: Float32Array[]; pattern: Float32Array[][] } {
   const { nEmbd: D, nHead: H } = config;
   const T = x.length;
   const hd = D / H; // head_dim
-  const scale = 1 / Math.sqrt(hd);
+  // As GPT2Attention._attn: divide by sqrt(head_dim) unless scale_attn_weights is false, and by layer_idx + 1
+  // when scale_attn_by_inverse_layer_idx is true.
+  const scale = (config.scaleAttnWeights === false ? 1 : 1 / Math.sqrt(hd)) / (config.scaleAttnByInverseLayerIdx ? layer + 1 : 1);
   // c_attn's output is q | k | v, each [D] laid out head after head: head i of q is columns i*hd … (i+1)*hd-1.
   const qkv = linear(x, param(config, weights, `${h}.attn.c_attn.weight`), param(config, weights, `${h}.attn.c_attn.bias`)); // [T, 3D]
   const q = (t: number, head: number, i: number): number => qkv[t][head * hd + i];

@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Maintainer tool: trains the demo GPT-2 that ships in demo-model/ (not part of npm install or npm test).
+
+Needs Debian's PyTorch and a fast BLAS (the reference BLAS is ~30x slower):
+    apt-get install python3-torch python3-numpy libopenblas0-openmp
+Then, from the repository root:
+    npx tsx scripts/demo-model/prepare-corpus.ts --out /tmp/glassbox-corpus
+    /usr/bin/python3 scripts/demo-model/train.py --data /tmp/glassbox-corpus --out demo-model
+
+The model is GPT-2 exactly as Hugging Face's GPT2LMHeadModel computes it (pre-LN blocks, gelu_new, tied
+unembedding, learned positions), written in the Hub's layout: config.json with model_type gpt2 and
+model.safetensors with the Hub's tensor names, Conv1D weights stored [in, out]. The tokenizer files are
+written by the engine (scripts/demo-model/finish.ts), the same the CLI's make-model writes.
+
+Reproducible: fixed seeds, one thread pool of 2, a fixed number of steps; the loss curve goes to
+training-log.tsv beside the weights.
+"""
+
+import argparse
+import json
+import math
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+VOCAB = 50257
+
+
+class Block(nn.Module):
+    def __init__(self, d, n_head, dropout):
+        super().__init__()
+        self.n_head = n_head
+        self.ln_1 = nn.LayerNorm(d, eps=1e-5)
+        self.c_attn = nn.Linear(d, 3 * d)
+        self.c_proj = nn.Linear(d, d)
+        self.ln_2 = nn.LayerNorm(d, eps=1e-5)
+        self.c_fc = nn.Linear(d, 4 * d)
+        self.mlp_proj = nn.Linear(4 * d, d)
+        self.dropout = dropout
+
+    def forward(self, x):
+        B, T, D = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(D, dim=2)  # each [B, T, D]
+        q, k, v = (t.view(B, T, self.n_head, D // self.n_head).transpose(1, 2) for t in (q, k, v))  # [B, H, T, Dh]
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(D // self.n_head)  # [B, H, T, T]
+        mask = torch.ones(T, T, dtype=torch.bool).tril()
+        att = F.softmax(att.masked_fill(~mask, float('-inf')), dim=-1)
+        att = F.dropout(att, self.dropout, self.training)
+        z = (att @ v).transpose(1, 2).reshape(B, T, D)  # [B, T, D]
+        x = x + F.dropout(self.c_proj(z), self.dropout, self.training)
+        h = F.gelu(self.c_fc(self.ln_2(x)), approximate='tanh')  # gelu_new
+        return x + F.dropout(self.mlp_proj(h), self.dropout, self.training)
+
+
+class Gpt2(nn.Module):
+    def __init__(self, n_layer, n_head, d, n_ctx, dropout):
+        super().__init__()
+        self.wte = nn.Embedding(VOCAB, d)
+        self.wpe = nn.Embedding(n_ctx, d)
+        self.h = nn.ModuleList(Block(d, n_head, dropout) for _ in range(n_layer))
+        self.ln_f = nn.LayerNorm(d, eps=1e-5)
+        self.dropout = dropout
+        for name, p in self.named_parameters():
+            if name.endswith('bias'):
+                nn.init.zeros_(p)
+            elif 'ln_' in name:
+                nn.init.ones_(p)
+            else:
+                # GPT-2's init: N(0, 0.02), residual projections scaled by 1/sqrt(2 n_layer)
+                std = 0.02 / math.sqrt(2 * n_layer) if name.endswith(('c_proj.weight', 'mlp_proj.weight')) else 0.02
+                nn.init.normal_(p, 0.0, std)
+
+    def forward(self, ids, vocab=None):  # ids [B, T]; vocab: the token ids to score (all when None)
+        T = ids.shape[1]
+        x = F.dropout(self.wte(ids) + self.wpe(torch.arange(T)), self.dropout, self.training)  # [B, T, D]
+        for block in self.h:
+            x = block(x)
+        unembed = self.wte.weight if vocab is None else self.wte.weight[vocab]  # [V', D], tied
+        return self.ln_f(x) @ unembed.T  # [B, T, V']
+
+
+def load_ids(path):
+    return torch.from_numpy(np.fromfile(path, dtype='<u2').astype(np.int64))
+
+
+@torch.no_grad()
+def held_out_loss(model, ids, n_ctx, limit=None):
+    """Mean next-token cross-entropy over non-overlapping windows of n_ctx tokens (the first `limit` tokens)."""
+    ids = ids if limit is None else ids[:limit + 1]
+    model.eval()
+    total, count = 0.0, 0
+    for start in range(0, len(ids) - 1, n_ctx):
+        chunk = ids[start:start + n_ctx + 1]
+        if len(chunk) < 2:
+            break
+        logits = model(chunk[:-1].unsqueeze(0))
+        total += F.cross_entropy(logits[0], chunk[1:], reduction='sum').item()
+        count += len(chunk) - 1
+    model.train()
+    return total / count
+
+
+def hub_tensors(model, n_layer):
+    """The Hub's names and layouts: Conv1D weights transposed to [in, out]."""
+    out = {
+        'wte.weight': model.wte.weight,
+        'wpe.weight': model.wpe.weight,
+        'ln_f.weight': model.ln_f.weight,
+        'ln_f.bias': model.ln_f.bias,
+    }
+    for l, b in enumerate(model.h):
+        p = f'h.{l}'
+        out.update({
+            f'{p}.ln_1.weight': b.ln_1.weight, f'{p}.ln_1.bias': b.ln_1.bias,
+            f'{p}.attn.c_attn.weight': b.c_attn.weight.T, f'{p}.attn.c_attn.bias': b.c_attn.bias,
+            f'{p}.attn.c_proj.weight': b.c_proj.weight.T, f'{p}.attn.c_proj.bias': b.c_proj.bias,
+            f'{p}.ln_2.weight': b.ln_2.weight, f'{p}.ln_2.bias': b.ln_2.bias,
+            f'{p}.mlp.c_fc.weight': b.c_fc.weight.T, f'{p}.mlp.c_fc.bias': b.c_fc.bias,
+            f'{p}.mlp.c_proj.weight': b.mlp_proj.weight.T, f'{p}.mlp.c_proj.bias': b.mlp_proj.bias,
+        })
+    return {k: v.detach().contiguous().float().numpy() for k, v in out.items()}
+
+
+def write_safetensors(path, tensors, metadata):
+    header = {'__metadata__': metadata}
+    offset = 0
+    for name, a in tensors.items():
+        header[name] = {'dtype': 'F32', 'shape': list(a.shape), 'data_offsets': [offset, offset + a.nbytes]}
+        offset += a.nbytes
+    text = json.dumps(header, separators=(',', ':'))
+    text += ' ' * ((8 - (8 + len(text.encode())) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text.encode())))
+        f.write(text.encode())
+        for a in tensors.values():
+            f.write(a.astype('<f4').tobytes())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--layers', type=int, default=4)
+    ap.add_argument('--heads', type=int, default=4)
+    ap.add_argument('--dim', type=int, default=128)
+    ap.add_argument('--ctx', type=int, default=256)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--steps', type=int, default=2000)
+    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--warmup', type=int, default=150)
+    ap.add_argument('--dropout', type=float, default=0.0)
+    ap.add_argument('--full-vocab-steps', type=int, default=150)
+    ap.add_argument('--eval-every', type=int, default=200)
+    ap.add_argument('--seed', type=int, default=0)
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+    train = load_ids(f'{args.data}/train.u16')
+    brown = load_ids(f'{args.data}/heldout-brown.u16')
+    code = load_ids(f'{args.data}/heldout-code.u16')
+    model = Gpt2(args.layers, args.heads, args.dim, args.ctx, args.dropout)
+    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.95))
+    gen = torch.Generator().manual_seed(args.seed)
+    # The softmax over 50,257 tokens is most of a step's time, and a third of them never occur in the training
+    # text. Until the last steps only the tokens that occur are scored (their rows of the tied embedding get
+    # every gradient they would get); the last --full-vocab-steps score all of them, which pushes the logits of
+    # the never-seen tokens down, so the shipped model's full softmax is a proper distribution over the text.
+    seen = torch.unique(train)  # sorted
+    position_in_seen = torch.full((VOCAB,), -1, dtype=torch.int64)
+    position_in_seen[seen] = torch.arange(len(seen))
+
+    def lr_at(step):
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+        return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    log = open(f'{args.out}/training-log.tsv', 'w')
+    log.write('step\tseconds\ttokens\ttrain_loss\theldout_brown_loss\theldout_brown_ppl\theldout_code_loss\n')
+    started = time.time()
+    running = None
+    for step in range(args.steps + 1):
+        if step % args.eval_every == 0 or step == args.steps:
+            # A full pass over the held-out text costs ~20 steps; the curve uses its first 16k tokens.
+            limit = None if step == args.steps else 16384
+            b = held_out_loss(model, brown, args.ctx, limit)
+            c = held_out_loss(model, code, args.ctx, limit)
+            line = f'{step}\t{time.time() - started:.0f}\t{step * args.batch * args.ctx}\t{running if running is not None else float("nan"):.4f}\t{b:.4f}\t{math.exp(b):.1f}\t{c:.4f}'
+            log.write(line + '\n')
+            log.flush()
+            print(line, flush=True)
+        if step == args.steps:
+            break
+        for group in opt.param_groups:
+            group['lr'] = lr_at(step)
+        starts = torch.randint(0, len(train) - args.ctx - 1, (args.batch,), generator=gen)
+        batch = torch.stack([train[s:s + args.ctx + 1] for s in starts.tolist()])  # [B, ctx + 1]
+        restricted = step < args.steps - args.full_vocab_steps
+        logits = model(batch[:, :-1], seen if restricted else None)  # [B, ctx, V']
+        targets = position_in_seen[batch[:, 1:]] if restricted else batch[:, 1:]
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+
+    config = {'n_layer': args.layers, 'n_head': args.heads, 'n_embd': args.dim, 'n_positions': args.ctx, 'vocab_size': VOCAB,
+              'steps': args.steps, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup, 'dropout': args.dropout,
+              'full_vocab_steps': args.full_vocab_steps, 'seed': args.seed, 'seconds': round(time.time() - started),
+              'training_tokens_seen': args.steps * args.batch * args.ctx, 'distinct_training_tokens': len(seen)}
+    model.eval()
+    write_safetensors(f'{args.out}/model.safetensors', hub_tensors(model, args.layers),
+                      {'format': 'pt', 'glassbox.trained': json.dumps(config)})
+    with open(f'{args.out}/training.json', 'w') as f:
+        json.dump(config, f, indent=2)
+        f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
