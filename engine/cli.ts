@@ -1,18 +1,36 @@
 // `glassbox inspect|generate`: the engine from a terminal, for scripts, tests and benchmarks. Every failure
 // is one line on stderr naming the problem and a non-zero exit, never a stack trace.
 
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import { inspectionToJson } from '../protocol/inspection-json';
 import { cacheDirFromFlag } from './cache-dir';
+import { demoModelDir } from './demo-model';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './gpt2-engine';
+import { readBoundedFile } from './model-folder';
+
+const VOCAB_SIZE = 50257;
+const MAX_NEW_TOKENS = 4096;
+/** Below this a temperature divides logits into overflow; 0 already means the greedy choice. */
+const MIN_TEMPERATURE = 0.01;
+const MAX_TEMPERATURE = 100;
 
 const USAGE = `usage:
-  glassbox inspect  --model DIR (--text TEXT | --file PATH) [--top-k K] [--target TOKEN_TEXT] [--json]
-  glassbox generate --model DIR (--text TEXT | --file PATH) --max-new-tokens N
-                    [--temperature T --top-k K --top-p P --seed S] [--json]
-common: [--device auto|cpu|webgpu] [--cache-dir DIR]`;
+  glassbox inspect    --model DIR (--text TEXT | --file PATH) [--top-k K] [--target TOKEN_TEXT] [--json]
+  glassbox generate   --model DIR (--text TEXT | --file PATH) --max-new-tokens N
+                      [--temperature T --top-k K --top-p P --seed S] [--json]
+  glassbox demo-model   prints the folder of the trained demo model that ships with Glassbox
+common: [--device auto|cpu|webgpu] [--cache-dir DIR]
+numbers: K, N and S are decimal integers (K ≤ 50257, N ≤ 4096, 0 ≤ S < 2^32); T is 0 (greedy) or 0.01 … 100;
+P is in (0, 1]. Generation stops where the model's context is full, and says so on stderr.`;
+
+const COMMON = ['model', 'text', 'file', 'device', 'cache-dir', 'json', 'help'] as const;
+/** Which flags each command takes: another command's flag is a mistake, not something to ignore. */
+const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  inspect: [...COMMON, 'top-k', 'target'],
+  generate: [...COMMON, 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'seed'],
+  'demo-model': ['help'],
+};
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -32,25 +50,33 @@ const OPTIONS = {
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
+/** The largest text file Glassbox reads: far more than any context holds (gpt2's 1,024 tokens ≈ 4 KB). */
+const MAX_TEXT_BYTES = 16 * 2 ** 20;
+
 class UsageError extends Error {}
 
-function number(flags: Flags, name: keyof Flags, check: (n: number) => boolean, what: string): number | undefined {
+/** A decimal integer in [min, max]: no hex, exponents, fractions or signs other than what the range allows. */
+function integer(flags: Flags, name: keyof Flags, min: number, max: number): number | undefined {
   const raw = flags[name];
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}, got ${JSON.stringify(raw)}`);
+  const n = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** A finite decimal number accepted by `check`, described by `what`. */
+function decimal(flags: Flags, name: keyof Flags, check: (n: number) => boolean, what: string): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const n = typeof raw === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 function inputText(flags: Flags): string {
   if (flags.text !== undefined && flags.file !== undefined) throw new UsageError('give --text or --file, not both');
   if (flags.file !== undefined) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(flags.file);
-    } catch {
-      throw new GlassboxError('bad-request', `cannot read ${flags.file}`);
-    }
+    const bytes = readBoundedFile(flags.file, MAX_TEXT_BYTES);
     if (bytes.includes(0)) throw new GlassboxError('bad-request', `${flags.file} looks like a binary file; Glassbox reads text`);
     return bytes.toString('utf8');
   }
@@ -59,21 +85,26 @@ function inputText(flags: Flags): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values: flags, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   const command = positionals[0];
-  if (flags.help || command === undefined) {
-    console.log(USAGE);
-    return;
+  if (command === undefined) {
+    if (flags.help) return console.log(USAGE);
+    throw new UsageError('a command is required: inspect, generate or demo-model');
   }
-  if (command !== 'inspect' && command !== 'generate') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  const allowed = COMMAND_FLAGS[command];
+  if (allowed === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  const misplaced = tokens.find((t) => t.kind === 'option' && !allowed.includes(t.name));
+  if (misplaced?.kind === 'option') throw new UsageError(`${command} takes no --${misplaced.name}`);
+  if (flags.help) return console.log(USAGE);
+  if (command === 'demo-model') return console.log(demoModelDir());
   if (!flags.model) throw new UsageError('--model DIR is required');
   const device = (flags.device ?? 'auto') as DeviceChoice;
   if (!['auto', 'cpu', 'webgpu'].includes(device)) throw new UsageError('--device must be auto, cpu or webgpu');
   const text = inputText(flags);
   if (text.length === 0) throw new GlassboxError('text-empty', 'the text is empty');
   // In generation top-k 0 means no cut-off; a lens needs at least one entry.
-  const minTopK = command === 'generate' ? 0 : 1;
-  const topK = number(flags, 'top-k', (n) => Number.isInteger(n) && n >= minTopK, minTopK === 0 ? 'a whole number ≥ 0' : 'a positive whole number');
+  const topK = integer(flags, 'top-k', command === 'generate' ? 0 : 1, VOCAB_SIZE);
 
   const engine = await Gpt2Engine.load({ modelDir: flags.model, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
   try {
@@ -85,17 +116,25 @@ async function main(argv: string[]): Promise<void> {
       if (flags.json) console.log(JSON.stringify({ ...json, randomWeights: engine.randomWeights }));
       else printInspection(json);
     } else {
-      const maxNewTokens = number(flags, 'max-new-tokens', (n) => Number.isInteger(n) && n >= 1, 'a positive whole number');
+      const maxNewTokens = integer(flags, 'max-new-tokens', 1, MAX_NEW_TOKENS);
       if (maxNewTokens === undefined) throw new UsageError('--max-new-tokens N is required');
+      const promptTokens = engine.tokenize(text).length;
+      const { nCtx } = engine.summary;
+      if (promptTokens >= nCtx) {
+        throw new GlassboxError('text-too-long', `the text is ${promptTokens} tokens and the model's context holds ${nCtx}: there is no room to generate; shorten the text`);
+      }
       const generation = await engine.generate(text, {
         maxNewTokens,
-        temperature: number(flags, 'temperature', (n) => n >= 0, 'a number ≥ 0'),
+        temperature: decimal(flags, 'temperature', (n) => n === 0 || (n >= MIN_TEMPERATURE && n <= MAX_TEMPERATURE), `0 (greedy) or from ${MIN_TEMPERATURE} to ${MAX_TEMPERATURE}`),
         topK,
-        topP: number(flags, 'top-p', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
-        seed: number(flags, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0'),
+        topP: decimal(flags, 'top-p', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
+        seed: integer(flags, 'seed', 0, 2 ** 32 - 1),
       });
       if (flags.json) console.log(JSON.stringify({ model: engine.summary, backend: engine.backend, ...generation }));
       else process.stdout.write(generation.text + '\n');
+      if (generation.stop === 'context-full') {
+        console.error(`glassbox: stopped after ${generation.tokens.length} of ${maxNewTokens} tokens: the model's context (${nCtx} tokens) is full`);
+      }
     }
   } finally {
     await engine.dispose();

@@ -20,7 +20,7 @@ const LEGACY_SOURCE = 'glassbox-source.json';
 const LEGACY_ENTRIES = new Set(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'vocab.json', 'merges.txt', 'onnx', 'onnx/model.onnx', 'onnx/model.safetensors', LEGACY_SOURCE]);
 /** The weights are checked by size and modification time: hashing gigabytes on every load would cost seconds. */
 const WEIGHTS_ENTRY = 'onnx/model.safetensors';
-const BUILDING = /^[0-9a-f]{20}\.building-\d+$/;
+const BUILDING = /^[0-9a-f]{20}(-\d+)?\.building-\d+$/;
 
 export interface GraphSource {
   /** The weights file the graph points at, resolved. */

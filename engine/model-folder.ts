@@ -4,7 +4,7 @@
 // regular files are read, each under a size limit that fits gpt2-xl with room to spare, so a link to /dev/zero,
 // a FIFO or a folder is refused with its name instead of being read forever.
 
-import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
 
@@ -71,7 +71,8 @@ export function modelFile(folder: string, name: string): ModelFile | null {
 export function readBoundedFile(path: string, limit: number): Buffer {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer that may never come.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new GlassboxError('bad-request', `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
   }

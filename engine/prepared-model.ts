@@ -11,7 +11,7 @@
 
 import { createHash } from 'node:crypto';
 import { constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, isAbsolute } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
 import type { ModelSummary } from '../protocol/inspection';
 import { readGpt2Config, type Gpt2Config } from './gpt2-config';
@@ -29,6 +29,8 @@ import { checkGpt2Weights } from './weight-checks';
 export const GRAPH_VERSION = 16;
 
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
+/** How many other names a graph may take when folders Glassbox did not make sit where it would go. */
+const MAX_FOREIGN_NAMES = 8;
 
 export interface PreparedModel {
   readonly sourceDir: string;
@@ -67,18 +69,23 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     .digest('hex')
     .slice(0, 20);
   const graphsDir = join(cacheRoot, 'graphs');
-  const runDir = join(graphsDir, key);
   for (const dir of removeAbandonedBuilds(graphsDir)) log(`Removed ${dir}, left by a build that was stopped.`);
-  const cached = (): PreparedModel => ({ sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' });
-  if (existsSync(runDir)) {
+  // The graph's folder is named by its key; a folder of that name that is not a usable graph is rebuilt when
+  // Glassbox made it, and otherwise left alone, the graph going to the next free name beside it.
+  let runDir = join(graphsDir, key);
+  for (let n = 1; existsSync(runDir); n++) {
     const problem = graphProblem(runDir, GRAPH_VERSION);
-    if (problem === null) return cached();
-    if (!isOwnGraphFolder(runDir)) {
-      throw new GlassboxError('model-corrupt', `${runDir} is in the way of the graph Glassbox would build there, and Glassbox did not make it (${problem}); move it elsewhere.`);
+    if (problem === null) return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' };
+    if (isOwnGraphFolder(runDir)) {
+      log(`Rebuilding the graph for ${name}: ${problem}.`);
+      rmSync(runDir, { recursive: true, force: true });
+      break;
     }
-    log(`Rebuilding the graph for ${name}: ${problem}.`);
-    rmSync(runDir, { recursive: true, force: true });
+    log(`Left ${runDir} alone (${problem}): Glassbox did not make it.`);
+    if (n > MAX_FOREIGN_NAMES) throw new GlassboxError('model-corrupt', `${graphsDir} holds folders in the way of every name Glassbox would give the graph of ${name}; move them elsewhere.`);
+    runDir = join(graphsDir, `${key}-${n}`);
   }
+  const cached = (): PreparedModel => ({ sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' });
 
   // Checked once per graph, before it is built: a graph exists only for weights that passed.
   checkGpt2Weights(index, weights);
@@ -98,7 +105,7 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, withHooks));
     writeManifest(building, GRAPH_VERSION, source);
     renameSync(building, runDir);
-    for (const dir of retireSupersededGraphs(graphsDir, key, source)) log(`Left ${dir} alone: Glassbox did not make it.`);
+    for (const dir of retireSupersededGraphs(graphsDir, basename(runDir), source)) log(`Left ${dir} alone: Glassbox did not make it.`);
     return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement };
   } catch (error) {
     rmSync(building, { recursive: true, force: true });
