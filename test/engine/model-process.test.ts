@@ -5,18 +5,14 @@
 // answered, not fatal. Nothing is mocked, and every process a test starts is gone when the file ends.
 
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess, type Serializable } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ModelServer } from '../../engine/model-server';
 import { ModelClient, type ClientState, type ModelClientOptions } from '../../extension/model-client';
 import type { GlassboxError } from '../../protocol/errors';
-import type { CompleteParams, InspectParams, LoadParams, ModelToHost } from '../../protocol/model-messages';
+import type { CompleteParams, InspectParams, LoadParams } from '../../protocol/model-messages';
 import { generatedModel, testCacheDir } from './generated-models';
+import { Inbox, MODEL_PROCESS_MODULE as MODULE, RawProcess } from './raw-model-process';
 
-const MODULE = join(import.meta.dirname, '..', '..', 'dist', 'model-process.js');
-if (!existsSync(MODULE)) throw new Error(`${MODULE} is missing: run npm run build first`);
 
 // Tiny dims but a long context: greedy generation runs at about a millisecond a token, so 900 tokens take
 // about a second, long enough to kill, abort or supersede a generation mid-way.
@@ -497,52 +493,3 @@ describe('the process answers what ModelClient would never send, and keeps servi
     assert.ok(tokens < LONG, `${tokens} tokens were generated`);
   });
 });
-
-/** Messages from a model process (or server), taken by what they match, in order. */
-class Inbox {
-  private readonly messages: ModelToHost[] = [];
-  private readonly waiting: { matches: (m: ModelToHost) => boolean; resolve: (m: ModelToHost) => void }[] = [];
-
-  push(message: ModelToHost): void {
-    const waiter = this.waiting.find((w) => w.matches(message));
-    if (!waiter) return void this.messages.push(message);
-    this.waiting.splice(this.waiting.indexOf(waiter), 1);
-    waiter.resolve(message);
-  }
-
-  /** The first message, received or to come, that matches. */
-  next(matches: (m: ModelToHost) => boolean): Promise<ModelToHost> {
-    const i = this.messages.findIndex(matches);
-    if (i >= 0) {
-      return Promise.resolve(this.messages.splice(i, 1)[0]);
-    }
-    return new Promise((resolve) => this.waiting.push({ matches, resolve }));
-  }
-
-  /** The result or error that answers request `id`. */
-  answer(id: number): Promise<Extract<ModelToHost, { type: 'result' | 'error' }>> {
-    return this.next((m) => (m.type === 'result' || m.type === 'error') && m.id === id) as Promise<Extract<ModelToHost, { type: 'result' | 'error' }>>;
-  }
-
-  /** Removes and returns every received message that matches. */
-  drain(matches: (m: ModelToHost) => boolean): ModelToHost[] {
-    const out = this.messages.filter(matches);
-    for (const m of out) this.messages.splice(this.messages.indexOf(m), 1);
-    return out;
-  }
-}
-
-/** The model process forked by hand, as ModelClient forks it, to send it what ModelClient never would. */
-class RawProcess {
-  readonly inbox = new Inbox();
-  readonly child: ChildProcess;
-
-  constructor() {
-    this.child = fork(MODULE, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    this.child.on('message', (message) => this.inbox.push(message as ModelToHost));
-  }
-
-  send(message: unknown): void {
-    this.child.send(message as Serializable);
-  }
-}
