@@ -23,6 +23,7 @@ import { graphProblem, isOwnGraphFolder, markBuilding, removeAbandonedBuilds, re
 import { OPTIONAL_MODEL_FILES, REQUIRED_MODEL_FILES } from './hub-files';
 import { modelFile, readBoundedFile, resolveModelFolder, type ModelFile } from './model-folder';
 import { readSafetensorsIndex } from './safetensors';
+import { checkGpt2Tokenizer } from './tokenizer-check';
 import { checkGpt2Weights } from './weight-checks';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
@@ -63,9 +64,12 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
   const randomWeights = GENERATED_METADATA_KEY in index.metadata;
   const source: GraphSource = { weights: weightsFile.real, withHooks };
 
+  const tokenizerFile = files.get('tokenizer.json')!;
+  const tokenizer = readBoundedFile(tokenizerFile.real, tokenizerFile.size);
+  checkGpt2Tokenizer(tokenizer, tokenizerFile.path, config.vocabSize);
   const key = createHash('sha256')
     .update(JSON.stringify({ GRAPH_VERSION, withHooks, config, weights: weightsFile.real, size: weightsFile.size, mtime: weightsFile.mtimeMs, ino: weightsFile.ino }))
-    .update(readBoundedFile(files.get('tokenizer.json')!.real, files.get('tokenizer.json')!.size))
+    .update(tokenizer)
     .digest('hex')
     .slice(0, 20);
   const graphsDir = join(cacheRoot, 'graphs');
