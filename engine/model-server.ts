@@ -167,7 +167,10 @@ export class ModelServer {
     const all = params.ids ? engine.tokensOf(params.text, params.ids) : engine.tokenize(params.text);
     // Without windowing a text too long is refused by the engine, with a message that says so.
     const { tokens, droppedTokens, textOffset } = params.windowToContext ? windowTokens(all, params.text, engine.summary.nCtx, { lineStart: false }) : { tokens: all, droppedTokens: 0, textOffset: 0 };
-    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers: params.patternLayers });
+    // The layers a panel shows are a hint from its last model: after a switch to a model with fewer layers
+    // they may not exist, and the panel falls back to layer 0 when the inspection arrives.
+    const patternLayers = params.patternLayers?.map((layer) => (layer < engine.summary.nLayer ? layer : 0));
+    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers });
     return { inspection, droppedTokens, textOffset };
   }
 

@@ -472,6 +472,12 @@ describe('the process answers what ModelClient would never send, and keeps servi
     assert.equal(raw.child.exitCode, null);
   });
 
+  test("a panel's layer from a bigger model (after a switch) falls back to layer 0 instead of failing", async () => {
+    raw.send({ ...validInspect, id: 15, params: { ...INSPECT, patternLayers: [3] } });
+    const answer = await raw.inbox.answer(15);
+    assert.equal(answer.type, 'result', JSON.stringify(answer));
+  });
+
   test('a cancel drops a queued request before it starts', async () => {
     raw.send({ type: 'request', id: 20, method: 'complete/run', params: completion(LONG) });
     raw.send({ type: 'request', id: 21, method: 'inspect/run', params: INSPECT });
