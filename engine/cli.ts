@@ -7,9 +7,13 @@ import { inspectionToJson } from '../protocol/inspection-json';
 import { cacheDirFromFlag } from './cache-dir';
 import { demoModelDir } from './demo-model';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './gpt2-engine';
+import { HEAD_SCORE_KINDS } from './head-scores';
 import { readBoundedFile } from './model-folder';
 
 const VOCAB_SIZE = 50257;
+/** TransformerLens's head detector probes with sequences of about this length. */
+const DEFAULT_REPEAT_LENGTH = 50;
+const MAX_REPEAT_LENGTH = 32_767;
 const MAX_NEW_TOKENS = 4096;
 /** Below this a temperature divides logits into overflow; 0 already means the greedy choice. */
 const MIN_TEMPERATURE = 0.01;
@@ -19,6 +23,8 @@ const USAGE = `usage:
   glassbox inspect    --model DIR (--text TEXT | --file PATH) [--top-k K] [--target TOKEN_TEXT] [--json]
   glassbox generate   --model DIR (--text TEXT | --file PATH) --max-new-tokens N
                       [--temperature T --top-k K --top-p P --seed S] [--json]
+  glassbox heads      --model DIR [--repeat-length R] [--seed S] [--json]
+                      every head's previous-token, first-token, duplicate-token and induction scores
   glassbox demo-model   prints the folder of the trained demo model that ships with Glassbox
 common: [--device auto|cpu|webgpu] [--cache-dir DIR]
 numbers: K, N and S are decimal integers (K ≤ 50257, N ≤ 4096, 0 ≤ S < 2^32); T is 0 (greedy) or 0.01 … 100;
@@ -29,6 +35,7 @@ const COMMON = ['model', 'text', 'file', 'device', 'cache-dir', 'json', 'help'] 
 const COMMAND_FLAGS: Record<string, readonly string[]> = {
   inspect: [...COMMON, 'top-k', 'target'],
   generate: [...COMMON, 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'seed'],
+  heads: ['model', 'device', 'cache-dir', 'json', 'help', 'repeat-length', 'seed'],
   'demo-model': ['help'],
 };
 
@@ -42,6 +49,7 @@ const OPTIONS = {
   temperature: { type: 'string' },
   seed: { type: 'string' },
   'max-new-tokens': { type: 'string' },
+  'repeat-length': { type: 'string' },
   device: { type: 'string' },
   'cache-dir': { type: 'string' },
   json: { type: 'boolean' },
@@ -89,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals[0];
   if (command === undefined) {
     if (flags.help) return console.log(USAGE);
-    throw new UsageError('a command is required: inspect, generate or demo-model');
+    throw new UsageError('a command is required: inspect, generate, heads or demo-model');
   }
   const allowed = COMMAND_FLAGS[command];
   if (allowed === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
@@ -101,6 +109,7 @@ async function main(argv: string[]): Promise<void> {
   if (!flags.model) throw new UsageError('--model DIR is required');
   const device = (flags.device ?? 'auto') as DeviceChoice;
   if (!['auto', 'cpu', 'webgpu'].includes(device)) throw new UsageError('--device must be auto, cpu or webgpu');
+  if (command === 'heads') return heads(flags, device);
   const text = inputText(flags);
   if (text.length === 0) throw new GlassboxError('text-empty', 'the text is empty');
   // In generation top-k 0 means no cut-off; a lens needs at least one entry.
@@ -135,6 +144,25 @@ async function main(argv: string[]): Promise<void> {
       if (generation.stop === 'context-full') {
         console.error(`glassbox: stopped after ${generation.tokens.length} of ${maxNewTokens} tokens: the model's context (${nCtx} tokens) is full`);
       }
+    }
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** `glassbox heads`: the head catalogue on one seeded probe (the views average several). */
+async function heads(flags: Flags, device: DeviceChoice): Promise<void> {
+  const seed = integer(flags, 'seed', 0, 2 ** 32 - 1) ?? 0;
+  const asked = integer(flags, 'repeat-length', 1, MAX_REPEAT_LENGTH);
+  const engine = await Gpt2Engine.load({ modelDir: flags.model!, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
+  try {
+    const repeatLength = asked ?? Math.min(DEFAULT_REPEAT_LENGTH, Math.floor((engine.summary.nCtx - 1) / 2));
+    const { probe, scores } = await engine.scoreHeads(repeatLength, seed);
+    if (flags.json) return console.log(JSON.stringify({ tokens: probe.tokens, repeatStart: probe.repeatStart, repeatLength: probe.repeatLength, scores }));
+    console.log(`${engine.summary.name}: ${probe.tokens.length}-token probe (end-of-text, ${repeatLength} random tokens, repeated; seed ${seed})`);
+    for (const kind of HEAD_SCORE_KINDS) {
+      const ranked = scores[kind].flatMap((row, l) => row.map((score, h) => ({ l, h, score }))).sort((a, b) => b.score - a.score);
+      console.log(`${kind.padEnd(15)} ${ranked.slice(0, 3).map(({ l, h, score }) => `L${l}H${h} ${score.toFixed(2)}`).join('   ')}`);
     }
   } finally {
     await engine.dispose();

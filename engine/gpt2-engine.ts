@@ -8,6 +8,8 @@ import { packedPatternLength, patternHookNames, type Attention, type Backend, ty
 import type { Float32Tensor } from '../protocol/tensor';
 import { AttentionPatterns, type LayersAttention } from './attention-patterns';
 import { generate, type GenerateOptions, type Generation } from './generation';
+import { END_OF_TEXT_ID } from './gpt2-tokenizer-files';
+import { headProbe, headScoresOf, type HeadProbe, type HeadScores } from './head-scores';
 import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
 import { readInspection, readResiduals, type LensReading } from './inspection-outputs';
@@ -77,6 +79,8 @@ const MAX_TOP_K = 100;
 
 export class Gpt2Engine {
   private readonly vocab: string[];
+  /** Ids whose token is text on its own (no piece of a multi-byte character), for probes; made when first asked. */
+  private wholeTokens: number[] | undefined;
   private readonly session: Gpt2Session;
   /** What the last generation read: the next one continues from its shared prefix. */
   private readonly generationCache: KvCache;
@@ -322,6 +326,22 @@ export class Gpt2Engine {
       throw new GlassboxError('bad-request', `A target must be a single token; ${JSON.stringify(text)} is ${ids.length} tokens${ids.length ? ` (${pieces})` : ''}. Try it with or without a leading space.`);
     }
     return ids[0];
+  }
+
+  /**
+   * The head catalogue: every head's scores (head-scores.ts) on a probe of `repeatLength` random tokens
+   * repeated after the end-of-text token, drawn with `seed` from the tokens that are text on their own.
+   */
+  async scoreHeads(repeatLength: number, seed: number): Promise<{ probe: HeadProbe; scores: HeadScores }> {
+    const length = 2 * repeatLength + 1;
+    if (!Number.isInteger(repeatLength) || repeatLength < 1 || length > this.summary.nCtx) {
+      throw new GlassboxError('bad-request', `The repeat length must be a whole number from 1 to ${Math.floor((this.summary.nCtx - 1) / 2)}: the probe (2R + 1 tokens) must fit the model's context of ${this.summary.nCtx}.`);
+    }
+    this.wholeTokens ??= this.vocab.flatMap((_, id) => (id !== END_OF_TEXT_ID && id < this.summary.vocabSize && /^[^\uFFFD]+$/.test(this.tokenText(id)) ? [id] : []));
+    const probe = headProbe(this.wholeTokens, repeatLength, seed, END_OF_TEXT_ID);
+    const text = probe.tokens.map((id) => this.tokenText(id)).join('');
+    const inspection = await this.inspectTokens(this.tokensOf(text, probe.tokens), { topK: 1, targetId: null, patternLayers: 'all' });
+    return { probe, scores: headScoresOf(inspection.attention, probe) };
   }
 
   async generate(text: string, options: GenerateOptions): Promise<Generation> {
