@@ -5,7 +5,8 @@
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import type { CompleteParams, CompleteResult } from '../protocol/model-messages';
 import { CharsPerToken, planPrompt, type PromptPlan } from './completion-prompt';
-import { abortOnCancel, delay, systemClock, type CancellationLike, type Clock } from './completion-scheduling';
+import { systemClock, type Clock } from './clock';
+import { abortOnCancel, delay, type CancellationLike } from './completion-scheduling';
 import { completionsEnabledFor, type CompletionSettings } from './completion-settings';
 import { reusableSuggestion, type CompletionStore } from './completion-store';
 import { shapeSuggestion, suggestionPlace, type SuggestionMode } from './completion-suggestion';
@@ -21,6 +22,8 @@ export interface CompletionRequest {
   readonly lineSuffix: string;
   /** Asked for by the user (Alt+\) rather than by typing: no debounce, and it retries a failed model load. */
   readonly explicit: boolean;
+  /** How many cursors the editor has; absent means one. */
+  readonly cursors?: number;
 }
 
 export interface CompletionBackend {
@@ -53,6 +56,10 @@ export class CompletionFlow {
    * request was made for (VS Code's document version); it and the token are checked after every wait.
    */
   async suggest(request: CompletionRequest, token: CancellationLike, isCurrent: () => boolean): Promise<string | undefined> {
+    // VS Code asks for the primary cursor only, then shows and inserts the same text at every other cursor
+    // (getSecondaryEdits in its inlineCompletionsModel), where the model read none of the text before it. So
+    // several cursors get no suggestion, not even a reused one.
+    if ((request.cursors ?? 1) > 1) return undefined;
     const settings = this.backend.settings();
     if (!completionsEnabledFor(settings, request.languageId) || request.prefix.trim() === '') return undefined;
     const place = suggestionPlace(request.prefix.slice(request.prefix.lastIndexOf('\n') + 1), request.lineSuffix);

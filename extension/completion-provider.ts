@@ -67,10 +67,24 @@ class GlassboxInlineCompletions implements vscode.InlineCompletionItemProvider {
       prefix: document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - PREFIX_WINDOW_CHARS)), position)),
       lineSuffix: document.lineAt(position.line).text.slice(position.character),
       explicit: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke,
+      cursors: cursorCount(document),
     };
-    const suggestion = await this.flow.suggest(request, token, () => document.version === version && !document.isClosed);
+    // A cursor added while the model runs counts too: the suggestion would go to every cursor all the same.
+    const current = () => document.version === version && !document.isClosed && cursorCount(document) === 1;
+    const suggestion = await this.flow.suggest(request, token, current);
     if (!suggestion) return undefined;
     // An empty range at the cursor: the suggestion is inserted there, replacing nothing.
     return [new vscode.InlineCompletionItem(suggestion, new vscode.Range(position, position))];
   }
+}
+
+/**
+ * How many cursors the editor asking has. The provider is not told which editor that is: it is the focused
+ * one when it shows this document; failing that, of the visible editors showing it, count the most cursors
+ * (the safe side, as several cursors get no suggestion).
+ */
+function cursorCount(document: vscode.TextDocument): number {
+  const active = vscode.window.activeTextEditor;
+  if (active?.document === document) return active.selections.length;
+  return Math.max(1, ...vscode.window.visibleTextEditors.filter((editor) => editor.document === document).map((editor) => editor.selections.length));
 }

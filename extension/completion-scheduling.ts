@@ -1,20 +1,12 @@
 // Waiting and cancelling in terms of VS Code's CancellationToken, without importing vscode: the token's shape
 // is written down here (vscode.CancellationToken satisfies it), and time comes from a clock tests control.
 
+import { systemClock, type Clock } from './clock';
+
 export interface CancellationLike {
   readonly isCancellationRequested: boolean;
   onCancellationRequested(listener: () => void): { dispose(): void };
 }
-
-export interface Clock {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /**
  * Resolves true after `ms` of quiet, or false as soon as the token is cancelled (VS Code cancels a request

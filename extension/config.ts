@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import type { DeviceSetting } from '../protocol/model-messages';
 import { parseCompletionSettings, type CompletionSettings } from './completion-settings';
+import { userText, workspaceChoiceOf } from './machine-settings';
+import { DEMO_MODEL_SETTING } from './model-source';
 import type { ProxySources } from './proxy-settings';
 
 export const DEFAULT_MODEL = 'openai-community/gpt2';
@@ -12,13 +14,17 @@ function section(): vscode.WorkspaceConfiguration {
 }
 
 export const config = {
-  model: (): string => section().get<string>('model', DEFAULT_MODEL).trim() || DEFAULT_MODEL,
+  /** The user's value only: a workspace must not choose the folder or repo (see machine-settings.ts). */
+  model: (): string => {
+    const inspected = section().inspect('model');
+    return userText(inspected) ?? workspaceChoiceOf(inspected, DEMO_MODEL_SETTING) ?? DEFAULT_MODEL;
+  },
   device: (): DeviceSetting => {
     const value = section().get<string>('device', 'auto');
     return value === 'cpu' || value === 'webgpu' ? value : 'auto';
   },
-  /** Hub endpoint override, for mirrors and for tests on 127.0.0.1. */
-  hubEndpoint: (): string | undefined => section().get<string>('hubEndpoint') || undefined,
+  /** Hub endpoint override, for mirrors and for tests on 127.0.0.1; the user's value only, as for the model. */
+  hubEndpoint: (): string | undefined => userText(section().inspect('hubEndpoint')),
   /** VS Code's own proxy settings and the environment, from which Hub downloads take their proxy. */
   proxySources: (): ProxySources => {
     const http = vscode.workspace.getConfiguration('http');

@@ -18,6 +18,7 @@ export class GlassboxContext implements vscode.Disposable {
   private readonly client: ModelClient;
   private readonly disposables: vscode.Disposable[] = [];
   private source: ModelSource;
+  private readonly demoModelDir: string;
   private model: LoadResult | null = null;
   private loading: Promise<LoadResult> | null = null;
   private activity: ModelActivity = { kind: 'idle' };
@@ -28,7 +29,8 @@ export class GlassboxContext implements vscode.Disposable {
   readonly onModelChanged = this.modelChanged.event;
 
   constructor(private readonly extension: vscode.ExtensionContext) {
-    this.source = parseModelSetting(config.model());
+    this.demoModelDir = vscode.Uri.joinPath(extension.extensionUri, 'demo-model').fsPath;
+    this.source = parseModelSetting(config.model(), this.demoModelDir);
     this.client = new ModelClient({
       modulePath: vscode.Uri.joinPath(extension.extensionUri, 'dist', 'model-process.js').fsPath,
       log: (message) => this.log.info(message),
@@ -58,7 +60,7 @@ export class GlassboxContext implements vscode.Disposable {
   }
 
   async reload(): Promise<void> {
-    this.source = parseModelSetting(config.model());
+    this.source = parseModelSetting(config.model(), this.demoModelDir);
     this.model = null;
     this.loading = null;
     this.render();

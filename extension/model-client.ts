@@ -2,14 +2,23 @@
 // cancellation, and restarts it by policy when it dies or stops answering. A cancelled inspection the process
 // is already running cannot be interrupted (onnxruntime holds its thread until the run ends, so not even the
 // cancel message is read), and a long one would keep every later request waiting: once it has run longer
-// than a restart costs, the process is replaced and what was queued behind it is sent to the new one. It
-// does not import vscode, so its behaviour is tested with a real model process and no editor.
+// than a restart costs, the process is replaced and what was queued behind it is sent to the new one.
+//
+// Two clocks per request. Its deadline, which kills the process as hung, counts from when the process
+// starts it: a busy process that answers is never killed for the time requests spend queued behind its work.
+// That wait has a limit of its own, past which the request alone fails, saying how long it waited.
+//
+// It does not import vscode: its behaviour is tested with a real model process and no editor
+// (test/engine/model-process.test.ts), and its timing with a fake process on a fake clock
+// (test/unit/model-deadlines.test.ts).
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ForkOptions } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { GlassboxError, type ErrorInfo } from '../protocol/errors';
 import { parseModelToHost } from '../protocol/model-message-guards';
 import { GPT2_SMALL_SHAPE, inspectionFlopsPerToken, type ModelShape } from '../protocol/model-cost';
 import type { HostToModel, LoadParams, LoadResult, ModelMethod, ModelRequests, ModelToHost, Progress } from '../protocol/model-messages';
+import { systemClock, type Clock } from './clock';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 
 export type ClientState =
@@ -23,7 +32,13 @@ export interface ModelClientOptions {
   readonly modulePath: string;
   /** VS Code's own Node: the editor's executable with ELECTRON_RUN_AS_NODE, as language clients run. */
   readonly execPath?: string;
+  /** How long the process may run a request, from when it starts it, on GPT-2 small (see deadlineScale). */
   readonly deadlinesMs?: Partial<Record<ModelMethod, number>>;
+  /**
+   * How long a request may wait behind the process's other work before it gives up, on GPT-2 small (bigger
+   * models scale it as their deadlines). The process is busy, not hung, so it is kept.
+   */
+  readonly queueLimitMs?: number;
   readonly restart?: Partial<RestartPolicyOptions>;
   /**
    * How long a cancelled inspection or pattern request may already have run, on GPT-2 small (bigger models
@@ -33,6 +48,22 @@ export interface ModelClientOptions {
   readonly abandonAfterMs?: number;
   readonly log?: (message: string) => void;
   readonly onState?: (state: ClientState) => void;
+  /** Starts the model process; tests pass one that returns a fake. */
+  readonly fork?: (modulePath: string, options: ForkOptions) => ModelProcess;
+  readonly clock?: Clock;
+}
+
+/** What the client uses of the model process: a forked ChildProcess, or in tests a fake. */
+export interface ModelProcess {
+  readonly pid?: number | undefined;
+  readonly connected: boolean;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  send(message: HostToModel): boolean;
+  kill(signal: NodeJS.Signals): boolean;
+  on(event: 'message', listener: (message: unknown) => void): this;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
 }
 
 export interface RequestOptions {
@@ -59,6 +90,14 @@ export function deadlineScale(model: ModelShape): number {
   return Math.max(1, inspectionFlopsPerToken(model) / inspectionFlopsPerToken(GPT2_SMALL_SHAPE));
 }
 
+/**
+ * Longer than any request but a load may run on GPT-2 small (inspect/run's 120 s), so a request behind one
+ * slow but healthy run still gets its turn; behind a pile of them it fails and says so rather than spin on.
+ * Not for model/load: a model switch waits for the load (usually a download) it replaces, which reports its
+ * own progress and has its own deadline.
+ */
+const QUEUE_LIMIT_MS = 180_000;
+
 /** GPT-2 small's model ready time (≤ 3 s, measured 0.9–1.9 s): a restart's cost. */
 const ABANDON_AFTER_MS = 3_000;
 /** Requests the process runs to the end once started; a generation stops at its next token instead. */
@@ -71,12 +110,13 @@ interface Pending {
   readonly resolve: (result: never) => void;
   readonly reject: (error: GlassboxError) => void;
   readonly onProgress?: (progress: Progress) => void;
-  readonly timer: NodeJS.Timeout;
+  /** Fails the request if the process has not started it in time; cleared when it starts. */
+  readonly queueTimer: unknown;
   readonly cleanup: () => void;
 }
 
 export class ModelClient {
-  private child: ChildProcess | null = null;
+  private child: ModelProcess | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly restartPolicy: RestartPolicy;
@@ -86,16 +126,23 @@ export class ModelClient {
   private loading: Promise<LoadResult> | null = null;
   private disposed = false;
   /**
-   * What the current process was sent and has not answered, in the order sent: it serves one request at a
-   * time in that order, so the first is the one it is running (since `headSince`). Cancelled requests stay
-   * until the process answers them.
+   * What the current process was sent and has not answered, in the order sent. Cancelled requests stay until
+   * the process answers them. The first is the one it is running, since `headSince`, and `runTimer` is its
+   * deadline: the process serves one request at a time in the order received (IPC keeps the order), answers
+   * one it drops from its queue (cancelled, superseded) at once, and starts the next as soon as it answers
+   * one. So the host knows when each request starts without the process saying so, give or take the IPC
+   * latency, which only makes a deadline a little more generous. The deadline holds whether or not anyone
+   * still wants the answer: a process hung on a cancelled request is hung all the same.
    */
   private sent: { readonly message: RequestMessage; readonly scale: number }[] = [];
   private headSince = 0;
+  private runTimer: unknown;
+  private readonly clock: Clock;
 
   constructor(private readonly options: ModelClientOptions) {
     this.restartPolicy = new RestartPolicy(options.restart);
     this.deadlines = { ...DEFAULT_DEADLINES_MS, ...options.deadlinesMs };
+    this.clock = options.clock ?? systemClock;
   }
 
   get pid(): number | null {
@@ -122,13 +169,12 @@ export class ModelClient {
   dispose(): void {
     this.disposed = true;
     this.failAll(new GlassboxError('cancelled', 'Glassbox is shutting down.'));
-    this.child?.kill('SIGKILL');
-    this.child = null;
+    this.release()?.kill('SIGKILL');
   }
 
   private send<M extends ModelMethod>(method: M, params: ModelRequests[M]['params'], options: RequestOptions, scale = 1): Promise<ModelRequests[M]['result']> {
     if (options.signal?.aborted) return Promise.reject(new GlassboxError('cancelled', 'Cancelled.'));
-    let child: ChildProcess;
+    let child: ModelProcess;
     try {
       child = this.ensureProcess();
     } catch (error) {
@@ -143,33 +189,32 @@ export class ModelClient {
         else if (child.connected) child.send({ type: 'cancel', id });
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const deadlineMs = this.deadlines[method] * scale;
-      const timer = setTimeout(() => this.timedOut(id, method, deadlineMs), deadlineMs);
+      const queueLimitMs = (this.options.queueLimitMs ?? QUEUE_LIMIT_MS) * scale;
       this.pending.set(id, {
         method,
         resolve: resolve as (result: never) => void,
         reject,
         onProgress: options.onProgress,
-        timer,
+        queueTimer: method === 'model/load' ? undefined : this.clock.setTimeout(() => this.waitedTooLong(id, queueLimitMs), queueLimitMs),
         cleanup: () => options.signal?.removeEventListener('abort', onAbort),
       });
       try {
         this.transmit(child, { type: 'request', id, method, params }, scale);
       } catch (error) {
-        // Params that cannot be cloned (a function inside) throw here. Left pending, the request would time
-        // out and its deadline would kill a healthy process.
+        // Params that cannot be cloned (a function inside) throw here. Left pending, the request would wait
+        // for an answer that never comes.
         this.settle(id)?.reject(new GlassboxError('bad-request', `The request could not be sent to the model process: ${error instanceof Error ? error.message : String(error)}`));
       }
     });
   }
 
-  private ensureProcess(): ChildProcess {
+  private ensureProcess(): ModelProcess {
     if (this.disposed) throw new GlassboxError('cancelled', 'Glassbox is shutting down.');
     if (this.child) return this.child;
     const blocked = this.restartPolicy.blockedMessage();
     if (blocked) throw new GlassboxError('process-crashed', blocked);
     this.options.onState?.({ kind: 'starting' });
-    const child = fork(this.options.modulePath, [], {
+    const child = (this.options.fork ?? forkProcess)(this.options.modulePath, {
       execPath: this.options.execPath ?? process.execPath,
       // Not the host's own flags (fork's default): a debugged extension host's --inspect port would clash,
       // and loaders such as tsx's only slow the start of a bundled script.
@@ -179,7 +224,6 @@ export class ModelClient {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;
-    this.sent = [];
     // A fresh process has no model: the next request loads it again first.
     this.loading = null;
     const forward = (chunk: Buffer) => {
@@ -229,24 +273,37 @@ export class ModelClient {
     }
   }
 
-  private transmit(child: ChildProcess, message: RequestMessage, scale: number): void {
+  private transmit(child: ModelProcess, message: RequestMessage, scale: number): void {
     child.send(message);
-    if (this.sent.length === 0) this.headSince = Date.now();
     this.sent.push({ message, scale });
+    if (this.sent.length === 1) this.started();
   }
 
   private answered(id: number): void {
     const at = this.sent.findIndex((s) => s.message.id === id);
     if (at < 0) return;
     this.sent.splice(at, 1);
-    if (at === 0) this.headSince = Date.now();
+    if (at === 0) this.started();
+  }
+
+  /** The first request in `sent`, if any, has just started: its wait is over and its deadline runs. */
+  private started(): void {
+    this.clock.clearTimeout(this.runTimer);
+    this.runTimer = undefined;
+    const head = this.sent[0];
+    if (!head) return;
+    this.headSince = this.clock.now();
+    this.clock.clearTimeout(this.pending.get(head.message.id)?.queueTimer);
+    const { id, method } = head.message;
+    const deadlineMs = this.deadlines[method] * head.scale;
+    this.runTimer = this.clock.setTimeout(() => this.timedOut(id, method, deadlineMs), deadlineMs);
   }
 
   /** Whether request `id` is the one the process is running, cannot stop, and has run past a restart's cost. */
   private isAbandonable(id: number): boolean {
     const head = this.sent[0];
     if (!head || head.message.id !== id || !UNINTERRUPTIBLE.has(head.message.method)) return false;
-    return Date.now() - this.headSince >= (this.options.abandonAfterMs ?? ABANDON_AFTER_MS) * head.scale;
+    return this.clock.now() - this.headSince >= (this.options.abandonAfterMs ?? ABANDON_AFTER_MS) * head.scale;
   }
 
   /**
@@ -262,13 +319,13 @@ export class ModelClient {
     // process will not hold.
     const switchAt = wanted.findIndex((s) => s.message.method === 'model/load');
     for (const s of switchAt > 0 ? wanted.splice(0, switchAt) : []) this.settle(s.message.id)?.reject(new GlassboxError('cancelled', 'Cancelled: the model was changed.'));
-    const seconds = ((Date.now() - this.headSince) / 1000).toFixed(1);
+    const seconds = ((this.clock.now() - this.headSince) / 1000).toFixed(1);
     this.log(`Replaced the model process: it was ${seconds} s into a cancelled ${head.message.method}, which cannot be interrupted; ${wanted.length} waiting request(s) go to the new one.`);
-    this.child = null;
+    this.release();
     child.kill('SIGKILL'); // exited() ignores it: it is no longer the current process
     // A model switch waiting in the queue loads its own model (and its promise is the one callers await).
     const switching = switchAt >= 0 ? this.loading : null;
-    let next: ChildProcess;
+    let next: ModelProcess;
     try {
       next = this.ensureProcess();
     } catch (error) {
@@ -277,6 +334,7 @@ export class ModelClient {
     }
     if (switching) this.loading = switching;
     else if (this.loadParams) void this.load(this.loadParams).catch(() => {}); // its failure reaches whoever awaits it
+    // Their waits go on counting from when they were first sent.
     for (const s of wanted) this.transmit(next, s.message, s.scale);
   }
 
@@ -284,11 +342,12 @@ export class ModelClient {
     const pending = this.pending.get(id);
     if (!pending) return undefined;
     this.pending.delete(id);
-    clearTimeout(pending.timer);
+    this.clock.clearTimeout(pending.queueTimer);
     pending.cleanup();
     return pending;
   }
 
+  /** The request the process is running, `id`, has run past its deadline: the process is hung. */
   private timedOut(id: number, method: ModelMethod, deadlineMs: number): void {
     const seconds = Math.round(deadlineMs / 1000);
     this.settle(id)?.reject(new GlassboxError('timeout', `The model did not answer within ${seconds} s, so Glassbox restarted it. Try again, perhaps with less text.`));
@@ -300,7 +359,20 @@ export class ModelClient {
     child.kill('SIGKILL');
   }
 
-  private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  /**
+   * Request `id` waited its limit behind other work. Only it fails: the process is busy, not hung (its
+   * running request has a deadline of its own), and is told to drop it.
+   */
+  private waitedTooLong(id: number, limitMs: number): void {
+    const pending = this.settle(id);
+    if (!pending) return;
+    const seconds = Math.round(limitMs / 1000);
+    this.log(`Gave up on ${pending.method} after it waited ${seconds} s behind other work; the model process is busy, not restarted.`);
+    pending.reject(new GlassboxError('timeout', `This waited ${seconds} s behind other work for the model and was given up; the model is still busy (it was not restarted). Try again once it is free.`));
+    if (this.child?.connected) this.child.send({ type: 'cancel', id });
+  }
+
+  private exited(child: ModelProcess, code: number | null, signal: NodeJS.Signals | null): void {
     // Not the current process: disposed, or let go of at a deadline.
     if (this.child !== child) return;
     this.lost(signal ? `was stopped by ${signal}` : `exited with code ${code}`);
@@ -308,7 +380,7 @@ export class ModelClient {
 
   /** The process died or was given up on: what it was working on fails, the next request starts a new one. */
   private lost(how: string): void {
-    this.child = null;
+    this.release();
     this.loading = null;
     if (this.disposed) return;
     const blocked = this.restartPolicy.recordCrash();
@@ -318,6 +390,16 @@ export class ModelClient {
     this.failAll(new GlassboxError('process-crashed', `The model process ${how} while working on this. ${blocked ?? 'Try again: it restarts on the next request.'}`));
   }
 
+  /** Lets go of the current process: what it was sent is no longer tracked, nor its running request timed. */
+  private release(): ModelProcess | null {
+    const child = this.child;
+    this.child = null;
+    this.sent = [];
+    this.clock.clearTimeout(this.runTimer);
+    this.runTimer = undefined;
+    return child;
+  }
+
   private failAll(error: GlassboxError): void {
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
   }
@@ -325,6 +407,10 @@ export class ModelClient {
   private log(message: string): void {
     this.options.log?.(message);
   }
+}
+
+function forkProcess(modulePath: string, options: ForkOptions): ModelProcess {
+  return fork(modulePath, [], options);
 }
 
 function toError(info: ErrorInfo): GlassboxError {

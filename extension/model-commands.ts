@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { config } from './config';
 import { MODEL_ACTIONS_COMMAND, type GlassboxContext } from './glassbox-context';
-import { HUB_MODELS } from './model-source';
+import { DEMO_MODEL_DETAIL, DEMO_MODEL_SETTING, HUB_MODELS } from './model-source';
 
 export function registerModelCommands(context: GlassboxContext): vscode.Disposable[] {
   return [
@@ -26,6 +26,7 @@ async function selectModel(): Promise<void> {
   const current = config.model();
   const items: (vscode.QuickPickItem & { value?: string })[] = [
     ...HUB_MODELS.map((m) => ({ label: m.short, description: m.repo, detail: `${m.detail} · downloaded once from the Hugging Face Hub`, value: m.repo, picked: m.repo === current })),
+    { label: DEMO_MODEL_SETTING, description: 'demo GPT-2, offline', detail: DEMO_MODEL_DETAIL, value: DEMO_MODEL_SETTING, picked: current === DEMO_MODEL_SETTING },
     { label: '', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(folder-opened) Local folder…', detail: 'A folder with config.json, model.safetensors and tokenizer.json (works offline)' },
   ];

@@ -1,16 +1,26 @@
-// Stand-ins for time and cancellation in the completion tests: a clock that moves only when told, and a
-// token source shaped like VS Code's CancellationTokenSource.
+// Stand-ins for time and cancellation in the completion and model-client tests: a clock that moves only when
+// told, and a token source shaped like VS Code's CancellationTokenSource.
 
-import type { CancellationLike, Clock } from '../../extension/completion-scheduling';
+import type { Clock } from '../../extension/clock';
+import type { CancellationLike } from '../../extension/completion-scheduling';
+
+interface Timer {
+  readonly at: number;
+  readonly callback: () => void;
+}
 
 export class FakeClock implements Clock {
-  private now = 0;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+  private time = 0;
+  private readonly timers = new Map<number, Timer>();
   private nextHandle = 1;
+
+  now(): number {
+    return this.time;
+  }
 
   setTimeout(callback: () => void, ms: number): unknown {
     const handle = this.nextHandle++;
-    this.timers.set(handle, { at: this.now + ms, callback });
+    this.timers.set(handle, { at: this.time + ms, callback });
     return handle;
   }
 
@@ -22,14 +32,26 @@ export class FakeClock implements Clock {
     return this.timers.size;
   }
 
-  /** Moves time forward, firing the timers that come due, in order. */
+  /**
+   * Moves time forward, firing the timers that come due in order, each at its own time (what it reads from
+   * now() then); a timer set by one of them fires too if it comes due before the end.
+   */
   advance(ms: number): void {
-    this.now += ms;
-    for (const [handle, timer] of [...this.timers].sort((a, b) => a[1].at - b[1].at)) {
-      if (timer.at > this.now) break;
+    const end = this.time + ms;
+    for (let due = this.firstDue(end); due; due = this.firstDue(end)) {
+      const [handle, timer] = due;
       this.timers.delete(handle);
+      this.time = timer.at;
       timer.callback();
     }
+    this.time = end;
+  }
+
+  /** The earliest timer due by `end`; of timers due together, the one set first. */
+  private firstDue(end: number): [number, Timer] | undefined {
+    let first: [number, Timer] | undefined;
+    for (const entry of this.timers) if (entry[1].at <= end && (!first || entry[1].at < first[1].at)) first = entry;
+    return first;
   }
 }
 

@@ -144,6 +144,27 @@ test('typing what the ghost text showed is answered at once, without the model',
   assert.equal(h.runs.length, 1);
 });
 
+test('with several cursors there is no suggestion: VS Code would insert it at every one of them', async () => {
+  const h = harness();
+  const typing = h.flow.suggest(typed('The quick', { cursors: 2 }), new FakeTokenSource().token, current);
+  const asked = h.flow.suggest(typed('The quick', { cursors: 3, explicit: true }), new FakeTokenSource().token, current); // Alt+\
+  await flush();
+  assert.equal(h.clock.pending, 0, 'no debounce');
+  assert.equal(h.loads(), 0, 'no model load');
+  assert.equal(h.runs.length, 0);
+  assert.equal(await typing, undefined);
+  assert.equal(await asked, undefined);
+
+  // Nor the rest of one already shown, which a single cursor would get at once.
+  const first = h.flow.suggest(typed('The quick', { cursors: 1 }), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  h.runs[0].answer.resolve(result(' brown fox'));
+  assert.equal(await first, ' brown fox');
+  assert.equal(await h.flow.suggest(typed('The quick bro', { cursors: 2 }), new FakeTokenSource().token, current), undefined);
+  assert.equal(await h.flow.suggest(typed('The quick bro'), new FakeTokenSource().token, current), 'wn fox');
+});
+
 test('typing something else starts a new run', async () => {
   const h = harness();
   h.store.set({ documentUri: 'file:///story.txt', offset: 9, prefix: 'The quick', prompt: 'The quick', promptTokens: [], tokens: [], text: ' brown fox', suggestion: ' brown fox' });
