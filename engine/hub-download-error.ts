@@ -11,6 +11,8 @@ export type HubErrorCode =
   | 'http'
   /** A downloaded file does not have the size or checksum the Hub lists; it was deleted. */
   | 'corrupt'
+  /** The Hub lists a file larger than Glassbox reads of its kind (model-folder.ts); nothing was fetched. */
+  | 'too-large'
   /** The caller's AbortSignal fired. */
   | 'cancelled'
   /** The cache folder could not be created or written (full disk, permissions). */

@@ -5,6 +5,9 @@
 // copy is used as it is, so a model downloaded once keeps working offline.
 // Two processes asking for the same model (two VS Code windows share global storage) take turns through a
 // lock file in the model folder: the second finds the first one's files in place.
+// Every file the Hub lists a hash for is verified against it; the few it lists none for are checked for size
+// and named in the result, so that the user is told rather than assured.
+import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileMatchesDigest } from './content-hash';
@@ -20,7 +23,7 @@ import {
   type RetryPolicy,
 } from './hub-request';
 import { downloadFile } from './resumable-download';
-import { withFolderLock } from './folder-lock';
+import { withFolderLock, type LockWait } from './folder-lock';
 import { DEFAULT_HUB_ENDPOINT } from '../protocol/model-messages';
 
 export const DEFAULT_HUB_REVISION = 'main';
@@ -53,9 +56,26 @@ export interface EnsureHubModelOptions {
    * from its start, the counts hold still until the new transfer passes them.
    */
   readonly onProgress?: (progress: HubDownloadProgress) => void;
+  /** Called when another process holds the model folder: who, and since when (LockWait.message says it). */
+  readonly onLockWait?: (wait: LockWait) => void;
+  /** How long to wait for a lock holder that shows no sign of progress; 10 minutes when absent. */
+  readonly lockWaitMs?: number;
   readonly fetchImpl?: FetchLike;
   readonly retry?: Partial<RetryPolicy>;
 }
+
+/** A model folder ready to load. */
+export interface HubModel {
+  readonly dir: string;
+  /**
+   * Files the Hub listed no hash for (or none we know), so only their size was checked, sorted. The Hub lists
+   * one for every file; a mirror or proxy may not. Callers tell the user, who was promised verified files.
+   */
+  readonly unverified: readonly string[];
+}
+
+/** What names a model folder: the model, its revision, and the Hub it came from. */
+export type HubModelLocation = Pick<EnsureHubModelOptions, 'repo' | 'revision' | 'endpoint' | 'cacheDir'>;
 
 const PROGRESS_INTERVAL_MS = 100;
 /** How long to wait on a silent Hub when a usable copy is already on disk. */
@@ -63,18 +83,21 @@ const LOCAL_COPY_PATIENCE_MS = 5_000;
 const COMMIT_ID = /^[0-9a-f]{40}$/;
 
 /**
- * Makes sure the model folder for `repo` at `revision` holds every model file the Hub lists, verified, and
- * returns its path. Rejects with a HubDownloadError. Cancelling deletes the file in flight (files already
- * complete stay); a connection that keeps dropping keeps it as `<name>.part`, and the next call resumes it.
+ * Makes sure the model folder for `repo` at `revision` holds every model file the Hub lists, verified where
+ * the Hub lists a hash, and returns it. Rejects with a HubDownloadError, or with a 'timeout' GlassboxError
+ * when another process holds the folder and shows no sign of progress for `lockWaitMs`. Cancelling deletes the
+ * file in flight (files already complete stay); a connection that keeps dropping keeps it as `<name>.part`,
+ * and the next call resumes it.
  */
-export async function ensureHubModel(options: EnsureHubModelOptions): Promise<string> {
+export async function ensureHubModel(options: EnsureHubModelOptions): Promise<HubModel> {
   const session = createSession(options);
   try {
     throwIfCancelled(session);
-    const dir = hubModelDir(options.cacheDir, session.repo, session.revision);
+    const dir = hubModelDir(options);
     await onDisk(dir, mkdir(dir, { recursive: true }));
     // Another window downloading the same model holds the lock; once it is done, this finds the files in place.
-    return await withFolderLock(dir, () => completeModelFolder(session, dir, options.onProgress), session.signal);
+    const lock = { signal: session.signal, onWait: options.onLockWait, maxWaitMs: options.lockWaitMs };
+    return await withFolderLock(dir, () => completeModelFolder(session, dir, options.onProgress), lock);
   } catch (error) {
     // Cancelling can surface from anywhere (a hash being read, a write); to the caller it is one thing.
     if (session.signal?.aborted) throw cancelledError(session);
@@ -82,33 +105,45 @@ export async function ensureHubModel(options: EnsureHubModelOptions): Promise<st
   }
 }
 
-/** Downloads what the folder lacks of the model's files, verified, and returns the folder. */
-async function completeModelFolder(session: HubSession, dir: string, onProgress: EnsureHubModelOptions['onProgress']): Promise<string> {
+/** Downloads what the folder lacks of the model's files, verified where they can be, and returns the folder. */
+async function completeModelFolder(session: HubSession, dir: string, onProgress: EnsureHubModelOptions['onProgress']): Promise<HubModel> {
   const manifest = await VerifiedManifest.load(dir);
   const files = await listFilesOrUseLocal(session, manifest);
-  if (files === undefined) return dir;
-  const missing = await filesToFetch(session, dir, manifest, files);
-  const progress = new ProgressReporter(files, missing, onProgress);
-  for (const file of missing) {
-    progress.start(file);
-    const target = { file, url: resolveUrl(session, file.path), dest: join(dir, file.path) };
-    await downloadFile(session, target, (received) => progress.received(file, received));
-    await onDisk(target.dest, manifest.record(file));
-    progress.finish(file);
+  if (files !== undefined) {
+    const missing = await filesToFetch(session, dir, manifest, files);
+    const progress = new ProgressReporter(files, missing, onProgress);
+    for (const file of missing) {
+      progress.start(file);
+      const target = { file, url: resolveUrl(session, file.path), dest: join(dir, file.path) };
+      await downloadFile(session, target, (received) => progress.received(file, received));
+      await onDisk(target.dest, manifest.record(file));
+      progress.finish(file);
+    }
   }
-  return dir;
+  // The manifest, not this call's listing: a copy used offline is as unverified as when it was downloaded.
+  return { dir, unverified: manifest.unverified() };
 }
 
 /**
- * The model folder for `repo` at `revision`: `<cacheDir>/<owner>--<name>/<revision>`. Throws a 'not-found'
- * HubDownloadError for a name that is not a Hub model id.
+ * The model folder: `<cacheDir>/<owner>--<name>/<revision>` from the Hub itself, and
+ * `<cacheDir>/<owner>--<name>@<endpoint hash>/<revision>` from any other endpoint, which may serve other
+ * files under the same name. Throws a 'not-found' HubDownloadError for a name that is not a Hub model id.
  */
-export function hubModelDir(cacheDir: string, repo: string, revision: string = DEFAULT_HUB_REVISION): string {
+export function hubModelDir(location: HubModelLocation): string {
+  const { cacheDir, repo, revision = DEFAULT_HUB_REVISION } = location;
   checkNames(repo, revision);
-  // Hub ids never contain "--" (the Hub forbids it, and huggingface_hub's cache relies on the same rule), so
-  // replacing the slash by it cannot make two models share a folder. Revisions may contain slashes
-  // (refs/pr/1); percent-encoding keeps them one path segment.
-  return join(resolve(cacheDir), repo.replace('/', '--'), encodeURIComponent(revision));
+  const endpoint = parseEndpoint(location.endpoint ?? DEFAULT_HUB_ENDPOINT);
+  // Hub ids never contain "--" (the Hub forbids it, and huggingface_hub's cache relies on the same rule) nor
+  // "@" (isHubModelId), so neither the slash's replacement nor the endpoint's suffix can make two models share
+  // a folder.
+  // The Hub's own folders keep the name they always had, so copies downloaded earlier stay in use.
+  const suffix = endpoint === parseEndpoint(DEFAULT_HUB_ENDPOINT) ? '' : `@${shortHash(endpoint)}`;
+  // Revisions may contain slashes (refs/pr/1); percent-encoding keeps them one path segment.
+  return join(resolve(cacheDir), repo.replace('/', '--') + suffix, encodeURIComponent(revision));
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 /**

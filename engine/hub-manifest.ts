@@ -52,6 +52,11 @@ export class VerifiedManifest {
     return this.records.has(path) ? await this.unchanged(path) : false;
   }
 
+  /** Paths recorded without a digest (the Hub listed none): checked for size only, never for content. */
+  unverified(): string[] {
+    return [...this.records].filter(([, record]) => record.digest === null).map(([path]) => path).sort();
+  }
+
   async record(file: HubFile): Promise<void> {
     const { size, mtimeMs } = await stat(join(this.dir, file.path));
     this.records.set(file.path, { size, mtimeMs, digest: file.digest ? formatDigest(file.digest) : null });

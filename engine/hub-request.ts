@@ -1,11 +1,14 @@
 // Talking to the Hub over HTTP: one session per ensureHubModel call, attempts that can stall out or be
-// cancelled, a retry loop with back-off, and the mapping from HTTP statuses to HubDownloadError codes.
+// cancelled, a retry loop with back-off, redirects followed only while they stay on the Hub, and the mapping
+// from HTTP statuses to HubDownloadError codes.
+import { isIP } from 'node:net';
 import { HubDownloadError, LOCAL_MODEL_HINT, describeCause } from './hub-download-error';
 
 /** What a Hub request asks of `fetch`. */
 export interface HubRequestInit {
   readonly headers: Record<string, string>;
-  readonly redirect: 'follow';
+  /** We follow redirects ourselves (Attempt.fetch), to see where each one leads before going there. */
+  readonly redirect: 'manual';
   readonly signal: AbortSignal;
 }
 
@@ -33,6 +36,15 @@ export interface RetryPolicy {
   readonly stallMs: number;
 }
 
+/** The Hub redirects a download once or twice (resolve to a CDN, perhaps a renamed repository); more is a loop. */
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Where the Hub sends downloads: its LFS CDNs and the Xet storage bridge, for every endpoint that mirrors it. */
+const HUB_CDN_HOSTS = new Set(['cdn-lfs.huggingface.co', 'cdn-lfs-us-1.huggingface.co', 'cas-bridge.xethub.hf.co']);
+/** The Hub's own domains, whose subdomains its CDNs move between. */
+const HUB_DOMAINS = ['huggingface.co', 'hf.co'];
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   attempts: 5,
   baseDelayMs: 500,
@@ -55,6 +67,32 @@ export interface HubSession {
 /** The host name users know the Hub by, for messages. */
 export function hubHost(session: HubSession): string {
   return new URL(session.endpoint).host;
+}
+
+/**
+ * Whether a redirect or a next-page link to `target` stays with the Hub at `endpoint`: its own origin, the
+ * Hub's CDNs, and (over https) subdomains of the endpoint's domain, or of the Hub's when the endpoint is the
+ * Hub. Mirrors do the same: hf-mirror.com sends weights to cas-bridge.xethub.hf-mirror.com. Anything else
+ * could serve other bytes or collect what we send; listed hashes catch the first only when there are some.
+ */
+export function isHubUrl(endpoint: string, target: string): boolean {
+  const home = new URL(endpoint);
+  const url = new URL(target);
+  if (url.origin === home.origin) return true;
+  if (url.protocol !== 'https:' || url.port !== '') return false;
+  if (HUB_CDN_HOSTS.has(url.hostname)) return true;
+  const domains = HUB_DOMAINS.includes(home.hostname) ? HUB_DOMAINS : isIP(home.hostname) ? [] : [home.hostname];
+  return domains.some((domain) => url.hostname.endsWith(`.${domain}`) || url.hostname === domain);
+}
+
+/** A redirect or Link that leads away from the Hub; `how` says what led where, as in "redirected x to y". */
+export function offHubError(session: HubSession, how: string): HubDownloadError {
+  const host = hubHost(session);
+  return new HubDownloadError(
+    'http',
+    `${host} ${how}, which is neither ${host} nor one of the Hub's download servers, so Glassbox did not ` +
+      `follow it. If a proxy or captive portal sits between you and ${host}, sign in to it and try again.`,
+  );
 }
 
 export function hubHeaders(session: HubSession, extra: Record<string, string> = {}): Record<string, string> {
@@ -153,9 +191,32 @@ export class Attempt {
     }, session.retry.stallMs);
   }
 
-  async fetch(url: string, headers: Record<string, string>): Promise<HubResponse> {
+  /**
+   * GETs `url`, following redirects that stay on the Hub (isHubUrl) and refusing the rest; `what` names what
+   * was asked for, for messages. Like fetch itself, leaves the Hub token behind when leaving its origin: a
+   * CDN's URL is signed, and the token is for the Hub alone.
+   */
+  async fetch(url: string, headers: Record<string, string>, what: string): Promise<HubResponse> {
+    const home = new URL(this.session.endpoint).origin;
+    let target = url;
+    for (let redirects = 0; ; redirects++) {
+      const sent = new URL(target).origin === home ? headers : withoutAuthorization(headers);
+      const response = await this.fetchOnce(target, sent);
+      const location = response.headers.get('location');
+      if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
+      await discardBody(response);
+      const next = new URL(location, target).href;
+      if (!isHubUrl(this.session.endpoint, next)) throw offHubError(this.session, `redirected ${what} to ${new URL(next).origin}`);
+      if (redirects === MAX_REDIRECTS) {
+        throw new HubDownloadError('http', `${hubHost(this.session)} redirected ${what} more than ${MAX_REDIRECTS} times. Try again later.`);
+      }
+      target = next;
+    }
+  }
+
+  private async fetchOnce(url: string, headers: Record<string, string>): Promise<HubResponse> {
     try {
-      return await this.session.fetchImpl(url, { headers, redirect: 'follow', signal: this.controller.signal });
+      return await this.session.fetchImpl(url, { headers, redirect: 'manual', signal: this.controller.signal });
     } catch (error) {
       throw this.failure(error);
     }
@@ -172,12 +233,19 @@ export class Attempt {
     }
   }
 
-  /** The whole body as text; for small JSON answers only. */
-  async text(response: HubResponse): Promise<string> {
+  /**
+   * The whole body as text, or undefined as soon as it is known to be longer than `maxBytes` (by its
+   * Content-Length, or by what has arrived): a server that never stops must not fill our memory.
+   */
+  async text(response: HubResponse, maxBytes: number): Promise<string | undefined> {
+    if (Number(response.headers.get('content-length') ?? 0) > maxBytes) return undefined;
     const reader = response.body?.getReader();
     if (!reader) return '';
     const chunks: Uint8Array[] = [];
+    let length = 0;
     for (let chunk = await this.read(reader); chunk !== undefined; chunk = await this.read(reader)) {
+      length += chunk.length;
+      if (length > maxBytes) return undefined; // dispose() aborts the rest
       chunks.push(chunk);
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -275,6 +343,10 @@ function retryAfterMs(header: string | null): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
 }
 
 /** Lets the connection go back to the pool (or close) when we will not read a body. */

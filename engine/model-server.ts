@@ -142,7 +142,7 @@ export class ModelServer {
     } else {
       name = source.repo;
       progress(`Checking ${source.repo} on the Hugging Face Hub…`);
-      modelDir = await ensureHubModel({
+      const hubModel = await ensureHubModel({
         repo: source.repo,
         revision: source.revision,
         endpoint: hubEndpoint,
@@ -150,7 +150,18 @@ export class ModelServer {
         ...(proxy ? { fetchImpl: fetchThroughProxy(proxy) } : {}),
         signal,
         onProgress: (p) => this.send({ type: 'progress', id: request.id, progress: { kind: 'download', ...p } }),
+        onLockWait: (wait) => {
+          this.send({ type: 'log', message: wait.message });
+          progress(wait.message);
+        },
       });
+      modelDir = hubModel.dir;
+      if (hubModel.unverified.length > 0) {
+        // The README promises verified downloads: files the Hub gave no hash for are named, not passed over.
+        const warning = `Not verified: the Hub lists no checksum for ${hubModel.unverified.join(', ')} of ${source.repo}, so only their size was checked.`;
+        this.send({ type: 'log', message: warning });
+        progress(warning);
+      }
     }
     checkMemoryBudget(modelDir);
     progress(`Loading ${name}…`);

@@ -106,7 +106,7 @@ async function transfer(
   let handle: FileHandle | undefined;
   try {
     const range = part.offset > 0 ? { range: `bytes=${part.offset}-` } : undefined;
-    const response = await attempt.fetch(target.url, hubHeaders(session, range));
+    const response = await attempt.fetch(target.url, hubHeaders(session, range), file.path);
     const start = await bodyStart(session, response, part, file);
     if (start === 0 && part.offset > 0) {
       // 200 to a Range request: the server sends the whole file, so we start over.

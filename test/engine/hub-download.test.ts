@@ -1,13 +1,13 @@
-// ensureHubModel against a fake Hub on 127.0.0.1 that answers at the real Hub's URLs (a paginated tree listing,
-// resolve URLs that redirect LFS files to a second "CDN" server) and can misbehave on cue: drop a connection
-// mid-file, ignore Range, answer 5xx, trickle bytes, or serve the wrong bytes. Nothing here touches the internet.
+// ensureHubModel against a fake Hub on 127.0.0.1 (fake-hub.ts) that answers at the real Hub's URLs and can
+// misbehave on cue: drop a connection mid-file, ignore Range, answer 5xx, trickle bytes, or serve the wrong
+// bytes. Nothing here touches the internet.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -17,218 +17,15 @@ import {
   type EnsureHubModelOptions,
   type HubDownloadProgress,
 } from '../../engine/hub-download';
-import { HubDownloadError, type HubErrorCode } from '../../engine/hub-download-error';
+import { HubDownloadError } from '../../engine/hub-download-error';
 import { nextPageUrl, parseTreePage } from '../../engine/hub-files';
 import { fetchThroughProxy } from '../../engine/hub-proxy';
 import { MANIFEST_FILE } from '../../engine/hub-manifest';
 import { LOCK_FILE } from '../../engine/folder-lock';
+import { FAST_RETRY, FakeHub, MODEL_BYTES, MODEL_FILES, REPO, listen, rejectsWithCode, type Fault } from './fake-hub';
 
-const REPO = 'test-org/tiny-gpt2';
 /** The Proxy-Authorization of user "user", password "secret". */
 const BASIC_USER_SECRET = `Basic ${Buffer.from('user:secret').toString('base64')}`;
-
-/** A model in the Hub layout; random bytes stand in for real content, which the downloader never parses. */
-const MODEL_FILES: Record<string, Buffer> = {
-  'config.json': Buffer.from(JSON.stringify({ model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 8 })),
-  'tokenizer_config.json': Buffer.from('{"model_max_length": 1024}'),
-  'tokenizer.json': randomBytes(200_000),
-  'vocab.json': randomBytes(50_000),
-  'merges.txt': randomBytes(30_000),
-  'model.safetensors': randomBytes(400_000),
-};
-const LFS_FILES = new Set(['model.safetensors']);
-const MODEL_BYTES = Object.values(MODEL_FILES).reduce((n, b) => n + b.length, 0);
-
-/** Fast back-off so retries cost milliseconds; the stall timeout stays well above any delay the server makes. */
-const FAST_RETRY = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5, stallMs: 2_000 };
-
-type Fault =
-  /** Answer with this status instead of the file. */
-  | { kind: 'status'; status: number; headers?: Record<string, string> }
-  /** Send the headers and this many bytes of the body, then cut the connection. */
-  | { kind: 'drop'; afterBytes: number }
-  /** Answer 200 with the whole file, as servers that do not support Range do. */
-  | { kind: 'ignore-range' }
-  /** Send the headers and this many bytes of the body, then nothing more, keeping the connection open. */
-  | { kind: 'stall'; afterBytes: number }
-  /** Send `chunkBytes` every `delayMs`. */
-  | { kind: 'slow'; chunkBytes: number; delayMs: number }
-  /** Serve these bytes (with their own, honest Content-Length) instead of the file. */
-  | { kind: 'body'; body: Buffer };
-
-interface SeenRequest {
-  readonly server: 'hub' | 'cdn';
-  readonly path: string;
-  /** The file whose bytes were asked for, or 'tree'. */
-  readonly target: string;
-  readonly range: string | undefined;
-  readonly authorization: string | undefined;
-  /** The port the request's connection came from. */
-  readonly fromPort: number | undefined;
-}
-
-/** The Hub at its real URL shapes, plus the CDN that LFS resolve URLs redirect to. */
-class FakeHub {
-  readonly requests: SeenRequest[] = [];
-  private readonly faults = new Map<string, Fault[]>();
-  private hub!: Server;
-  private cdn!: Server;
-  hubUrl = '';
-  cdnUrl = '';
-
-  constructor(
-    private readonly files: Record<string, Buffer>,
-    /** Entries per tree page; the real Hub pages long listings with a Link header. */
-    private readonly treePageSize = 4,
-  ) {}
-
-  static async start(files: Record<string, Buffer> = MODEL_FILES): Promise<FakeHub> {
-    const hub = new FakeHub(files);
-    hub.hub = createServer((req, res) => hub.onHub(req, res));
-    hub.cdn = createServer((req, res) => hub.onCdn(req, res));
-    hub.hubUrl = await listen(hub.hub);
-    hub.cdnUrl = await listen(hub.cdn);
-    return hub;
-  }
-
-  /** Queues faults for the next requests for `target` (a file path, or 'tree'), one per request. */
-  fault(target: string, ...faults: Fault[]): void {
-    this.faults.set(target, [...(this.faults.get(target) ?? []), ...faults]);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  /** Requests that asked for file bytes (resolve without redirect, or the CDN). */
-  byteRequests(target?: string): SeenRequest[] {
-    // An LFS file's resolve request only redirects: its bytes come from the CDN.
-    const servesBytes = (r: SeenRequest): boolean => r.server === 'cdn' || !LFS_FILES.has(r.target);
-    return this.requests.filter((r) => r.target !== 'tree' && servesBytes(r) && (!target || r.target === target));
-  }
-
-  async close(): Promise<void> {
-    for (const server of [this.hub, this.cdn]) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
-
-  private onHub(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', this.hubUrl);
-    const tree = `/api/models/${REPO}/tree/`;
-    const resolve = `/${REPO}/resolve/`;
-    if (url.pathname.startsWith(tree)) {
-      this.seen(req, 'hub', 'tree');
-      const fault = this.takeFault('tree');
-      if (fault?.kind === 'status') return void res.writeHead(fault.status, fault.headers).end();
-      if (fault?.kind === 'stall') return;
-      return this.serveTree(url, res);
-    }
-    if (url.pathname.startsWith(resolve)) {
-      const [revision, ...rest] = url.pathname.slice(resolve.length).split('/');
-      const path = rest.map(decodeURIComponent).join('/');
-      this.seen(req, 'hub', path);
-      const data = this.files[path];
-      if (!revision || data === undefined) {
-        return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end('Entry not found');
-      }
-      if (LFS_FILES.has(path)) {
-        // As the Hub does: LFS content lives on a CDN under its sha256, and Range travels with the redirect.
-        return void res.writeHead(302, { location: `${this.cdnUrl}/blobs/${sha256(data)}` }).end();
-      }
-      return serveBytes(req, res, data, this.takeFault(path));
-    }
-    // The Hub hides whether a repository exists from anonymous callers: 401, with the reason in a header.
-    this.seen(req, 'hub', url.pathname);
-    res.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end('Repository not found');
-  }
-
-  private onCdn(req: IncomingMessage, res: ServerResponse): void {
-    const hash = (req.url ?? '').replace('/blobs/', '');
-    const path = Object.keys(this.files).find((p) => sha256(this.files[p]) === hash) ?? hash;
-    this.seen(req, 'cdn', path);
-    const data = this.files[path];
-    if (data === undefined) return void res.writeHead(404).end();
-    serveBytes(req, res, data, this.takeFault(path));
-  }
-
-  private serveTree(url: URL, res: ServerResponse): void {
-    const entries = treeEntries(this.files);
-    const start = Number(url.searchParams.get('cursor') ?? 0);
-    const end = start + this.treePageSize;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (end < entries.length) {
-      const next = new URL(url.pathname, this.hubUrl);
-      next.searchParams.set('cursor', String(end));
-      headers.link = `<${next.href}>; rel="next"`;
-    }
-    res.writeHead(200, headers).end(JSON.stringify(entries.slice(start, end)));
-  }
-
-  private seen(req: IncomingMessage, server: 'hub' | 'cdn', target: string): void {
-    this.requests.push({
-      server,
-      path: req.url ?? '',
-      target,
-      range: req.headers.range,
-      authorization: req.headers.authorization,
-      fromPort: req.socket.remotePort,
-    });
-  }
-
-  private takeFault(target: string): Fault | undefined {
-    return this.faults.get(target)?.shift();
-  }
-}
-
-/** What /api/models/{repo}/tree/{revision} answers: files with git blob ids, LFS files with their sha256. */
-function treeEntries(files: Record<string, Buffer>): unknown[] {
-  const entries: unknown[] = [
-    { type: 'file', oid: gitBlobId(Buffer.from('*.safetensors filter=lfs\n')), size: 25, path: '.gitattributes' },
-    { type: 'directory', oid: 'f'.repeat(40), size: 0, path: 'onnx' },
-  ];
-  for (const [path, data] of Object.entries(files)) {
-    if (LFS_FILES.has(path)) {
-      const lfs = { oid: sha256(data), size: data.length, pointerSize: 134 };
-      entries.push({ type: 'file', oid: 'e'.repeat(40), size: data.length, path, lfs, xetHash: 'ab'.repeat(32) });
-    } else {
-      entries.push({ type: 'file', oid: gitBlobId(data), size: data.length, path });
-    }
-  }
-  return entries;
-}
-
-function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buffer, fault: Fault | undefined): void {
-  if (fault?.kind === 'status') return void res.writeHead(fault.status, fault.headers).end('error');
-  const body = fault?.kind === 'body' ? fault.body : data;
-  const match = fault?.kind === 'ignore-range' ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-  const start = match ? Number(match[1]) : 0;
-  if (match && start >= body.length) {
-    return void res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
-  }
-  const rest = body.subarray(start);
-  const headers: Record<string, string> = { 'content-length': String(rest.length), 'accept-ranges': 'bytes' };
-  if (match) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
-  res.writeHead(match ? 206 : 200, headers);
-  if (fault?.kind === 'drop') return void res.write(rest.subarray(0, fault.afterBytes), () => res.destroy());
-  if (fault?.kind === 'slow') return trickle(res, rest, fault.chunkBytes, fault.delayMs);
-  if (fault?.kind === 'stall') return void res.write(rest.subarray(0, fault.afterBytes));
-  res.end(rest);
-}
-
-function trickle(res: ServerResponse, bytes: Buffer, chunkBytes: number, delayMs: number): void {
-  let sent = 0;
-  const timer = setInterval(() => {
-    res.write(bytes.subarray(sent, sent + chunkBytes));
-    sent += chunkBytes;
-    if (sent >= bytes.length) {
-      clearInterval(timer);
-      res.end();
-    }
-  }, delayMs);
-  res.on('close', () => clearInterval(timer));
-}
 
 /** An HTTP proxy that tunnels CONNECT requests, as corporate proxies do; it remembers what it connected. */
 class ConnectProxy {
@@ -271,29 +68,6 @@ class ConnectProxy {
   }
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-function gitBlobId(data: Buffer): string {
-  return createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
-}
-
-async function rejectsWithCode(promise: Promise<unknown>, code: HubErrorCode): Promise<HubDownloadError> {
-  const error = await promise.then(
-    () => assert.fail(`expected a '${code}' error`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof HubDownloadError, `expected a HubDownloadError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  return error;
-}
-
 /** Per file and overall, counts never go backwards, and the last event says the whole model is there. */
 function assertProgressComplete(events: readonly HubDownloadProgress[]): void {
   assert.ok(events.length > 0, 'no progress events');
@@ -334,6 +108,7 @@ describe('ensureHubModel', () => {
       cacheDir,
       retry: FAST_RETRY,
       onProgress: (p) => progress.push(p),
+      fetchImpl: hub.route(),
       ...extra,
     };
   }
@@ -346,11 +121,12 @@ describe('ensureHubModel', () => {
     assert.deepEqual(names.filter((n) => n.endsWith('.part')), [], 'a .part was left behind');
   }
 
-  test('downloads every model file the Hub lists into <cacheDir>/<owner>--<name>/<revision>', async () => {
-    const dir = await ensureHubModel(options());
+  test('downloads every model file the Hub lists into <cacheDir>/<owner>--<name>@<endpoint>/<revision>', async () => {
+    const { dir, unverified } = await ensureHubModel(options());
 
-    assert.equal(dir, join(cacheDir, 'test-org--tiny-gpt2', 'main'));
-    assert.equal(dir, hubModelDir(cacheDir, REPO));
+    assert.match(dir, /[/\\]test-org--tiny-gpt2@[0-9a-f]{12}[/\\]main$/);
+    assert.equal(dir, hubModelDir(options()));
+    assert.deepEqual(unverified, [], 'the Hub lists a hash for every file');
     await assertModelFolder(dir);
     // Only model files: not .gitattributes, not folders, not optional files the repository lacks.
     assert.deepEqual((await readdir(dir)).sort(), [...Object.keys(MODEL_FILES), MANIFEST_FILE].sort());
@@ -372,7 +148,7 @@ describe('ensureHubModel', () => {
   test('through a proxy, every request to the Hub and to its CDN goes through a CONNECT tunnel', async () => {
     const proxy = await ConnectProxy.start();
     try {
-      const dir = await ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: proxy.url, strictSSL: true }) }));
+      const { dir } = await ensureHubModel(options({ fetchImpl: hub.route(fetchThroughProxy({ url: proxy.url, strictSSL: true })) }));
       await assertModelFolder(dir);
       assert.deepEqual(new Set(proxy.tunnels), new Set([new URL(hub.hubUrl).host, new URL(hub.cdnUrl).host]));
       assert.ok(hub.requests.length > 0 && hub.requests.every((r) => r.fromPort !== undefined && proxy.ports.has(r.fromPort)), 'a request bypassed the proxy');
@@ -384,7 +160,7 @@ describe('ensureHubModel', () => {
   test('a proxy that wants credentials is named as the problem', async () => {
     const proxy = await ConnectProxy.start(BASIC_USER_SECRET);
     try {
-      const error = await rejectsWithCode(ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: proxy.url, strictSSL: true }) })), 'http');
+      const error = await rejectsWithCode(ensureHubModel(options({ fetchImpl: hub.route(fetchThroughProxy({ url: proxy.url, strictSSL: true })) })), 'http');
       assert.match(error.message, /^The proxy 127\.0\.0\.1:\d+ refused to connect to 127\.0\.0\.1:\d+ \(HTTP 407\): it asks for credentials\. Put them in the http\.proxy setting/);
       // Asked once, not retried: a proxy does not change its mind.
       assert.equal(proxy.refused, 1);
@@ -398,9 +174,9 @@ describe('ensureHubModel', () => {
     const proxy = await ConnectProxy.start(BASIC_USER_SECRET);
     try {
       const inUrl = proxy.url.replace('http://', 'http://user:secret@');
-      await assertModelFolder(await ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: inUrl, strictSSL: true }) })));
+      await assertModelFolder((await ensureHubModel(options({ fetchImpl: hub.route(fetchThroughProxy({ url: inUrl, strictSSL: true })) }))).dir);
       await rm(cacheDir, { recursive: true, force: true });
-      await assertModelFolder(await ensureHubModel(options({ fetchImpl: fetchThroughProxy({ url: proxy.url, strictSSL: true, authorization: BASIC_USER_SECRET }) })));
+      await assertModelFolder((await ensureHubModel(options({ fetchImpl: hub.route(fetchThroughProxy({ url: proxy.url, strictSSL: true, authorization: BASIC_USER_SECRET })) }))).dir);
       assert.equal(proxy.refused, 0);
     } finally {
       await proxy.close();
@@ -412,7 +188,7 @@ describe('ensureHubModel', () => {
     hub.requests.length = 0;
     progress = [];
 
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
 
     await assertModelFolder(dir);
     assert.deepEqual(hub.byteRequests(), []);
@@ -420,17 +196,17 @@ describe('ensureHubModel', () => {
   });
 
   test('a complete model works offline', async () => {
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
     await hub.close();
 
-    assert.equal(await ensureHubModel(options({ retry: { ...FAST_RETRY, baseDelayMs: 5_000 } })), dir);
+    assert.equal((await ensureHubModel(options({ retry: { ...FAST_RETRY, baseDelayMs: 5_000 } }))).dir, dir);
   });
 
   test('a complete model is used when the Hub does not answer', async () => {
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
     hub.fault('tree', { kind: 'stall', afterBytes: 0 });
 
-    assert.equal(await ensureHubModel(options({ retry: { ...FAST_RETRY, stallMs: 100 } })), dir);
+    assert.equal((await ensureHubModel(options({ retry: { ...FAST_RETRY, stallMs: 100 } }))).dir, dir);
   });
 
   test('a model pinned to a commit is not asked about again', async () => {
@@ -444,7 +220,7 @@ describe('ensureHubModel', () => {
   });
 
   test('a lost manifest costs a re-hash, not a download', async () => {
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
     await rm(join(dir, MANIFEST_FILE));
     hub.requests.length = 0;
 
@@ -455,7 +231,7 @@ describe('ensureHubModel', () => {
   });
 
   test('a damaged file is downloaded again, and only that file', async () => {
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
     await writeFile(join(dir, 'tokenizer.json'), randomBytes(MODEL_FILES['tokenizer.json'].length));
     hub.requests.length = 0;
 
@@ -471,7 +247,7 @@ describe('ensureHubModel', () => {
   test('resumes a dropped connection with a Range request, byte for byte', async () => {
     hub.fault('model.safetensors', { kind: 'drop', afterBytes: 150_000 });
 
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
 
     await assertModelFolder(dir);
     const [first, second] = hub.byteRequests('model.safetensors');
@@ -484,7 +260,7 @@ describe('ensureHubModel', () => {
   test('abandons a transfer that stalls and resumes it', async () => {
     hub.fault('model.safetensors', { kind: 'stall', afterBytes: 150_000 });
 
-    const dir = await ensureHubModel(options({ retry: { ...FAST_RETRY, stallMs: 100 } }));
+    const { dir } = await ensureHubModel(options({ retry: { ...FAST_RETRY, stallMs: 100 } }));
 
     await assertModelFolder(dir);
     assert.match(hub.byteRequests('model.safetensors')[1].range ?? '', /^bytes=[1-9]\d*-$/);
@@ -493,7 +269,7 @@ describe('ensureHubModel', () => {
   test('starts the file over when the server ignores Range, and progress holds still meanwhile', async () => {
     hub.fault('model.safetensors', { kind: 'drop', afterBytes: 150_000 }, { kind: 'ignore-range' });
 
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
 
     await assertModelFolder(dir);
     assert.ok(hub.byteRequests('model.safetensors')[1].range?.startsWith('bytes='));
@@ -504,7 +280,7 @@ describe('ensureHubModel', () => {
     hub.fault('tree', { kind: 'status', status: 503, headers: { 'retry-after': '0' } });
     hub.fault('tokenizer.json', { kind: 'status', status: 500 }, { kind: 'status', status: 502 });
 
-    const dir = await ensureHubModel(options());
+    const { dir } = await ensureHubModel(options());
 
     await assertModelFolder(dir);
     assert.equal(hub.byteRequests('tokenizer.json').length, 3);
@@ -512,7 +288,7 @@ describe('ensureHubModel', () => {
 
   test('a .part from an earlier call that does not fit the file is started over, not reported corrupt', async () => {
     // As after the revision moved while a download was interrupted: the kept prefix belongs to other bytes.
-    const dir = hubModelDir(cacheDir, REPO);
+    const dir = hubModelDir(options());
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'model.safetensors.part'), randomBytes(100_000));
 
@@ -539,7 +315,7 @@ describe('ensureHubModel', () => {
     // The first try gets 100 kB and no later one gets further: retries are counted only while nothing moves.
     const stuck = Array<Fault>(FAST_RETRY.attempts).fill({ kind: 'drop', afterBytes: 0 });
     hub.fault('model.safetensors', { kind: 'drop', afterBytes: 100_000 }, ...stuck);
-    const dir = hubModelDir(cacheDir, REPO);
+    const dir = hubModelDir(options());
 
     const error = await rejectsWithCode(ensureHubModel(options()), 'offline');
 
@@ -574,7 +350,7 @@ describe('ensureHubModel', () => {
     await rejectsWithCode(download, 'cancelled');
 
     assert.ok(performance.now() - abortedAt < 500, 'cancel took too long');
-    const dir = hubModelDir(cacheDir, REPO);
+    const dir = hubModelDir(options());
     assert.ok(!existsSync(join(dir, 'model.safetensors')));
     assert.ok(!existsSync(join(dir, 'model.safetensors.part')));
     assert.ok((await readFile(join(dir, 'config.json'))).equals(MODEL_FILES['config.json']));
@@ -584,23 +360,23 @@ describe('ensureHubModel', () => {
     hub.fault('model.safetensors', { kind: 'slow', chunkBytes: 1_000, delayMs: 2 });
     const [a, b] = await Promise.all([ensureHubModel(options()), ensureHubModel(options({ onProgress: undefined }))]);
 
-    assert.equal(a, b);
-    await assertModelFolder(a);
+    assert.deepEqual(a, b);
+    await assertModelFolder(a.dir);
     for (const path of Object.keys(MODEL_FILES)) assert.equal(hub.byteRequests(path).length, 1, `${path} was fetched more than once`);
-    assert.ok(!existsSync(join(a, LOCK_FILE)), 'the lock is released');
+    assert.ok(!existsSync(join(a.dir, LOCK_FILE)), 'the lock is released');
   });
 
   test('a lock left by a process that died is taken over', async () => {
-    const dir = hubModelDir(cacheDir, REPO);
+    const dir = hubModelDir(options());
     await mkdir(dir, { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', '']).pid; // has exited by now
     await writeFile(join(dir, LOCK_FILE), String(dead));
 
-    await assertModelFolder(await ensureHubModel(options()));
+    await assertModelFolder((await ensureHubModel(options())).dir);
   });
 
   test('cancelling while another process holds the lock stops promptly, without a request', async () => {
-    const dir = hubModelDir(cacheDir, REPO);
+    const dir = hubModelDir(options());
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, LOCK_FILE), String(process.pid)); // alive: this very process
     const controller = new AbortController();
@@ -628,7 +404,7 @@ describe('ensureHubModel', () => {
       const error = await rejectsWithCode(ensureHubModel(options()), 'corrupt');
 
       assert.match(error.message, new RegExp(path.replace('.', '\\.')));
-      const dir = hubModelDir(cacheDir, REPO);
+      const dir = hubModelDir(options());
       assert.ok(!existsSync(join(dir, path)));
       assert.ok(!existsSync(join(dir, `${path}.part`)));
     });
@@ -640,7 +416,7 @@ describe('ensureHubModel', () => {
     const error = await rejectsWithCode(ensureHubModel(options()), 'corrupt');
 
     assert.match(error.message, /399000 bytes/);
-    assert.ok(!existsSync(join(hubModelDir(cacheDir, REPO), 'model.safetensors')));
+    assert.ok(!existsSync(join(hubModelDir(options()), 'model.safetensors')));
   });
 
   test("an unknown model is 'not-found'", async () => {
@@ -668,7 +444,7 @@ describe('ensureHubModel', () => {
     await hub.close();
     hub = await FakeHub.start(withoutConfig);
 
-    const dir = await ensureHubModel(options({ endpoint: hub.hubUrl }));
+    const { dir } = await ensureHubModel(options({ endpoint: hub.hubUrl }));
     assert.deepEqual((await readdir(dir)).sort(), [...Object.keys(withoutConfig), MANIFEST_FILE].sort());
   });
 
@@ -706,7 +482,7 @@ describe('ensureHubModel', () => {
       await rejectsWithCode(ensureHubModel(options({ repo })), 'not-found');
     }
     assert.deepEqual(hub.requests, []);
-    assert.throws(() => hubModelDir(cacheDir, '../outside'), HubDownloadError);
+    assert.throws(() => hubModelDir(options({ repo: '../outside' })), HubDownloadError);
   });
 });
 
