@@ -2,8 +2,9 @@
 // outputs and generating on its own KV cache (generation.ts).
 
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { GlassboxError } from '../protocol/errors';
+import type { Ablation, AblationMode } from '../protocol/interventions';
 import { packedPatternLength, patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../protocol/inspection';
 import type { Float32Tensor } from '../protocol/tensor';
 import { AttentionPatterns, type LayersAttention } from './attention-patterns';
@@ -15,7 +16,10 @@ import { spliceInspection } from './inspection-merge';
 import { readInspection, readResiduals, type LensReading } from './inspection-outputs';
 import { KvCache } from './kv-cache';
 import { checkInspectionMemory, systemAvailableMemory } from './memory-budget';
-import { prepareModel, type PreparedModel } from './prepared-model';
+import { INTERVENTION_GRAPH_FILE, prepareModel, type PreparedModel } from './prepared-model';
+import { Experiments } from './experiments';
+import { locateGpt2Weights } from './gpt2-weights';
+import { readSafetensorsIndex } from './safetensors';
 import { tokenBytes, tokenText, toTokens } from './token-offsets';
 import { webgpuUnavailableReason } from './webgpu-probe';
 
@@ -51,6 +55,9 @@ export interface InspectOptions {
    * every layer's (see carriesEveryLayer), 'all' asks for every layer's at any length.
    */
   readonly patternLayers?: readonly number[] | 'all';
+  /** Inspect the model with these units ablated (intervention-graph.ts); none or empty: the model as it is. */
+  readonly ablations?: readonly Ablation[];
+  readonly ablationMode?: AblationMode;
 }
 
 /**
@@ -90,6 +97,8 @@ export class Gpt2Engine {
    * still show it after a hover inspected a line), or one whose patterns had to be recomputed.
    */
   private patternSource: KvCache | null = null;
+  /** The intervention graph's session, loaded by the first experiment. */
+  private experimentsLoading: Promise<Experiments> | null = null;
   private patternRanModel = false;
 
   private constructor(
@@ -212,9 +221,12 @@ export class Gpt2Engine {
     // A short text's layers go through the pattern graph in one run; a long one's a layer at a time, so one
     // layer's [head, n, n] pattern exists at once.
     const layersPerPatternRun = everyLayer ? nLayer : 1;
-    const { cache, head, start } = this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
+    // An ablated model is another model: nothing of the last inspection carries over, and this one is not kept.
+    const ablated = (options.ablations?.length ?? 0) > 0;
+    const session = ablated ? new Gpt2Session((await this.experiments()).ablatedSession(options.ablations!, options.ablationMode ?? 'zero'), this.session.shape) : this.session;
+    const { cache, head, start } = ablated ? { cache: new KvCache(this.session.shape, true), head: null, start: 0 } : this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
     checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun }, this.availableMemory());
-    const outputs = await this.session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logits: 'none' });
+    const outputs = await session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logits: 'none' });
     const read = readInspection(outputs, {
       summary: this.summary,
       backend: this.backend,
@@ -225,7 +237,7 @@ export class Gpt2Engine {
     });
     const tail = residuals ? { ...read, residuals: readResiduals(outputs, nLayer) } : read;
     const reading = head ? spliceInspection(head, tail, start, tokens) : tail;
-    this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
+    if (!ablated) this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
     const full = fullLayers === nLayer ? () => true : (layer: number) => (asked as readonly number[]).includes(layer);
     return { ...reading, attention: await this.attentionOf(cache, full, layersPerPatternRun) };
   }
@@ -354,7 +366,18 @@ export class Gpt2Engine {
     return generate(this.session, this.generationCache, prompt.map((t) => t.id), options, (id) => this.tokenText(id));
   }
 
+  /** Attribution, ablation and patching on this model (experiments.ts); the first call loads their graph. */
+  experiments(): Promise<Experiments> {
+    this.experimentsLoading ??= (async () => {
+      const weightsPath = join(this.prepared.runDir, 'onnx', 'model.safetensors');
+      const weights = locateGpt2Weights(readSafetensorsIndex(weightsPath), this.prepared.config);
+      return Experiments.load(this.prepared.runDir, INTERVENTION_GRAPH_FILE, weightsPath, this.prepared.config, weights);
+    })();
+    return this.experimentsLoading;
+  }
+
   async dispose(): Promise<void> {
+    await (await this.experimentsLoading?.catch(() => null))?.dispose();
     await this.model.dispose();
     await this.patterns.dispose();
   }

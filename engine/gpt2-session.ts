@@ -37,11 +37,11 @@ export interface RunOptions {
 }
 
 /** The transformers.js Tensor's onnxruntime tensor: what the session takes. */
-function ort(type: 'int64' | 'float32' | 'bool', data: BigInt64Array | Float32Array | boolean[], dims: number[]): unknown {
+export function ort(type: 'int64' | 'float32' | 'bool', data: BigInt64Array | Float32Array | boolean[], dims: number[]): unknown {
   return (new Tensor(type, data, dims) as unknown as { ort_tensor: unknown }).ort_tensor;
 }
 
-const int64 = (values: ArrayLike<number>, dims: number[]) => ort('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+export const int64 = (values: ArrayLike<number>, dims: number[]) => ort('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
 
 export class Gpt2Session {
   /** Whether the graph has the hook inputs and outputs (the benchmark's plain graph has not). */
@@ -59,7 +59,8 @@ export class Gpt2Session {
     this.kvOutputs = Array.from({ length: shape.nLayer }, (_, l) => [NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l)]).flat();
     this.queryOutputs = Array.from({ length: shape.nLayer }, (_, l) => NEW_KV_OUTPUTS.query(l));
     const perRun = new Set([...this.kvOutputs, ...this.queryOutputs]);
-    this.hookOutputs = session.outputNames.filter((name) => name !== 'logits' && !name.startsWith('present.') && !perRun.has(name));
+    // The intervention graph's own outputs (`at.*`, `all.*`) are read by the experiments, not by inspections.
+    this.hookOutputs = session.outputNames.filter((name) => name !== 'logits' && !name.startsWith('present.') && !perRun.has(name) && !/^(at|all)\./.test(name));
     this.residualOutputs = new Set(residHookNames(shape.nLayer));
   }
 

@@ -11,6 +11,7 @@
 import { encodeModel, DataType, GraphBuilder } from './onnx-builder';
 import { logitLens } from './lens-graph';
 import { attentionScale, type Gpt2Config } from './gpt2-config';
+import { atPosition, intervene, INTERVENTION_OUTPUTS, interventionInputs, type InterventionContext, type InterventionSite } from './intervention-graph';
 import type { Gpt2Weights } from './gpt2-weights';
 import { residHookNames } from '../protocol/inspection';
 
@@ -60,7 +61,7 @@ export const MASKED_SCORE = -1e9;
  * `withHooks: false` builds the same GPT-2 without the hook inputs and outputs: the baseline the benchmark
  * holds generation speed against.
  */
-export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string, withHooks = true): Uint8Array {
+export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string, withHooks = true, interventions = false): Uint8Array {
   const { nLayer, nHead, nEmbd: d } = config;
   const headDim = d / nHead;
   const g = new GraphBuilder('glassbox_hooked_gpt2');
@@ -89,6 +90,9 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   // hook controls are required inputs.
   const hooksOn = withHooks ? g.input(HOOKS_INPUT, DataType.BOOL, []) : null;
   const everyPosition = withHooks ? g.input(EVERY_POSITION_INPUT, DataType.BOOL, []) : null;
+  const ctx = interventions ? interventionInputs(g, nHead, d) : null;
+  /** A site's activation after its intervention (the identity in the graphs without them). */
+  const hook = (x: string, site: InterventionSite, layer: number): string => (ctx ? intervene(g, x, ctx, site, layer) : x);
 
   const wte = weight('wte.weight'); // [vocab, d]
   const layerNorm = (x: string, prefix: string): string =>
@@ -125,13 +129,18 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   // The last block's attention output and MLP feed nothing but the logits (its keys and values come from
   // before them), so unless every position is wanted only the kept positions run them: 10/12 of a block's
   // multiplies for the rest of a prompt, ~7% of GPT-2 small's prefill.
-  const lastRows = everyPosition ? g.op('Where', [everyPosition, seq, keep]) : keep; // [1]
+  // With interventions every position runs: a site's mean and a patch at any position need all of them.
+  const lastRows = ctx ? seq : everyPosition ? g.op('Where', [everyPosition, seq, keep]) : keep; // [1]
   const lastOnly = (x: string, axis: number): string => g.op('Slice', [x, g.op('Sub', [seq, lastRows]), seq, g.ints([axis])]);
 
-  let resid = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [weight('wpe.weight'), positionIds])], {}, 'embed'); // [batch, seq, d]
+  const tokenEmbed = g.op('Gather', [wte, inputIds], {}, 'hook_embed'); // [batch, seq, d]
+  const positionEmbed = g.op('Gather', [weight('wpe.weight'), positionIds], {}, 'hook_pos_embed'); // [batch, seq, d]
+  let resid = g.op('Add', [tokenEmbed, positionEmbed], {}, 'embed'); // [batch, seq, d]
   const residPoints: string[] = [];
+  const sites: { layer: number; zHeads: string; attnOut: string; post: string; mlpOut: string }[] = [];
   for (let l = 0; l < nLayer; l++) {
     const h = `h.${l}`;
+    resid = hook(resid, 'hook_resid_pre', l);
     residPoints.push(resid);
     const qkv = linear(layerNorm(resid, `${h}.ln_1`), `${h}.attn.c_attn`); // [batch, seq, 3d]
     const [qAll, k, v] = g.opN('Split', [qkv, g.ints([d, d, d])], 3, { axis: 2 });
@@ -148,10 +157,13 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     // and keys when asked (pattern-graph.ts). As outputs, the packed patterns of all layers were 0.6 GB of an
     // inspection's peak at 1,024 tokens (onnxruntime's buffers and the JS copy).
     const pattern = g.op('Softmax', [g.op('Where', [last ? lastOnly(mask, 2) : mask, scores, maskedScore])], { axis: -1 }, `pattern_${l}`); // [batch, head, rows, total]
-    const z = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [pattern, value])], { perm: [0, 2, 1, 3] }), modelShape]); // [batch, seq, d]
-    resid = g.op('Add', [resid, linear(z, `${h}.attn.c_proj`)], {}, 'resid_mid');
-    const mlp = g.op('Gelu', [linear(layerNorm(resid, `${h}.ln_2`), `${h}.mlp.c_fc`)], { approximate: 'tanh' });
-    resid = g.op('Add', [resid, linear(mlp, `${h}.mlp.c_proj`)], {}, 'resid_post');
+    const zHeads = hook(g.op('Transpose', [g.op('MatMul', [pattern, value])], { perm: [0, 2, 1, 3] }), 'attn.hook_z', l); // [batch, seq, head, head_dim]
+    const attnOut = hook(linear(g.op('Reshape', [zHeads, modelShape]), `${h}.attn.c_proj`), 'hook_attn_out', l); // [batch, seq, d]
+    resid = g.op('Add', [resid, attnOut], {}, 'resid_mid');
+    const post = hook(g.op('Gelu', [linear(layerNorm(resid, `${h}.ln_2`), `${h}.mlp.c_fc`)], { approximate: 'tanh' }), 'mlp.hook_post', l); // [batch, seq, 4d]
+    const mlpOut = hook(linear(post, `${h}.mlp.c_proj`), 'hook_mlp_out', l); // [batch, seq, d]
+    resid = g.op('Add', [resid, mlpOut], {}, 'resid_post');
+    sites.push({ layer: l, zHeads, attnOut, post, mlpOut });
   }
   residPoints.push(resid);
 
@@ -167,6 +179,10 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   }
   for (let l = 0; l < nLayer; l++) {
     for (const name of [NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l), NEW_KV_OUTPUTS.query(l)]) g.output(name, F, ['batch_size', nHead, 'sequence_length', headDim]);
+  }
+
+  if (ctx) {
+    interventionOutputs(g, ctx, config, { tokenEmbed, positionEmbed, residPoints, sites, residPost: resid, lnFinal, wte, weight });
   }
 
   if (hooksOn) {
@@ -238,4 +254,45 @@ function lensOutputs(g: GraphBuilder, hooksOn: string, config: Gpt2Config, s: Ho
     },
     'hooks',
   );
+}
+
+interface InterventionSources {
+  readonly tokenEmbed: string; // [batch, seq, d]
+  readonly positionEmbed: string;
+  readonly residPoints: readonly string[]; // hook_resid_pre of each layer, after its intervention
+  readonly sites: readonly { layer: number; zHeads: string; attnOut: string; post: string; mlpOut: string }[];
+  readonly residPost: string; // blocks.{L-1}.hook_resid_post
+  readonly lnFinal: (x: string) => string;
+  readonly wte: string;
+  readonly weight: (name: string) => string;
+}
+
+/** The variant's extra outputs (intervention-graph.ts): components at P and every site's full activation. */
+function interventionOutputs(g: GraphBuilder, ctx: InterventionContext, config: Gpt2Config, s: InterventionSources): void {
+  const { nHead, nEmbd: d, nLayer } = config;
+  const out = (value: string, name: string, dims: number): void => {
+    g.identity(value, name);
+    g.output(name, F, Array.from({ length: dims }, (_, i) => `${name}_${i}`));
+  };
+  const at = (x: string) => atPosition(g, x, ctx);
+  out(at(s.tokenEmbed), INTERVENTION_OUTPUTS.at('hook_embed'), 2);
+  out(at(s.positionEmbed), INTERVENTION_OUTPUTS.at('hook_pos_embed'), 2);
+  for (const { layer: l, zHeads, attnOut, post, mlpOut } of s.sites) {
+    const block = `blocks.${l}`;
+    // attn.hook_result: head h's z at P times its rows of W_O, [batch, head, 1, head_dim] @ [head, head_dim, d].
+    const outputByHead = g.op('Reshape', [s.weight(`h.${l}.attn.c_proj.weight`), g.ints([nHead, d / nHead, d])]);
+    const result = g.op('Squeeze', [g.op('MatMul', [g.op('Unsqueeze', [at(zHeads), g.ints([2])]), outputByHead]), g.ints([2])]); // [batch, head, d]
+    out(result, INTERVENTION_OUTPUTS.at(`${block}.attn.hook_result`), 3);
+    out(at(attnOut), INTERVENTION_OUTPUTS.at(`${block}.hook_attn_out`), 2);
+    out(at(post), INTERVENTION_OUTPUTS.at(`${block}.mlp.hook_post`), 2);
+    out(at(mlpOut), INTERVENTION_OUTPUTS.at(`${block}.hook_mlp_out`), 2);
+    out(s.residPoints[l], INTERVENTION_OUTPUTS.all(`${block}.hook_resid_pre`), 3);
+    out(zHeads, INTERVENTION_OUTPUTS.all(`${block}.attn.hook_z`), 4);
+    out(attnOut, INTERVENTION_OUTPUTS.all(`${block}.hook_attn_out`), 3);
+    out(post, INTERVENTION_OUTPUTS.all(`${block}.mlp.hook_post`), 3);
+    out(mlpOut, INTERVENTION_OUTPUTS.all(`${block}.hook_mlp_out`), 3);
+  }
+  const residAt = at(s.residPost); // [batch, d]
+  out(residAt, INTERVENTION_OUTPUTS.at(`blocks.${nLayer - 1}.hook_resid_post`), 2);
+  out(g.op('Gemm', [s.lnFinal(residAt), s.wte], { transB: 1 }), INTERVENTION_OUTPUTS.logitsAt, 2); // [batch, vocab]
 }

@@ -27,9 +27,10 @@ import { checkGpt2Tokenizer } from './tokenizer-check';
 import { checkGpt2Weights } from './weight-checks';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
-export const GRAPH_VERSION = 16;
+export const GRAPH_VERSION = 17;
 
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
+export const INTERVENTION_GRAPH_FILE = 'model-interventions.onnx';
 /** How many other names a graph may take when folders Glassbox did not make sit where it would go. */
 const MAX_FOREIGN_NAMES = 8;
 
@@ -107,6 +108,9 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     if (!files.has('tokenizer_config.json')) writeFileSync(join(building, 'tokenizer_config.json'), gpt2TokenizerConfigJson(config.nCtx));
     const weightsPlacement = placeWeights(weightsFile.real, join(building, 'onnx', WEIGHTS_BESIDE_GRAPH), cacheRoot);
     writeFileSync(join(building, 'onnx', 'model.onnx'), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, withHooks));
+    // Its sibling with intervention inputs, for ablation, patching and attribution (intervention-graph.ts):
+    // beside the same weights, loaded only when an experiment asks for it.
+    if (withHooks) writeFileSync(join(building, 'onnx', INTERVENTION_GRAPH_FILE), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, true, true));
     writeManifest(building, GRAPH_VERSION, source);
     renameSync(building, runDir);
     for (const dir of retireSupersededGraphs(graphsDir, basename(runDir), source)) log(`Left ${dir} alone: Glassbox did not make it.`);

@@ -102,15 +102,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads an F32 tensor's data (tests and tools; the engine never copies weights). */
+/**
+ * Reads an F32 tensor's data: for tests and tools, and for the few rows and vectors attribution needs (the
+ * graph itself never copies weights).
+ */
 export function readFloat32Tensor(index: SafetensorsIndex, name: string): Float32Array {
   const entry = index.tensors.get(name);
   if (!entry) throw new GlassboxError('model-corrupt', `${index.path} has no tensor ${name}.`);
+  return readFloat32Entry(index.path, entry, name);
+}
+
+/** An F32 tensor's data, or `length` floats of it from element `start`. */
+export function readFloat32Entry(path: string, entry: TensorEntry, name: string, start = 0, length = entry.byteLength / 4 - start): Float32Array {
   if (entry.dtype !== 'F32') throw new GlassboxError('model-unsupported', `Tensor ${name} is ${entry.dtype}; only F32 is read.`);
-  const fd = openSync(index.path, 'r');
+  const fd = openSync(path, 'r');
   try {
-    const data = new Float32Array(entry.byteLength / 4);
-    readSync(fd, new Uint8Array(data.buffer), 0, entry.byteLength, entry.offset);
+    const data = new Float32Array(length);
+    readSync(fd, new Uint8Array(data.buffer), 0, length * 4, entry.offset + start * 4);
     return data;
   } finally {
     closeSync(fd);

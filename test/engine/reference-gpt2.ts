@@ -70,7 +70,17 @@ export interface ReferenceNext {
 // ---------------------------------------------------------------------------------------------------------
 // The model
 
-export function referenceForward(config: ReferenceConfig, weights: ReferenceWeights, ids: readonly number[]): ReferenceRun {
+/**
+ * A hook as TransformerLens has them: called with a whole activation, [T][unit], returns what the model
+ * continues with. Names: `blocks.{l}.hook_resid_pre` [T][D], `blocks.{l}.attn.hook_z` [T][D] (heads side by
+ * side, head h at columns h·hd … (h+1)·hd − 1, before c_proj), `blocks.{l}.hook_attn_out` [T][D] (after c_proj,
+ * bias included), `blocks.{l}.mlp.hook_post` [T][4D] (after gelu), `blocks.{l}.hook_mlp_out` [T][D].
+ */
+export type ReferenceHook = (name: string, activation: Float32Array[]) => Float32Array[];
+
+const noHook: ReferenceHook = (_, activation) => activation;
+
+export function referenceForward(config: ReferenceConfig, weights: ReferenceWeights, ids: readonly number[], hook: ReferenceHook = noHook): ReferenceRun {
   const { nLayer, nEmbd: D, nCtx, vocabSize: V } = config;
   const T = ids.length;
   if (T === 0 || T > nCtx) throw new Error(`referenceForward: ${T} tokens, the context holds 1 … ${nCtx}`);
@@ -88,8 +98,9 @@ export function referenceForward(config: ReferenceConfig, weights: ReferenceWeig
   const resid: Float32Array[][] = [];
   const patterns: Float32Array[][][] = [];
   for (let l = 0; l < nLayer; l++) {
+    x = hook(`blocks.${l}.hook_resid_pre`, x);
     resid.push(x);
-    const out = block(config, weights, l, x);
+    const out = block(config, weights, l, x, hook);
     patterns.push(out.pattern);
     x = out.x;
   }
@@ -100,18 +111,18 @@ export function referenceForward(config: ReferenceConfig, weights: ReferenceWeig
 }
 
 /** x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)) */
-function block(config: ReferenceConfig, weights: ReferenceWeights, l: number, x: Float32Array[]): { x: Float32Array[]; pattern: Float32Array[][] } {
+function block(config: ReferenceConfig, weights: ReferenceWeights, l: number, x: Float32Array[], hook: ReferenceHook): { x: Float32Array[]; pattern: Float32Array[][] } {
   const h = `h.${l}`;
   const eps = config.layerNormEpsilon;
   const ln1 = x.map((row) => layerNorm(row, param(config, weights, `${h}.ln_1.weight`), param(config, weights, `${h}.ln_1.bias`), eps));
-  const attn = causalSelfAttention(config, weights, h, ln1, l);
-  x = add(x, attn.y);
+  const attn = causalSelfAttention(config, weights, h, ln1, l, hook);
+  x = add(x, hook(`blocks.${l}.hook_attn_out`, attn.y));
   const ln2 = x.map((row) => layerNorm(row, param(config, weights, `${h}.ln_2.weight`), param(config, weights, `${h}.ln_2.bias`), eps));
-  x = add(x, mlp(config, weights, h, ln2));
+  x = add(x, hook(`blocks.${l}.hook_mlp_out`, mlp(config, weights, h, ln2, (post) => hook(`blocks.${l}.mlp.hook_post`, post))));
   return { x, pattern: attn.pattern };
 }
 
-function causalSelfAttention(config: ReferenceConfig, weights: ReferenceWeights, h: string, x: Float32Array[], layer: number): { y: Float32Array[]; pattern: Float32Array[][] } {
+function causalSelfAttention(config: ReferenceConfig, weights: ReferenceWeights, h: string, x: Float32Array[], layer: number, hook: ReferenceHook): { y: Float32Array[]; pattern: Float32Array[][] } {
   const { nEmbd: D, nHead: H } = config;
   const T = x.length;
   const hd = D / H; // head_dim
@@ -149,13 +160,14 @@ function causalSelfAttention(config: ReferenceConfig, weights: ReferenceWeights,
     }
     pattern.push(rows);
   }
-  return { y: linear(y, param(config, weights, `${h}.attn.c_proj.weight`), param(config, weights, `${h}.attn.c_proj.bias`)), pattern };
+  const z = hook(`blocks.${layer}.attn.hook_z`, y);
+  return { y: linear(z, param(config, weights, `${h}.attn.c_proj.weight`), param(config, weights, `${h}.attn.c_proj.bias`)), pattern };
 }
 
-function mlp(config: ReferenceConfig, weights: ReferenceWeights, h: string, x: Float32Array[]): Float32Array[] {
+function mlp(config: ReferenceConfig, weights: ReferenceWeights, h: string, x: Float32Array[], postHook: (post: Float32Array[]) => Float32Array[]): Float32Array[] {
   const hidden = linear(x, param(config, weights, `${h}.mlp.c_fc.weight`), param(config, weights, `${h}.mlp.c_fc.bias`)); // [T, 4D]
   for (const row of hidden) for (let j = 0; j < row.length; j++) row[j] = geluNew(row[j]);
-  return linear(hidden, param(config, weights, `${h}.mlp.c_proj.weight`), param(config, weights, `${h}.mlp.c_proj.bias`)); // [T, D]
+  return linear(postHook(hidden), param(config, weights, `${h}.mlp.c_proj.weight`), param(config, weights, `${h}.mlp.c_proj.bias`)); // [T, D]
 }
 
 /** logits = ln_f(x) @ wte^T: [D] -> [V]. The same function serves the forward and the lens, so the lens's last point is the output. */

@@ -1,0 +1,97 @@
+// Direct logit attribution: which components of the final residual stream push the logit of a target token
+// (against a competitor) at one position.
+//
+// Definition. At token position P, target token A, optional versus token B: u = W_U[:,A] − W_U[:,B] (or
+// W_U[:,A] alone; W_U = wteᵀ, as GPT-2 ties them). x = the final residual at P (`blocks.{L-1}.hook_resid_post`),
+// s = sqrt(var(x) + ε) (ln_final's scale, population variance). Every additive component c of x gets
+//     value(c) = ((c − mean(c)) / s) · (w_lnf ⊙ u)
+// and the constant component `ln_final.b` gets b_lnf · u. The components are `hook_embed`, `hook_pos_embed`,
+// for every layer l and head h `blocks.{l}.attn.hook_result` (z_h · W_O[h], no bias), `blocks.{l}.attn.b_O`,
+// and `blocks.{l}.hook_mlp_out` (bias included). Since LayerNorm's centring and scaling are linear once s is
+// fixed, the values sum exactly (up to rounding) to logit(A) − logit(B) at P (or logit(A)).
+// Neurons: each MLP's output split the same way into neuron n's post-activation × its row of W_out, and the
+// bias `blocks.{l}.mlp.b_out`.
+
+export interface AttributionInputs {
+  readonly nLayer: number;
+  readonly nHead: number;
+  readonly nEmbd: number;
+  readonly epsilon: number;
+  /** At P: [d] each. */
+  readonly embed: Float32Array;
+  readonly posEmbed: Float32Array;
+  /** Per layer: [head · d] (head-major), [d], [4d]. */
+  readonly headResults: readonly Float32Array[];
+  readonly mlpOut: readonly Float32Array[];
+  readonly post: readonly Float32Array[];
+  readonly residPost: Float32Array;
+  /** Weights: ln_f's [d] gain and bias, W_U's columns of A (and B) [d], each layer's c_proj bias [d], W_out [4d, d] and b_out [d]. */
+  readonly lnfWeight: Float32Array;
+  readonly lnfBias: Float32Array;
+  readonly unembedTarget: Float32Array;
+  readonly unembedVersus: Float32Array | null;
+  readonly attnOutBias: readonly Float32Array[];
+  readonly mlpOutWeight: readonly Float32Array[];
+  readonly mlpOutBias: readonly Float32Array[];
+}
+
+export interface Component {
+  readonly hook: string;
+  readonly head?: number;
+  readonly value: number;
+}
+
+export interface LayerNeurons {
+  readonly layer: number;
+  /** The MLP output bias's value. */
+  readonly bias: number;
+  /** The neurons with the largest |value|, largest first. */
+  readonly top: readonly { neuron: number; activation: number; value: number }[];
+}
+
+export interface Attribution {
+  readonly components: readonly Component[];
+  readonly neurons: readonly LayerNeurons[];
+  /** Σ components: logit(A) − logit(B) at P as the decomposition computes it. */
+  readonly total: number;
+}
+
+export function attribute(x: AttributionInputs, topNeurons = 10): Attribution {
+  const d = x.nEmbd;
+  // g = w_lnf ⊙ u / s: value(c) = Σ_i (c_i − mean(c)) g_i.
+  const mean = (v: ArrayLike<number>, from = 0, n = v.length): number => {
+    let sum = 0;
+    for (let i = from; i < from + n; i++) sum += v[i];
+    return sum / n;
+  };
+  const residMean = mean(x.residPost);
+  let variance = 0;
+  for (let i = 0; i < d; i++) variance += (x.residPost[i] - residMean) ** 2;
+  const s = Math.sqrt(variance / d + x.epsilon);
+  const g = new Float64Array(d);
+  for (let i = 0; i < d; i++) g[i] = (x.lnfWeight[i] * (x.unembedTarget[i] - (x.unembedVersus?.[i] ?? 0))) / s;
+  const value = (c: ArrayLike<number>, from = 0): number => {
+    const m = mean(c, from, d);
+    let sum = 0;
+    for (let i = 0; i < d; i++) sum += (c[from + i] - m) * g[i];
+    return sum;
+  };
+
+  const components: Component[] = [
+    { hook: 'hook_embed', value: value(x.embed) },
+    { hook: 'hook_pos_embed', value: value(x.posEmbed) },
+  ];
+  const neurons: LayerNeurons[] = [];
+  for (let l = 0; l < x.nLayer; l++) {
+    for (let h = 0; h < x.nHead; h++) components.push({ hook: `blocks.${l}.attn.hook_result`, head: h, value: value(x.headResults[l], h * d) });
+    components.push({ hook: `blocks.${l}.attn.b_O`, value: value(x.attnOutBias[l]) });
+    components.push({ hook: `blocks.${l}.hook_mlp_out`, value: value(x.mlpOut[l]) });
+    const byNeuron = Array.from(x.post[l], (activation, n) => ({ neuron: n, activation, value: activation * value(x.mlpOutWeight[l], n * d) }));
+    byNeuron.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.neuron - b.neuron);
+    neurons.push({ layer: l, bias: value(x.mlpOutBias[l]), top: byNeuron.slice(0, topNeurons) });
+  }
+  let bias = 0;
+  for (let i = 0; i < d; i++) bias += x.lnfBias[i] * (x.unembedTarget[i] - (x.unembedVersus?.[i] ?? 0));
+  components.push({ hook: 'ln_final.b', value: bias });
+  return { components, neurons, total: components.reduce((sum, c) => sum + c.value, 0) };
+}

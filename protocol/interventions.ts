@@ -1,0 +1,55 @@
+// Interventions as values: which hook, which layer and unit, and how. The engine applies them, the CLI parses
+// and prints them, the views show them as chips — one type, spelt in TransformerLens's hook names.
+//
+//   blocks.{l}.attn.hook_z:H      head H's z at every position (its share of b_O stays)
+//   blocks.{l}.hook_attn_out      the whole attention output, bias included
+//   blocks.{l}.hook_mlp_out       the whole MLP output, bias included
+//   blocks.{l}.mlp.hook_post:N    neuron N's activation
+
+export const ABLATION_HOOKS = ['attn.hook_z', 'hook_attn_out', 'hook_mlp_out', 'mlp.hook_post'] as const;
+export type AblationHook = (typeof ABLATION_HOOKS)[number];
+
+export interface Ablation {
+  readonly hook: AblationHook;
+  readonly layer: number;
+  /** The head (attn.hook_z) or neuron (mlp.hook_post); null for a whole output. */
+  readonly unit: number | null;
+}
+
+/** Zero, or the activation's mean over the positions of the same text. */
+export type AblationMode = 'zero' | 'mean';
+
+/** Hooks a patching sweep runs over: per (layer, position), or per (layer, head) at every position. */
+export const PATCH_HOOKS = ['hook_resid_pre', 'hook_attn_out', 'hook_mlp_out', 'attn.hook_z'] as const;
+export type PatchHook = (typeof PATCH_HOOKS)[number];
+
+const UNIT_OF: Record<AblationHook, 'head' | 'neuron' | null> = {
+  'attn.hook_z': 'head',
+  'mlp.hook_post': 'neuron',
+  hook_attn_out: null,
+  hook_mlp_out: null,
+};
+
+/** `blocks.3.attn.hook_z:5` → an Ablation, or a sentence saying what is wrong with it. */
+export function parseAblation(spec: string): Ablation | string {
+  const match = /^blocks\.(\d{1,4})\.(attn\.hook_z|hook_attn_out|hook_mlp_out|mlp\.hook_post)(?::(\d{1,6}))?$/.exec(spec.trim());
+  if (!match) return `${JSON.stringify(spec)} is not an ablation: write blocks.L.attn.hook_z:H, blocks.L.hook_attn_out, blocks.L.hook_mlp_out or blocks.L.mlp.hook_post:N`;
+  const hook = match[2] as AblationHook;
+  const unit = match[3] === undefined ? null : Number(match[3]);
+  const needs = UNIT_OF[hook];
+  if (needs !== null && unit === null) return `${JSON.stringify(spec)} names no ${needs}: write ${spec}:${needs === 'head' ? 'H' : 'N'}`;
+  if (needs === null && unit !== null) return `${JSON.stringify(spec)}: ${hook} is ablated whole, without :${unit}`;
+  return { hook, layer: Number(match[1]), unit };
+}
+
+export function formatAblation(a: Ablation): string {
+  return `blocks.${a.layer}.${a.hook}${a.unit === null ? '' : `:${a.unit}`}`;
+}
+
+/** Why `a` does not fit a model of this shape, or null when it does. */
+export function ablationProblem(a: Ablation, shape: { readonly nLayer: number; readonly nHead: number; readonly nEmbd: number }): string | null {
+  if (a.layer >= shape.nLayer) return `${formatAblation(a)}: the model has layers 0 to ${shape.nLayer - 1}`;
+  if (a.hook === 'attn.hook_z' && a.unit! >= shape.nHead) return `${formatAblation(a)}: the model has heads 0 to ${shape.nHead - 1}`;
+  if (a.hook === 'mlp.hook_post' && a.unit! >= 4 * shape.nEmbd) return `${formatAblation(a)}: the model has neurons 0 to ${4 * shape.nEmbd - 1}`;
+  return null;
+}

@@ -1,0 +1,197 @@
+// Attribution, ablation and activation patching, held to their definitions computed on the plain-loop
+// reference GPT-2 (reference-gpt2.ts, with TransformerLens-style hooks), on generated models.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Experiments } from '../../engine/experiments';
+import { Gpt2Engine } from '../../engine/gpt2-engine';
+import type { Ablation, PatchHook } from '../../protocol/interventions';
+import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
+import { referenceForward, referenceNext, type ReferenceHook } from './reference-gpt2';
+
+const TOLERANCE = 1e-3;
+
+function assertNear(actual: number, expected: number, what: string, tolerance = TOLERANCE): void {
+  assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${what}: engine ${actual}, reference ${expected}`);
+}
+
+/** A hook that records every activation it sees, by name. */
+function recorder(): { hook: ReferenceHook; seen: Map<string, Float32Array[]> } {
+  const seen = new Map<string, Float32Array[]>();
+  return { seen, hook: (name, activation) => (seen.set(name, activation), activation) };
+}
+
+for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.deep })) {
+  describe(`experiments on the ${name} model (${shape.nLayer} layers, ${shape.nHead} heads, d=${shape.nEmbd})`, () => {
+    const dir = generatedModel(shape);
+    const { config, weights } = referenceModel(dir);
+    const D = shape.nEmbd;
+    const H = shape.nHead;
+    const hd = D / H;
+    let engine: Gpt2Engine;
+    let experiments: Experiments;
+    before(async () => {
+      engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+      experiments = await engine.experiments();
+    });
+    after(() => engine.dispose());
+
+    const ids = [464, 2068, 7586, 21831, 18045, 625, 262, 16931];
+
+    for (const [P, versusId] of [[ids.length - 1, 3290], [3, null]] as const) {
+      test(`attribution at position ${P}${versusId === null ? '' : ' versus a competitor'}: every component as defined, summing to the logit difference`, async () => {
+        const targetId = 262;
+        const { attribution, logitDiff } = await experiments.attribute(ids, P, { targetId, versusId });
+        const { hook, seen } = recorder();
+        const run = referenceForward(config, weights, ids, hook);
+        const L = shape.nLayer;
+        const x = run.resid[L][P];
+        const mean = (v: ArrayLike<number>) => Array.from(v).reduce((a, b) => a + b, 0) / v.length;
+        const s = Math.sqrt(Array.from(x).reduce((a, v) => a + (v - mean(x)) ** 2, 0) / D + config.layerNormEpsilon);
+        const w = weights('ln_f.weight');
+        const wte = weights('wte.weight');
+        const u = Array.from({ length: D }, (_, i) => wte[targetId * D + i] - (versusId === null ? 0 : wte[versusId * D + i]));
+        const value = (c: ArrayLike<number>) => {
+          const m = mean(c);
+          let sum = 0;
+          for (let i = 0; i < D; i++) sum += ((c[i] - m) / s) * w[i] * u[i];
+          return sum;
+        };
+        const expected: { hook: string; head?: number; value: number }[] = [
+          { hook: 'hook_embed', value: value(wte.subarray(ids[P] * D, ids[P] * D + D)) },
+          { hook: 'hook_pos_embed', value: value(weights('wpe.weight').subarray(P * D, P * D + D)) },
+        ];
+        for (let l = 0; l < L; l++) {
+          const z = seen.get(`blocks.${l}.attn.hook_z`)![P];
+          const wo = weights(`h.${l}.attn.c_proj.weight`); // [D, D], rows h·hd … belong to head h
+          for (let h = 0; h < H; h++) {
+            const result = new Float64Array(D);
+            for (let i = 0; i < hd; i++) for (let j = 0; j < D; j++) result[j] += z[h * hd + i] * wo[(h * hd + i) * D + j];
+            expected.push({ hook: `blocks.${l}.attn.hook_result`, head: h, value: value(result) });
+          }
+          expected.push({ hook: `blocks.${l}.attn.b_O`, value: value(weights(`h.${l}.attn.c_proj.bias`)) });
+          expected.push({ hook: `blocks.${l}.hook_mlp_out`, value: value(seen.get(`blocks.${l}.hook_mlp_out`)![P]) });
+        }
+        expected.push({ hook: 'ln_final.b', value: Array.from(weights('ln_f.bias')).reduce((a, b, i) => a + b * u[i], 0) });
+
+        assert.deepEqual(attribution.components.map((c) => [c.hook, c.head]), expected.map((c) => [c.hook, c.head]));
+        attribution.components.forEach((c, i) => assertNear(c.value, expected[i].value, `${c.hook}${c.head === undefined ? '' : `:${c.head}`}`));
+        const logits = run.logits[P];
+        const diff = logits[targetId] - (versusId === null ? 0 : logits[versusId]);
+        assertNear(logitDiff, diff, 'logit difference');
+        assertNear(attribution.total, diff, 'the components sum to the logit difference');
+
+        // Neurons: post × its W_out row, the same way; the top ones by |value|.
+        for (const layer of attribution.neurons) {
+          const post = seen.get(`blocks.${layer.layer}.mlp.hook_post`)![P];
+          const wout = weights(`h.${layer.layer}.mlp.c_proj.weight`);
+          const neuronValue = (n: number) => value(Float32Array.from({ length: D }, (_, j) => post[n] * wout[n * D + j]));
+          const all = Array.from({ length: 4 * D }, (_, n) => neuronValue(n)).sort((a, b) => Math.abs(b) - Math.abs(a));
+          layer.top.forEach((t, i) => {
+            assertNear(t.value, neuronValue(t.neuron), `L${layer.layer} neuron ${t.neuron}`);
+            assertNear(Math.abs(t.value), Math.abs(all[i]), `L${layer.layer} top ${i}`);
+            assertNear(t.activation, post[t.neuron], `L${layer.layer} neuron ${t.neuron} activation`);
+          });
+          assertNear(layer.bias, value(weights(`h.${layer.layer}.mlp.c_proj.bias`)), `L${layer.layer} b_out`);
+        }
+      });
+    }
+
+    /** The reference hook that ablates these units (zero, or the activation's mean over positions). */
+    function ablating(ablations: readonly Ablation[], mode: 'zero' | 'mean'): ReferenceHook {
+      return (hookName, activation) => {
+        const here = ablations.filter((a) => hookName === `blocks.${a.layer}.${a.hook}`);
+        if (here.length === 0) return activation;
+        const T = activation.length;
+        const width = activation[0].length;
+        const columns = (a: Ablation): number[] =>
+          a.hook === 'attn.hook_z' ? Array.from({ length: hd }, (_, i) => a.unit! * hd + i) : a.hook === 'mlp.hook_post' ? [a.unit!] : Array.from({ length: width }, (_, i) => i);
+        const out = activation.map((row) => Float32Array.from(row));
+        for (const a of here) {
+          for (const c of columns(a)) {
+            const replacement = mode === 'mean' ? activation.reduce((sum, row) => sum + row[c], 0) / T : 0;
+            for (let t = 0; t < T; t++) out[t][c] = replacement;
+          }
+        }
+        return out;
+      };
+    }
+
+    const text = 'The quick brown fox jumps over the lazy dog';
+    const ablationCases: { what: string; ablations: Ablation[] }[] = [
+      { what: 'one head', ablations: [{ hook: 'attn.hook_z', layer: 0, unit: 1 }] },
+      { what: 'an attention output', ablations: [{ hook: 'hook_attn_out', layer: shape.nLayer - 1, unit: null }] },
+      { what: 'an MLP output', ablations: [{ hook: 'hook_mlp_out', layer: 0, unit: null }] },
+      { what: 'two neurons', ablations: [{ hook: 'mlp.hook_post', layer: 1, unit: 7 }, { hook: 'mlp.hook_post', layer: 1, unit: 3 * D }] },
+      {
+        what: 'several combined',
+        ablations: [{ hook: 'attn.hook_z', layer: 1, unit: 0 }, { hook: 'hook_mlp_out', layer: shape.nLayer - 1, unit: null }, { hook: 'mlp.hook_post', layer: 0, unit: 2 }],
+      },
+    ];
+    for (const mode of ['zero', 'mean'] as const) {
+      for (const { what, ablations } of ablationCases) {
+        test(`${mode} ablation of ${what}: the inspection is the reference's with those units replaced`, async () => {
+          const inspection = await engine.inspect(text, { topK: 3, targetId: null, ablations, ablationMode: mode });
+          const tokenIds = inspection.tokens.map((t) => t.id);
+          const run = referenceForward(config, weights, tokenIds, ablating(ablations, mode));
+          // Compared as log-probabilities: a random model's probabilities are all near 1/50257.
+          const expected = referenceNext(run.logits, tokenIds).prob.map(Math.log);
+          inspection.next.prob.data.slice(0, -1).forEach((p, t) => assertNear(Math.log(p), expected[t], `next-token log-probability at ${t}`));
+          const plain = referenceNext(referenceForward(config, weights, tokenIds).logits, tokenIds).prob.map(Math.log);
+          assert.ok(plain.some((p, t) => t < tokenIds.length - 1 && Math.abs(p - expected[t]) > 0.01), 'the ablation changes something');
+        });
+      }
+    }
+
+    test('an empty ablation is the plain inspection', async () => {
+      const plain = await engine.inspect(text, { topK: 3, targetId: null });
+      const none = await engine.inspect(text, { topK: 3, targetId: null, ablations: [] });
+      assert.deepEqual(Array.from(none.next.prob.data), Array.from(plain.next.prob.data));
+    });
+
+    const clean = [464, 3139, 286, 4881, 318];
+    const corrupt = [464, 3139, 286, 8031, 318];
+    const metric = { targetId: 6342, versusId: 10598 };
+    for (const hook of ['hook_resid_pre', 'hook_attn_out', 'hook_mlp_out', 'attn.hook_z'] as PatchHook[]) {
+      test(`patching ${hook}: each entry is the corrupt run with that one activation taken from the clean run`, async () => {
+        const patched = await experiments.patch(clean, corrupt, hook, metric);
+        const cleanSeen = recorder();
+        const cleanRun = referenceForward(config, weights, clean, cleanSeen.hook);
+        const last = clean.length - 1;
+        const metricOf = (logits: Float32Array) => logits[metric.targetId] - logits[metric.versusId];
+        assertNear(patched.clean, metricOf(cleanRun.logits[last]), 'clean metric');
+        assertNear(patched.corrupt, metricOf(referenceForward(config, weights, corrupt).logits[last]), 'corrupt metric');
+        const byHead = hook === 'attn.hook_z';
+        assert.equal(patched.results.length, shape.nLayer);
+        for (let l = 0; l < shape.nLayer; l++) {
+          assert.equal(patched.results[l].length, byHead ? H : clean.length);
+          for (let unit = 0; unit < patched.results[l].length; unit++) {
+            const name = `blocks.${l}.${hook}`;
+            const source = cleanSeen.seen.get(name)!;
+            const run = referenceForward(config, weights, corrupt, (hookName, activation) => {
+              if (hookName !== name) return activation;
+              const out = activation.map((row) => Float32Array.from(row));
+              if (byHead) for (let t = 0; t < out.length; t++) for (let i = 0; i < hd; i++) out[t][unit * hd + i] = source[t][unit * hd + i];
+              else out[unit] = Float32Array.from(source[unit]);
+              return out;
+            });
+            assertNear(patched.results[l][unit], metricOf(run.logits[last]), `${name} ${byHead ? 'head' : 'position'} ${unit}`);
+          }
+        }
+      });
+    }
+
+    test('patching identical texts changes nothing; at layer 0, patching the position that differs restores the clean metric', async () => {
+      const same = await experiments.patch(clean, clean, 'hook_resid_pre', metric);
+      for (const row of same.results) for (const v of row) assertNear(v, same.clean, 'identical texts');
+      const patched = await experiments.patch(clean, corrupt, 'hook_resid_pre', metric);
+      // Only position 3 differs; at layer 0 the residual there is all the difference there is.
+      assertNear(patched.results[0][3], patched.clean, 'layer 0, the differing position');
+    });
+
+    test('texts of different token counts are refused, giving both counts', async () => {
+      await assert.rejects(experiments.patch(clean, [...corrupt, 13], 'hook_resid_pre', metric), /The clean text is 5 tokens and the corrupt text 6/);
+    });
+  });
+}
+
