@@ -8,6 +8,7 @@ import { cacheDirFromFlag } from './cache-dir';
 import { demoModelDir } from './demo-model';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './gpt2-engine';
 import { HEAD_SCORE_KINDS } from './head-scores';
+import { parseAblation, PATCH_HOOKS, type Ablation, type AblationMode, type PatchHook } from '../protocol/interventions';
 import { readBoundedFile } from './model-folder';
 
 const VOCAB_SIZE = 50257;
@@ -21,6 +22,11 @@ const MAX_TEMPERATURE = 100;
 
 const USAGE = `usage:
   glassbox inspect    --model DIR (--text TEXT | --file PATH) [--top-k K] [--target TOKEN_TEXT] [--json]
+                      [--ablate SPEC …] [--ablation zero|mean]   SPEC: blocks.L.attn.hook_z:H, blocks.L.hook_attn_out,
+                                                                 blocks.L.hook_mlp_out, blocks.L.mlp.hook_post:N
+  glassbox attribute  --model DIR (--text TEXT | --file PATH) --target TOKEN [--versus TOKEN] [--position P] [--json]
+  glassbox patch      --model DIR --clean TEXT --corrupt TEXT --target TOKEN [--versus TOKEN]
+                      --hook hook_resid_pre|hook_attn_out|hook_mlp_out|attn.hook_z [--json]
   glassbox generate   --model DIR (--text TEXT | --file PATH) --max-new-tokens N
                       [--temperature T --top-k K --top-p P --seed S] [--json]
   glassbox heads      --model DIR [--repeat-length R] [--seed S] [--json]
@@ -33,7 +39,9 @@ P is in (0, 1]. Generation stops where the model's context is full, and says so 
 const COMMON = ['model', 'text', 'file', 'device', 'cache-dir', 'json', 'help'] as const;
 /** Which flags each command takes: another command's flag is a mistake, not something to ignore. */
 const COMMAND_FLAGS: Record<string, readonly string[]> = {
-  inspect: [...COMMON, 'top-k', 'target'],
+  inspect: [...COMMON, 'top-k', 'target', 'ablate', 'ablation'],
+  attribute: [...COMMON, 'target', 'versus', 'position'],
+  patch: ['model', 'device', 'cache-dir', 'json', 'help', 'clean', 'corrupt', 'target', 'versus', 'hook'],
   generate: [...COMMON, 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'seed'],
   heads: ['model', 'device', 'cache-dir', 'json', 'help', 'repeat-length', 'seed'],
   'demo-model': ['help'],
@@ -50,6 +58,13 @@ const OPTIONS = {
   seed: { type: 'string' },
   'max-new-tokens': { type: 'string' },
   'repeat-length': { type: 'string' },
+  ablate: { type: 'string', multiple: true },
+  ablation: { type: 'string' },
+  versus: { type: 'string' },
+  position: { type: 'string' },
+  clean: { type: 'string' },
+  corrupt: { type: 'string' },
+  hook: { type: 'string' },
   device: { type: 'string' },
   'cache-dir': { type: 'string' },
   json: { type: 'boolean' },
@@ -97,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals[0];
   if (command === undefined) {
     if (flags.help) return console.log(USAGE);
-    throw new UsageError('a command is required: inspect, generate, heads or demo-model');
+    throw new UsageError('a command is required: inspect, generate, attribute, patch, heads or demo-model');
   }
   const allowed = COMMAND_FLAGS[command];
   if (allowed === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
@@ -110,17 +125,21 @@ async function main(argv: string[]): Promise<void> {
   const device = (flags.device ?? 'auto') as DeviceChoice;
   if (!['auto', 'cpu', 'webgpu'].includes(device)) throw new UsageError('--device must be auto, cpu or webgpu');
   if (command === 'heads') return heads(flags, device);
+  if (command === 'patch') return patch(flags, device);
   const text = inputText(flags);
   if (text.length === 0) throw new GlassboxError('text-empty', 'the text is empty');
   // In generation top-k 0 means no cut-off; a lens needs at least one entry.
   const topK = integer(flags, 'top-k', command === 'generate' ? 0 : 1, VOCAB_SIZE);
 
+  const { ablations, ablationMode } = ablationsOf(flags);
   const engine = await Gpt2Engine.load({ modelDir: flags.model, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
   try {
-    if (command === 'inspect') {
+    if (command === 'attribute') {
+      await attribute(engine, text, flags);
+    } else if (command === 'inspect') {
       const targetId = flags.target === undefined ? null : engine.targetTokenId(flags.target);
       // The printed summary shows no patterns: asking for them all would cost GBs on a long text and a big model.
-      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId, patternLayers: flags.json ? 'all' : [] });
+      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId, patternLayers: flags.json ? 'all' : [], ablations, ablationMode });
       const json = inspectionToJson(inspection);
       if (flags.json) console.log(JSON.stringify({ ...json, randomWeights: engine.randomWeights }));
       else printInspection(json);
@@ -145,6 +164,68 @@ async function main(argv: string[]): Promise<void> {
         console.error(`glassbox: stopped after ${generation.tokens.length} of ${maxNewTokens} tokens: the model's context (${nCtx} tokens) is full`);
       }
     }
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** --ablate SPEC (repeatable) and --ablation zero|mean, checked before any model loads. */
+function ablationsOf(flags: Flags): { ablations: Ablation[]; ablationMode: AblationMode } {
+  const ablations = (flags.ablate ?? []).map((spec) => {
+    const parsed = parseAblation(spec);
+    if (typeof parsed === 'string') throw new UsageError(`--ablate ${parsed}`);
+    return parsed;
+  });
+  const mode = flags.ablation ?? 'zero';
+  if (mode !== 'zero' && mode !== 'mean') throw new UsageError(`--ablation must be zero or mean, got ${JSON.stringify(mode)}`);
+  if (flags.ablation !== undefined && ablations.length === 0) throw new UsageError('--ablation says how to ablate what --ablate names; give --ablate too');
+  return { ablations, ablationMode: mode };
+}
+
+/** --target (required) and --versus as single tokens (the engine says how a text splits when it is not). */
+function metricOf(engine: Gpt2Engine, flags: Flags): { targetId: number; versusId: number | null } {
+  if (flags.target === undefined) throw new UsageError('--target TOKEN is required');
+  return { targetId: engine.targetTokenId(flags.target), versusId: flags.versus === undefined ? null : engine.targetTokenId(flags.versus) };
+}
+
+/** `glassbox attribute`: direct logit attribution at a position (engine/attribution.ts states the definition). */
+async function attribute(engine: Gpt2Engine, text: string, flags: Flags): Promise<void> {
+  const tokens = engine.tokenize(text);
+  const metric = metricOf(engine, flags);
+  const position = integer(flags, 'position', 0, tokens.length - 1) ?? tokens.length - 1;
+  const experiments = await engine.experiments();
+  const { attribution, logitDiff } = await experiments.attribute(tokens.map((t) => t.id), position, metric);
+  const token = (id: number) => ({ id, text: engine.tokenText(id) });
+  const json = {
+    position,
+    target: token(metric.targetId),
+    versus: metric.versusId === null ? null : token(metric.versusId),
+    logitDiff,
+    components: attribution.components,
+    neurons: attribution.neurons,
+  };
+  if (flags.json) return console.log(JSON.stringify(json));
+  const what = `${JSON.stringify(json.target.text)}${json.versus ? ` − ${JSON.stringify(json.versus.text)}` : ''}`;
+  console.log(`logit ${what} at position ${position} (after ${JSON.stringify(tokens[position].text)}): ${logitDiff.toFixed(3)}, of which:`);
+  const ranked = [...attribution.components].sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+  for (const c of ranked.slice(0, 12)) console.log(`${`${c.value >= 0 ? '+' : ''}${c.value.toFixed(3)}`.padStart(9)}  ${c.hook}${c.head === undefined ? '' : ` head ${c.head}`}`);
+}
+
+/** `glassbox patch`: an activation-patching sweep (engine/experiments.ts states the definition). */
+async function patch(flags: Flags, device: DeviceChoice): Promise<void> {
+  if (flags.clean === undefined || flags.corrupt === undefined) throw new UsageError('--clean TEXT and --corrupt TEXT are required');
+  const hook = flags.hook as PatchHook | undefined;
+  if (hook === undefined || !PATCH_HOOKS.includes(hook)) throw new UsageError(`--hook must be one of ${PATCH_HOOKS.join(', ')}${flags.hook === undefined ? '' : `, got ${JSON.stringify(flags.hook)}`}`);
+  const engine = await Gpt2Engine.load({ modelDir: flags.model!, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
+  try {
+    const metric = metricOf(engine, flags);
+    const ids = (text: string) => engine.tokenize(text).map((t) => t.id);
+    const experiments = await engine.experiments();
+    const result = await experiments.patch(ids(flags.clean), ids(flags.corrupt), hook, metric);
+    if (flags.json) return console.log(JSON.stringify({ clean: result.clean, corrupt: result.corrupt, hook, results: result.results }));
+    console.log(`metric: clean ${result.clean.toFixed(3)}, corrupt ${result.corrupt.toFixed(3)}; patched ${hook}, normalised (patched − corrupt) / (clean − corrupt):`);
+    const span = result.clean - result.corrupt;
+    result.results.forEach((row, l) => console.log(`layer ${String(l).padStart(2)}  ${row.map((v) => (span === 0 ? 0 : (v - result.corrupt) / span).toFixed(2).padStart(6)).join(' ')}`));
   } finally {
     await engine.dispose();
   }
