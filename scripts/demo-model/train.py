@@ -88,8 +88,12 @@ def load_ids(path):
 
 
 @torch.no_grad()
-def held_out_loss(model, ids, n_ctx, limit=None):
-    """Mean next-token cross-entropy over non-overlapping windows of n_ctx tokens (the first `limit` tokens)."""
+def held_out_loss(model, ids, n_ctx, limit=None, vocab=None, position=None):
+    """
+    Mean next-token cross-entropy over non-overlapping windows of n_ctx tokens (the first `limit` tokens).
+    With `vocab` (and `position`, ids → index in it), over those tokens only, skipping targets outside them:
+    what the restricted training optimises, before the last full-vocabulary steps calibrate the rest.
+    """
     ids = ids if limit is None else ids[:limit + 1]
     model.eval()
     total, count = 0.0, 0
@@ -97,32 +101,18 @@ def held_out_loss(model, ids, n_ctx, limit=None):
         chunk = ids[start:start + n_ctx + 1]
         if len(chunk) < 2:
             break
-        logits = model(chunk[:-1].unsqueeze(0))
-        total += F.cross_entropy(logits[0], chunk[1:], reduction='sum').item()
-        count += len(chunk) - 1
+        logits = model(chunk[:-1].unsqueeze(0), vocab)[0]
+        targets = chunk[1:] if vocab is None else position[chunk[1:]]
+        keep = targets >= 0
+        total += F.cross_entropy(logits[keep], targets[keep], reduction='sum').item()
+        count += int(keep.sum())
     model.train()
     return total / count
 
 
 def hub_tensors(model, n_layer):
     """The Hub's names and layouts: Conv1D weights transposed to [in, out]."""
-    out = {
-        'wte.weight': model.wte.weight,
-        'wpe.weight': model.wpe.weight,
-        'ln_f.weight': model.ln_f.weight,
-        'ln_f.bias': model.ln_f.bias,
-    }
-    for l, b in enumerate(model.h):
-        p = f'h.{l}'
-        out.update({
-            f'{p}.ln_1.weight': b.ln_1.weight, f'{p}.ln_1.bias': b.ln_1.bias,
-            f'{p}.attn.c_attn.weight': b.c_attn.weight.T, f'{p}.attn.c_attn.bias': b.c_attn.bias,
-            f'{p}.attn.c_proj.weight': b.c_proj.weight.T, f'{p}.attn.c_proj.bias': b.c_proj.bias,
-            f'{p}.ln_2.weight': b.ln_2.weight, f'{p}.ln_2.bias': b.ln_2.bias,
-            f'{p}.mlp.c_fc.weight': b.c_fc.weight.T, f'{p}.mlp.c_fc.bias': b.c_fc.bias,
-            f'{p}.mlp.c_proj.weight': b.mlp_proj.weight.T, f'{p}.mlp.c_proj.bias': b.mlp_proj.bias,
-        })
-    return {k: v.detach().contiguous().float().numpy() for k, v in out.items()}
+    return {name: (p.T if transposed else p).detach().contiguous().float().numpy() for name, (p, transposed) in hub_tensors_params(model, n_layer).items()}
 
 
 def write_safetensors(path, tensors, metadata):
@@ -138,6 +128,48 @@ def write_safetensors(path, tensors, metadata):
         f.write(text.encode())
         for a in tensors.values():
             f.write(a.astype('<f4').tobytes())
+
+
+def save(model, args, path, step, summary=None):
+    meta = {'format': 'pt', 'glassbox.step': str(step)}
+    if summary is not None:
+        meta['glassbox.trained'] = json.dumps(summary)
+    write_safetensors(path, hub_tensors(model, args.layers), meta)
+
+
+def load_checkpoint(model, path, n_layer):
+    """Loads weights written by save() (Hub names and layouts) into `model`; returns the step they were at."""
+    with open(path, 'rb') as f:
+        length = struct.unpack('<Q', f.read(8))[0]
+        header = json.loads(f.read(length))
+        data = f.read()
+    params = hub_tensors_params(model, n_layer)
+    for name, entry in header.items():
+        if name == '__metadata__':
+            continue
+        begin, end = entry['data_offsets']
+        value = torch.from_numpy(np.frombuffer(data[begin:end], dtype='<f4').copy().reshape(entry['shape']))
+        param, transposed = params[name]
+        with torch.no_grad():
+            param.copy_(value.T if transposed else value)
+    return int(header['__metadata__']['glassbox.step'])
+
+
+def hub_tensors_params(model, n_layer):
+    """Hub name → (parameter, whether the Hub stores it transposed)."""
+    out = {'wte.weight': (model.wte.weight, False), 'wpe.weight': (model.wpe.weight, False),
+           'ln_f.weight': (model.ln_f.weight, False), 'ln_f.bias': (model.ln_f.bias, False)}
+    for l, b in enumerate(model.h):
+        p = f'h.{l}'
+        out.update({
+            f'{p}.ln_1.weight': (b.ln_1.weight, False), f'{p}.ln_1.bias': (b.ln_1.bias, False),
+            f'{p}.attn.c_attn.weight': (b.c_attn.weight, True), f'{p}.attn.c_attn.bias': (b.c_attn.bias, False),
+            f'{p}.attn.c_proj.weight': (b.c_proj.weight, True), f'{p}.attn.c_proj.bias': (b.c_proj.bias, False),
+            f'{p}.ln_2.weight': (b.ln_2.weight, False), f'{p}.ln_2.bias': (b.ln_2.bias, False),
+            f'{p}.mlp.c_fc.weight': (b.c_fc.weight, True), f'{p}.mlp.c_fc.bias': (b.c_fc.bias, False),
+            f'{p}.mlp.c_proj.weight': (b.mlp_proj.weight, True), f'{p}.mlp.c_proj.bias': (b.mlp_proj.bias, False),
+        })
+    return out
 
 
 def main():
@@ -156,14 +188,21 @@ def main():
     ap.add_argument('--full-vocab-steps', type=int, default=150)
     ap.add_argument('--eval-every', type=int, default=200)
     ap.add_argument('--seed', type=int, default=0)
+    # A resumed run starts a fresh optimiser and batch order at the checkpoint's step: it continues the schedule,
+    # not the exact run an uninterrupted one would have been.
+    ap.add_argument('--resume', help='a checkpoint.safetensors to start from (its step is in its metadata)')
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     train = load_ids(f'{args.data}/train.u16')
     brown = load_ids(f'{args.data}/heldout-brown.u16')
+    sotu = load_ids(f'{args.data}/heldout-sotu.u16')
     code = load_ids(f'{args.data}/heldout-code.u16')
     model = Gpt2(args.layers, args.heads, args.dim, args.ctx, args.dropout)
+    first_step = 0
+    if args.resume:
+        first_step = load_checkpoint(model, args.resume, args.layers)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.95))
@@ -182,20 +221,24 @@ def main():
         progress = (step - args.warmup) / max(1, args.steps - args.warmup)
         return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
-    log = open(f'{args.out}/training-log.tsv', 'w')
-    log.write('step\tseconds\ttokens\ttrain_loss\theldout_brown_loss\theldout_brown_ppl\theldout_code_loss\n')
+    log = open(f'{args.out}/training-log.tsv', 'a' if args.resume else 'w')
+    if not args.resume:
+        log.write('step\tseconds\ttokens\ttrain_loss\theldout_brown_loss\theldout_brown_ppl\theldout_brown_seen_ppl\theldout_sotu_loss\theldout_code_loss\n')
     started = time.time()
     running = None
-    for step in range(args.steps + 1):
+    for step in range(first_step, args.steps + 1):
         if step % args.eval_every == 0 or step == args.steps:
             # A full pass over the held-out text costs ~20 steps; the curve uses its first 16k tokens.
             limit = None if step == args.steps else 16384
             b = held_out_loss(model, brown, args.ctx, limit)
+            seen_b = held_out_loss(model, brown, args.ctx, limit, seen, position_in_seen)
+            so = held_out_loss(model, sotu, args.ctx, limit)
             c = held_out_loss(model, code, args.ctx, limit)
-            line = f'{step}\t{time.time() - started:.0f}\t{step * args.batch * args.ctx}\t{running if running is not None else float("nan"):.4f}\t{b:.4f}\t{math.exp(b):.1f}\t{c:.4f}'
+            line = f'{step}\t{time.time() - started:.0f}\t{step * args.batch * args.ctx}\t{running if running is not None else float("nan"):.4f}\t{b:.4f}\t{math.exp(b):.1f}\t{math.exp(seen_b):.1f}\t{so:.4f}\t{c:.4f}'
             log.write(line + '\n')
             log.flush()
             print(line, flush=True)
+            save(model, args, f'{args.out}/checkpoint.safetensors', step)
         if step == args.steps:
             break
         for group in opt.param_groups:
@@ -216,9 +259,7 @@ def main():
               'steps': args.steps, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup, 'dropout': args.dropout,
               'full_vocab_steps': args.full_vocab_steps, 'seed': args.seed, 'seconds': round(time.time() - started),
               'training_tokens_seen': args.steps * args.batch * args.ctx, 'distinct_training_tokens': len(seen)}
-    model.eval()
-    write_safetensors(f'{args.out}/model.safetensors', hub_tensors(model, args.layers),
-                      {'format': 'pt', 'glassbox.trained': json.dumps(config)})
+    save(model, args, f'{args.out}/model.safetensors', args.steps, config)
     with open(f'{args.out}/training.json', 'w') as f:
         json.dump(config, f, indent=2)
         f.write('\n')
