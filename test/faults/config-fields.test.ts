@@ -3,7 +3,7 @@
 // with a message naming it. Nothing runs as if a field were not there.
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Gpt2Engine } from '../../engine/gpt2-engine';
@@ -11,8 +11,9 @@ import { makeModel } from '../../engine/make-model';
 import { writeSafetensors, readSafetensorsIndex, readFloat32Tensor } from '../../engine/safetensors';
 import { referenceForward, type ReferenceConfig } from '../engine/reference-gpt2';
 import { referenceModel } from '../engine/generated-models';
-import { glassbox, inspectArgs, modelCopy, oneLine, SHAPE, workFolder } from './fault-kit';
+import { glassbox, inspectArgs, modelCopy, oneLine, SHAPE, workFolder, editJson } from './fault-kit';
 
+const editConfig = (dir: string, edit: (json: Record<string, unknown>) => void): void => editJson(dir, 'config.json', edit);
 const work = workFolder('config-fields');
 const TOLERANCE = 1e-4;
 
@@ -77,12 +78,6 @@ test('reorder_and_upcast_attn: true gives the numbers of false (Glassbox compute
   assert.deepEqual({ ...JSON.parse(a.stdout), model: null }, { ...JSON.parse(b.stdout), model: null });
 });
 
-function editConfig(dir: string, edit: (config: Record<string, unknown>) => void): void {
-  const path = join(dir, 'config.json');
-  const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  edit(config);
-  writeFileSync(path, JSON.stringify(config));
-}
 
 /** The model's tensors plus an `lm_head.weight`: wte's values, or wte's with one entry changed. */
 function withLmHead(dir: string, changed: boolean): void {

@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after } from 'node:test';
@@ -83,4 +83,12 @@ export function oneLine(run: Run): string {
 
 export function inspectArgs(model: string, cacheDir: string, text = 'Hello world'): string[] {
   return ['inspect', '--model', model, '--text', text, '--json', '--cache-dir', cacheDir];
+}
+
+/** Rewrites a JSON file of a model folder (config.json, tokenizer.json) through `edit`. */
+export function editJson(dir: string, file: string, edit: (json: Record<string, unknown>) => void): void {
+  const path = join(dir, file);
+  const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  edit(json);
+  writeFileSync(path, JSON.stringify(json));
 }

@@ -8,8 +8,9 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readSafetensorsIndex } from '../../engine/safetensors';
-import { glassbox, inspectArgs, modelCopy, oneLine, workFolder } from './fault-kit';
+import { glassbox, inspectArgs, modelCopy, oneLine, workFolder, editJson } from './fault-kit';
 
+const editConfig = (dir: string, edit: (json: Record<string, unknown>) => void): void => editJson(dir, 'config.json', edit);
 const work = workFolder('impossible');
 let copies = 0;
 const copy = (edit: (dir: string) => void) => modelCopy(join(work, `model-${copies++}`), edit);
@@ -26,12 +27,6 @@ function poison(dir: string, name: string, index: number, value: number): void {
   closeSync(fd);
 }
 
-function editConfig(dir: string, edit: (config: Record<string, unknown>) => void): void {
-  const path = join(dir, 'config.json');
-  const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  edit(config);
-  writeFileSync(path, JSON.stringify(config));
-}
 
 describe('weights that are not finite numbers', { concurrency: true }, () => {
   const cases: [string, number, number, string][] = [

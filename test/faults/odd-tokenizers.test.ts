@@ -3,19 +3,13 @@
 // is refused before anything runs, naming what is wrong, instead of raw runtime errors or misplaced tokens.
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { glassbox, inspectArgs, modelCopy, oneLine, workFolder } from './fault-kit';
+import { glassbox, inspectArgs, modelCopy, oneLine, workFolder, editJson } from './fault-kit';
 
+const editTokenizer = (dir: string, edit: (json: Record<string, unknown>) => void): void => editJson(dir, 'tokenizer.json', edit);
 const work = workFolder('tokenizers');
 
-function editTokenizer(dir: string, edit: (t: Record<string, unknown>) => void): void {
-  const path = join(dir, 'tokenizer.json');
-  const tokenizer = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  edit(tokenizer);
-  writeFileSync(path, JSON.stringify(tokenizer));
-}
 
 describe('refused, naming the problem', { concurrency: true }, () => {
   const cases: [string, (t: Record<string, unknown>) => void, RegExp][] = [
