@@ -4,12 +4,12 @@
 import { parseArgs } from 'node:util';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import { inspectionToJson } from '../protocol/inspection-json';
-import { cacheDirFromFlag } from './cache-dir';
-import { demoModelDir } from './demo-model';
-import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './gpt2-engine';
-import { HEAD_SCORE_KINDS } from './head-scores';
+import { cacheDirFromFlag } from './models/cache-dir';
+import { demoModelDir } from './models/demo-model';
+import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './run/gpt2-engine';
+import { HEAD_SCORE_KINDS } from './experiments/head-scores';
 import { parseAblation, PATCH_HOOKS, type Ablation, type AblationMode, type PatchHook } from '../protocol/interventions';
-import { readBoundedFile } from './model-folder';
+import { readBoundedFile } from './models/model-folder';
 
 const VOCAB_SIZE = 50257;
 /** TransformerLens's head detector probes with sequences of about this length. */
@@ -188,7 +188,7 @@ function metricOf(engine: Gpt2Engine, flags: Flags): { targetId: number; versusI
   return { targetId: engine.targetTokenId(flags.target), versusId: flags.versus === undefined ? null : engine.targetTokenId(flags.versus) };
 }
 
-/** `glassbox attribute`: direct logit attribution at a position (engine/attribution.ts states the definition). */
+/** `glassbox attribute`: direct logit attribution at a position (engine/experiments/attribution.ts states the definition). */
 async function attribute(engine: Gpt2Engine, text: string, flags: Flags): Promise<void> {
   const tokens = engine.tokenize(text);
   const metric = metricOf(engine, flags);
@@ -211,7 +211,7 @@ async function attribute(engine: Gpt2Engine, text: string, flags: Flags): Promis
   for (const c of ranked.slice(0, 12)) console.log(`${`${c.value >= 0 ? '+' : ''}${c.value.toFixed(3)}`.padStart(9)}  ${c.hook}${c.head === undefined ? '' : ` head ${c.head}`}`);
 }
 
-/** `glassbox patch`: an activation-patching sweep (engine/experiments.ts states the definition). */
+/** `glassbox patch`: an activation-patching sweep (engine/experiments/experiments.ts states the definition). */
 async function patch(flags: Flags, device: DeviceChoice): Promise<void> {
   if (flags.clean === undefined || flags.corrupt === undefined) throw new UsageError('--clean TEXT and --corrupt TEXT are required');
   const hook = flags.hook as PatchHook | undefined;

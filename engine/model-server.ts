@@ -19,12 +19,12 @@ import type {
   ModelToHost,
   RequestOf,
 } from '../protocol/model-messages';
-import { Gpt2Engine } from './gpt2-engine';
-import { windowTokens } from './token-window';
-import { HubDownloadError } from './hub-download-error';
-import { ensureHubModel } from './hub-download';
-import { fetchThroughProxy } from './hub-proxy';
-import { checkMemoryBudget } from './memory-budget';
+import { Gpt2Engine } from './run/gpt2-engine';
+import { windowTokens } from './run/token-window';
+import { HubDownloadError } from './models/hub-download-error';
+import { ensureHubModel } from './models/hub-download';
+import { fetchThroughProxy } from './models/hub-proxy';
+import { checkMemoryBudget } from './run/memory-budget';
 
 type Request = Extract<HostToModel, { type: 'request' }>;
 

@@ -1,7 +1,7 @@
 // The proxy Hub downloads go through, picked as VS Code picks one for its own requests: the `http.proxy`
 // setting, else the environment's HTTPS_PROXY or HTTP_PROXY; none when `http.proxySupport` is off or the
 // Hub's host is excluded by `http.noProxy` or NO_PROXY. The model process needs it spelled out: VS Code's
-// proxy support reaches only the extension host's own networking (engine/hub-proxy.ts).
+// proxy support reaches only the extension host's own networking (engine/models/hub-proxy.ts).
 
 import { GlassboxError } from '../protocol/errors';
 import type { ProxySettings } from '../protocol/model-messages';

@@ -1,5 +1,5 @@
 // What a GPT-2 computes, in floating-point operations (two per multiply-add), from its shape alone: the bench
-// turns it into an arithmetic floor (engine/bench-gemm.ts), the host into deadlines that grow with the model
+// turns it into an arithmetic floor (engine/bench/bench-gemm.ts), the host into deadlines that grow with the model
 // (extension/model-client.ts).
 
 import type { ModelSummary } from './inspection';
@@ -18,7 +18,7 @@ export const unembedFlops = (c: ModelShape, rows: number) => 2 * rows * c.nEmbd 
 /**
  * What a hooked inspection costs a token, beside attention: its blocks, the lens at every residual point
  * (nLayer + 1 unembeddings) and the final distribution projected back through the unembedding for the KL
- * (engine/lens-graph.ts).
+ * (engine/graph/lens-graph.ts).
  */
 export function inspectionFlopsPerToken(c: ModelShape): number {
   return blockFlops(c, 1) + unembedFlops(c, c.nLayer + 2);

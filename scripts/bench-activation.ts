@@ -9,7 +9,7 @@ import Module from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { percentile, round } from '../engine/bench-stats';
+import { percentile, round } from '../engine/bench/bench-stats';
 
 const RUNS = 15;
 const TARGET_MS = 50;

@@ -17,9 +17,9 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { benchModelDir } from '../engine/bench-model';
-import { percentile, round } from '../engine/bench-stats';
-import { defaultCacheDir } from '../engine/cache-dir';
+import { benchModelDir } from '../engine/bench/bench-model';
+import { percentile, round } from '../engine/bench/bench-stats';
+import { defaultCacheDir } from '../engine/models/cache-dir';
 import { CompletionFlow, type CompletionBackend, type CompletionRequest } from '../extension/completion-flow';
 import { PREFIX_WINDOW_CHARS } from '../extension/completion-prompt';
 import type { CancellationLike } from '../extension/completion-scheduling';

@@ -30,8 +30,8 @@ const entries: { label: string; options: BuildOptions }[] = [
       entryPoints: {
         'model-process': 'engine/model-process.ts',
         cli: 'engine/cli.ts',
-        bench: 'engine/bench.ts',
-        'bench-completions': 'engine/bench-completions.ts',
+        bench: 'engine/bench/bench.ts',
+        'bench-completions': 'engine/bench/bench-completions.ts',
         'bench-activation': 'scripts/bench-activation.ts',
       },
       banner: { js: '#!/usr/bin/env node' },

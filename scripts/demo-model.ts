@@ -1,18 +1,12 @@
-// The model `npm start` opens when the Hugging Face Hub cannot be reached: a generated GPT-2 with random
-// weights and the real tokenizer, made once into the cache. Every view says its weights are random.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+// The model `npm start` opens when the Hugging Face Hub cannot be reached: the demo GPT-2 that ships in
+// demo-model/, trained by this project on the Brown corpus and some code (demo-model/MODEL_CARD.md).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeModel, type MakeModelOptions } from '../engine/make-model';
-import { glassboxCacheDir } from './code-server';
-
-export const DEMO_MODEL_SHAPE: MakeModelOptions = { nLayer: 4, nHead: 4, nEmbd: 128, nCtx: 256, seed: 0 };
+import { demoModelDir } from '../engine/models/demo-model';
 
 const HUB = 'https://huggingface.co';
-
-/** Where the demo model lives: `${GLASSBOX_CACHE:-~/.cache/glassbox}/models/demo-gpt2-random`. */
-export function demoModelDir(): string {
-  return join(glassboxCacheDir(), 'models', 'demo-gpt2-random');
-}
+/** What `glassbox.model` says to open the demo model (extension/model-source.ts resolves it). */
+export const DEMO_MODEL_SETTING = 'demo';
 
 /**
  * Whether huggingface.co answers within 3 s: a user-facing check, so that a first start offline does not wait
@@ -26,39 +20,17 @@ export async function hubReachable(): Promise<boolean> {
   );
 }
 
-/** The demo model's folder, generating it first if it is not there (a few seconds, once). */
-export function ensureDemoModel(): string {
-  const dir = demoModelDir();
-  const complete = (): boolean => existsSync(join(dir, 'config.json'));
-  if (complete()) return dir;
-  mkdirSync(join(dir, '..'), { recursive: true });
-  // Made aside and renamed whole, so a folder at `dir` is complete: an interrupted start leaves only a
-  // `.building-` folder behind, and of two starts at once the first rename wins.
-  const building = mkdtempSync(`${dir}.building-`);
-  try {
-    makeModel(building, DEMO_MODEL_SHAPE);
-    chmodSync(building, 0o755); // mkdtemp's 0700 would outlive the rename
-    if (existsSync(dir) && !complete()) rmSync(dir, { recursive: true, force: true });
-    try {
-      renameSync(building, dir);
-    } catch (error) {
-      if (!complete()) throw error;
-    }
-  } finally {
-    rmSync(building, { recursive: true, force: true });
-  }
-  return dir;
-}
-
 /** What to tell the person who ran `npm start` about the demo model. */
-export function demoModelNotice(dir: string): string {
-  const { nLayer, nHead, nEmbd, nCtx } = DEMO_MODEL_SHAPE;
+export function demoModelNotice(): string {
+  const dir = demoModelDir(join(import.meta.dirname, '..'));
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number>;
   return [
-    'The Hugging Face Hub is not reachable, so Glassbox opens a DEMO MODEL WITH RANDOM WEIGHTS:',
-    `  ${dir} (GPT-2 shape: ${nLayer} layers, ${nHead} heads, d_model ${nEmbd}, context ${nCtx}; the real GPT-2 tokenizer).`,
-    '  Its views show how the machinery works, not anything GPT-2 learned; its completions are nonsense.',
+    'The Hugging Face Hub is not reachable, so Glassbox opens its DEMO MODEL:',
+    `  ${dir}: a small GPT-2 (${config.n_layer} layers, ${config.n_head} heads, d_model ${config.n_embd}, context ${config.n_positions}; the real GPT-2 tokenizer)`,
+    '  trained by the Glassbox project on the Brown corpus (1960s American English) and some JavaScript. It has',
+    '  learned real structure (see demo-model/MODEL_CARD.md) but is far weaker than GPT-2.',
     'For real GPT-2: run `npm start` again when online (GPT-2 is then downloaded once, 0.5 GB, on first use), or',
-    '  run "Glassbox: Select Model…" and choose gpt2, or a local folder holding config.json, model.safetensors,',
-    '  tokenizer.json and tokenizer_config.json.',
+    '  run "Glassbox: Select Model…" and choose gpt2, or a local folder holding config.json, model.safetensors',
+    '  and tokenizer.json.',
   ].join('\n');
 }

@@ -1,14 +1,14 @@
 // `npm start`: build, then open the sample workspace in an editor that runs this checkout as an extension.
 // With VS Code on PATH that is `code --extensionDevelopmentPath`; without it (servers, CI machines, this
 // project's own machines) it is code-server in the browser, with the repository linked in as an extension.
-// Offline (the Hub does not answer, or GLASSBOX_OFFLINE=1) it opens a generated demo model with random weights.
+// Offline (the Hub does not answer, or GLASSBOX_OFFLINE=1) it opens the trained demo model in demo-model/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProfile, ensureCodeServer, startCodeServer, type RunningCodeServer } from './code-server';
-import { demoModelDir, demoModelNotice, ensureDemoModel, hubReachable } from './demo-model';
+import { DEMO_MODEL_SETTING, demoModelNotice, hubReachable } from './demo-model';
 
 const root = join(import.meta.dirname, '..');
 const sample = join(root, 'sample');
@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   // --no-build: dist/ is already fresh (a watcher runs, or a test built it under its own lock).
   if (!process.argv.includes('--no-build')) build();
   // Null: the setting's default, GPT-2 from the Hub, downloaded on first use.
-  const model = (await hubReachable()) ? null : ensureDemoModel();
-  if (model) console.log(`\n${demoModelNotice(model)}\n`);
+  const model = (await hubReachable()) ? null : DEMO_MODEL_SETTING;
+  if (model) console.log(`\n${demoModelNotice()}\n`);
   // GLASSBOX_EDITOR=code-server forces the browser route even where VS Code is installed.
   if (process.env['GLASSBOX_EDITOR'] !== 'code-server' && onPath('code')) {
     await setSampleModel(model);
@@ -56,7 +56,7 @@ async function setSampleModel(model: string | null): Promise<void> {
     }
   }
   if (model) settings['glassbox.model'] = model;
-  else if (settings['glassbox.model'] === demoModelDir()) delete settings['glassbox.model'];
+  else if (settings['glassbox.model'] === DEMO_MODEL_SETTING) delete settings['glassbox.model'];
   else return;
   await mkdir(join(sample, '.vscode'), { recursive: true });
   await writeFile(file, `${JSON.stringify(settings, null, 2)}\n`);

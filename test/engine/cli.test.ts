@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, tru
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Gpt2Engine } from '../../engine/gpt2-engine';
-import type { Generation } from '../../engine/generation';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
+import type { Generation } from '../../engine/run/generation';
 import type { ModelSummary } from '../../protocol/inspection';
 import { inspectionToJson, type InspectionJson } from '../../protocol/inspection-json';
 import { generatedModel, SHAPES } from './generated-models';

@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Gpt2Engine } from '../../engine/gpt2-engine';
-import type { Generation } from '../../engine/generation';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
+import type { Generation } from '../../engine/run/generation';
 import { ModelServer } from '../../engine/model-server';
 import { GlassboxError } from '../../protocol/errors';
 import type { Inspection } from '../../protocol/inspection';

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HubDownloadError, type HubErrorCode } from '../../engine/hub-download-error';
-import type { FetchLike } from '../../engine/hub-request';
+import { HubDownloadError, type HubErrorCode } from '../../engine/models/hub-download-error';
+import type { FetchLike } from '../../engine/models/hub-request';
 
 export const REPO = 'test-org/tiny-gpt2';
 

@@ -4,9 +4,9 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeModel, type MakeModelOptions } from '../../engine/make-model';
-import { readGpt2Config } from '../../engine/gpt2-config';
-import { readFloat32Tensor, readSafetensorsIndex } from '../../engine/safetensors';
+import { makeModel, type MakeModelOptions } from '../../engine/models/make-model';
+import { readGpt2Config } from '../../engine/models/gpt2-config';
+import { readFloat32Tensor, readSafetensorsIndex } from '../../engine/models/safetensors';
 import type { ReferenceConfig, ReferenceWeights } from './reference-gpt2';
 
 export const TEST_ROOT = join(tmpdir(), 'glassbox-test');

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { EVERY_PATTERN_UP_TO, Gpt2Engine } from '../../engine/gpt2-engine';
+import { EVERY_PATTERN_UP_TO, Gpt2Engine } from '../../engine/run/gpt2-engine';
 import { GlassboxError } from '../../protocol/errors';
 import { patternRow, type Inspection } from '../../protocol/inspection';
 import type { Float32Tensor } from '../../protocol/tensor';

@@ -16,12 +16,12 @@ import {
   hubModelDir,
   type EnsureHubModelOptions,
   type HubDownloadProgress,
-} from '../../engine/hub-download';
-import { HubDownloadError } from '../../engine/hub-download-error';
-import { nextPageUrl, parseTreePage } from '../../engine/hub-files';
-import { fetchThroughProxy } from '../../engine/hub-proxy';
-import { MANIFEST_FILE } from '../../engine/hub-manifest';
-import { LOCK_FILE } from '../../engine/folder-lock';
+} from '../../engine/models/hub-download';
+import { HubDownloadError } from '../../engine/models/hub-download-error';
+import { nextPageUrl, parseTreePage } from '../../engine/models/hub-files';
+import { fetchThroughProxy } from '../../engine/models/hub-proxy';
+import { MANIFEST_FILE } from '../../engine/models/hub-manifest';
+import { LOCK_FILE } from '../../engine/models/folder-lock';
 import { FAST_RETRY, FakeHub, MODEL_BYTES, MODEL_FILES, REPO, listen, rejectsWithCode, type Fault } from './fake-hub';
 
 /** The Proxy-Authorization of user "user", password "secret". */

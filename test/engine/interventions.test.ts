@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Experiments } from '../../engine/experiments';
-import { Gpt2Engine } from '../../engine/gpt2-engine';
+import type { Experiments } from '../../engine/experiments/experiments';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
 import type { Ablation, PatchHook } from '../../protocol/interventions';
 import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
 import { referenceForward, referenceNext, type ReferenceHook } from './reference-gpt2';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Gpt2Engine } from '../../engine/gpt2-engine';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
 import { generatedModel, referenceModel, testCacheDir } from './generated-models';
 import { referenceForward } from './reference-gpt2';
 

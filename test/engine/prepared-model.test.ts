@@ -5,8 +5,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimes
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Gpt2Engine } from '../../engine/gpt2-engine';
-import { prepareModel } from '../../engine/prepared-model';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
+import { prepareModel } from '../../engine/models/prepared-model';
 import { generatedModel, SHAPES } from './generated-models';
 
 const root = mkdtempSync(join(tmpdir(), 'glassbox-prepared-'));

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { END_OF_TEXT, END_OF_TEXT_ID, gpt2TokenizerFiles } from '../../engine/gpt2-tokenizer-files';
-import { tokenBytes, tokenSpans, tokenText, toTokens } from '../../engine/token-offsets';
+import { END_OF_TEXT, END_OF_TEXT_ID, gpt2TokenizerFiles } from '../../engine/models/gpt2-tokenizer-files';
+import { tokenBytes, tokenSpans, tokenText, toTokens } from '../../engine/run/token-offsets';
 
 const files = gpt2TokenizerFiles();
 const folder = mkdtempSync(join(tmpdir(), 'glassbox-tokenizer-'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { defaultCacheDir, cacheDirFromFlag } from '../../engine/cache-dir';
+import { defaultCacheDir, cacheDirFromFlag } from '../../engine/models/cache-dir';
 import { MODEL, glassbox, oneLine, workFolder } from './fault-kit';
 
 const work = workFolder('cache-location');

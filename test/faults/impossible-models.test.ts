@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { readSafetensorsIndex } from '../../engine/safetensors';
+import { readSafetensorsIndex } from '../../engine/models/safetensors';
 import { glassbox, inspectArgs, modelCopy, oneLine, workFolder, editJson } from './fault-kit';
 
 const editConfig = (dir: string, edit: (json: Record<string, unknown>) => void): void => editJson(dir, 'config.json', edit);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { prepareModel } from '../../engine/prepared-model';
+import { prepareModel } from '../../engine/models/prepared-model';
 import { fingerprint, glassbox, inspectArgs, modelCopy, workFolder } from './fault-kit';
 
 const work = workFolder('shared-files');

@@ -3,7 +3,7 @@
 // held ones. Values are numbered so that each one says where it belongs: 100·token + 10·head + d.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KvCache, type NewEntries } from '../../engine/kv-cache';
+import { KvCache, type NewEntries } from '../../engine/run/kv-cache';
 
 const shape = { nLayer: 2, nHead: 2, headDim: 3, nCtx: 300 };
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GlassboxError } from '../../protocol/errors';
-import { checkInspectionMemory, inspectionBytes } from '../../engine/memory-budget';
+import { checkInspectionMemory, inspectionBytes } from '../../engine/run/memory-budget';
 
 const gpt2xl = { name: 'gpt2-xl', nLayer: 48, nHead: 25, nEmbd: 1600, vocabSize: 50257 };
 const GiB = 2 ** 30;

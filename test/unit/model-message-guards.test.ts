@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
-import { SeededRandom } from '../../engine/seeded-random';
+import { SeededRandom } from '../../engine/models/seeded-random';
 import { parseHostToModel, parseModelToHost } from '../../protocol/model-message-guards';
 import { MODEL_METHODS, type HostToModel, type ModelMethod, type ModelToHost } from '../../protocol/model-messages';
 import { fixtureInspection, fixtureLensTarget } from './webview-fixture';

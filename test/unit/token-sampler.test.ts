@@ -1,7 +1,7 @@
 // Choosing the next token: greedy, the top-k / top-p survivors, and sampled draws, on hand-computed distributions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { argmax, nucleus, softmaxAt, TokenSampler } from '../../engine/token-sampler';
+import { argmax, nucleus, softmaxAt, TokenSampler } from '../../engine/run/token-sampler';
 
 // Probabilities 0.5, 0.25, 0.125, 0.125 (logits are their logs, shuffled).
 const logits = [Math.log(0.125), Math.log(0.5), Math.log(0.125), Math.log(0.25)];

@@ -6,7 +6,7 @@
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
 import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
 import type { Float32Tensor } from '../../protocol/tensor';
-import { SeededRandom } from '../../engine/seeded-random';
+import { SeededRandom } from '../../engine/models/seeded-random';
 
 export const fixtureText = 'The quick brown fox jumps over the lazy dog because it was tired.\n\tIt slept all day';
 

@@ -1,0 +1,164 @@
+// The causal experiments on one loaded model: attribution, ablated inspections and activation patching, all
+// through the intervention graph (intervention-graph.ts), whose session is loaded on first use.
+//
+// Activation patching, from a clean text into a corrupt text of the same token count: for each layer l and
+// position p (hooks `hook_resid_pre`, `hook_attn_out`, `hook_mlp_out`) or each head h (`attn.hook_z`, every
+// position), the corrupt text is run with that one activation replaced by the clean run's, and the metric
+// logit(A) − logit(B) (or logit(A)) is read at the last position. The runs of a sweep go through the graph
+// as one batch at a time, each batch entry with its own `keep` mask and the clean activations shared.
+
+import { Tensor } from 'onnxruntime-node';
+import { GlassboxError } from '../../protocol/errors';
+import type { Ablation, AblationMode, PatchHook } from '../../protocol/interventions';
+import { attribute, type Attribution } from './attribution';
+import type { Gpt2Config } from '../models/gpt2-config';
+import type { OrtSession } from '../run/gpt2-session';
+import type { Gpt2Weights } from '../models/gpt2-weights';
+import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
+import { ablationFeeds, identityFeeds, InterventionModel, type Feeds } from './interventions';
+import { readFloat32Entry } from '../models/safetensors';
+
+/** Token positions a patching batch may run at once (batch × tokens), to bound its activations. */
+const PATCH_BATCH_TOKENS = 1024;
+
+export interface Metric {
+  readonly targetId: number;
+  readonly versusId: number | null;
+}
+
+export interface AttributionResult {
+  readonly attribution: Attribution;
+  /** logit(A) − logit(B) at P (or logit(A)), from the model's own logits. */
+  readonly logitDiff: number;
+}
+
+export interface PatchResult {
+  readonly clean: number;
+  readonly corrupt: number;
+  /** [layer][position], or [layer][head] for attn.hook_z: the metric with that one activation patched. */
+  readonly results: number[][];
+}
+
+export class Experiments {
+  private readonly cache = new Map<string, Float32Array>();
+
+  private constructor(
+    private readonly model: InterventionModel,
+    private readonly config: Gpt2Config,
+    private readonly weightsPath: string,
+    private readonly weights: Gpt2Weights,
+  ) {}
+
+  static async load(runDir: string, graphFile: string, weightsPath: string, config: Gpt2Config, weights: Gpt2Weights): Promise<Experiments> {
+    return new Experiments(await InterventionModel.load(runDir, graphFile), config, weightsPath, weights);
+  }
+
+  /** The session an inspection of the ablated model runs on. */
+  ablatedSession(ablations: readonly Ablation[], mode: AblationMode): OrtSession {
+    return this.model.withFeeds(ablationFeeds(this.config, ablations, mode));
+  }
+
+  /** Direct logit attribution at `position` (attribution.ts), from one run of `ids`. */
+  async attribute(ids: readonly number[], position: number, metric: Metric): Promise<AttributionResult> {
+    const { nLayer } = this.config;
+    const at = INTERVENTION_OUTPUTS.at;
+    const perLayer = (hook: string) => Array.from({ length: nLayer }, (_, l) => at(`blocks.${l}.${hook}`));
+    const fetches = [at('hook_embed'), at('hook_pos_embed'), ...perLayer('attn.hook_result'), ...perLayer('hook_mlp_out'), ...perLayer('mlp.hook_post'), at(`blocks.${nLayer - 1}.hook_resid_post`), INTERVENTION_OUTPUTS.logitsAt];
+    const out = await this.model.runBatch(ids, 1, this.config, identityFeeds(this.config, position), fetches);
+    const data = (name: string) => out[name].data as Float32Array;
+    const layers = (hook: string) => perLayer(hook).map(data);
+    const attribution = attribute({
+      nLayer,
+      nHead: this.config.nHead,
+      nEmbd: this.config.nEmbd,
+      epsilon: this.config.layerNormEpsilon,
+      embed: data(at('hook_embed')),
+      posEmbed: data(at('hook_pos_embed')),
+      headResults: layers('attn.hook_result'),
+      mlpOut: layers('hook_mlp_out'),
+      post: layers('mlp.hook_post'),
+      residPost: data(at(`blocks.${nLayer - 1}.hook_resid_post`)),
+      lnfWeight: this.tensor('ln_f.weight'),
+      lnfBias: this.tensor('ln_f.bias'),
+      unembedTarget: this.row('wte.weight', metric.targetId),
+      unembedVersus: metric.versusId === null ? null : this.row('wte.weight', metric.versusId),
+      attnOutBias: Array.from({ length: nLayer }, (_, l) => this.tensor(`h.${l}.attn.c_proj.bias`)),
+      mlpOutWeight: Array.from({ length: nLayer }, (_, l) => this.tensor(`h.${l}.mlp.c_proj.weight`)),
+      mlpOutBias: Array.from({ length: nLayer }, (_, l) => this.tensor(`h.${l}.mlp.c_proj.bias`)),
+    });
+    return { attribution, logitDiff: metricOf(data(INTERVENTION_OUTPUTS.logitsAt), 0, this.config.vocabSize, metric) };
+  }
+
+  /** Activation patching of `hook` from `clean` into `corrupt` (same token count), metric at the last position. */
+  async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric): Promise<PatchResult> {
+    if (clean.length !== corrupt.length) {
+      throw new GlassboxError('bad-request', `The clean text is ${clean.length} tokens and the corrupt text ${corrupt.length}: patching needs the same token count (edit one so both tokenize to as many tokens).`);
+    }
+    const n = clean.length;
+    const { nLayer, nHead, nEmbd, vocabSize } = this.config;
+    const last = n - 1;
+    const all = (l: number) => INTERVENTION_OUTPUTS.all(`blocks.${l}.${hook}`);
+    const cleanRun = await this.model.runBatch(clean, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...Array.from({ length: nLayer }, (_, l) => all(l))]);
+    const corruptRun = await this.model.runBatch(corrupt, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt]);
+
+    // The clean activations of every layer, [1, layer, position, …unit]: the replacement every batch entry shares.
+    const perLayer = (cleanRun[all(0)].data as Float32Array).length;
+    const stacked = new Float32Array(nLayer * perLayer);
+    for (let l = 0; l < nLayer; l++) stacked.set(cleanRun[all(l)].data as Float32Array, l * perLayer);
+    const unitDims = hook === 'attn.hook_z' ? [nHead, nEmbd / nHead] : [nEmbd];
+    const byHead = hook === 'attn.hook_z';
+    const units = nLayer * (byHead ? nHead : n); // one run each: (layer, head) or (layer, position)
+    const results = Array.from({ length: nLayer }, () => new Array<number>(byHead ? nHead : n).fill(0));
+    const batchSize = Math.max(1, Math.floor(PATCH_BATCH_TOKENS / n));
+    for (let first = 0; first < units; first += batchSize) {
+      const batch = Math.min(batchSize, units - first);
+      const feeds: Feeds = identityFeeds(this.config, last);
+      // keep [batch, layer, position | 1, …]: all 1 but the one unit each batch entry patches.
+      const keepDims = byHead ? [batch, nLayer, 1, nHead, 1] : [batch, nLayer, n, 1];
+      const perEntry = keepDims.slice(1).reduce((a, b) => a * b, 1);
+      const keep = new Float32Array(batch * perEntry).fill(1);
+      for (let b = 0; b < batch; b++) keep[b * perEntry + (first + b)] = 0; // unit index = layer · (n | H) + (position | head)
+      feeds[INTERVENTION_INPUTS.keep(hook)] = new Tensor('float32', keep, keepDims);
+      feeds[INTERVENTION_INPUTS.replace(hook)] = new Tensor('float32', stacked, [1, nLayer, n, ...unitDims]);
+      const out = await this.model.runBatch(corrupt, batch, this.config, feeds, [INTERVENTION_OUTPUTS.logitsAt]);
+      const logits = out[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array;
+      for (let b = 0; b < batch; b++) {
+        const unit = first + b;
+        const per = byHead ? nHead : n;
+        results[Math.floor(unit / per)][unit % per] = metricOf(logits, b, vocabSize, metric);
+      }
+    }
+    return {
+      clean: metricOf(cleanRun[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array, 0, vocabSize, metric),
+      corrupt: metricOf(corruptRun[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array, 0, vocabSize, metric),
+      results,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  private tensor(name: string): Float32Array {
+    let data = this.cache.get(name);
+    if (!data) this.cache.set(name, (data = readFloat32Entry(this.weightsPath, this.entry(name), name)));
+    return data;
+  }
+
+  private row(name: string, row: number): Float32Array {
+    const d = this.config.nEmbd;
+    return readFloat32Entry(this.weightsPath, this.entry(name), name, row * d, d);
+  }
+
+  private entry(name: string) {
+    const entry = this.weights.get(name);
+    if (!entry) throw new GlassboxError('internal', `The weights have no ${name}.`);
+    return entry;
+  }
+}
+
+/** logit(A) − logit(B) (or logit(A)) in row `b` of [batch, vocab] logits. */
+function metricOf(logits: Float32Array, b: number, vocab: number, metric: Metric): number {
+  return logits[b * vocab + metric.targetId] - (metric.versusId === null ? 0 : logits[b * vocab + metric.versusId]);
+}
+

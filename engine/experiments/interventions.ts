@@ -1,0 +1,119 @@
+// The intervention graph (intervention-graph.ts) as the engine runs it: a session of its own, loaded when an
+// experiment first asks, and the feeds that say what to change. With no ablation every feed is the identity.
+
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { join } from 'node:path';
+import { GlassboxError } from '../../protocol/errors';
+import { ablationProblem, formatAblation, type Ablation, type AblationMode } from '../../protocol/interventions';
+import type { Gpt2Config } from '../models/gpt2-config';
+import type { OrtSession } from '../run/gpt2-session';
+import { EVERY_POSITION_INPUT, HOOKS_INPUT, TARGET_INPUT, TOP_K_INPUT } from '../graph/hooked-graph';
+import { INTERVENTION_INPUTS, INTERVENTION_SITES, siteUnitDims, type InterventionSite } from '../graph/intervention-graph';
+import type { OutputTensor } from '../run/inspection-outputs';
+
+export type Feeds = Record<string, Tensor>;
+
+/** A float tensor of `dims` filled with `fill`. */
+export function filled(dims: number[], fill: number): Tensor {
+  return new Tensor('float32', new Float32Array(dims.reduce((n, d) => n * d, 1)).fill(fill), dims);
+}
+
+/** keep = 1 and replace = 0 everywhere (broadcast from dims of 1), no mean: the model as it is. */
+export function identityFeeds(config: Gpt2Config, position = 0): Feeds {
+  const feeds: Feeds = {};
+  for (const site of INTERVENTION_SITES) {
+    const unit = siteUnitDims(site, config.nHead, config.nEmbd);
+    feeds[INTERVENTION_INPUTS.keep(site)] = filled([1, 1, 1, ...unit.keep.map(() => 1)], 1);
+    feeds[INTERVENTION_INPUTS.replace(site)] = filled([1, 1, 1, ...unit.replace.map(() => 1)], 0);
+  }
+  feeds[INTERVENTION_INPUTS.mean] = filled([1], 0);
+  feeds[INTERVENTION_INPUTS.position] = new Tensor('int64', BigInt64Array.from([BigInt(position)]), [1]);
+  return feeds;
+}
+
+const SITE_OF: Record<Ablation['hook'], InterventionSite> = {
+  'attn.hook_z': 'attn.hook_z',
+  hook_attn_out: 'hook_attn_out',
+  hook_mlp_out: 'hook_mlp_out',
+  'mlp.hook_post': 'mlp.hook_post',
+};
+
+/** The feeds that ablate every unit in `ablations` (to zero, or to its mean over the text's positions). */
+export function ablationFeeds(config: Gpt2Config, ablations: readonly Ablation[], mode: AblationMode, position = 0): Feeds {
+  const feeds = identityFeeds(config, position);
+  const { nLayer, nHead, nEmbd } = config;
+  for (const a of ablations) {
+    const problem = ablationProblem(a, config);
+    if (problem) throw new GlassboxError('bad-request', problem);
+  }
+  for (const site of INTERVENTION_SITES) {
+    const here = ablations.filter((a) => SITE_OF[a.hook] === site);
+    if (here.length === 0) continue;
+    // keep [1, layer, 1, …unit]: one entry per layer and head or neuron (1 for a whole output).
+    const unit = site === 'attn.hook_z' ? nHead : site === 'mlp.hook_post' ? 4 * nEmbd : 1;
+    const keep = new Float32Array(nLayer * unit).fill(1);
+    for (const a of here) keep[a.layer * unit + (a.unit ?? 0)] = 0;
+    const dims = site === 'attn.hook_z' ? [1, nLayer, 1, nHead, 1] : [1, nLayer, 1, unit];
+    feeds[INTERVENTION_INPUTS.keep(site)] = new Tensor('float32', keep, dims);
+  }
+  feeds[INTERVENTION_INPUTS.mean] = filled([1], mode === 'mean' ? 1 : 0);
+  return feeds;
+}
+
+/** How ablations read in messages: `blocks.0.attn.hook_z:1 + blocks.1.hook_mlp_out (mean)`. */
+export function describeAblations(ablations: readonly Ablation[], mode: AblationMode): string {
+  return `${ablations.map(formatAblation).join(' + ')}${mode === 'mean' ? ' (mean)' : ''}`;
+}
+
+/** The intervention graph's session. */
+export class InterventionModel {
+  private constructor(private readonly session: InferenceSession) {}
+
+  static async load(runDir: string, file: string): Promise<InterventionModel> {
+    const session = await InferenceSession.create(join(runDir, 'onnx', file), {
+      executionProviders: ['cpu'],
+      logSeverityLevel: 3,
+      enableMemPattern: false,
+    });
+    return new InterventionModel(session);
+  }
+
+  /** The session as Gpt2Session runs it, with `feeds` added to every run: an inspection of the changed model. */
+  withFeeds(feeds: Feeds): OrtSession {
+    return {
+      inputNames: this.session.inputNames,
+      outputNames: this.session.outputNames,
+      run: async (base, fetches) => (await this.session.run({ ...(base as Feeds), ...feeds }, [...fetches])) as unknown as Record<string, OutputTensor>,
+    };
+  }
+
+  /**
+   * `batch` full runs of the same `ids` from position 0 (no cache), each with the interventions its slice of
+   * `feeds` says (a dim of 1 serves every batch entry); returns the `fetches`.
+   */
+  async runBatch(ids: readonly number[], batch: number, config: Gpt2Config, feeds: Feeds, fetches: readonly string[]): Promise<Record<string, Tensor>> {
+    const n = ids.length;
+    const { nLayer, nHead, nEmbd } = config;
+    const int64 = (values: number[], dims: number[]) => new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    const base: Feeds = {
+      input_ids: int64(Array.from({ length: batch }, () => ids).flat() as number[], [batch, n]),
+      attention_mask: int64(new Array<number>(batch * n).fill(1), [batch, n]),
+      position_ids: int64(Array.from({ length: batch }, () => Array.from({ length: n }, (_, i) => i)).flat(), [batch, n]),
+      num_logits_to_keep: int64([-1], []),
+      [HOOKS_INPUT]: new Tensor('bool', [false], []),
+      [EVERY_POSITION_INPUT]: new Tensor('bool', [true], []),
+      [TOP_K_INPUT]: int64([1], [1]),
+      [TARGET_INPUT]: int64([-1], [1]),
+    };
+    for (let l = 0; l < nLayer; l++) {
+      const empty = new Tensor('float32', new Float32Array(0), [batch, nHead, 0, nEmbd / nHead]);
+      base[`past_key_values.${l}.key`] = empty;
+      base[`past_key_values.${l}.value`] = empty;
+    }
+    return (await this.session.run({ ...base, ...feeds }, [...fetches])) as Record<string, Tensor>;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
