@@ -8,7 +8,7 @@ import { cacheDirFromFlag } from './models/cache-dir';
 import { demoModelDir } from './models/demo-model';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './run/gpt2-engine';
 import { HEAD_SCORE_KINDS } from './experiments/head-scores';
-import { parseAblation, PATCH_HOOKS, type Ablation, type AblationMode, type PatchHook } from '../protocol/interventions';
+import { parseAblation, PATCH_HOOKS, type Ablation, type AblationMode, type PatchHook, type Steering } from '../protocol/interventions';
 import { readBoundedFile } from './models/model-folder';
 
 const VOCAB_SIZE = 50257;
@@ -29,6 +29,7 @@ const USAGE = `usage:
                       --hook hook_resid_pre|hook_attn_out|hook_mlp_out|attn.hook_z [--json]
   glassbox generate   --model DIR (--text TEXT | --file PATH) --max-new-tokens N
                       [--temperature T --top-k K --top-p P --seed S] [--json]
+                      [--steer-add TEXT --steer-sub TEXT --steer-layer L [--steer-scale C (default 1)]]
   glassbox heads      --model DIR [--repeat-length R] [--seed S] [--json]
                       every head's previous-token, first-token, duplicate-token and induction scores
   glassbox demo-model   prints the folder of the trained demo model that ships with Glassbox
@@ -42,7 +43,7 @@ const COMMAND_FLAGS: Record<string, readonly string[]> = {
   inspect: [...COMMON, 'top-k', 'target', 'ablate', 'ablation'],
   attribute: [...COMMON, 'target', 'versus', 'position'],
   patch: ['model', 'device', 'cache-dir', 'json', 'help', 'clean', 'corrupt', 'target', 'versus', 'hook'],
-  generate: [...COMMON, 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'seed'],
+  generate: [...COMMON, 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'seed', 'steer-add', 'steer-sub', 'steer-layer', 'steer-scale'],
   heads: ['model', 'device', 'cache-dir', 'json', 'help', 'repeat-length', 'seed'],
   'demo-model': ['help'],
 };
@@ -65,6 +66,10 @@ const OPTIONS = {
   clean: { type: 'string' },
   corrupt: { type: 'string' },
   hook: { type: 'string' },
+  'steer-add': { type: 'string' },
+  'steer-sub': { type: 'string' },
+  'steer-layer': { type: 'string' },
+  'steer-scale': { type: 'string' },
   device: { type: 'string' },
   'cache-dir': { type: 'string' },
   json: { type: 'boolean' },
@@ -132,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
   const topK = integer(flags, 'top-k', command === 'generate' ? 0 : 1, VOCAB_SIZE);
 
   const { ablations, ablationMode } = ablationsOf(flags);
+  const steering = steeringOf(flags);
   const engine = await Gpt2Engine.load({ modelDir: flags.model, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
   try {
     if (command === 'attribute') {
@@ -151,13 +157,14 @@ async function main(argv: string[]): Promise<void> {
       if (promptTokens >= nCtx) {
         throw new GlassboxError('text-too-long', `the text is ${promptTokens} tokens and the model's context holds ${nCtx}: there is no room to generate; shorten the text`);
       }
-      const generation = await engine.generate(text, {
+      const options = {
         maxNewTokens,
         temperature: decimal(flags, 'temperature', (n) => n === 0 || (n >= MIN_TEMPERATURE && n <= MAX_TEMPERATURE), `0 (greedy) or from ${MIN_TEMPERATURE} to ${MAX_TEMPERATURE}`),
         topK,
         topP: decimal(flags, 'top-p', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
         seed: integer(flags, 'seed', 0, 2 ** 32 - 1),
-      });
+      };
+      const generation = steering ? await engine.generateSteered(text, options, steering) : await engine.generate(text, options);
       if (flags.json) console.log(JSON.stringify({ model: engine.summary, backend: engine.backend, ...generation }));
       else process.stdout.write(generation.text + '\n');
       if (generation.stop === 'context-full') {
@@ -180,6 +187,21 @@ function ablationsOf(flags: Flags): { ablations: Ablation[]; ablationMode: Ablat
   if (mode !== 'zero' && mode !== 'mean') throw new UsageError(`--ablation must be zero or mean, got ${JSON.stringify(mode)}`);
   if (flags.ablation !== undefined && ablations.length === 0) throw new UsageError('--ablation says how to ablate what --ablate names; give --ablate too');
   return { ablations, ablationMode: mode };
+}
+
+/** --steer-add, --steer-sub and --steer-layer together (and --steer-scale, 1 by default), or none of them. */
+function steeringOf(flags: Flags): Steering | null {
+  const given = (['steer-add', 'steer-sub', 'steer-layer', 'steer-scale'] as const).filter((f) => flags[f] !== undefined);
+  if (given.length === 0) return null;
+  if (flags['steer-add'] === undefined || flags['steer-sub'] === undefined || flags['steer-layer'] === undefined) {
+    throw new UsageError('steering needs --steer-add TEXT, --steer-sub TEXT and --steer-layer L together');
+  }
+  return {
+    add: flags['steer-add'],
+    subtract: flags['steer-sub'],
+    layer: integer(flags, 'steer-layer', 0, 255)!,
+    scale: decimal(flags, 'steer-scale', () => true, 'a number') ?? 1,
+  };
 }
 
 /** --target (required) and --versus as single tokens (the engine says how a text splits when it is not). */

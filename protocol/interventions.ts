@@ -53,3 +53,20 @@ export function ablationProblem(a: Ablation, shape: { readonly nLayer: number; r
   if (a.hook === 'mlp.hook_post' && a.unit! >= 4 * shape.nEmbd) return `${formatAblation(a)}: the model has neurons 0 to ${4 * shape.nEmbd - 1}`;
   return null;
 }
+
+/**
+ * Activation addition (Turner et al., 2023): tokenise `add` and `subtract`, pad the shorter at the end with the
+ * token for a single space (id 220) to the same length K; v = scale · (`blocks.{layer}.hook_resid_pre`(add) −
+ * `blocks.{layer}.hook_resid_pre`(subtract)), K × d_model; while the prompt runs, v[k] is added to
+ * `blocks.{layer}.hook_resid_pre` at position k for k < min(K, prompt length). Later positions get nothing
+ * (generated tokens see the steered prefix through attention). Scale 0 is the unsteered model.
+ */
+export interface Steering {
+  readonly add: string;
+  readonly subtract: string;
+  readonly layer: number;
+  readonly scale: number;
+}
+
+/** The token the shorter steering text is padded with: a single space. */
+export const STEERING_PAD_ID = 220;

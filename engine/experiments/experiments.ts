@@ -9,13 +9,13 @@
 
 import { Tensor } from 'onnxruntime-node';
 import { GlassboxError } from '../../protocol/errors';
-import type { Ablation, AblationMode, PatchHook } from '../../protocol/interventions';
+import { STEERING_PAD_ID, type Ablation, type AblationMode, type PatchHook } from '../../protocol/interventions';
 import { attribute, type Attribution } from './attribution';
 import type { Gpt2Config } from '../models/gpt2-config';
 import type { OrtSession } from '../run/gpt2-session';
 import type { Gpt2Weights } from '../models/gpt2-weights';
 import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
-import { ablationFeeds, identityFeeds, InterventionModel, type Feeds } from './interventions';
+import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds } from './interventions';
 import { readFloat32Entry } from '../models/safetensors';
 
 /** Token positions a patching batch may run at once (batch × tokens), to bound its activations. */
@@ -56,6 +56,21 @@ export class Experiments {
   /** The session an inspection of the ablated model runs on. */
   ablatedSession(ablations: readonly Ablation[], mode: AblationMode): OrtSession {
     return this.model.withFeeds(ablationFeeds(this.config, ablations, mode));
+  }
+
+  /** v = scale · (resid_pre(add) − resid_pre(subtract)) at `layer`, both padded with a space to K tokens: [K, d]. */
+  async steeringVector(add: readonly number[], subtract: readonly number[], layer: number, scale: number): Promise<Float32Array> {
+    const k = Math.max(add.length, subtract.length);
+    const padded = (ids: readonly number[]) => [...ids, ...new Array<number>(k - ids.length).fill(STEERING_PAD_ID)];
+    const hook = INTERVENTION_OUTPUTS.all(`blocks.${layer}.hook_resid_pre`);
+    const resid = async (ids: readonly number[]) => (await this.model.runBatch(padded(ids), 1, this.config, identityFeeds(this.config), [hook]))[hook].data as Float32Array; // [1, K, d]
+    const [a, b] = [await resid(add), await resid(subtract)];
+    return Float32Array.from(a, (x, i) => scale * (x - b[i]));
+  }
+
+  /** The session a steered generation runs on: `vector` added at `layer` wherever a run covers positions < K. */
+  steeredSession(vector: Float32Array, layer: number): OrtSession {
+    return this.model.withFeeds((first, n) => steeringFeeds(this.config, vector, layer, first, n));
   }
 
   /** Direct logit attribution at `position` (attribution.ts), from one run of `ids`. */

@@ -26,8 +26,24 @@ export function identityFeeds(config: Gpt2Config, position = 0): Feeds {
     feeds[INTERVENTION_INPUTS.keep(site)] = filled([1, 1, 1, ...unit.keep.map(() => 1)], 1);
     feeds[INTERVENTION_INPUTS.replace(site)] = filled([1, 1, 1, ...unit.replace.map(() => 1)], 0);
   }
+  feeds[INTERVENTION_INPUTS.residAdd] = filled([1, 1, 1, 1], 0);
   feeds[INTERVENTION_INPUTS.mean] = filled([1], 0);
   feeds[INTERVENTION_INPUTS.position] = new Tensor('int64', BigInt64Array.from([BigInt(position)]), [1]);
+  return feeds;
+}
+
+/**
+ * Activation addition: the feeds of one run over absolute positions `first` … `first + n − 1` that add row k
+ * of `vector` ([K, d]) to `blocks.{layer}.hook_resid_pre` at position k, for k < K; later positions get nothing.
+ */
+export function steeringFeeds(config: Gpt2Config, vector: Float32Array, layer: number, first: number, n: number): Feeds {
+  const feeds = identityFeeds(config);
+  const d = config.nEmbd;
+  const rows = Math.min(vector.length / d - first, n);
+  if (rows <= 0) return feeds;
+  const add = new Float32Array(config.nLayer * n * d); // [1, layer, n, d]
+  add.set(vector.subarray(first * d, (first + rows) * d), layer * n * d);
+  feeds[INTERVENTION_INPUTS.residAdd] = new Tensor('float32', add, [1, config.nLayer, n, d]);
   return feeds;
 }
 
@@ -78,12 +94,19 @@ export class InterventionModel {
     return new InterventionModel(session);
   }
 
-  /** The session as Gpt2Session runs it, with `feeds` added to every run: an inspection of the changed model. */
-  withFeeds(feeds: Feeds): OrtSession {
+  /**
+   * The session as Gpt2Session runs it, with `feeds` added to every run (or the feeds for a run's first position
+   * and length, for interventions that depend on where a run is): an inspection or generation of the changed model.
+   */
+  withFeeds(feeds: Feeds | ((first: number, n: number) => Feeds)): OrtSession {
     return {
       inputNames: this.session.inputNames,
       outputNames: this.session.outputNames,
-      run: async (base, fetches) => (await this.session.run({ ...(base as Feeds), ...feeds }, [...fetches])) as unknown as Record<string, OutputTensor>,
+      run: async (base, fetches) => {
+        const positions = (base as Feeds).position_ids; // [1, n]
+        const extra = typeof feeds === 'function' ? feeds(Number((positions.data as BigInt64Array)[0] ?? 0n), positions.dims[1]) : feeds;
+        return (await this.session.run({ ...(base as Feeds), ...extra }, [...fetches])) as unknown as Record<string, OutputTensor>;
+      },
     };
   }
 

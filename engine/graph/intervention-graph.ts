@@ -7,6 +7,8 @@
 //
 //     X' = keep ⊙ X + (1 − keep) ⊙ (replace + mean · mean_over_positions(X))
 //
+// and `hook_resid_pre` also takes an `add` (X' + add): activation addition, for steering.
+//
 // with `keep` and `replace` inputs indexed by layer (and batch, position, head or neuron where a sweep needs
 // it; any of those dims may be 1 to broadcast), and one `mean` flag for all sites: keep = 1 is the identity,
 // keep = 0 with replace = 0 ablates to zero, with mean = 1 to the mean over the text's positions (of the
@@ -42,6 +44,8 @@ export const INTERVENTION_INPUTS = {
   keep: (site: InterventionSite) => `glassbox.${site}.keep`,
   /** float [batch | 1, layer | 1, position | 1, …unit]: what a replaced unit becomes (plus the mean when asked). */
   replace: (site: InterventionSite) => `glassbox.${site}.replace`,
+  /** float [batch | 1, layer | 1, position | 1, d]: added to `hook_resid_pre` after the rest (steering). */
+  residAdd: 'glassbox.hook_resid_pre.add',
   /** float [1]: 1 adds each activation's mean over positions to its replacement (mean ablation), 0 not. */
   mean: 'glassbox.ablate_mean',
   /** int64 [1]: the position P whose components the `at` outputs hold. */
@@ -60,6 +64,8 @@ export const INTERVENTION_OUTPUTS = {
 export interface InterventionContext {
   readonly mean: string;
   readonly position: string;
+  /** [layer] → what is added to that layer's `hook_resid_pre`, [batch, position, d]. */
+  readonly residAdd: (layer: number) => string;
   /** [layer] → the keep and replace inputs' slices at that layer, [batch, position, …unit]. */
   readonly site: (site: InterventionSite, layer: number) => { keep: string; replace: string };
 }
@@ -75,20 +81,21 @@ export function interventionInputs(g: GraphBuilder, nHead: number, nEmbd: number
       replace: g.input(INTERVENTION_INPUTS.replace(site), F, [...symbolic(`${site}_replace`, 3), ...unit.replace.map((_, i) => `${site}_replace_unit_${i}`)]),
     });
   }
+  const residAdd = g.input(INTERVENTION_INPUTS.residAdd, F, ['add_batch', 'add_layer', 'add_position', 'add_unit']);
   const mean = g.input(INTERVENTION_INPUTS.mean, F, [1]);
   const position = g.input(INTERVENTION_INPUTS.position, DataType.INT64, [1]);
+  // Layer `layer` of an input [batch, layer, …]; one of a single layer (dim 1) serves every layer.
+  const atLayer = (x: string, layer: number): string => {
+    const last = g.op('Sub', [g.op('Shape', [x], { start: 1, end: 2 }), g.ints([1])]);
+    return g.op('Squeeze', [g.op('Gather', [x, g.op('Min', [g.ints([layer]), last])], { axis: 1 }), g.ints([1])]);
+  };
   return {
     mean,
     position,
+    residAdd: (layer) => atLayer(residAdd, layer),
     site: (site, layer) => {
       const { keep, replace } = inputs.get(site)!;
-      // Gather with a scalar index drops the layer axis; a replace of one layer (dim 1) serves every layer.
-      const at = (x: string, clamp: boolean) => {
-        const layers = g.op('Shape', [x], { start: 1, end: 2 });
-        const index = clamp ? g.op('Min', [g.ints([layer]), g.op('Sub', [layers, g.ints([1])])]) : g.ints([layer]);
-        return g.op('Squeeze', [g.op('Gather', [x, index], { axis: 1 }), g.ints([1])]);
-      };
-      return { keep: at(keep, true), replace: at(replace, true) };
+      return { keep: atLayer(keep, layer), replace: atLayer(replace, layer) };
     },
   };
 }
@@ -99,7 +106,8 @@ export function intervene(g: GraphBuilder, x: string, ctx: InterventionContext, 
   const positionMean = g.op('ReduceMean', [x, g.ints([1])], { keepdims: 1 }); // [batch, 1, …unit]
   const replacement = g.op('Add', [replace, g.op('Mul', [ctx.mean, positionMean])]);
   const dropped = g.op('Sub', [g.scalarFloat(1), keep]);
-  return g.op('Add', [g.op('Mul', [x, keep]), g.op('Mul', [dropped, replacement])], {}, `intervened_${site.replace(/\W/g, '_')}_${layer}`);
+  const changed = g.op('Add', [g.op('Mul', [x, keep]), g.op('Mul', [dropped, replacement])], {}, `intervened_${site.replace(/\W/g, '_')}_${layer}`);
+  return site === 'hook_resid_pre' ? g.op('Add', [changed, ctx.residAdd(layer)], {}, `steered_${layer}`) : changed;
 }
 
 /** x [batch, position, …] at P → [batch, …]. */

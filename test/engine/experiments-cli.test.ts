@@ -114,3 +114,23 @@ describe('inspect --ablate', () => {
     assert.equal(alone.code, 2);
   });
 });
+
+describe('generate --steer-*', () => {
+  test('the output as without steering, of the steered model; scale 0 prints what plain generation prints', async () => {
+    const base = ['generate', '--model', MODEL, '--text', 'I think that you are', '--max-new-tokens', '6', '--json'];
+    const plain = await glassbox(...base);
+    const zero = await glassbox(...base, '--steer-add', 'Love', '--steer-sub', 'Hate', '--steer-layer', '1', '--steer-scale', '0');
+    const steered = await glassbox(...base, '--steer-add', 'I love you so much', '--steer-sub', 'I hate', '--steer-layer', '0', '--steer-scale', '10');
+    for (const run of [plain, zero, steered]) assert.equal(run.code, 0, run.stderr);
+    const tokens = (run: { stdout: string }) => (JSON.parse(run.stdout) as { tokens: { id: number }[] }).tokens.map((t) => t.id);
+    assert.deepEqual(Object.keys(JSON.parse(steered.stdout)), Object.keys(JSON.parse(plain.stdout)));
+    assert.deepEqual(tokens(zero), tokens(plain));
+    assert.notDeepEqual(tokens(steered), tokens(plain));
+  });
+
+  test('a steering needs its add text, subtract text and layer together', async () => {
+    const run = await glassbox('generate', '--model', MODEL, '--text', 'Hi', '--max-new-tokens', '2', '--steer-add', 'Love');
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /steering needs --steer-add TEXT, --steer-sub TEXT and --steer-layer L together/);
+  });
+});

@@ -49,6 +49,12 @@ describe(`the ${TARGET} VSIX`, () => {
       'extension/dist/webview.js',
       'extension/media/panel.css',
       'extension/media/icon.png',
+      // the trained demo model, which works offline (Select Model… → demo)
+      'extension/demo-model/config.json',
+      'extension/demo-model/model.safetensors',
+      'extension/demo-model/tokenizer.json',
+      'extension/demo-model/tokenizer_config.json',
+      'extension/demo-model/MODEL_CARD.md',
       // vsce's names for README.md, CHANGELOG.md and LICENSE
       'extension/readme.md',
       'extension/changelog.md',
