@@ -15,6 +15,8 @@ const VOCAB_SIZE = 50257;
 /** TransformerLens's head detector probes with sequences of about this length. */
 const DEFAULT_REPEAT_LENGTH = 50;
 const MAX_REPEAT_LENGTH = 32_767;
+/** The LLM Transparency Tool's default contribution threshold. */
+const DEFAULT_ROUTE_THRESHOLD = 0.04;
 const MAX_NEW_TOKENS = 4096;
 /** Below this a temperature divides logits into overflow; 0 already means the greedy choice. */
 const MIN_TEMPERATURE = 0.01;
@@ -30,6 +32,7 @@ const USAGE = `usage:
   glassbox generate   --model DIR (--text TEXT | --file PATH) --max-new-tokens N
                       [--temperature T --top-k K --top-p P --seed S] [--json]
                       [--steer-add TEXT --steer-sub TEXT --steer-layer L [--steer-scale C (default 1)]]
+  glassbox routes     --model DIR (--text TEXT | --file PATH) [--threshold T (default 0.04)] [--json]
   glassbox heads      --model DIR [--repeat-length R] [--seed S] [--json]
                       every head's previous-token, first-token, duplicate-token and induction scores
   glassbox demo-model   prints the folder of the trained demo model that ships with Glassbox
@@ -45,6 +48,7 @@ const COMMAND_FLAGS: Record<string, readonly string[]> = {
   patch: ['model', 'device', 'cache-dir', 'json', 'help', 'clean', 'corrupt', 'target', 'versus', 'hook'],
   generate: [...COMMON, 'max-new-tokens', 'temperature', 'top-k', 'top-p', 'seed', 'steer-add', 'steer-sub', 'steer-layer', 'steer-scale'],
   heads: ['model', 'device', 'cache-dir', 'json', 'help', 'repeat-length', 'seed'],
+  routes: [...COMMON, 'threshold'],
   'demo-model': ['help'],
 };
 
@@ -66,6 +70,7 @@ const OPTIONS = {
   clean: { type: 'string' },
   corrupt: { type: 'string' },
   hook: { type: 'string' },
+  threshold: { type: 'string' },
   'steer-add': { type: 'string' },
   'steer-sub': { type: 'string' },
   'steer-layer': { type: 'string' },
@@ -117,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals[0];
   if (command === undefined) {
     if (flags.help) return console.log(USAGE);
-    throw new UsageError('a command is required: inspect, generate, attribute, patch, heads or demo-model');
+    throw new UsageError('a command is required: inspect, generate, attribute, patch, routes, heads or demo-model');
   }
   const allowed = COMMAND_FLAGS[command];
   if (allowed === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
@@ -142,6 +147,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'attribute') {
       await attribute(engine, text, flags);
+    } else if (command === 'routes') {
+      await routes(engine, text, flags);
     } else if (command === 'inspect') {
       const targetId = flags.target === undefined ? null : engine.targetTokenId(flags.target);
       // The printed summary shows no patterns: asking for them all would cost GBs on a long text and a big model.
@@ -231,6 +238,20 @@ async function attribute(engine: Gpt2Engine, text: string, flags: Flags): Promis
   console.log(`logit ${what} at position ${position} (after ${JSON.stringify(tokens[position].text)}): ${logitDiff.toFixed(3)}, of which:`);
   const ranked = [...attribution.components].sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
   for (const c of ranked.slice(0, 12)) console.log(`${`${c.value >= 0 ? '+' : ''}${c.value.toFixed(3)}`.padStart(9)}  ${c.hook}${c.head === undefined ? '' : ` head ${c.head}`}`);
+}
+
+/** `glassbox routes`: information-flow routes of the prediction at the last position (engine/experiments/routes.ts). */
+async function routes(engine: Gpt2Engine, text: string, flags: Flags): Promise<void> {
+  const threshold = decimal(flags, 'threshold', (n) => n >= 0 && n <= 1, 'a number from 0 to 1') ?? DEFAULT_ROUTE_THRESHOLD;
+  const tokens = engine.tokenize(text);
+  const experiments = await engine.experiments();
+  const result = await experiments.routes(tokens.map((t) => t.id), tokens.length - 1, threshold);
+  if (flags.json) return console.log(JSON.stringify(result));
+  console.log(`route of the prediction after ${JSON.stringify(tokens.at(-1)!.text)} (edges of weight ≥ ${threshold}):`);
+  for (const e of result.edges) {
+    const what = e.kind === 'mlp' ? `MLP at ${JSON.stringify(tokens[e.to].text)}` : `${JSON.stringify(tokens[e.from].text)} → ${JSON.stringify(tokens[e.to].text)}`;
+    console.log(`layer ${String(e.layer).padStart(2)}  ${e.kind.padEnd(9)} ${e.weight.toFixed(3)}  ${what}`);
+  }
 }
 
 /** `glassbox patch`: an activation-patching sweep (engine/experiments/experiments.ts states the definition). */

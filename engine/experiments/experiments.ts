@@ -14,7 +14,9 @@ import { attribute, type Attribution } from './attribution';
 import type { Gpt2Config } from '../models/gpt2-config';
 import type { OrtSession } from '../run/gpt2-session';
 import type { Gpt2Weights } from '../models/gpt2-weights';
+import { NEW_KV_OUTPUTS } from '../graph/hooked-graph';
 import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
+import { routeEdges, routeImportances, type LayerActivations, type RouteEdge, type Routes } from './routes';
 import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds } from './interventions';
 import { readFloat32Entry } from '../models/safetensors';
 
@@ -71,6 +73,26 @@ export class Experiments {
   /** The session a steered generation runs on: `vector` added at `layer` wherever a run covers positions < K. */
   steeredSession(vector: Float32Array, layer: number): OrtSession {
     return this.model.withFeeds((first, n) => steeringFeeds(this.config, vector, layer, first, n));
+  }
+
+  /** Information-flow routes (routes.ts) of `ids`, and the route graph of the prediction at `position`. */
+  async routes(ids: readonly number[], position: number, threshold: number): Promise<Routes & { edges: RouteEdge[] }> {
+    const { nLayer, nHead, nEmbd: d } = this.config;
+    const n = ids.length;
+    const all = (l: number, hook: string) => INTERVENTION_OUTPUTS.all(`blocks.${l}.${hook}`);
+    const perLayer = (l: number) => [all(l, 'hook_resid_pre'), all(l, 'hook_attn_out'), all(l, 'hook_mlp_out'), NEW_KV_OUTPUTS.query(l), NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l)];
+    const out = await this.model.runBatch(ids, 1, this.config, identityFeeds(this.config), Array.from({ length: nLayer }, (_, l) => perLayer(l)).flat());
+    const data = (name: string) => out[name].data as Float32Array;
+    const layers: LayerActivations[] = Array.from({ length: nLayer }, (_, l) => ({
+      residPre: data(all(l, 'hook_resid_pre')),
+      attnOut: data(all(l, 'hook_attn_out')),
+      mlpOut: data(all(l, 'hook_mlp_out')),
+      pattern: causalPattern(data(NEW_KV_OUTPUTS.query(l)), data(NEW_KV_OUTPUTS.key(l)), nHead, n, d / nHead),
+      value: data(NEW_KV_OUTPUTS.value(l)),
+      outputWeight: this.tensor(`h.${l}.attn.c_proj.weight`),
+    }));
+    const routes = routeImportances(layers, n, nHead, d);
+    return { ...routes, edges: routeEdges(routes, position, threshold) };
   }
 
   /** Direct logit attribution at `position` (attribution.ts), from one run of `ids`. */
@@ -170,6 +192,30 @@ export class Experiments {
     if (!entry) throw new GlassboxError('internal', `The weights have no ${name}.`);
     return entry;
   }
+}
+
+/**
+ * softmax over keys 0 … i of q_h[i] · k_h[j], from the graph's queries (already multiplied by the layer's
+ * attention scale) and keys, both [1, head, n, head_dim]: [head, n, n], zero above the diagonal.
+ */
+function causalPattern(query: Float32Array, key: Float32Array, nHead: number, n: number, hd: number): Float32Array {
+  const pattern = new Float32Array(nHead * n * n);
+  const scores = new Float64Array(n);
+  for (let h = 0; h < nHead; h++) {
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) {
+        let dot = 0;
+        for (let e = 0; e < hd; e++) dot += query[(h * n + i) * hd + e] * key[(h * n + j) * hd + e];
+        scores[j] = dot;
+        max = Math.max(max, dot);
+      }
+      let sum = 0;
+      for (let j = 0; j <= i; j++) sum += (scores[j] = Math.exp(scores[j] - max));
+      for (let j = 0; j <= i; j++) pattern[(h * n + i) * n + j] = scores[j] / sum;
+    }
+  }
+  return pattern;
 }
 
 /** logit(A) − logit(B) (or logit(A)) in row `b` of [batch, vocab] logits. */

@@ -29,7 +29,7 @@ describe('refused, exit 2, one line naming the argument', { concurrency: true },
     ['--seed 1e300', generate('--seed', '1e300'), /--seed must be a whole number from 0 to 4294967295, got "1e300"/],
     ['--seed -1', generate('--seed=-1'), /--seed must be a whole number from 0 to 4294967295, got "-1"/],
     ['--max-new-tokens 1.5', ['generate', '--model', MODEL, '--text', 'Hi', '--max-new-tokens', '1.5', '--cache-dir', cache], /--max-new-tokens must be a whole number from 1 to 4096, got "1\.5"/],
-    ['no command', ['--model', MODEL], /a command is required: inspect, generate, attribute, patch, heads or demo-model/],
+    ['no command', ['--model', MODEL], /a command is required: inspect, generate, attribute, patch, routes, heads or demo-model/],
     ['demo-model with --model', ['demo-model', '--model', MODEL], /demo-model takes no --model/],
   ];
   for (const [what, args, says] of cases) {
