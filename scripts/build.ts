@@ -32,6 +32,7 @@ const entries: { label: string; options: BuildOptions }[] = [
         cli: 'engine/cli.ts',
         bench: 'engine/bench/bench.ts',
         'bench-completions': 'engine/bench/bench-completions.ts',
+        'bench-experiments': 'engine/bench/bench-experiments.ts',
         'bench-activation': 'scripts/bench-activation.ts',
       },
       banner: { js: '#!/usr/bin/env node' },

@@ -127,7 +127,7 @@ export class Experiments {
   }
 
   /** Activation patching of `hook` from `clean` into `corrupt` (same token count), metric at the last position. */
-  async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric): Promise<PatchResult> {
+  async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric, batchTokens = PATCH_BATCH_TOKENS): Promise<PatchResult> {
     if (clean.length !== corrupt.length) {
       throw new GlassboxError('bad-request', `The clean text is ${clean.length} tokens and the corrupt text ${corrupt.length}: patching needs the same token count (edit one so both tokenize to as many tokens).`);
     }
@@ -146,7 +146,8 @@ export class Experiments {
     const byHead = hook === 'attn.hook_z';
     const units = nLayer * (byHead ? nHead : n); // one run each: (layer, head) or (layer, position)
     const results = Array.from({ length: nLayer }, () => new Array<number>(byHead ? nHead : n).fill(0));
-    const batchSize = Math.max(1, Math.floor(PATCH_BATCH_TOKENS / n));
+    // `batchTokens` ≤ n runs one patch at a time: the benchmark's naive baseline.
+    const batchSize = Math.max(1, Math.floor(batchTokens / n));
     for (let first = 0; first < units; first += batchSize) {
       const batch = Math.min(batchSize, units - first);
       const feeds: Feeds = identityFeeds(this.config, last);
