@@ -25,11 +25,15 @@ function csv(header: readonly string[], rows: Iterable<readonly Field[]>): strin
   return `${lines.join('\n')}\n`;
 }
 
-/** One row per token; `prob`/`rank` are how the model rated this token when predicting it (none for the first). */
+/**
+ * One row per token; `prob`/`rank0` are how the model rated this token when predicting it (none for the first).
+ * Ranks in data are 0-based, 0 = the top guess, as in the CLI's JSON and TransformerLens; the column name says
+ * so, since the views show the top guess as #1.
+ */
 export function tokensCsv(inspection: Inspection): string {
   const { tokens, next } = inspection;
   return csv(
-    ['position', 'id', 'text', 'start', 'end', 'prob', 'rank', 'surprisal_bits'],
+    ['position', 'id', 'text', 'start', 'end', 'prob', 'rank0', 'surprisal_bits'],
     tokens.map((t, j) => {
       const prob = j > 0 ? next.prob.data[j - 1] : Number.NaN;
       const rank = j > 0 ? next.rank.data[j - 1] : null;
@@ -43,7 +47,7 @@ export function lensCsv(inspection: Inspection, target: TargetToken | null): str
   const [points, n, k] = lens.topIds.dims;
   const exact = target?.exact && target.exact.id === target.id ? target.exact : null;
   const header = ['hook', 'point', 'position', 'input_text', 'top1_id', 'top1_text', 'top1_prob', 'entropy_nats', 'kl_nats'];
-  if (target) header.push('target_id', 'target_prob', 'target_rank');
+  if (target) header.push('target_id', 'target_prob', 'target_rank0');
   function* rows(): Generator<Field[]> {
     for (let p = 0; p < points; p++) {
       for (let t = 0; t < n; t++) {

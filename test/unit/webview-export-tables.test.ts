@@ -32,7 +32,7 @@ test('CSV fields are quoted only when they must be; missing numbers are empty', 
 test('the tokens table rates each token by the prediction before it', () => {
   const inspection = fixtureInspection();
   const rows = readCsv(tokensCsv(inspection));
-  assert.deepEqual(rows[0], ['position', 'id', 'text', 'start', 'end', 'prob', 'rank', 'surprisal_bits']);
+  assert.deepEqual(rows[0], ['position', 'id', 'text', 'start', 'end', 'prob', 'rank0', 'surprisal_bits']);
   assert.equal(rows.length, 21);
   assert.deepEqual(rows[1], ['0', '464', 'The', '0', '3', '', '', ''], 'nothing predicted the first token');
   assert.deepEqual(rows[2].slice(0, 5), ['1', '2068', ' quick', '3', '9']);
@@ -49,7 +49,7 @@ test('the lens table has one row per point and position, with target columns whe
   assert.deepEqual(plain[1].slice(0, 6), ['blocks.0.hook_resid_pre', '0', '0', 'The', '464', 'The']);
   const exact = fixtureLensTarget(inspection, 3290);
   const targeted = readCsv(lensCsv(inspection, { id: 3290, text: ' dog', exact }));
-  assert.deepEqual(targeted[0].slice(-3), ['target_id', 'target_prob', 'target_rank']);
+  assert.deepEqual(targeted[0].slice(-3), ['target_id', 'target_prob', 'target_rank0']);
   assert.deepEqual(targeted[1].slice(-3), ['3290', String(Number(exact.prob.data[0].toPrecision(7))), String(exact.rank.data[0])]);
 });
 
