@@ -146,6 +146,13 @@ export function createLensView(ctx: PanelContext): PanelView {
       if (!target.exact) parts.push(el('span', { class: 'gb-muted', text: `top-${inspection.lens.topIds.dims[2]} only` }));
     }
     targetState.replaceChildren(...parts);
+    // One source of truth: the field shows the target whoever set it (typing, a cell's "Set as target", a
+    // restored or carried-over state), except while the user is typing in it.
+    if (!targetField.matches(':focus-within')) {
+      const text = target?.text ?? '';
+      targetField.value = text.startsWith(' ') ? text.slice(1) : text;
+      leadingSpace.checked = target === null || text.startsWith(' ');
+    }
     for (const mode of ['target-probability', 'target-rank'] as const) {
       options.get(mode)?.toggleAttribute('disabled', target === null);
     }

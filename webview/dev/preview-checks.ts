@@ -128,6 +128,7 @@ async function main(): Promise<void> {
   assert.equal(await page.getAttribute('.gb-thumb.gb-selected', 'data-head'), '1');
   await tab(page, 'lens');
   await page.waitForSelector('.gb-target-chip');
+  assert.equal(await page.locator('.gb-target-field').evaluate((f) => (f as HTMLInputElement).value), 'dog', 'the field shows the restored target');
   const again = (await posted(page)).filter((m) => m.type === 'lens/target').at(-1);
   assert.deepEqual(again?.payload, { requestId: 1, text: ' dog', id: 3290 }, 'the restored target is asked for again');
 
