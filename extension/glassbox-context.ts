@@ -62,6 +62,8 @@ export class GlassboxContext implements vscode.Disposable {
   async reload(): Promise<void> {
     this.source = parseModelSetting(config.model(), this.demoModelDir);
     this.model = null;
+    // The last completion's speed was another model's.
+    this.tokensPerSecond = null;
     this.loading = null;
     this.render();
     try {

@@ -90,7 +90,21 @@ export class InspectPanel implements vscode.Disposable {
     this.disposables.push(
       this.shownEmitter,
       vscode.window.onDidChangeTextEditorSelection((event) => this.cursorMoved(event)),
+      context.onModelChanged((loaded) => void this.modelChanged(loaded.summary.name)),
     );
+  }
+
+  /**
+   * After a switch to another model the panel shows the same text read by the new one, not the old model's
+   * numbers under its header: the view state is fitted to the new shape when the inspection arrives.
+   */
+  private async modelChanged(name: string): Promise<void> {
+    const shown = this.shown;
+    if (!shown || !this.panel || shown.result.inspection.model.name === name) return;
+    const document = await vscode.workspace.openTextDocument(shown.target.uri);
+    const { text, completion } = shown.target;
+    const input = completion ? { text, ids: completion.ids } : { text };
+    await this.run(document, shown.target.baseOffset, input, (target) => (completion ? { ...target, completion } : target));
   }
 
   get lastShown(): ShownInspection | null {
