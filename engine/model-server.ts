@@ -20,6 +20,8 @@ import type {
   RequestOf,
 } from '../protocol/model-messages';
 import { Gpt2Engine } from './run/gpt2-engine';
+import type { GenerateOptions } from './run/generation';
+import type { Token } from '../protocol/inspection';
 import { windowTokens } from './run/token-window';
 import { HubDownloadError } from './models/hub-download-error';
 import { ensureHubModel } from './models/hub-download';
@@ -192,7 +194,10 @@ export class ModelServer {
     // The new tokens need room after the prompt; generation stops early ('context-full') where they have none.
     const room = Math.max(1, engine.summary.nCtx - p.maxNewTokens);
     const { tokens: prompt, textOffset } = p.windowToContext ? windowTokens(all, p.prompt, room, { lineStart: true }) : { tokens: all, textOffset: 0 };
-    const generation = await engine.generateTokens(prompt, {
+    // A steered completion runs on the intervention graph with a cache of its own (the steered model is another model).
+    const { steering } = p;
+    const generate = (t: readonly Token[], o: GenerateOptions) => (steering ? engine.generateSteeredTokens(t, o, steering) : engine.generateTokens(t, o));
+    const generation = await generate(prompt, {
       maxNewTokens: p.maxNewTokens,
       temperature: p.temperature,
       topK: p.topK,

@@ -3,6 +3,7 @@
 // only through CompletionBackend, so all of it runs in unit tests.
 
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
+import type { Steering } from '../protocol/interventions';
 import type { CompleteParams, CompleteResult } from '../protocol/model-messages';
 import { CharsPerToken, planPrompt, type PromptPlan } from './completion-prompt';
 import { systemClock, type Clock } from './clock';
@@ -32,6 +33,8 @@ export interface CompletionBackend {
   contextLength(): Promise<number>;
   complete(params: CompleteParams, signal: AbortSignal): Promise<CompleteResult>;
   log(message: string): void;
+  /** The steering completions are generated with (Steer Completions…), if any. */
+  steering?(): Steering | undefined;
 }
 
 export class CompletionFlow {
@@ -64,7 +67,8 @@ export class CompletionFlow {
     if (!completionsEnabledFor(settings, request.languageId) || request.prefix.trim() === '') return undefined;
     const place = suggestionPlace(request.prefix.slice(request.prefix.lastIndexOf('\n') + 1), request.lineSuffix);
     if (!place) return undefined;
-    const reused = reusableSuggestion(this.store.last, request);
+    const steering = this.backend.steering?.();
+    const reused = sameSteering(this.store.last?.steering, steering) ? reusableSuggestion(this.store.last, request) : undefined;
     if (reused !== undefined) return reused;
     if (this.paused && !request.explicit) return undefined;
 
@@ -82,7 +86,7 @@ export class CompletionFlow {
       wholeDocument: request.offset === request.prefix.length,
     });
     if (plan.prompt.trim() === '') return undefined;
-    const result = await this.run(plan, settings, place.mode, token);
+    const result = await this.run(plan, settings, place.mode, token, steering);
     if (!result) return undefined;
     // What the model read: the prompt less what the model process dropped to fit the context.
     const prompt = plan.prompt.slice(result.textOffset);
@@ -92,7 +96,7 @@ export class CompletionFlow {
     const suggestion = shapeSuggestion(result.text, { ...place, healed: plan.healed });
     if (suggestion === '') return undefined;
     const { documentUri, offset, prefix } = request;
-    this.store.set({ documentUri, offset, prefix, prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion });
+    this.store.set({ documentUri, offset, prefix, prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion, ...(steering ? { steering } : {}) });
     return suggestion;
   }
 
@@ -112,7 +116,7 @@ export class CompletionFlow {
    * One run at a time: a new one aborts the one before, whatever VS Code did with its token, so the older run
    * is settled here at once rather than by the model process superseding it.
    */
-  private async run(plan: PromptPlan, settings: CompletionSettings, mode: SuggestionMode, token: CancellationLike): Promise<CompleteResult | undefined> {
+  private async run(plan: PromptPlan, settings: CompletionSettings, mode: SuggestionMode, token: CancellationLike, steering: Steering | undefined): Promise<CompleteResult | undefined> {
     const cancel = abortOnCancel(token);
     this.inFlight?.abort();
     this.inFlight = cancel.controller;
@@ -124,6 +128,7 @@ export class CompletionFlow {
       topP: settings.topP,
       stopAtNewline: mode === 'line',
       windowToContext: true,
+      ...(steering ? { steering } : {}),
     };
     try {
       return await this.backend.complete(params, cancel.signal);
@@ -135,4 +140,8 @@ export class CompletionFlow {
       cancel.dispose();
     }
   }
+}
+
+function sameSteering(a: Steering | undefined, b: Steering | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.add === b.add && a.subtract === b.subtract && a.layer === b.layer && a.scale === b.scale);
 }

@@ -8,11 +8,12 @@ import { PREFIX_WINDOW_CHARS } from './completion-prompt';
 import type { CompletionSettings } from './completion-settings';
 import type { CompletionStore } from './completion-store';
 import type { GlassboxContext } from './glassbox-context';
+import type { SteeringState } from './steering';
 
 export const TOGGLE_COMPLETIONS_COMMAND = 'glassbox.toggleCompletions';
 
 /** The provider, the toggle command and the listeners that resume completions after a model change. */
-export function registerCompletions(context: GlassboxContext, store: CompletionStore): vscode.Disposable[] {
+export function registerCompletions(context: GlassboxContext, store: CompletionStore, steering: SteeringState): vscode.Disposable[] {
   // A settings update takes a while to reach getConfiguration (over a second in code-server); until it has, the
   // toggled value stands, so typing right after the toggle already sees it.
   let toggled: boolean | undefined;
@@ -23,6 +24,7 @@ export function registerCompletions(context: GlassboxContext, store: CompletionS
       contextLength: async () => (await context.ensureModel()).summary.nCtx,
       complete: (params, signal) => context.request('complete/run', params, { signal, what: 'inline completion' }),
       log: (message) => context.log.warn(message),
+      steering: () => steering.current,
     },
     store,
   );
@@ -43,6 +45,8 @@ export function registerCompletions(context: GlassboxContext, store: CompletionS
       if (config.affectsCompletions(event) || config.affectsModel(event)) flow.resume();
     }),
     context.onModelChanged(() => flow.resume()),
+    // Ghost text from before is the other steering's.
+    steering.onDidChange(() => void vscode.commands.executeCommand('editor.action.inlineSuggest.hide')),
   ];
 }
 

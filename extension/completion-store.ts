@@ -2,6 +2,7 @@
 // the user types it out and explained later ("why did it say that?").
 
 import type { Token } from '../protocol/inspection';
+import type { Steering } from '../protocol/interventions';
 
 export interface LastCompletion {
   readonly documentUri: string;
@@ -19,6 +20,8 @@ export interface LastCompletion {
   readonly text: string;
   /** The ghost text shown: `text` cut to what fits at the cursor (see shapeSuggestion). Never empty. */
   readonly suggestion: string;
+  /** The activation addition the model ran with, if any: another steering makes another suggestion. */
+  readonly steering?: Steering;
 }
 
 /** Where the cursor is now, in the terms the reuse rule needs. */

@@ -10,6 +10,7 @@ import { GlassboxContext } from './glassbox-context';
 import { followSelection, registerInspectCommand } from './inspect-command';
 import { InspectPanel } from './inspect-panel';
 import { registerModelCommands } from './model-commands';
+import { registerSteerCommand, SteeringState } from './steering';
 import { SHOW_TOKEN_COMMAND, TokenHoverProvider } from './token-hover';
 
 export function activate(extension: vscode.ExtensionContext): void {
@@ -19,11 +20,14 @@ export function activate(extension: vscode.ExtensionContext): void {
   // The completions shown lately, so an accepted one can be explained after the next is shown.
   const explained = new CompletionHistory(completions);
   const panel = new InspectPanel(context, extension.extensionUri);
+  const steering = new SteeringState(extension.workspaceState);
   extension.subscriptions.push(
     context,
     panel,
+    steering,
     ...registerModelCommands(context),
-    ...registerCompletions(context, completions),
+    ...registerCompletions(context, completions, steering),
+    registerSteerCommand(steering, async () => (await context.ensureModel()).summary.nLayer),
     registerInspectCommand(panel),
     followSelection(panel),
     explained,

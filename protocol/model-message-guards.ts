@@ -16,6 +16,7 @@ import {
 } from './guards';
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
+import type { Steering } from './interventions';
 import {
   MODEL_METHODS,
   type CompleteParams,
@@ -108,9 +109,15 @@ const params: Readers<'params'> = {
       ...(f.seed === undefined ? {} : { seed: integer(f.seed, `${p}.seed`, 0) }),
       stopAtNewline: boolean(f.stopAtNewline, `${p}.stopAtNewline`),
       windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
+      ...(f.steering === undefined ? {} : { steering: steering(f.steering, `${p}.steering`) }),
     };
   },
 };
+
+function steering(v: unknown, p: string): Steering {
+  const f = record(v, p);
+  return { add: text(f.add, `${p}.add`), subtract: text(f.subtract, `${p}.subtract`), layer: integer(f.layer, `${p}.layer`, 0), scale: finite(f.scale, `${p}.scale`) };
+}
 
 const generated = (v: unknown, p: string) => {
   const f = record(v, p);

@@ -4,6 +4,7 @@
 // the host cancels it (or a newer completion supersedes it), answering with a 'cancelled' error, never a
 // partial result. Each side validates what it receives (see model-message-guards.ts).
 
+import type { Steering } from './interventions';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
 import type { Float32Tensor } from './tensor';
@@ -107,6 +108,8 @@ export interface CompleteParams {
    * at a number of tokens without a tokenizer.
    */
   readonly windowToContext: boolean;
+  /** Generate with this activation addition (protocol/interventions.ts); absent: the model as it is. */
+  readonly steering?: Steering;
 }
 
 export interface CompleteResult {

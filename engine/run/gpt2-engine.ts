@@ -365,7 +365,13 @@ export class Gpt2Engine {
    * graph, with a cache of its own, since the steered model is another model.
    */
   async generateSteered(text: string, options: GenerateOptions, steering: Steering): Promise<Generation> {
-    const prompt = this.checkedTokens(text).map((t) => t.id);
+    return this.generateSteeredTokens(this.checkedTokens(text), options, steering);
+  }
+
+  /** generateSteered for already tokenized text (a completion's prompt). */
+  async generateSteeredTokens(tokens: readonly Token[], options: GenerateOptions, steering: Steering): Promise<Generation> {
+    this.checkLength(tokens.length);
+    const prompt = tokens.map((t) => t.id);
     this.checkLayer(steering.layer);
     if (!Number.isFinite(steering.scale)) throw new GlassboxError('bad-request', `The steering scale must be a finite number, got ${steering.scale}.`);
     const ids = (what: string, words: string) => {

@@ -452,6 +452,8 @@ describe('the process answers what ModelClient would never send, and keeps servi
     // Well-formed, but outside what the model can do: the engine's own checks answer them.
     { name: 'top-k of a million', message: { ...validInspect, id: 13, params: { ...INSPECT, topK: 1e6 } }, id: 13, says: /top-k must be a whole number/ },
     { name: 'a target outside the vocabulary', message: { ...validInspect, id: 14, params: { ...INSPECT, targetId: 60_000 } }, id: 14, says: /outside the vocabulary/ },
+    { name: 'a steering without its layer', message: { type: 'request', id: 16, method: 'complete/run', params: { ...completion(3), steering: { add: 'a', subtract: 'b', scale: 1 } } }, id: 16, says: /message\.params\.steering\.layer/ },
+    { name: 'a steering at a layer the model lacks', message: { type: 'request', id: 17, method: 'complete/run', params: { ...completion(3), steering: { add: 'a', subtract: 'b', layer: 5, scale: 1 } } }, id: 17, says: /Layer 5 does not exist/ },
   ];
   for (const { name, message, id, says } of malformed) {
     test(`${name}: a bad-request error${id === null ? ' without an id' : ` for id ${id}`}`, async () => {
@@ -470,6 +472,18 @@ describe('the process answers what ModelClient would never send, and keeps servi
     const answer = await raw.inbox.answer(id);
     assert.equal(answer.type, 'result');
     assert.equal(raw.child.exitCode, null);
+  });
+
+  test('a steered completion is answered, and differs from the unsteered one', async () => {
+    const steered = { type: 'request', method: 'complete/run', params: { ...completion(8), prompt: 'I think that you are', steering: { add: 'I love you so much', subtract: 'I hate', layer: 0, scale: 50 } } };
+    raw.send({ ...steered, id: 18 });
+    const answer = await raw.inbox.answer(18);
+    assert.equal(answer.type, 'result', JSON.stringify(answer));
+    raw.send({ ...steered, id: 19, params: { ...steered.params, steering: undefined } });
+    const plain = await raw.inbox.answer(19);
+    raw.inbox.drain((m) => m.type === 'progress');
+    const text = (a: { type: string; result?: unknown }) => (a.type === 'result' ? (a.result as { text: string }).text : null);
+    assert.notEqual(text(answer), text(plain));
   });
 
   test("a panel's layer from a bigger model (after a switch) falls back to layer 0 instead of failing", async () => {

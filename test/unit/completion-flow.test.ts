@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GlassboxError } from '../../protocol/errors';
 import type { CompleteParams, CompleteResult } from '../../protocol/model-messages';
+import type { Steering } from '../../protocol/interventions';
 import { CompletionFlow, type CompletionRequest } from '../../extension/completion-flow';
 import { COMPLETION_DEFAULTS, type CompletionSettings } from '../../extension/completion-settings';
 import { CompletionStore } from '../../extension/completion-store';
@@ -17,6 +18,7 @@ function harness(settings: Partial<CompletionSettings> = {}, nCtx: Promise<numbe
   const runs: { params: CompleteParams; signal: AbortSignal; answer: Deferred<CompleteResult> }[] = [];
   const logged: string[] = [];
   let loads = 0;
+  const steering: { current: Steering | undefined } = { current: undefined };
   const flow = new CompletionFlow(
     {
       settings: () => ({ ...COMPLETION_DEFAULTS, ...settings }),
@@ -30,11 +32,12 @@ function harness(settings: Partial<CompletionSettings> = {}, nCtx: Promise<numbe
         return answer.promise;
       },
       log: (message) => logged.push(message),
+      steering: () => steering.current,
     },
     store,
     clock,
   );
-  return { flow, clock, store, runs, logged, loads: () => loads };
+  return { flow, clock, store, runs, logged, loads: () => loads, steering };
 }
 
 function typed(prefix: string, more: Partial<CompletionRequest> = {}): CompletionRequest {
@@ -282,4 +285,26 @@ test('no run where completions are off, before existing text, or in an empty doc
   assert.equal(await h.flow.suggest(typed('  \n'), new FakeTokenSource().token, current), undefined);
   assert.equal(h.clock.pending, 0);
   assert.equal(off.clock.pending, 0);
+});
+
+test('a steering goes with the request, and a suggestion made with another steering is not reused', async () => {
+  const h = harness();
+  h.steering.current = { add: 'Love', subtract: 'Hate', layer: 3, scale: 4 };
+  const first = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.deepEqual(h.runs[0].params.steering, { add: 'Love', subtract: 'Hate', layer: 3, scale: 4 });
+  h.runs[0].answer.resolve(result(' brown fox'));
+  assert.equal(await first, ' brown fox');
+  // The same steering: typing what it showed reuses it.
+  assert.equal(await h.flow.suggest(typed('The quick bro'), new FakeTokenSource().token, current), 'wn fox');
+  // Cleared: the steered suggestion is not the model's own, so the model runs again, unsteered.
+  h.steering.current = undefined;
+  const second = h.flow.suggest(typed('The quick brow'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  assert.equal(h.runs.length, 2);
+  assert.equal(h.runs[1].params.steering, undefined);
+  h.runs[1].answer.resolve(result('n dog'));
+  assert.equal(await second, 'n dog');
 });
