@@ -192,12 +192,18 @@ export async function createProfile(
   dir: string,
   settings: Record<string, unknown>,
   extraEnv: Record<string, string> = {},
+  options: ProfileOptions = {},
 ): Promise<CodeServerProfile> {
   const sub = (name: string): string => join(dir, name);
   for (const name of ['user-data/User', 'extensions', 'config', 'data', 'cache', 'state', 'tmp']) {
     await mkdir(sub(name), { recursive: true });
   }
-  await writeFile(join(sub('user-data'), 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const settingsFile = join(sub('user-data'), 'User', 'settings.json');
+  // A kept profile keeps what the person changed; ours fill in only what they have not set (`override` wins).
+  const kept = options.keepUserSettings ? await readFile(settingsFile, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({})) : {};
+  const merged: Record<string, unknown> = { ...settings, ...kept, ...options.override };
+  for (const [key, value] of Object.entries(options.override ?? {})) if (value === undefined) delete merged[key];
+  await writeFile(settingsFile, JSON.stringify(merged, null, 2));
   return {
     userDataDir: sub('user-data'),
     extensionsDir: sub('extensions'),
@@ -207,13 +213,22 @@ export async function createProfile(
       XDG_DATA_HOME: sub('data'),
       XDG_CACHE_HOME: sub('cache'),
       XDG_STATE_HOME: sub('state'),
-      // Unix socket paths are limited to 108 bytes: keep `dir` short (a mkdtemp under /tmp is).
-      TMPDIR: sub('tmp'),
+      // Unix socket paths are limited to 108 bytes: keep `dir` short (a mkdtemp under /tmp is), or give a short tmpDir.
+      TMPDIR: options.tmpDir ?? sub('tmp'),
       // The XDG cache above is throwaway; what Glassbox installs on first use stays shared.
       GLASSBOX_CACHE: glassboxCacheDir(),
       ...extraEnv,
     }),
   };
+}
+
+export interface ProfileOptions {
+  /** Keep the settings a person changed in an existing profile (npm start's, which outlives each run). */
+  readonly keepUserSettings?: boolean;
+  /** Settings that replace whatever is there (undefined removes the key). */
+  readonly override?: Record<string, unknown>;
+  /** The server's temp folder, when `dir` is too long a path for its sockets. */
+  readonly tmpDir?: string;
 }
 
 /** `code-server --install-extension`, into the profile's extensions folder. */

@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProfile, ensureCodeServer, startCodeServer, type RunningCodeServer } from './code-server';
+import { createServer } from 'node:net';
+import { createProfile, ensureCodeServer, glassboxCacheDir, startCodeServer, type RunningCodeServer } from './code-server';
 import { DEMO_MODEL_SETTING, demoModelNotice, hubReachable } from './demo-model';
 
 const root = join(import.meta.dirname, '..');
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
     const result = spawnSync('code', [`--extensionDevelopmentPath=${root}`, sample], { stdio: 'inherit' });
     process.exit(result.status ?? 1);
   }
-  await runCodeServer(model ? { ...SETTINGS, 'glassbox.model': model } : SETTINGS);
+  // Offline the demo model; online the setting goes back to its default (GPT-2), unless the person chose another.
+  await runCodeServer(model);
 }
 
 // Desktop VS Code runs with the person's own profile, whose user settings are not ours to change: the demo
@@ -71,8 +73,14 @@ function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-async function runCodeServer(settings: Record<string, unknown>): Promise<void> {
+/** npm start's code-server profile: kept between runs, so settings and the open workspace survive (tests give their own). */
+const PROFILE_DIR = process.env['GLASSBOX_START_PROFILE'] || join(glassboxCacheDir(), 'start-profile');
+/** Where npm start serves, unless GLASSBOX_PORT says otherwise or it is taken. */
+const DEFAULT_PORT = 8470;
+
+async function runCodeServer(model: string | null): Promise<void> {
   const binary = await ensureCodeServer();
+  // The temp folder is per run (short, for the server's sockets); the profile is kept.
   const temp = await mkdtemp(join(tmpdir(), 'glassbox-start-'));
   let server: RunningCodeServer | undefined;
   // One shutdown, whoever asks first (Ctrl+C, or the server dying); exit only once it has finished.
@@ -88,13 +96,18 @@ async function runCodeServer(settings: Record<string, unknown>): Promise<void> {
   process.on('SIGTERM', () => shutDown(0));
 
   try {
-    const profile = await createProfile(temp, settings);
+    const profile = await createProfile(PROFILE_DIR, SETTINGS, {}, {
+      keepUserSettings: true,
+      tmpDir: temp,
+      // The demo model offline; online a demo left from an offline start gives way to the default.
+      override: { 'glassbox.model': model ?? undefined },
+    });
     await linkRepositoryAsExtension(profile.extensionsDir);
     const logFile = join(temp, 'code-server.log');
-    const port = process.env['GLASSBOX_PORT'] ? Number(process.env['GLASSBOX_PORT']) : undefined;
+    const port = process.env['GLASSBOX_PORT'] ? Number(process.env['GLASSBOX_PORT']) : (await portIsFree(DEFAULT_PORT)) ? DEFAULT_PORT : undefined;
     server = await startCodeServer({ binary, profile, folder: sample, logFile, ...(port ? { port } : {}) });
     console.log(`\nGlassbox is running in code-server: ${server.url}`);
-    console.log(`(server log: ${logFile}; after \`npm run build\`, run "Developer: Reload Window"; Ctrl+C stops)`);
+    console.log(`(profile: ${PROFILE_DIR}; server log: ${logFile}; after \`npm run build\`, run "Developer: Reload Window"; Ctrl+C stops)`);
     await server.exited;
     if (!shutdown) {
       console.error(`code-server exited on its own; its log was:\n${readFileSync(logFile, 'utf8')}`);
@@ -115,7 +128,19 @@ async function linkRepositoryAsExtension(extensionsDir: string): Promise<void> {
     name: string;
     version: string;
   };
-  await symlink(root, join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
+  const link = join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+  // The kept profile may hold the link from an earlier run (perhaps to another checkout): point it here.
+  await rm(link, { force: true });
+  await symlink(root, link, 'dir');
+}
+
+/** Whether nothing listens on 127.0.0.1:`port`. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,8 @@
 // extension, offline on the trained demo model it ships, and Ctrl+C leaves nothing running or on disk.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +15,9 @@ const noChromium = findChromium()
   : 'chromium is not installed and could not be installed (run scripts/system-deps.sh as root)';
 
 describe('npm start with code-server', { skip: noChromium }, () => {
+  // The profile npm start keeps between runs, here a test's own.
+  const profileDir = mkdtempSync(join(tmpdir(), 'glassbox-start-profile-'));
+  after(() => rmSync(profileDir, { recursive: true, force: true }));
   let start: ChildProcessByStdio<null, Readable, Readable> | undefined;
   let printed = '';
   let session: VsCodeSession | undefined;
@@ -27,7 +31,7 @@ describe('npm start with code-server', { skip: noChromium }, () => {
     // ask the Hub (tests stay off the network); start.ts then opens the demo model.
     start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--no-build'], {
       cwd: root,
-      env: { ...process.env, GLASSBOX_EDITOR: 'code-server', GLASSBOX_OFFLINE: '1' },
+      env: { ...process.env, GLASSBOX_EDITOR: 'code-server', GLASSBOX_OFFLINE: '1', GLASSBOX_START_PROFILE: profileDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     process.on('exit', killStart);
@@ -77,14 +81,17 @@ describe('npm start with code-server', { skip: noChromium }, () => {
     });
   });
 
-  test('Ctrl+C stops code-server and removes its profile', { timeout: 30_000 }, async () => {
+  test('Ctrl+C stops code-server and removes its temp folder; the profile stays, with the settings', { timeout: 30_000 }, async () => {
     await session?.close();
-    const profile = dirname(/server log: (\S+)/.exec(printed)?.[1] ?? '');
-    assert.ok(existsSync(profile), `start.ts printed no profile folder:\n${printed}`);
+    const temp = dirname(/server log: (\S+)/.exec(printed)?.[1] ?? '');
+    assert.ok(existsSync(temp), `start.ts printed no temp folder:\n${printed}`);
+    assert.ok(printed.includes(`profile: ${profileDir}`), printed);
     const exited = new Promise<number | null>((done) => start!.once('exit', (code) => done(code)));
     start!.kill('SIGINT');
     assert.equal(await exited, 0, printed);
-    assert.equal(existsSync(profile), false, `${profile} is still there`);
+    assert.equal(existsSync(temp), false, `${temp} is still there`);
+    const settings = JSON.parse(readFileSync(join(profileDir, 'user-data', 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(settings['glassbox.model'], 'demo', 'the kept profile remembers the offline choice');
     const url = new URL(/running in code-server: (\S+)/.exec(printed)?.[1] ?? '');
     await assert.rejects(fetch(new URL('/healthz', url)), 'code-server still answers after Ctrl+C');
   });
