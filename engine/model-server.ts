@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import { parseHostToModel } from '../protocol/model-message-guards';
 import type {
+  AttributeParams,
   CompleteParams,
   CompleteResult,
   HostToModel,
@@ -21,6 +22,7 @@ import type {
 } from '../protocol/model-messages';
 import { Gpt2Engine } from './run/gpt2-engine';
 import type { GenerateOptions } from './run/generation';
+import type { AttributionReport } from '../protocol/interventions';
 import type { Token } from '../protocol/inspection';
 import { windowTokens } from './run/token-window';
 import { HubDownloadError } from './models/hub-download-error';
@@ -122,7 +124,20 @@ export class ModelServer {
       }
       case 'complete/run':
         return this.complete(request as RequestOf<'complete/run'>, job.abort.signal);
+      case 'attribute/run':
+        return this.attribute((request as RequestOf<'attribute/run'>).params);
     }
+  }
+
+  private async attribute(params: AttributeParams): Promise<AttributionReport> {
+    const engine = this.loaded();
+    const { ids, position, targetId, versusId } = params;
+    engine.checkTokens(ids);
+    engine.checkTokens([targetId, ...(versusId === null ? [] : [versusId])]);
+    if (position >= ids.length) throw new GlassboxError('bad-request', `Position ${position} is not one of the ${ids.length} tokens.`);
+    const experiments = await engine.experiments();
+    const { attribution, logitDiff } = await experiments.attribute(ids, position, { targetId, versusId });
+    return { position, targetId, versusId, logitDiff, components: attribution.components, neurons: attribution.neurons };
   }
 
   private loaded(): Gpt2Engine {

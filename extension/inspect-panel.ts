@@ -15,6 +15,8 @@ import {
   InspectionShow,
   LensTargetRequest,
   LensTargetResult,
+  WhyAttribute,
+  WhyResult,
   PanelReady,
   StateChanged,
   TokenReveal,
@@ -23,6 +25,7 @@ import {
   type ExportSavePayload,
   type HostToWebviewPayloads,
   type LensTargetRequestPayload,
+  type WhyAttributePayload,
   type PanelViewState,
 } from '../protocol/panel-messages';
 import { commonPrefixLength, type CompletionExplanation } from './explain-completion';
@@ -261,6 +264,9 @@ export class InspectPanel implements vscode.Disposable {
       case AttentionPatternRequest:
         void this.answerPattern(message.payload);
         return;
+      case WhyAttribute:
+        void this.answerWhy(message.payload);
+        return;
       case ExportSave:
         void this.save(message.payload);
         return;
@@ -337,6 +343,21 @@ export class InspectPanel implements vscode.Disposable {
       const result = await this.context.request('attention/pattern', { ids, layer }, { what: 'computing an attention pattern' });
       // The page matches the answer to what it shows; a newer inspection makes it moot.
       if (this.shown === shown) reply({ pattern: result.pattern });
+    } catch (error) {
+      reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  /** Direct logit attribution of the shown inspection's prediction at a position, for the Why tab. */
+  private async answerWhy(request: WhyAttributePayload): Promise<void> {
+    const reply = (outcome: HostToWebviewPayloads[typeof WhyResult]['outcome']) => this.post(WhyResult, { requestId: request.requestId, outcome });
+    const shown = this.shown;
+    if (!shown) return reply({ error: 'Inspect some text first.' });
+    try {
+      const ids = shown.result.inspection.tokens.map((t) => t.id);
+      const { position, targetId, versusId } = request;
+      const report = await this.context.request('attribute/run', { ids, position, targetId, versusId }, { what: 'attributing the prediction' });
+      if (this.shown === shown) reply({ report });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

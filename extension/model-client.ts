@@ -79,6 +79,7 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
   'attention/pattern': 60_000,
   'lens/target': 30_000,
   'complete/run': 60_000,
+  'attribute/run': 60_000,
 };
 
 /**

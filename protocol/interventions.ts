@@ -70,3 +70,36 @@ export interface Steering {
 
 /** The token the shorter steering text is padded with: a single space. */
 export const STEERING_PAD_ID = 220;
+
+/** One additive component of the final residual and its share of the logit difference (engine/experiments/attribution.ts). */
+export interface AttributionComponent {
+  /** `hook_embed`, `hook_pos_embed`, `blocks.{l}.attn.hook_result` (with `head`), `blocks.{l}.attn.b_O`, `blocks.{l}.hook_mlp_out`, `ln_final.b`. */
+  readonly hook: string;
+  readonly head?: number;
+  readonly value: number;
+}
+
+export interface NeuronAttribution {
+  readonly neuron: number;
+  /** Its `mlp.hook_post` activation at the position. */
+  readonly activation: number;
+  readonly value: number;
+}
+
+/** One MLP's split: its output bias's share and its neurons with the largest |value|, largest first. */
+export interface LayerNeuronAttribution {
+  readonly layer: number;
+  readonly bias: number;
+  readonly top: readonly NeuronAttribution[];
+}
+
+/** Direct logit attribution of logit(target) − logit(versus) (or logit(target)) at a position. */
+export interface AttributionReport {
+  readonly position: number;
+  readonly targetId: number;
+  readonly versusId: number | null;
+  /** The model's own logit difference; the components sum to it. */
+  readonly logitDiff: number;
+  readonly components: readonly AttributionComponent[];
+  readonly neurons: readonly LayerNeuronAttribution[];
+}

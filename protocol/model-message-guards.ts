@@ -16,9 +16,11 @@ import {
 } from './guards';
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
-import type { Steering } from './interventions';
+import type { AttributionReport, Steering } from './interventions';
+import { attributionReport } from './attribution-guard';
 import {
   MODEL_METHODS,
+  type AttributeParams,
   type CompleteParams,
   type CompleteResult,
   type HostToModel,
@@ -112,6 +114,15 @@ const params: Readers<'params'> = {
       ...(f.steering === undefined ? {} : { steering: steering(f.steering, `${p}.steering`) }),
     };
   },
+  'attribute/run': (v, p): AttributeParams => {
+    const f = record(v, p);
+    return {
+      ids: ids(f.ids, `${p}.ids`),
+      position: integer(f.position, `${p}.position`, 0),
+      targetId: integer(f.targetId, `${p}.targetId`, 0),
+      versusId: nullable((x, q) => integer(x, q, 0))(f.versusId, `${p}.versusId`),
+    };
+  },
 };
 
 function steering(v: unknown, p: string): Steering {
@@ -161,6 +172,7 @@ const results: Readers<'result'> = {
       textOffset: integer(f.textOffset, `${p}.textOffset`, 0),
     };
   },
+  'attribute/run': (v, p): AttributionReport => attributionReport(v, p),
 };
 
 const progress: Reader<Progress> = (v, p) => {

@@ -4,7 +4,7 @@
 // the host cancels it (or a newer completion supersedes it), answering with a 'cancelled' error, never a
 // partial result. Each side validates what it receives (see model-message-guards.ts).
 
-import type { Steering } from './interventions';
+import type { AttributionReport, Steering } from './interventions';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
 import type { Float32Tensor } from './tensor';
@@ -136,10 +136,20 @@ export interface ModelRequests {
   'lens/target': { params: TargetParams; result: TargetResult };
   /** host → model: continue a prompt; the newest completion supersedes older ones. */
   'complete/run': { params: CompleteParams; result: CompleteResult };
+  /** host → model: direct logit attribution at a position of inspected tokens. */
+  'attribute/run': { params: AttributeParams; result: AttributionReport };
+}
+
+export interface AttributeParams {
+  readonly ids: readonly number[];
+  /** 0-based token index whose prediction is explained. */
+  readonly position: number;
+  readonly targetId: number;
+  readonly versusId: number | null;
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

@@ -6,6 +6,8 @@ import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record
 import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
 import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
+import { attributionReport } from './attribution-guard';
+import type { AttributionReport } from './interventions';
 
 // ---------------------------------------------------------------------------------------------------------
 // Payloads shared by several messages
@@ -30,7 +32,7 @@ export interface GeneratedSpan {
   readonly end: number;
 }
 
-export const panelTabs = ['tokens', 'lens', 'attention'] as const;
+export const panelTabs = ['tokens', 'lens', 'attention', 'why'] as const;
 export type PanelTab = (typeof panelTabs)[number];
 
 export const tokenColourModes = ['probability', 'surprisal', 'rank'] as const;
@@ -117,6 +119,13 @@ export interface AttentionPatternResultPayload {
   readonly outcome: { readonly pattern: Float32Tensor } | { readonly error: string };
 }
 
+/** host → webview: the answer to `why/attribute` with the same `requestId`. */
+export const WhyResult = 'why/result';
+export interface WhyResultPayload {
+  readonly requestId: number;
+  readonly outcome: { readonly report: AttributionReport } | { readonly error: string };
+}
+
 export interface HostToWebviewPayloads {
   readonly [InspectionShow]: InspectionShowPayload;
   readonly [InspectionProgress]: InspectionProgressPayload;
@@ -124,6 +133,7 @@ export interface HostToWebviewPayloads {
   readonly [EditorCursor]: EditorCursorPayload;
   readonly [LensTargetResult]: LensTargetResultPayload;
   readonly [AttentionPatternResult]: AttentionPatternResultPayload;
+  readonly [WhyResult]: WhyResultPayload;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -161,6 +171,18 @@ export interface AttentionPatternRequestPayload {
   readonly layer: number;
 }
 
+/**
+ * webview → host: direct logit attribution of the shown inspection's prediction at `position` (answered by
+ * `why/result`): logit(targetId) − logit(versusId), or logit(targetId) when versusId is null.
+ */
+export const WhyAttribute = 'why/attribute';
+export interface WhyAttributePayload {
+  readonly requestId: number;
+  readonly position: number;
+  readonly targetId: number;
+  readonly versusId: number | null;
+}
+
 /** webview → host: save a figure or table; the host asks where. PNG travels base64-encoded. */
 export const ExportSave = 'export/save';
 export interface ExportSavePayload {
@@ -181,6 +203,7 @@ export interface WebviewToHostPayloads {
   readonly [TokenReveal]: TokenRevealPayload;
   readonly [LensTargetRequest]: LensTargetRequestPayload;
   readonly [AttentionPatternRequest]: AttentionPatternRequestPayload;
+  readonly [WhyAttribute]: WhyAttributePayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [StateChanged]: StateChangedPayload;
 }
@@ -289,7 +312,17 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
       outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { pattern: patternOfOwnShape(outcome.pattern, `${path}.outcome.pattern`) },
     };
   },
+  [WhyResult]: whyResult,
 };
+
+function whyResult(v: unknown, path: string): WhyResultPayload {
+  const f = record(v, path);
+  const outcome = record(f.outcome, `${path}.outcome`);
+  return {
+    requestId: integer(f.requestId, `${path}.requestId`, 0),
+    outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { report: attributionReport(outcome.report, `${path}.outcome.report`) },
+  };
+}
 
 function patternOfOwnShape(value: unknown, path: string): Float32Tensor {
   const heads = dimOf(value, path, 2, 0);
@@ -324,6 +357,15 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
   [AttentionPatternRequest]: (v, path) => {
     const f = record(v, path);
     return { requestId: integer(f.requestId, `${path}.requestId`, 0), layer: integer(f.layer, `${path}.layer`, 0) };
+  },
+  [WhyAttribute]: (v, path) => {
+    const f = record(v, path);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      position: integer(f.position, `${path}.position`, 0),
+      targetId: integer(f.targetId, `${path}.targetId`, 0),
+      versusId: nullable((x, p) => integer(x, p, 0))(f.versusId, `${path}.versusId`),
+    };
   },
   [ExportSave]: (v, path) => {
     const f = record(v, path);

@@ -37,6 +37,16 @@ const texts: Readonly<Record<PanelTab, readonly string[]>> = {
       'as thick as the weight. Look for previous-token heads (a stripe just below the diagonal) and heads that ' +
       'park their attention on the first token when they have nothing to do.',
   ],
+  why: [
+    'Direct logit attribution: the final residual stream at a position is a sum of what every component wrote ' +
+      'into it — the token and position embeddings, each attention head (blocks.{l}.attn.hook_result, its ' +
+      'z times its rows of W_O), each layer’s attention bias and MLP output. ln_final and the unembedding are ' +
+      'linear once ln_final’s scale at that position is fixed, so each component gets an exact share of the ' +
+      'logit difference between the target token and its competitor; the shares add up to it.',
+    'The grid is layer × head, with each layer’s attention bias and MLP at the right: red cells raise the ' +
+      'target, blue ones lower it. Direct effects only: what a head changes in later layers is not counted ' +
+      'here (ablation and patching, in the CLI, measure the total effect).',
+  ],
 };
 
 export function explanation(tab: PanelTab): HTMLElement {

@@ -15,6 +15,8 @@ import {
   PanelReady,
   StateChanged,
   TokenReveal,
+  WhyAttribute,
+  WhyResult,
   parseHostMessage,
   type ExportFormat,
   type HostToWebview,
@@ -25,11 +27,12 @@ import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from './cursor-token';
 import { exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
-import type { LayerPattern, PanelContext, PanelView, Shown, TargetStatus } from './panel-context';
+import type { LayerPattern, PanelContext, PanelView, Shown, TargetStatus, WhyStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
 import { watchTheme } from './theme-colours';
 import { createTokensView } from './tokens-view';
+import { createWhyView } from './why-view';
 import { connectToHost } from './vscode-api';
 
 /** How long to wait for `lens/targetResult` before telling the user the model did not answer. */
@@ -48,6 +51,8 @@ function boot(): void {
   let requestIds = 0;
   /** Layers the shown inspection did not carry: asked for (by request id) or answered. Emptied by each new inspection. */
   let layerPatterns = new Map<number, { readonly requestId: number; readonly status: LayerPattern }>();
+  /** Attributions asked for the shown inspection, by question ("position:target:versus"). Emptied by each new inspection. */
+  let attributions = new Map<string, { readonly requestId: number; readonly status: WhyStatus }>();
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
 
   const persist = (now = false): void => {
@@ -106,6 +111,15 @@ function boot(): void {
       layerPatterns.delete(layer);
       renderAll(); // the view asks again
     },
+    attribution(question) {
+      const key = `${question.position}:${question.targetId}:${question.versusId}`;
+      const known = attributions.get(key);
+      if (known) return known.status;
+      const requestId = ++requestIds;
+      attributions.set(key, { requestId, status: { kind: 'pending' } });
+      channel.post(WhyAttribute, { requestId, ...question });
+      return { kind: 'pending' };
+    },
   };
 
   function patternArrived(layer: number, requestId: number, status: LayerPattern): void {
@@ -121,6 +135,7 @@ function boot(): void {
     tokens: createTokensView(ctx),
     lens: createLensView(ctx),
     attention: createAttentionView(ctx),
+    why: createWhyView(ctx),
   };
 
   async function save(format: ExportFormat): Promise<void> {
@@ -133,7 +148,7 @@ function boot(): void {
   }
 
   const shell = createShell(
-    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element },
+    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element },
     {
       onTab: (tab) => {
         if (tab !== state.tab) ctx.update({ tab });
@@ -159,6 +174,7 @@ function boot(): void {
   function show(next: Shown): void {
     shown = next;
     layerPatterns = new Map();
+    attributions = new Map();
     state = fitStateTo(state, next.inspection);
     // An explained completion opens on its first generated token: how likely it was and what it beat.
     const generated = next.source.generated;
@@ -200,6 +216,14 @@ function boot(): void {
         else if (!shown || outcome.pattern.dims[0] !== shown.inspection.model.nHead || outcome.pattern.dims[1] !== packedPatternLength(shown.inspection.tokens.length)) {
           patternArrived(layer, requestId, { kind: 'failed', message: 'the answer was for another inspection' });
         } else patternArrived(layer, requestId, { kind: 'ready', pattern: outcome.pattern });
+        break;
+      }
+      case WhyResult: {
+        const { requestId, outcome } = message.payload;
+        const entry = [...attributions].find(([, e]) => e.requestId === requestId);
+        if (!entry) break; // for an inspection no longer shown
+        attributions.set(entry[0], { requestId, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', report: outcome.report } });
+        renderAll();
         break;
       }
       case LensTargetResult: {

@@ -1,6 +1,7 @@
 // What the three tab views share: the inspection shown, the view state, and the ways back to the host.
 
 import type { Inspection } from '../protocol/inspection';
+import type { AttributionReport } from '../protocol/interventions';
 import type { Float32Tensor } from '../protocol/tensor';
 import type { InspectionSource, PanelViewState } from '../protocol/panel-messages';
 import type { TargetToken } from './lens-cells';
@@ -12,6 +13,9 @@ export interface Shown {
 
 /** One layer's full attention patterns ([head, n·(n+1)/2]): at hand, asked of the host, or failed. */
 export type LayerPattern = { readonly kind: 'ready'; readonly pattern: Float32Tensor } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
+
+/** An attribution asked of the host for the shown inspection: arrived, asked, or failed. */
+export type WhyStatus = { readonly kind: 'ready'; readonly report: AttributionReport } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
 export type TargetStatus = { readonly kind: 'idle' } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
@@ -34,6 +38,11 @@ export interface PanelContext {
   layerPattern(layer: number): LayerPattern;
   /** Forget a failed answer for a layer and ask the host again. */
   retryLayerPattern(layer: number): void;
+  /**
+   * The direct logit attribution of the shown inspection's prediction at `position`: asks the host once per
+   * question, and the views render again when the answer comes.
+   */
+  attribution(question: { readonly position: number; readonly targetId: number; readonly versusId: number | null }): WhyStatus;
 }
 
 /** A figure ready to export: an SVG document and its size in CSS pixels. */

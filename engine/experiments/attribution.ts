@@ -12,6 +12,8 @@
 // Neurons: each MLP's output split the same way into neuron n's post-activation × its row of W_out, and the
 // bias `blocks.{l}.mlp.b_out`.
 
+import type { AttributionComponent, LayerNeuronAttribution } from '../../protocol/interventions';
+
 export interface AttributionInputs {
   readonly nLayer: number;
   readonly nHead: number;
@@ -35,23 +37,9 @@ export interface AttributionInputs {
   readonly mlpOutBias: readonly Float32Array[];
 }
 
-export interface Component {
-  readonly hook: string;
-  readonly head?: number;
-  readonly value: number;
-}
-
-export interface LayerNeurons {
-  readonly layer: number;
-  /** The MLP output bias's value. */
-  readonly bias: number;
-  /** The neurons with the largest |value|, largest first. */
-  readonly top: readonly { neuron: number; activation: number; value: number }[];
-}
-
 export interface Attribution {
-  readonly components: readonly Component[];
-  readonly neurons: readonly LayerNeurons[];
+  readonly components: readonly AttributionComponent[];
+  readonly neurons: readonly LayerNeuronAttribution[];
   /** Σ components: logit(A) − logit(B) at P as the decomposition computes it. */
   readonly total: number;
 }
@@ -77,11 +65,11 @@ export function attribute(x: AttributionInputs, topNeurons = 10): Attribution {
     return sum;
   };
 
-  const components: Component[] = [
+  const components: AttributionComponent[] = [
     { hook: 'hook_embed', value: value(x.embed) },
     { hook: 'hook_pos_embed', value: value(x.posEmbed) },
   ];
-  const neurons: LayerNeurons[] = [];
+  const neurons: LayerNeuronAttribution[] = [];
   for (let l = 0; l < x.nLayer; l++) {
     for (let h = 0; h < x.nHead; h++) components.push({ hook: `blocks.${l}.attn.hook_result`, head: h, value: value(x.headResults[l], h * d) });
     components.push({ hook: `blocks.${l}.attn.b_O`, value: value(x.attnOutBias[l]) });

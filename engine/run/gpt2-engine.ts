@@ -423,6 +423,12 @@ export class Gpt2Engine {
     return n <= EVERY_PATTERN_UP_TO && nLayer * nHead * packedPatternLength(n) * 4 <= EVERY_PATTERN_BYTES;
   }
 
+  /** Refuses ids outside the vocabulary and more tokens than the context holds (or none). */
+  checkTokens(ids: readonly number[]): void {
+    this.checkLength(ids.length);
+    this.checkIds(ids);
+  }
+
   private checkIds(ids: readonly number[]): void {
     const outside = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < this.summary.vocabSize && this.vocab[id] !== undefined));
     if (outside !== undefined) throw new GlassboxError('bad-request', `Token id ${outside} is outside the vocabulary.`);

@@ -5,6 +5,7 @@
 
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
 import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
+import type { AttributionComponent, AttributionReport } from '../../protocol/interventions';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { SeededRandom } from '../../engine/models/seeded-random';
 
@@ -278,4 +279,29 @@ export function fixtureShow(options: FixtureOptions & { randomWeights?: boolean;
       randomWeights: options.randomWeights ?? false,
     },
   };
+}
+
+/**
+ * A plausible attribution of the fixture's prediction for the Why tab: every component the engine reports,
+ * in its order, with seeded values (later layers and the MLPs weigh more), and `logitDiff` their sum.
+ */
+export function fixtureAttribution(inspection: Inspection, question: { position: number; targetId: number; versusId: number | null }): AttributionReport {
+  const random = new SeededRandom(question.position * 7919 + question.targetId);
+  const { nLayer, nHead } = inspection.model;
+  const components: AttributionComponent[] = [
+    { hook: 'hook_embed', value: 0.4 * random.normal() },
+    { hook: 'hook_pos_embed', value: 0.1 * random.normal() },
+  ];
+  for (let l = 0; l < nLayer; l++) {
+    for (let h = 0; h < nHead; h++) components.push({ hook: `blocks.${l}.attn.hook_result`, head: h, value: (0.3 + l / nLayer) * random.normal() });
+    components.push({ hook: `blocks.${l}.attn.b_O`, value: 0.05 * random.normal() });
+    components.push({ hook: `blocks.${l}.hook_mlp_out`, value: (0.5 + l / nLayer) * random.normal() });
+  }
+  components.push({ hook: 'ln_final.b', value: 0.02 });
+  const neurons = Array.from({ length: nLayer }, (_, layer) => ({
+    layer,
+    bias: 0.01 * random.normal(),
+    top: Array.from({ length: 3 }, (_, i) => ({ neuron: 100 * layer + 17 * i, activation: Math.abs(random.normal()), value: (0.3 - 0.1 * i) * random.normal() })),
+  }));
+  return { ...question, logitDiff: components.reduce((s, c) => s + c.value, 0), components, neurons };
 }

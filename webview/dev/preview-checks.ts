@@ -120,6 +120,21 @@ async function main(): Promise<void> {
   const attnCsv = await exportAs(page, 'Table as CSV');
   assert.equal(String(attnCsv.payload.data).match(/^blocks\.0\.attn\.hook_pattern,0,1,/gm)?.length, 210, 'one row per causal pair');
 
+  // Why: the last token's prediction by default, asked of the host once; layer × (heads, b_O, MLP) cells.
+  await tab(page, 'why');
+  await page.waitForSelector('.gb-why-cell');
+  const why = (await posted(page)).filter((m) => m.type === 'why/attribute');
+  assert.equal(why.length, 1, 'asked once');
+  const selected = (await posted(page)).filter((m) => m.type === 'state/changed').at(-1)?.payload.state as { selectedToken: number | null } | undefined;
+  assert.equal(why[0].payload.position, selected?.selectedToken ?? 19, 'the token chosen in the Tokens tab, else the last');
+  assert.equal(await page.locator('.gb-why-cell').count(), 2 * (4 + 2));
+  assert.equal(await page.locator('.gb-why-list').first().locator('li').count(), 10);
+  const whyCsv = await exportAs(page, 'Table as CSV');
+  assert.match(String(whyCsv.payload.data), /^hook,head,value\nhook_embed,,/);
+  await exportAs(page, 'Figure as SVG');
+  await tab(page, 'attention');
+  await page.waitForTimeout(400); // the state is reported once it rests
+
   // The view state survives a reload: tab, head, target, colour mode.
   const state = (await posted(page)).filter((m) => m.type === 'state/changed').at(-1)?.payload.state;
   assert.ok(state, 'state/changed was reported');

@@ -1,5 +1,5 @@
 // A stand-in for the extension host in the dev preview: provides `acquireVsCodeApi`, answers `panel/ready`
-// with the test fixture and `lens/target` with the fixture's target, and records everything the panel posts
+// with the test fixture, `lens/target` with the fixture's target and `why/attribute` with a fixture attribution, and records everything the panel posts
 // (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
 
 import {
@@ -7,10 +7,12 @@ import {
   LensTargetRequest,
   LensTargetResult,
   PanelReady,
+  WhyAttribute,
+  WhyResult,
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
-import { fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
+import { fixtureAttribution, fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
 import { themes, type ThemeName } from './themes';
 
 const params = new URLSearchParams(location.search);
@@ -44,6 +46,10 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const target = fixtureLensTarget(show.inspection, id ?? 3290);
     const text = show.inspection.pieces[target.id] ?? ' dog';
     setTimeout(() => send({ type: LensTargetResult, payload: { requestId, outcome: { text, target } } }), 150);
+  }
+  if (message.type === WhyAttribute) {
+    const { requestId, ...question } = message.payload as { requestId: number; position: number; targetId: number; versusId: number | null };
+    setTimeout(() => send({ type: WhyResult, payload: { requestId, outcome: { report: fixtureAttribution(show.inspection, question) } } }), 150);
   }
 }
 

@@ -114,6 +114,8 @@ const shots: readonly Shot[] = [
   { name: 'tokens-hc', query: 'theme=hc', act: async (page) => page.click('.gb-chip[data-index="4"]') },
   { name: 'lens-hc', query: 'theme=hc&layers=6', act: tab('lens') },
   { name: 'lens-512-dark', query: 'theme=dark&tokens=512&layers=12&heads=12', act: tab('lens') },
+  { name: 'why-dark', query: 'theme=dark&layers=12&heads=12', act: async (page) => (await tab('why')(page), await page.waitForSelector('.gb-why-cell')) },
+  { name: 'why-light-narrow', query: 'theme=light&layers=6&heads=6', size: { width: 320, height: 900 }, act: async (page) => (await tab('why')(page), await page.waitForSelector('.gb-why-cell')) },
   { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
 ];
 

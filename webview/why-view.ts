@@ -1,0 +1,187 @@
+// The Why tab: direct logit attribution of one prediction. For the token chosen in the Tokens tab (by
+// default the last), why does the model give the token that follows (or, after the last, its top guess) a
+// higher logit than its strongest competitor? Every head, attention bias, MLP, the embeddings and ln_final's
+// bias get their additive share of logit(target) − logit(versus); they sum to it exactly.
+
+import type { AttributionComponent, AttributionReport } from '../protocol/interventions';
+import { formatNumber } from '../protocol/number-format';
+import { finalTopK } from '../protocol/inspection-reading';
+import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { el } from './element-builder';
+import { explanation } from './explanations';
+import { escapeXml } from './figure-svg';
+import type { Figure, PanelContext, PanelView, Shown } from './panel-context';
+import { readTheme } from './theme-colours';
+
+/** The prediction explained, and what it is explained against. */
+export interface WhyQuestion {
+  readonly position: number;
+  readonly targetId: number;
+  readonly versusId: number | null;
+}
+
+/** The default question at `position`: the token that follows (or the top guess), against the strongest other guess. */
+export function defaultQuestion(shown: Shown, position: number): WhyQuestion {
+  const { tokens } = shown.inspection;
+  const top = finalTopK(shown.inspection, position);
+  const targetId = position + 1 < tokens.length ? tokens[position + 1].id : top[0].id;
+  const versus = top.find((e) => e.id !== targetId);
+  return { position, targetId, versusId: versus ? versus.id : null };
+}
+
+/** Per layer: each head's value, the attention bias's, the MLP's. */
+export function layerRows(report: AttributionReport, nLayer: number, nHead: number): { heads: number[]; bias: number; mlp: number }[] {
+  const rows = Array.from({ length: nLayer }, () => ({ heads: new Array<number>(nHead).fill(0), bias: 0, mlp: 0 }));
+  for (const c of report.components) {
+    const match = /^blocks\.(\d+)\.(attn\.hook_result|attn\.b_O|hook_mlp_out)$/.exec(c.hook);
+    if (!match) continue;
+    const row = rows[Number(match[1])];
+    if (match[2] === 'attn.hook_result') row.heads[c.head ?? 0] = c.value;
+    else if (match[2] === 'attn.b_O') row.bias = c.value;
+    else row.mlp = c.value;
+  }
+  return rows;
+}
+
+/** What a component is, in plain words, and what it does to the two tokens. */
+export function describeComponent(c: AttributionComponent, target: string, versus: string | null): string {
+  const what =
+    c.hook === 'hook_embed' ? 'The token’s own embedding'
+    : c.hook === 'hook_pos_embed' ? 'The position embedding'
+    : c.hook === 'ln_final.b' ? 'ln_final’s bias'
+    : c.hook.endsWith('attn.hook_result') ? `Head ${c.head} of layer ${c.hook.split('.')[1]} (what it read from earlier tokens, through W_O)`
+    : c.hook.endsWith('attn.b_O') ? `The attention output bias of layer ${c.hook.split('.')[1]}`
+    : `The MLP of layer ${c.hook.split('.')[1]}`;
+  const against = versus === null ? '' : ` over ${versus}`;
+  const direction = c.value >= 0 ? `raises ${target}${against}` : `lowers ${target}${versus === null ? '' : ` relative to ${versus}`}`;
+  return `${what} ${direction} by ${formatNumber(Math.abs(c.value))} logits.`;
+}
+
+const label = (shown: Shown, id: number): string => JSON.stringify(visibleWhitespace(shown.inspection.pieces[id] ?? `⟨${id}⟩`));
+
+/** A diverging tint: red raises the target, blue lowers it, stronger for larger |value| against `max`. */
+function tint(value: number, max: number): string {
+  const a = max > 0 ? Math.min(1, Math.abs(value) / max) : 0;
+  return value >= 0 ? `rgba(214, 39, 40, ${a.toFixed(3)})` : `rgba(31, 119, 180, ${a.toFixed(3)})`;
+}
+
+export function createWhyView(ctx: PanelContext): PanelView {
+  const heading = el('p', { class: 'gb-why-heading' });
+  const status = el('p', { class: 'gb-muted', attrs: { 'aria-live': 'polite' } });
+  const grid = el('div', { class: 'gb-why-grid', attrs: { role: 'table', 'aria-label': 'Attribution by layer and head' } });
+  const list = el('ol', { class: 'gb-why-list' });
+  const neurons = el('ol', { class: 'gb-why-list gb-why-neurons' });
+  const element = el('section', { class: 'gb-view gb-why' }, [
+    explanation('why'),
+    heading,
+    status,
+    grid,
+    el('h3', { text: 'Largest components' }),
+    list,
+    el('h3', { text: 'Largest neurons' }),
+    neurons,
+  ]);
+
+  function question(shown: Shown): WhyQuestion {
+    const n = shown.inspection.tokens.length;
+    const selected = ctx.state().selectedToken;
+    return defaultQuestion(shown, selected !== null && selected < n ? selected : n - 1);
+  }
+
+  function render(shown: Shown): void {
+    const q = question(shown);
+    const target = label(shown, q.targetId);
+    const versus = q.versusId === null ? null : label(shown, q.versusId);
+    const after = label(shown, shown.inspection.tokens[q.position].id);
+    heading.textContent = `Why ${target}${versus ? ` rather than ${versus}` : ''} after ${after} (position ${q.position})? Choose another token in the Tokens tab.`;
+    const answer = ctx.attribution(q);
+    if (answer.kind !== 'ready') {
+      status.textContent = answer.kind === 'pending' ? 'Asking the model…' : answer.message;
+      grid.replaceChildren();
+      list.replaceChildren();
+      neurons.replaceChildren();
+      return;
+    }
+    const report = answer.report;
+    status.textContent = `logit(${target})${versus ? ` − logit(${versus})` : ''} = ${formatNumber(report.logitDiff)}: the sum of every component below. Red raises ${target}, blue lowers it.`;
+    const { nLayer, nHead } = shown.inspection.model;
+    const rows = layerRows(report, nLayer, nHead);
+    const max = Math.max(...report.components.map((c) => Math.abs(c.value)), 1e-9);
+    const cell = (value: number, title: string, text = '') =>
+      el('span', { class: 'gb-why-cell', text, attrs: { role: 'cell', title: `${title}: ${value >= 0 ? '+' : ''}${formatNumber(value)}` } }, []);
+    const header = el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [
+      el('span', { class: 'gb-why-label', text: 'layer', attrs: { role: 'columnheader' } }),
+      ...Array.from({ length: nHead }, (_, h) => el('span', { class: 'gb-why-label', text: `H${h}`, attrs: { role: 'columnheader' } })),
+      el('span', { class: 'gb-why-label', text: 'b_O', attrs: { role: 'columnheader' } }),
+      el('span', { class: 'gb-why-label', text: 'MLP', attrs: { role: 'columnheader' } }),
+    ]);
+    grid.style.setProperty('--gb-why-columns', String(nHead + 3));
+    grid.replaceChildren(
+      header,
+      ...rows.map((row, l) => {
+        const cells = [...row.heads.map((v, h) => cell(v, `blocks.${l}.attn.hook_result head ${h}`)), cell(row.bias, `blocks.${l}.attn.b_O`), cell(row.mlp, `blocks.${l}.hook_mlp_out`)];
+        cells.forEach((c, i) => (c.style.background = tint([...row.heads, row.bias, row.mlp][i], max)));
+        return el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [el('span', { class: 'gb-why-label', text: String(l), attrs: { role: 'rowheader' } }), ...cells]);
+      }),
+    );
+    const ranked = [...report.components].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, 10);
+    list.replaceChildren(
+      ...ranked.map((c) =>
+        el('li', { attrs: { title: describeComponent(c, target, versus) } }, [
+          el('span', { class: c.value >= 0 ? 'gb-why-up' : 'gb-why-down', text: `${c.value >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.value))}` }),
+          ` ${c.hook}${c.head === undefined ? '' : ` head ${c.head}`}`,
+        ]),
+      ),
+    );
+    const topNeurons = report.neurons
+      .flatMap((layer) => layer.top.slice(0, 3).map((t) => ({ layer: layer.layer, ...t })))
+      .sort((a, b) => Math.abs(b.value) - Math.abs(a.value))
+      .slice(0, 8);
+    neurons.replaceChildren(
+      ...topNeurons.map((t) =>
+        el('li', { attrs: { title: `Neuron ${t.neuron} of layer ${t.layer} fired at ${formatNumber(t.activation)}; its output row moves the logit difference by ${formatNumber(t.value)}.` } }, [
+          el('span', { class: t.value >= 0 ? 'gb-why-up' : 'gb-why-down', text: `${t.value >= 0 ? '+' : '−'}${formatNumber(Math.abs(t.value))}` }),
+          ` blocks.${t.layer}.mlp.hook_post:${t.neuron}`,
+        ]),
+      ),
+    );
+  }
+
+  function ready(shown: Shown): AttributionReport {
+    const answer = ctx.attribution(question(shown));
+    if (answer.kind !== 'ready') throw new Error('the attribution has not arrived yet');
+    return answer.report;
+  }
+
+  return {
+    element,
+    render,
+    setCursor() {},
+    figure(shown): Figure {
+      const report = ready(shown);
+      const { nLayer, nHead } = shown.inspection.model;
+      const rows = layerRows(report, nLayer, nHead);
+      const theme = readTheme();
+      const size = 22;
+      const left = 48;
+      const top = 40;
+      const width = left + (nHead + 2) * size + 16;
+      const height = top + nLayer * size + 24;
+      const max = Math.max(...report.components.map((c) => Math.abs(c.value)), 1e-9);
+      const cells = rows
+        .flatMap((row, l) => [...row.heads, row.bias, row.mlp].map((v, i) => `<rect x="${left + i * size}" y="${top + l * size}" width="${size - 2}" height="${size - 2}" fill="${tint(v, max)}"/>`))
+        .join('');
+      const labels =
+        rows.map((_, l) => `<text x="${left - 8}" y="${top + l * size + 15}" text-anchor="end" fill="${escapeXml(theme.foreground)}">${l}</text>`).join('') +
+        [...Array.from({ length: nHead }, (_, h) => `H${h}`), 'b_O', 'MLP'].map((t, i) => `<text x="${left + i * size + 10}" y="${top - 8}" text-anchor="middle" font-size="10" fill="${escapeXml(theme.muted)}">${t}</text>`).join('');
+      const title = `<text x="8" y="16" fill="${escapeXml(theme.foreground)}">logit difference ${escapeXml(formatNumber(report.logitDiff))} by layer and head</text>`;
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(theme.fontFamily)}" font-size="12"><rect width="100%" height="100%" fill="${escapeXml(theme.background)}"/>${title}${labels}${cells}</svg>`;
+      return { svg, width, height };
+    },
+    table(shown) {
+      const report = ready(shown);
+      const lines = ['hook,head,value', ...report.components.map((c) => `${c.hook},${c.head ?? ''},${c.value}`)];
+      return `${lines.join('\n')}\n`;
+    },
+  };
+}
