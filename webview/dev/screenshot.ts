@@ -17,6 +17,11 @@ interface Shot {
   readonly size?: { width: number; height: number };
 }
 
+const whyTab = async (page: Page): Promise<void> => {
+  await page.click('vscode-tab-header[data-tab="why"]');
+  await page.waitForSelector('.gb-why-cell');
+};
+
 const tab = (name: string) => async (page: Page) => {
   await page.click(`vscode-tab-header[data-tab="${name}"]`);
   await page.waitForTimeout(150);
@@ -114,8 +119,8 @@ const shots: readonly Shot[] = [
   { name: 'tokens-hc', query: 'theme=hc', act: async (page) => page.click('.gb-chip[data-index="4"]') },
   { name: 'lens-hc', query: 'theme=hc&layers=6', act: tab('lens') },
   { name: 'lens-512-dark', query: 'theme=dark&tokens=512&layers=12&heads=12', act: tab('lens') },
-  { name: 'why-dark', query: 'theme=dark&layers=12&heads=12', act: async (page) => (await tab('why')(page), await page.waitForSelector('.gb-why-cell')) },
-  { name: 'why-light-narrow', query: 'theme=light&layers=6&heads=6', size: { width: 320, height: 900 }, act: async (page) => (await tab('why')(page), await page.waitForSelector('.gb-why-cell')) },
+  { name: 'why-dark', query: 'theme=dark&layers=12&heads=12', act: whyTab },
+  { name: 'why-light-narrow', query: 'theme=light&layers=6&heads=6', size: { width: 320, height: 900 }, act: whyTab },
   { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
 ];
 
