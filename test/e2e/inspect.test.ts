@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
 import type { InspectionJson } from '../../protocol/inspection-json';
-import { formatProbability } from '../../protocol/number-format';
+import { formatNumber, formatProbability } from '../../protocol/number-format';
 import { visibleWhitespace } from '../../protocol/visible-whitespace';
 import { generatedModel } from '../engine/generated-models';
 import { modelProcess, sessionMarker } from './session-processes';
@@ -370,6 +370,25 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       await until(async () => JSON.stringify(await chips.allInnerTexts()) === JSON.stringify(expected), 60_000, 'the panel to show the first line');
       await visible(panel, '.gb-follow').click(); // off again, for the tests after this one
       await until(async () => !(await visible(panel, '.gb-follow').evaluate((e) => (e as HTMLInputElement).checked)), 5_000, 'the toggle to be off');
+    });
+  });
+
+  test('Why: the prediction at the chosen token, attributed as the CLI attributes it', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-why', async () => {
+      await panel.locator('vscode-tab-header[data-tab="why"]').click();
+      await visible(panel, '.gb-why-cell').first().waitFor({ timeout: 60_000 });
+      assert.equal(await visible(panel, '.gb-why-cell').count(), SHAPE.nLayer * (SHAPE.nHead + 2));
+      const heading = await visible(panel, '.gb-why-heading').innerText();
+      const position = Number(/\(position (\d+)\)/.exec(heading)?.[1]);
+      // The default question: the token that follows against the model's strongest other guess.
+      const target = position + 1 < reference.tokens.length ? reference.tokens[position + 1] : reference.logits[position].topk[0];
+      const versus = reference.logits[position].topk.find((e) => e.id !== target.id)!;
+      const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'attribute', '--model', model, '--text', SENTENCE, '--target', target.text, '--versus', versus.text, '--position', String(position), '--json'], { encoding: 'utf8' });
+      assert.equal(cli.status, 0, cli.stderr);
+      const attribution = JSON.parse(cli.stdout) as { logitDiff: number };
+      await visible(panel, '.gb-why').filter({ hasText: `= ${formatNumber(attribution.logitDiff)}:` }).waitFor();
+      await s.screenshot('inspect-why-dark');
     });
   });
 
