@@ -11,6 +11,7 @@ import { followSelection, registerInspectCommand } from './inspect-command';
 import { InspectPanel } from './inspect-panel';
 import { registerModelCommands } from './model-commands';
 import { registerSteerCommand, SteeringState } from './steering';
+import { SurprisalHighlighting } from './surprisal-highlighting';
 import { SHOW_TOKEN_COMMAND, TokenHoverProvider } from './token-hover';
 
 export function activate(extension: vscode.ExtensionContext): void {
@@ -28,6 +29,7 @@ export function activate(extension: vscode.ExtensionContext): void {
     ...registerModelCommands(context),
     ...registerCompletions(context, completions, steering),
     registerSteerCommand(steering, async () => (await context.ensureModel()).summary.nLayer),
+    new SurprisalHighlighting(context),
     registerInspectCommand(panel),
     followSelection(panel),
     explained,

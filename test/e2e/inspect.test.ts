@@ -392,6 +392,21 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   });
 
+  test('Toggle Surprisal Highlighting tints the tokens of the visible text, and toggling again clears them', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-surprisal', async () => {
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
+      await s.page.locator('.statusbar-item').filter({ hasText: 'Surprisal' }).waitFor({ timeout: 30_000 });
+      // Decorations are inline spans with generated `ced-` classes; their background is the level's tint.
+      const tinted = textEditor(s.page).locator('.view-lines span[class*="ced-"]');
+      await waitUntil('tinted tokens', async () => (await tinted.count()) > 0, 60_000);
+      await s.screenshot('inspect-surprisal-dark');
+      await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
+      await waitUntil('no tint', async () => (await tinted.count()) === 0);
+    });
+  });
+
   test('the views in the light theme', { timeout: 60_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-light', async () => {

@@ -1,0 +1,115 @@
+// Toggle Surprisal Highlighting: the visible text of the active editor, each token tinted by how surprised
+// the model was to see it (surprisal-levels.ts), following scrolling and editing. The visible lines and a
+// margin are read (from the document's start when the margin reaches it); a text longer than the model's
+// context keeps its last tokens that fit, so a long view is coloured by a window sliding with the view (the
+// model process's windowToContext), and the tokens it dropped get no tint. Debounced and cancellable: a new
+// edit or scroll aborts the run in flight. Hovers over the tinted tokens are the existing Glassbox hovers.
+
+import * as vscode from 'vscode';
+import type { GlassboxContext } from './glassbox-context';
+import { HIGHLIGHT_MODES, LEVELS, linesToRead, tokenLevels, type HighlightMode } from './surprisal-levels';
+
+export const TOGGLE_SURPRISAL_COMMAND = 'glassbox.toggleSurprisal';
+/** Lines read above and below what is visible, so a small scroll needs no new run. */
+const MARGIN_LINES = 20;
+const DEBOUNCE_MS = 400;
+/** Tints of levels 1–5 (0 is untinted): one hue, rising alpha, readable on light and dark themes. */
+const ALPHAS = [0.12, 0.22, 0.34, 0.48, 0.64];
+
+export class SurprisalHighlighting implements vscode.Disposable {
+  private readonly levels = ALPHAS.map((alpha) => vscode.window.createTextEditorDecorationType({ backgroundColor: `rgba(230, 90, 40, ${alpha})`, borderRadius: '2px' }));
+  private readonly item = vscode.window.createStatusBarItem('glassbox.surprisal', vscode.StatusBarAlignment.Right, 98);
+  private readonly disposables: vscode.Disposable[] = [];
+  private on = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: AbortController | null = null;
+
+  constructor(private readonly context: GlassboxContext) {
+    this.item.name = 'Glassbox surprisal';
+    this.item.command = TOGGLE_SURPRISAL_COMMAND;
+    this.disposables.push(
+      vscode.commands.registerCommand(TOGGLE_SURPRISAL_COMMAND, () => this.toggle()),
+      vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
+      vscode.window.onDidChangeTextEditorVisibleRanges((event) => event.textEditor === vscode.window.activeTextEditor && this.schedule()),
+      vscode.workspace.onDidChangeTextDocument((event) => event.document === vscode.window.activeTextEditor?.document && this.schedule()),
+      vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('glassbox.surprisal') && this.schedule(0)),
+      context.onModelChanged(() => this.schedule(0)),
+    );
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.running?.abort();
+    for (const d of [...this.levels, this.item, ...this.disposables]) d.dispose();
+  }
+
+  private toggle(): void {
+    this.on = !this.on;
+    if (this.on) {
+      this.item.show();
+      this.schedule(0);
+    } else {
+      clearTimeout(this.timer);
+      this.running?.abort();
+      this.item.hide();
+      for (const editor of vscode.window.visibleTextEditors) this.clear(editor);
+    }
+    vscode.window.setStatusBarMessage(`Glassbox: surprisal highlighting ${this.on ? 'on' : 'off'}`, 3000);
+  }
+
+  private schedule(ms = DEBOUNCE_MS): void {
+    if (!this.on) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.update(), ms);
+  }
+
+  private mode(): HighlightMode {
+    const value = vscode.workspace.getConfiguration('glassbox').get<string>('surprisal.colourBy', 'surprisal');
+    return (HIGHLIGHT_MODES as readonly string[]).includes(value) ? (value as HighlightMode) : 'surprisal';
+  }
+
+  private async update(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.visibleRanges.length === 0) return;
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    const { document } = editor;
+    const version = document.version;
+    const visible = editor.visibleRanges;
+    const { from, to } = linesToRead(visible[0].start.line, visible[visible.length - 1].end.line, document.lineCount, MARGIN_LINES);
+    const range = new vscode.Range(from, 0, to, document.lineAt(to).text.length);
+    const text = document.getText(range);
+    if (text.trim() === '') return this.clear(editor);
+    const mode = this.mode();
+    this.render(mode, 'reading…');
+    try {
+      const result = await this.context.request('inspect/run', { text, topK: 1, targetId: null, windowToContext: true, patternLayers: [] }, { signal: abort.signal, what: 'surprisal highlighting' });
+      if (abort.signal.aborted || document.version !== version || vscode.window.activeTextEditor !== editor) return;
+      const base = document.offsetAt(range.start) + result.textOffset;
+      const byLevel = ALPHAS.map(() => [] as vscode.DecorationOptions[]);
+      for (const t of tokenLevels(result.inspection, mode)) {
+        if (t.level === 0) continue;
+        const tokenRange = new vscode.Range(document.positionAt(base + t.start), document.positionAt(base + t.end));
+        byLevel[t.level - 1].push({ range: tokenRange });
+      }
+      this.levels.forEach((type, i) => editor.setDecorations(type, byLevel[i]));
+      this.render(mode, `${result.inspection.tokens.length} tokens${result.droppedTokens > 0 ? `, the last that fit the context` : ''}`);
+    } catch (error) {
+      if (!abort.signal.aborted) this.render(mode, error instanceof Error ? error.message : String(error));
+    } finally {
+      if (this.running === abort) this.running = null;
+    }
+  }
+
+  private clear(editor: vscode.TextEditor): void {
+    for (const type of this.levels) editor.setDecorations(type, []);
+  }
+
+  /** The status bar item, with the legend of the current mode in its tooltip. */
+  private render(mode: HighlightMode, state: string): void {
+    this.item.text = `$(symbol-color) ${mode[0].toUpperCase()}${mode.slice(1)}`;
+    const legend = LEVELS[mode].map((meaning, level) => `| ${level === 0 ? 'none' : '█'.repeat(level)} | ${meaning} |`).join('\n');
+    this.item.tooltip = new vscode.MarkdownString(`**Glassbox: ${mode} of each token** (${state}); click to turn off.\n\n| tint | ${mode} |\n|---|---|\n${legend}\n\nHover a token for its probability, rank and the model's top guesses.`);
+  }
+}
