@@ -7,7 +7,7 @@ import { inspectionToJson } from '../protocol/inspection-json';
 import { cacheDirFromFlag } from './models/cache-dir';
 import { demoModelDir } from './models/demo-model';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './run/gpt2-engine';
-import { HEAD_SCORE_KINDS } from './experiments/head-scores';
+import { HEAD_SCORE_KINDS } from '../protocol/head-scores';
 import { parseAblation, PATCH_HOOKS, type Ablation, type AblationMode, type PatchHook, type Steering } from '../protocol/interventions';
 import { readBoundedFile } from './models/model-folder';
 

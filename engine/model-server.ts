@@ -8,6 +8,7 @@ import { GlassboxError, toErrorInfo } from '../protocol/errors';
 import { parseHostToModel } from '../protocol/model-message-guards';
 import type {
   AttributeParams,
+  HeadsParams,
   CompleteParams,
   CompleteResult,
   HostToModel,
@@ -23,6 +24,7 @@ import type {
 import { Gpt2Engine } from './run/gpt2-engine';
 import type { GenerateOptions } from './run/generation';
 import type { AttributionReport } from '../protocol/interventions';
+import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind, type HeadScores } from '../protocol/head-scores';
 import type { Token } from '../protocol/inspection';
 import { windowTokens } from './run/token-window';
 import { HubDownloadError } from './models/hub-download-error';
@@ -41,6 +43,8 @@ export class ModelServer {
   private readonly queue: Job[] = [];
   private running: Job | null = null;
   private engine: Gpt2Engine | null = null;
+  /** Head catalogues of loaded models, by model name and probe settings: a model's heads do not change. */
+  private readonly catalogues = new Map<string, HeadCatalogue>();
 
   constructor(private readonly send: (message: ModelToHost) => void) {}
 
@@ -126,7 +130,23 @@ export class ModelServer {
         return this.complete(request as RequestOf<'complete/run'>, job.abort.signal);
       case 'attribute/run':
         return this.attribute((request as RequestOf<'attribute/run'>).params);
+      case 'heads/score':
+        return this.heads((request as RequestOf<'heads/score'>).params);
     }
+  }
+
+  /** The head catalogue, averaged over seeded probes; computed once per model and settings. */
+  private async heads(params: HeadsParams): Promise<HeadCatalogue> {
+    const engine = this.loaded();
+    const key = `${engine.summary.name}:${params.repeatLength}:${params.probes}`;
+    const known = this.catalogues.get(key);
+    if (known) return known;
+    const runs: HeadScores[] = [];
+    for (let seed = 0; seed < params.probes; seed++) runs.push((await engine.scoreHeads(params.repeatLength, seed)).scores);
+    const mean = (kind: HeadScoreKind) => runs[0][kind].map((row, l) => row.map((_, h) => runs.reduce((s, r) => s + r[kind][l][h], 0) / runs.length));
+    const catalogue: HeadCatalogue = { scores: Object.fromEntries(HEAD_SCORE_KINDS.map((k) => [k, mean(k)])) as unknown as HeadScores, ...params };
+    this.catalogues.set(key, catalogue);
+    return catalogue;
   }
 
   private async attribute(params: AttributeParams): Promise<AttributionReport> {
@@ -186,6 +206,7 @@ export class ModelServer {
     const loaded = await Gpt2Engine.load({ modelDir, cacheDir: storageDir, device, name, log: (message) => this.send({ type: 'log', message }) });
     await this.engine?.dispose();
     this.engine = loaded;
+    this.catalogues.clear(); // a reloaded folder may hold other weights under the same name
     return { summary: this.engine.summary, backend: this.engine.backend, randomWeights: this.engine.randomWeights, seconds: (performance.now() - started) / 1000 };
   }
 

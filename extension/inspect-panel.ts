@@ -17,6 +17,8 @@ import {
   LensTargetResult,
   WhyAttribute,
   WhyResult,
+  HeadsRequest,
+  HeadsResult,
   PanelReady,
   StateChanged,
   TokenReveal,
@@ -267,6 +269,9 @@ export class InspectPanel implements vscode.Disposable {
       case WhyAttribute:
         void this.answerWhy(message.payload);
         return;
+      case HeadsRequest:
+        void this.answerHeads(message.payload.requestId);
+        return;
       case ExportSave:
         void this.save(message.payload);
         return;
@@ -343,6 +348,18 @@ export class InspectPanel implements vscode.Disposable {
       const result = await this.context.request('attention/pattern', { ids, layer }, { what: 'computing an attention pattern' });
       // The page matches the answer to what it shows; a newer inspection makes it moot.
       if (this.shown === shown) reply({ pattern: result.pattern });
+    } catch (error) {
+      reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  /** The head catalogue for the Heads tab: probes as long as the model's context allows, up to 50 tokens repeated. */
+  private async answerHeads(requestId: number): Promise<void> {
+    const reply = (outcome: HostToWebviewPayloads[typeof HeadsResult]['outcome']) => this.post(HeadsResult, { requestId, outcome });
+    try {
+      const { summary } = await this.context.ensureModel();
+      const repeatLength = Math.min(50, Math.floor((summary.nCtx - 1) / 2));
+      reply({ catalogue: await this.context.request('heads/score', { repeatLength, probes: 4 }, { what: 'scoring the heads' }) });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

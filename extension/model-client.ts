@@ -80,6 +80,7 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
   'lens/target': 30_000,
   'complete/run': 60_000,
   'attribute/run': 60_000,
+  'heads/score': 120_000,
 };
 
 /**

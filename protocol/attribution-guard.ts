@@ -1,8 +1,9 @@
-// The reader of an attribution report, wherever one crosses into a room: from the model process to the host,
-// and from the host to the panel.
+// The readers of the experiments' results (an attribution report, a head catalogue), wherever one crosses into
+// a room: from the model process to the host, and from the host to the panel.
 
 import { array, finite, integer, nullable, record, string, type Reader } from './guards';
 import type { AttributionComponent, AttributionReport, LayerNeuronAttribution, NeuronAttribution } from './interventions';
+import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScores } from './head-scores';
 
 const component: Reader<AttributionComponent> = (v, p) => {
   const f = record(v, p);
@@ -28,5 +29,16 @@ export const attributionReport: Reader<AttributionReport> = (v, p) => {
     logitDiff: finite(f.logitDiff, `${p}.logitDiff`),
     components: array(component)(f.components, `${p}.components`),
     neurons: array(layerNeurons)(f.neurons, `${p}.neurons`),
+  };
+};
+
+export const headCatalogue: Reader<HeadCatalogue> = (v, p) => {
+  const f = record(v, p);
+  const scores = record(f.scores, `${p}.scores`);
+  const grid = (kind: string) => array(array(finite))(scores[kind], `${p}.scores.${kind}`);
+  return {
+    scores: Object.fromEntries(HEAD_SCORE_KINDS.map((kind) => [kind, grid(kind)])) as unknown as HeadScores,
+    repeatLength: integer(f.repeatLength, `${p}.repeatLength`, 1),
+    probes: integer(f.probes, `${p}.probes`, 1),
   };
 };

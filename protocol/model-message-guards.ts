@@ -17,10 +17,12 @@ import {
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
 import type { AttributionReport, Steering } from './interventions';
-import { attributionReport } from './attribution-guard';
+import { attributionReport, headCatalogue } from './attribution-guard';
+import type { HeadCatalogue } from './head-scores';
 import {
   MODEL_METHODS,
   type AttributeParams,
+  type HeadsParams,
   type CompleteParams,
   type CompleteResult,
   type HostToModel,
@@ -114,6 +116,10 @@ const params: Readers<'params'> = {
       ...(f.steering === undefined ? {} : { steering: steering(f.steering, `${p}.steering`) }),
     };
   },
+  'heads/score': (v, p): HeadsParams => {
+    const f = record(v, p);
+    return { repeatLength: integer(f.repeatLength, `${p}.repeatLength`, 1), probes: integer(f.probes, `${p}.probes`, 1) };
+  },
   'attribute/run': (v, p): AttributeParams => {
     const f = record(v, p);
     return {
@@ -173,6 +179,7 @@ const results: Readers<'result'> = {
     };
   },
   'attribute/run': (v, p): AttributionReport => attributionReport(v, p),
+  'heads/score': (v, p): HeadCatalogue => headCatalogue(v, p),
 };
 
 const progress: Reader<Progress> = (v, p) => {

@@ -5,6 +5,7 @@
 // partial result. Each side validates what it receives (see model-message-guards.ts).
 
 import type { AttributionReport, Steering } from './interventions';
+import type { HeadCatalogue } from './head-scores';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
 import type { Float32Tensor } from './tensor';
@@ -138,6 +139,15 @@ export interface ModelRequests {
   'complete/run': { params: CompleteParams; result: CompleteResult };
   /** host → model: direct logit attribution at a position of inspected tokens. */
   'attribute/run': { params: AttributeParams; result: AttributionReport };
+  /** host → model: the head catalogue of the loaded model, averaged over seeded probes (cached per model). */
+  'heads/score': { params: HeadsParams; result: HeadCatalogue };
+}
+
+export interface HeadsParams {
+  /** R: random tokens in each probe's first copy. */
+  readonly repeatLength: number;
+  /** How many probes (seeds 0 … probes − 1) the scores average over. */
+  readonly probes: number;
 }
 
 export interface AttributeParams {
@@ -149,7 +159,7 @@ export interface AttributeParams {
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

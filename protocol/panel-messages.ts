@@ -6,7 +6,8 @@ import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record
 import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
 import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
-import { attributionReport } from './attribution-guard';
+import { attributionReport, headCatalogue } from './attribution-guard';
+import type { HeadCatalogue } from './head-scores';
 import type { AttributionReport } from './interventions';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -32,7 +33,7 @@ export interface GeneratedSpan {
   readonly end: number;
 }
 
-export const panelTabs = ['tokens', 'lens', 'attention', 'why'] as const;
+export const panelTabs = ['tokens', 'lens', 'attention', 'why', 'heads'] as const;
 export type PanelTab = (typeof panelTabs)[number];
 
 export const tokenColourModes = ['probability', 'surprisal', 'rank'] as const;
@@ -126,6 +127,13 @@ export interface WhyResultPayload {
   readonly outcome: { readonly report: AttributionReport } | { readonly error: string };
 }
 
+/** host → webview: the answer to `heads/request` with the same `requestId`. */
+export const HeadsResult = 'heads/result';
+export interface HeadsResultPayload {
+  readonly requestId: number;
+  readonly outcome: { readonly catalogue: HeadCatalogue } | { readonly error: string };
+}
+
 export interface HostToWebviewPayloads {
   readonly [InspectionShow]: InspectionShowPayload;
   readonly [InspectionProgress]: InspectionProgressPayload;
@@ -134,6 +142,7 @@ export interface HostToWebviewPayloads {
   readonly [LensTargetResult]: LensTargetResultPayload;
   readonly [AttentionPatternResult]: AttentionPatternResultPayload;
   readonly [WhyResult]: WhyResultPayload;
+  readonly [HeadsResult]: HeadsResultPayload;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -183,6 +192,12 @@ export interface WhyAttributePayload {
   readonly versusId: number | null;
 }
 
+/** webview → host: the loaded model's head catalogue (answered by `heads/result`). */
+export const HeadsRequest = 'heads/request';
+export interface HeadsRequestPayload {
+  readonly requestId: number;
+}
+
 /** webview → host: save a figure or table; the host asks where. PNG travels base64-encoded. */
 export const ExportSave = 'export/save';
 export interface ExportSavePayload {
@@ -204,6 +219,7 @@ export interface WebviewToHostPayloads {
   readonly [LensTargetRequest]: LensTargetRequestPayload;
   readonly [AttentionPatternRequest]: AttentionPatternRequestPayload;
   readonly [WhyAttribute]: WhyAttributePayload;
+  readonly [HeadsRequest]: HeadsRequestPayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [StateChanged]: StateChangedPayload;
 }
@@ -313,6 +329,14 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
     };
   },
   [WhyResult]: whyResult,
+  [HeadsResult]: (v, path) => {
+    const f = record(v, path);
+    const outcome = record(f.outcome, `${path}.outcome`);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { catalogue: headCatalogue(outcome.catalogue, `${path}.outcome.catalogue`) },
+    };
+  },
 };
 
 function whyResult(v: unknown, path: string): WhyResultPayload {
@@ -367,6 +391,7 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
       versusId: nullable((x, p) => integer(x, p, 0))(f.versusId, `${path}.versusId`),
     };
   },
+  [HeadsRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
   [ExportSave]: (v, path) => {
     const f = record(v, path);
     const filename = string(f.filename, `${path}.filename`);

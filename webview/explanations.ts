@@ -47,6 +47,15 @@ const texts: Readonly<Record<PanelTab, readonly string[]>> = {
       'target, blue ones lower it. Direct effects only: what a head changes in later layers is not counted ' +
       'here (ablation and patching, in the CLI, measure the total effect).',
   ],
+  heads: [
+    'What each head tends to do, scored as TransformerLens’s head detector does: on probes made of the ' +
+      'end-of-text token, R random tokens, then the same R tokens again. A previous-token head looks one token ' +
+      'back; a first-token head parks its attention on the first token; on the repeat a duplicate-token head ' +
+      'looks at the earlier copy of the current token, and an induction head at the token that followed it ' +
+      '(A B … A → B), which lets a model continue a pattern it has seen once.',
+    'Scores are mean attention weights from 0 to 1, averaged over several seeded probes; the CLI’s heads ' +
+      'command reports one probe so it can be checked. Click a head to open it in the Attention tab on your text.',
+  ],
 };
 
 export function explanation(tab: PanelTab): HTMLElement {

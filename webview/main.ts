@@ -17,6 +17,8 @@ import {
   TokenReveal,
   WhyAttribute,
   WhyResult,
+  HeadsRequest,
+  HeadsResult,
   parseHostMessage,
   type ExportFormat,
   type HostToWebview,
@@ -27,12 +29,13 @@ import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from './cursor-token';
 import { exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
-import type { LayerPattern, PanelContext, PanelView, Shown, TargetStatus, WhyStatus } from './panel-context';
+import type { HeadsStatus, LayerPattern, PanelContext, PanelView, Shown, TargetStatus, WhyStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
 import { watchTheme } from './theme-colours';
 import { createTokensView } from './tokens-view';
 import { createWhyView } from './why-view';
+import { createHeadsView } from './heads-view';
 import { connectToHost } from './vscode-api';
 
 /** How long to wait for `lens/targetResult` before telling the user the model did not answer. */
@@ -53,6 +56,8 @@ function boot(): void {
   let layerPatterns = new Map<number, { readonly requestId: number; readonly status: LayerPattern }>();
   /** Attributions asked for the shown inspection, by question ("position:target:versus"). Emptied by each new inspection. */
   let attributions = new Map<string, { readonly requestId: number; readonly status: WhyStatus }>();
+  /** The head catalogue of the model that made the shown inspection, by model name. */
+  let heads: { readonly model: string; readonly requestId: number; readonly status: HeadsStatus } | null = null;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
 
   const persist = (now = false): void => {
@@ -111,6 +116,14 @@ function boot(): void {
       layerPatterns.delete(layer);
       renderAll(); // the view asks again
     },
+    headCatalogue() {
+      const model = shown?.inspection.model.name ?? '';
+      if (heads?.model === model) return heads.status;
+      const requestId = ++requestIds;
+      heads = { model, requestId, status: { kind: 'pending' } };
+      channel.post(HeadsRequest, { requestId });
+      return heads.status;
+    },
     attribution(question) {
       const key = `${question.position}:${question.targetId}:${question.versusId}`;
       const known = attributions.get(key);
@@ -136,6 +149,7 @@ function boot(): void {
     lens: createLensView(ctx),
     attention: createAttentionView(ctx),
     why: createWhyView(ctx),
+    heads: createHeadsView(ctx),
   };
 
   async function save(format: ExportFormat): Promise<void> {
@@ -148,7 +162,7 @@ function boot(): void {
   }
 
   const shell = createShell(
-    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element },
+    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element, heads: views.heads.element },
     {
       onTab: (tab) => {
         if (tab !== state.tab) ctx.update({ tab });
@@ -216,6 +230,13 @@ function boot(): void {
         else if (!shown || outcome.pattern.dims[0] !== shown.inspection.model.nHead || outcome.pattern.dims[1] !== packedPatternLength(shown.inspection.tokens.length)) {
           patternArrived(layer, requestId, { kind: 'failed', message: 'the answer was for another inspection' });
         } else patternArrived(layer, requestId, { kind: 'ready', pattern: outcome.pattern });
+        break;
+      }
+      case HeadsResult: {
+        const { requestId, outcome } = message.payload;
+        if (heads?.requestId !== requestId) break;
+        heads = { ...heads, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', catalogue: outcome.catalogue } };
+        renderAll();
         break;
       }
       case WhyResult: {

@@ -2,6 +2,7 @@
 
 import type { Inspection } from '../protocol/inspection';
 import type { AttributionReport } from '../protocol/interventions';
+import type { HeadCatalogue } from '../protocol/head-scores';
 import type { Float32Tensor } from '../protocol/tensor';
 import type { InspectionSource, PanelViewState } from '../protocol/panel-messages';
 import type { TargetToken } from './lens-cells';
@@ -16,6 +17,9 @@ export type LayerPattern = { readonly kind: 'ready'; readonly pattern: Float32Te
 
 /** An attribution asked of the host for the shown inspection: arrived, asked, or failed. */
 export type WhyStatus = { readonly kind: 'ready'; readonly report: AttributionReport } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
+
+/** The loaded model's head catalogue: arrived, asked, or failed. */
+export type HeadsStatus = { readonly kind: 'ready'; readonly catalogue: HeadCatalogue } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
 export type TargetStatus = { readonly kind: 'idle' } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
@@ -43,6 +47,8 @@ export interface PanelContext {
    * question, and the views render again when the answer comes.
    */
   attribution(question: { readonly position: number; readonly targetId: number; readonly versusId: number | null }): WhyStatus;
+  /** The loaded model's head catalogue: asks the host once per model, and the views render again when it comes. */
+  headCatalogue(): HeadsStatus;
 }
 
 /** A figure ready to export: an SVG document and its size in CSS pixels. */

@@ -14,9 +14,8 @@ import type { Attention } from '../../protocol/inspection';
 import { patternRow } from '../../protocol/inspection';
 import { GlassboxError } from '../../protocol/errors';
 import { SeededRandom } from '../models/seeded-random';
+import { HEAD_SCORE_KINDS, type HeadScoreKind } from '../../protocol/head-scores';
 
-export const HEAD_SCORE_KINDS = ['previousToken', 'firstToken', 'duplicateToken', 'induction'] as const;
-export type HeadScoreKind = (typeof HEAD_SCORE_KINDS)[number];
 
 export interface HeadProbe {
   readonly tokens: readonly number[];
@@ -26,8 +25,8 @@ export interface HeadProbe {
   readonly repeatLength: number;
 }
 
-/** [layer][head] per kind. */
-export type HeadScores = Record<HeadScoreKind, number[][]>;
+/** [layer][head] per kind, as it is filled. */
+type MutableHeadScores = Record<HeadScoreKind, number[][]>;
 
 /**
  * `startToken`, then `repeatLength` distinct tokens drawn (seeded) from `candidates`, then the same again.
@@ -48,10 +47,10 @@ export function headProbe(candidates: readonly number[], repeatLength: number, s
 }
 
 /** Every head's four scores, from an inspection of `probe.tokens` that carries every layer's patterns. */
-export function headScoresOf(attention: Attention, probe: HeadProbe): HeadScores {
+export function headScoresOf(attention: Attention, probe: HeadProbe): MutableHeadScores {
   const n = probe.tokens.length;
   const { repeatStart: s, repeatLength: r } = probe;
-  const scores = Object.fromEntries(HEAD_SCORE_KINDS.map((kind) => [kind, [] as number[][]])) as HeadScores;
+  const scores = Object.fromEntries(HEAD_SCORE_KINDS.map((kind) => [kind, [] as number[][]])) as MutableHeadScores;
   attention.patterns.forEach((layer, l) => {
     if (layer === null) throw new GlassboxError('internal', `The probe's inspection lacks layer ${l}'s patterns.`);
     const heads = layer.dims[0];

@@ -392,6 +392,18 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   });
 
+  test('Heads: every head of the model scored; a click opens it in the Attention tab', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-heads', async () => {
+      await panel.locator('vscode-tab-header[data-tab="heads"]').click();
+      await visible(panel, '.gb-head-cell').first().waitFor({ timeout: 60_000 });
+      assert.equal(await visible(panel, '.gb-head-cell').count(), SHAPE.nLayer * SHAPE.nHead);
+      await s.screenshot('inspect-heads-dark');
+      await visible(panel, '.gb-head-cell[data-layer="1"][data-head="2"]').click();
+      await visible(panel, '.gb-head-title').filter({ hasText: 'blocks.1.attn.hook_pattern' }).filter({ hasText: 'head 2' }).waitFor();
+    });
+  });
+
   test('Toggle Surprisal Highlighting tints the tokens of the visible text, and toggling again clears them', { timeout: 90_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-surprisal', async () => {

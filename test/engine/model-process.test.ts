@@ -486,6 +486,26 @@ describe('the process answers what ModelClient would never send, and keeps servi
     assert.notEqual(text(answer), text(plain));
   });
 
+  test('heads/score: the catalogue averaged over the probes, each kind [layer][head] in [0, 1]', async () => {
+    raw.send({ type: 'request', id: 21, method: 'heads/score', params: { repeatLength: 5, probes: 2 } });
+    const answer = await raw.inbox.answer(21);
+    assert.equal(answer.type, 'result', JSON.stringify(answer));
+    const catalogue = (answer as unknown as { result: { scores: Record<string, number[][]>; probes: number } }).result;
+    assert.equal(catalogue.probes, 2);
+    for (const grid of Object.values(catalogue.scores)) assert.ok(grid.length === 1 && grid[0].length === 1 && grid[0][0] >= 0 && grid[0][0] <= 1);
+  });
+
+  test('attribute/run: the components sum to the logit difference; a position past the tokens is refused', async () => {
+    raw.send({ type: 'request', id: 22, method: 'attribute/run', params: { ids: [464, 3290, 318], position: 2, targetId: 257, versusId: 262 } });
+    const answer = await raw.inbox.answer(22);
+    assert.equal(answer.type, 'result', JSON.stringify(answer));
+    const report = (answer as unknown as { result: { logitDiff: number; components: { value: number }[] } }).result;
+    assert.ok(Math.abs(report.components.reduce((s, c) => s + c.value, 0) - report.logitDiff) < 1e-3);
+    raw.send({ type: 'request', id: 23, method: 'attribute/run', params: { ids: [464, 3290], position: 2, targetId: 257, versusId: null } });
+    const refused = await raw.inbox.answer(23);
+    assert.equal(refused.type, 'error');
+  });
+
   test("a panel's layer from a bigger model (after a switch) falls back to layer 0 instead of failing", async () => {
     raw.send({ ...validInspect, id: 15, params: { ...INSPECT, patternLayers: [3] } });
     const answer = await raw.inbox.answer(15);

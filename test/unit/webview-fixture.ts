@@ -6,6 +6,7 @@
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
 import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
 import type { AttributionComponent, AttributionReport } from '../../protocol/interventions';
+import type { HeadCatalogue } from '../../protocol/head-scores';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { SeededRandom } from '../../engine/models/seeded-random';
 
@@ -304,4 +305,21 @@ export function fixtureAttribution(inspection: Inspection, question: { position:
     top: Array.from({ length: 3 }, (_, i) => ({ neuron: 100 * layer + 17 * i, activation: Math.abs(random.normal()), value: (0.3 - 0.1 * i) * random.normal() })),
   }));
   return { ...question, logitDiff: components.reduce((s, c) => s + c.value, 0), components, neurons };
+}
+
+/** A head catalogue with the kinds of heads GPT-2 has: previous-token heads early, induction heads later. */
+export function fixtureHeadCatalogue(nLayer: number, nHead: number): HeadCatalogue {
+  const random = new SeededRandom(42);
+  const grid = (strong: (l: number, h: number) => boolean) =>
+    Array.from({ length: nLayer }, (_, l) => Array.from({ length: nHead }, (_, h) => (strong(l, h) ? 0.6 + 0.3 * random.next() : 0.15 * random.next())));
+  return {
+    scores: {
+      previousToken: grid((l, h) => l <= 1 && h % 3 === 0),
+      firstToken: grid((_, h) => h % 4 === 1),
+      duplicateToken: grid((l, h) => l === 2 && h === 2),
+      induction: grid((l, h) => l >= Math.floor(nLayer / 2) && h === nHead - 1),
+    },
+    repeatLength: 50,
+    probes: 4,
+  };
 }

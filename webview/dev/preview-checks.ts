@@ -132,7 +132,18 @@ async function main(): Promise<void> {
   const whyCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(whyCsv.payload.data), /^hook,head,value\nhook_embed,,/);
   await exportAs(page, 'Figure as SVG');
+
+  // Heads: asked once; a layer × head grid; a click opens that head in the Attention tab.
+  await tab(page, 'heads');
+  await page.waitForSelector('.gb-head-cell');
+  assert.equal((await posted(page)).filter((m) => m.type === 'heads/request').length, 1);
+  assert.equal(await page.locator('.gb-head-cell').count(), 2 * 4);
+  const headsCsv = await exportAs(page, 'Table as CSV');
+  assert.match(String(headsCsv.payload.data), /^layer,head,previousToken,firstToken,duplicateToken,induction\n0,0,/);
+  await page.click('.gb-head-cell[data-layer="1"][data-head="3"]');
+  await page.waitForSelector('.gb-thumb.gb-selected[data-layer="1"][data-head="3"]');
   await tab(page, 'attention');
+  await page.locator('.gb-thumb[data-layer="0"][data-head="1"]').click();
   await page.waitForTimeout(400); // the state is reported once it rests
 
   // The view state survives a reload: tab, head, target, colour mode.

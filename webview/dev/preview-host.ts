@@ -9,10 +9,12 @@ import {
   PanelReady,
   WhyAttribute,
   WhyResult,
+  HeadsRequest,
+  HeadsResult,
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
-import { fixtureAttribution, fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
+import { fixtureAttribution, fixtureHeadCatalogue, fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
 import { themes, type ThemeName } from './themes';
 
 const params = new URLSearchParams(location.search);
@@ -46,6 +48,11 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const target = fixtureLensTarget(show.inspection, id ?? 3290);
     const text = show.inspection.pieces[target.id] ?? ' dog';
     setTimeout(() => send({ type: LensTargetResult, payload: { requestId, outcome: { text, target } } }), 150);
+  }
+  if (message.type === HeadsRequest) {
+    const { requestId } = message.payload as { requestId: number };
+    const { nLayer, nHead } = show.inspection.model;
+    setTimeout(() => send({ type: HeadsResult, payload: { requestId, outcome: { catalogue: fixtureHeadCatalogue(nLayer, nHead) } } }), 150);
   }
   if (message.type === WhyAttribute) {
     const { requestId, ...question } = message.payload as { requestId: number; position: number; targetId: number; versusId: number | null };

@@ -120,6 +120,7 @@ const shots: readonly Shot[] = [
   { name: 'lens-hc', query: 'theme=hc&layers=6', act: tab('lens') },
   { name: 'lens-512-dark', query: 'theme=dark&tokens=512&layers=12&heads=12', act: tab('lens') },
   { name: 'why-dark', query: 'theme=dark&layers=12&heads=12', act: whyTab },
+  { name: 'heads-dark', query: 'theme=dark&layers=12&heads=12', act: async (page) => (await page.click('vscode-tab-header[data-tab="heads"]'), void (await page.waitForSelector('.gb-head-cell'))) },
   { name: 'why-light-narrow', query: 'theme=light&layers=6&heads=6', size: { width: 320, height: 900 }, act: whyTab },
   { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
 ];

@@ -1,0 +1,134 @@
+// The Heads tab: what every attention head of the loaded model tends to do, as TransformerLens's head
+// detector scores it on probes of random tokens repeated (engine/experiments/head-scores.ts): a layer × head
+// grid coloured by the chosen kind, and the top heads of each kind. A head opens in the Attention tab.
+
+import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind } from '../protocol/head-scores';
+import { formatNumber } from '../protocol/number-format';
+import { el } from './element-builder';
+import { explanation } from './explanations';
+import { escapeXml } from './figure-svg';
+import type { Figure, PanelContext, PanelView, Shown } from './panel-context';
+import { readTheme } from './theme-colours';
+
+export const KIND_TITLES: Readonly<Record<HeadScoreKind, string>> = {
+  previousToken: 'previous token',
+  firstToken: 'first token',
+  duplicateToken: 'duplicate token',
+  induction: 'induction',
+};
+
+const KIND_MEANINGS: Readonly<Record<HeadScoreKind, string>> = {
+  previousToken: 'attends to the token just before',
+  firstToken: 'parks its attention on the first token',
+  duplicateToken: 'attends to the earlier copy of the same token',
+  induction: 'attends to the token after the earlier copy of the current one (A B … A → B)',
+};
+
+/** The `count` heads with the highest score of `kind`, highest first. */
+export function topHeads(catalogue: HeadCatalogue, kind: HeadScoreKind, count: number): { layer: number; head: number; score: number }[] {
+  return catalogue.scores[kind]
+    .flatMap((row, layer) => row.map((score, head) => ({ layer, head, score })))
+    .sort((a, b) => b.score - a.score || a.layer - b.layer || a.head - b.head)
+    .slice(0, count);
+}
+
+const tint = (score: number): string => `rgba(60, 140, 220, ${Math.min(1, Math.max(0, score)).toFixed(3)})`;
+
+export function createHeadsView(ctx: PanelContext): PanelView {
+  let kind: HeadScoreKind = 'previousToken';
+  const kinds = el('div', { class: 'gb-toolbar', attrs: { role: 'radiogroup', 'aria-label': 'Colour heads by' } });
+  const status = el('p', { class: 'gb-muted', attrs: { 'aria-live': 'polite' } });
+  const grid = el('div', { class: 'gb-why-grid gb-heads-grid', attrs: { role: 'grid', 'aria-label': 'Head scores by layer and head' } });
+  const tops = el('div', { class: 'gb-heads-tops' });
+  const element = el('section', { class: 'gb-view gb-heads' }, [explanation('heads'), kinds, status, grid, tops]);
+  grid.addEventListener('click', (event) => {
+    const cell = (event.target as Element).closest<HTMLElement>('[data-layer]');
+    if (cell) ctx.update({ tab: 'attention', attentionHead: { layer: Number(cell.dataset.layer), head: Number(cell.dataset.head) } });
+  });
+
+  function render(shown: Shown): void {
+    kinds.replaceChildren(
+      el('span', { class: 'gb-toolbar-label', text: 'Colour by' }),
+      ...HEAD_SCORE_KINDS.map((k) => {
+        const button = el('button', { class: `gb-kind${k === kind ? ' gb-kind-on' : ''}`, text: KIND_TITLES[k], attrs: { type: 'button', role: 'radio', 'aria-checked': String(k === kind) } });
+        button.addEventListener('click', () => {
+          kind = k;
+          render(shown);
+        });
+        return button;
+      }),
+    );
+    const answer = ctx.headCatalogue();
+    if (answer.kind !== 'ready') {
+      status.textContent = answer.kind === 'pending' ? 'Scoring every head on probes of random tokens repeated…' : answer.message;
+      grid.replaceChildren();
+      tops.replaceChildren();
+      return;
+    }
+    const { catalogue } = answer;
+    const { nHead } = shown.inspection.model;
+    status.textContent = `How strongly each head ${KIND_MEANINGS[kind]} (its mean attention weight, 0 to 1), over ${catalogue.probes} probes of ${catalogue.repeatLength} random tokens repeated. Click a head to see its pattern on your text.`;
+    grid.style.setProperty('--gb-why-columns', String(nHead + 1));
+    grid.replaceChildren(
+      el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [
+        el('span', { class: 'gb-why-label', text: 'layer', attrs: { role: 'columnheader' } }),
+        ...Array.from({ length: nHead }, (_, h) => el('span', { class: 'gb-why-label', text: `H${h}`, attrs: { role: 'columnheader' } })),
+      ]),
+      ...catalogue.scores[kind].map((row, layer) =>
+        el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [
+          el('span', { class: 'gb-why-label', text: String(layer), attrs: { role: 'rowheader' } }),
+          ...row.map((score, head) => {
+            const cell = el('button', {
+              class: 'gb-why-cell gb-head-cell',
+              attrs: { type: 'button', role: 'gridcell', 'data-layer': layer, 'data-head': head, title: `L${layer}H${head}: ${KIND_TITLES[kind]} ${formatNumber(score)}`, 'aria-label': `layer ${layer} head ${head}: ${formatNumber(score)}` },
+            });
+            cell.style.background = tint(score);
+            return cell;
+          }),
+        ]),
+      ),
+    );
+    tops.replaceChildren(
+      ...HEAD_SCORE_KINDS.map((k) =>
+        el('div', { class: 'gb-heads-top' }, [
+          el('h3', { text: KIND_TITLES[k] }),
+          el('ol', { class: 'gb-why-list' }, topHeads(catalogue, k, 3).map((t) => el('li', { text: `L${t.layer}H${t.head}  ${formatNumber(t.score)}` }))),
+        ]),
+      ),
+    );
+  }
+
+  function catalogueOf(): HeadCatalogue {
+    const answer = ctx.headCatalogue();
+    if (answer.kind !== 'ready') throw new Error('the head scores have not arrived yet');
+    return answer.catalogue;
+  }
+
+  return {
+    element,
+    render,
+    setCursor() {},
+    figure(shown): Figure {
+      const catalogue = catalogueOf();
+      const theme = readTheme();
+      const { nHead } = shown.inspection.model;
+      const rows = catalogue.scores[kind];
+      const size = 22;
+      const left = 40;
+      const top = 40;
+      const width = left + nHead * size + 16;
+      const height = top + rows.length * size + 16;
+      const cells = rows.flatMap((row, l) => row.map((s, h) => `<rect x="${left + h * size}" y="${top + l * size}" width="${size - 2}" height="${size - 2}" fill="${tint(s)}"/>`)).join('');
+      const labels = rows.map((_, l) => `<text x="${left - 8}" y="${top + l * size + 15}" text-anchor="end" fill="${escapeXml(theme.foreground)}">${l}</text>`).join('');
+      const title = `<text x="8" y="16" fill="${escapeXml(theme.foreground)}">${escapeXml(KIND_TITLES[kind])} score by layer and head</text>`;
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(theme.fontFamily)}" font-size="12"><rect width="100%" height="100%" fill="${escapeXml(theme.background)}"/>${title}${labels}${cells}</svg>`;
+      return { svg, width, height };
+    },
+    table() {
+      const catalogue = catalogueOf();
+      const lines = [`layer,head,${HEAD_SCORE_KINDS.join(',')}`];
+      catalogue.scores.previousToken.forEach((row, l) => row.forEach((_, h) => lines.push(`${l},${h},${HEAD_SCORE_KINDS.map((k) => catalogue.scores[k][l][h]).join(',')}`)));
+      return `${lines.join('\n')}\n`;
+    },
+  };
+}
