@@ -256,6 +256,25 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   });
 
+  test('Why: the prediction at the chosen token, attributed as the CLI attributes it', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-why', async () => {
+      await panel.locator('vscode-tab-header[data-tab="why"]').click();
+      await visible(panel, '.gb-why-cell').first().waitFor({ timeout: 60_000 });
+      assert.equal(await visible(panel, '.gb-why-cell').count(), SHAPE.nLayer * (SHAPE.nHead + 2));
+      const heading = await visible(panel, '.gb-why-heading').innerText();
+      const position = Number(/\(position (\d+)\)/.exec(heading)?.[1]);
+      // The default question: the token that follows against the model's strongest other guess.
+      const target = position + 1 < reference.tokens.length ? reference.tokens[position + 1] : reference.logits[position].topk[0];
+      const versus = reference.logits[position].topk.find((e) => e.id !== target.id)!;
+      const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'attribute', '--model', model, '--text', SENTENCE, '--target', target.text, '--versus', versus.text, '--position', String(position), '--json'], { encoding: 'utf8' });
+      assert.equal(cli.status, 0, cli.stderr);
+      const attribution = JSON.parse(cli.stdout) as { logitDiff: number };
+      await visible(panel, '.gb-why').filter({ hasText: `= ${formatNumber(attribution.logitDiff)}:` }).waitFor();
+      await s.screenshot('inspect-why-dark');
+    });
+  });
+
   test('typing at the end of a line shows ghost text, and only Tab puts it in the document', { timeout: 90_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-ghost-text', async () => {
@@ -373,25 +392,6 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   });
 
-  test('Why: the prediction at the chosen token, attributed as the CLI attributes it', { timeout: 90_000 }, async () => {
-    const s = session!;
-    await withFailureArtifacts(s, 'inspect-why', async () => {
-      await panel.locator('vscode-tab-header[data-tab="why"]').click();
-      await visible(panel, '.gb-why-cell').first().waitFor({ timeout: 60_000 });
-      assert.equal(await visible(panel, '.gb-why-cell').count(), SHAPE.nLayer * (SHAPE.nHead + 2));
-      const heading = await visible(panel, '.gb-why-heading').innerText();
-      const position = Number(/\(position (\d+)\)/.exec(heading)?.[1]);
-      // The default question: the token that follows against the model's strongest other guess.
-      const target = position + 1 < reference.tokens.length ? reference.tokens[position + 1] : reference.logits[position].topk[0];
-      const versus = reference.logits[position].topk.find((e) => e.id !== target.id)!;
-      const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'attribute', '--model', model, '--text', SENTENCE, '--target', target.text, '--versus', versus.text, '--position', String(position), '--json'], { encoding: 'utf8' });
-      assert.equal(cli.status, 0, cli.stderr);
-      const attribution = JSON.parse(cli.stdout) as { logitDiff: number };
-      await visible(panel, '.gb-why').filter({ hasText: `= ${formatNumber(attribution.logitDiff)}:` }).waitFor();
-      await s.screenshot('inspect-why-dark');
-    });
-  });
-
   test('Heads: every head of the model scored; a click opens it in the Attention tab', { timeout: 90_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-heads', async () => {
@@ -407,15 +407,22 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
   test('Toggle Surprisal Highlighting tints the tokens of the visible text, and toggling again clears them', { timeout: 90_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-surprisal', async () => {
-      await textEditor(s.page).locator('.view-lines').click();
+      // The active editor is still notes.txt (the panel has focus, not another editor): no click, which would
+      // move the cursor and scroll the long line under the later tests' clicks.
       await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
-      await s.page.locator('.statusbar-item').filter({ hasText: 'Surprisal' }).waitFor({ timeout: 30_000 });
-      // Decorations are inline spans with generated `ced-` classes; their background is the level's tint.
-      const tinted = textEditor(s.page).locator('.view-lines span[class*="ced-"]');
-      await waitUntil('tinted tokens', async () => (await tinted.count()) > 0, 60_000);
-      await s.screenshot('inspect-surprisal-dark');
-      await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
-      await waitUntil('no tint', async () => (await tinted.count()) === 0);
+      const item = s.page.locator('.statusbar-item.right').filter({ hasText: 'Surprisal' });
+      try {
+        await item.waitFor({ timeout: 30_000 });
+        // A decoration's background is drawn in the editor's overlay layer, as an element with a generated `ced-` class.
+        const tinted = textEditor(s.page).locator('.view-overlays [class*="ced-"]');
+        await waitUntil('tinted tokens', async () => (await tinted.count()) > 0, 60_000);
+        await s.screenshot('inspect-surprisal-dark');
+        await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
+        await waitUntil('no tint', async () => (await tinted.count()) === 0);
+      } finally {
+        // Left on, it would inspect the visible text behind the later tests' backs.
+        if (await item.isVisible()) await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
+      }
     });
   });
 
