@@ -176,3 +176,23 @@ export function attentionFigure(inspection: Inspection, ref: HeadRef, pattern: F
   const key = legendSvg(scale, margin, y, theme, 'gb-attention-ramp');
   return svgDocument(Math.max(left + n * cell + margin, 300), y + key.height + margin, theme, body + key.markup);
 }
+
+/**
+ * A layer × column grid of tinted squares, rows labelled by layer and columns by `columns`, under a title:
+ * the Why and Heads tabs' figures.
+ */
+export function layerGridFigure(title: string, columns: readonly string[], rows: readonly (readonly number[])[], tint: (value: number) => string): Figure {
+  const theme = readTheme();
+  const size = 22;
+  const left = 48;
+  const top = 40;
+  const width = left + columns.length * size + 16;
+  const height = top + rows.length * size + 24;
+  const muted = escapeXml(theme.muted);
+  const foreground = escapeXml(theme.foreground);
+  const cells = rows.flatMap((row, l) => row.map((v, i) => `<rect x="${left + i * size}" y="${top + l * size}" width="${size - 2}" height="${size - 2}" fill="${tint(v)}"/>`)).join('');
+  const labels =
+    rows.map((_, l) => text(left - 8, top + l * size + 15, String(l), `text-anchor="end" fill="${foreground}"`)).join('') +
+    columns.map((c, i) => text(left + i * size + 10, top - 8, c, `text-anchor="middle" font-size="10" fill="${muted}"`)).join('');
+  return svgDocument(width, height, theme, text(8, 16, title, `fill="${foreground}"`) + labels + cells);
+}

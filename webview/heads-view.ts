@@ -6,9 +6,8 @@ import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind } from '../pro
 import { formatNumber } from '../protocol/number-format';
 import { el } from './element-builder';
 import { explanation } from './explanations';
-import { escapeXml } from './figure-svg';
+import { layerGridFigure } from './figure-svg';
 import type { Figure, PanelContext, PanelView, Shown } from './panel-context';
-import { readTheme } from './theme-colours';
 
 export const KIND_TITLES: Readonly<Record<HeadScoreKind, string>> = {
   previousToken: 'previous token',
@@ -109,20 +108,8 @@ export function createHeadsView(ctx: PanelContext): PanelView {
     render,
     setCursor() {},
     figure(shown): Figure {
-      const catalogue = catalogueOf();
-      const theme = readTheme();
-      const { nHead } = shown.inspection.model;
-      const rows = catalogue.scores[kind];
-      const size = 22;
-      const left = 40;
-      const top = 40;
-      const width = left + nHead * size + 16;
-      const height = top + rows.length * size + 16;
-      const cells = rows.flatMap((row, l) => row.map((s, h) => `<rect x="${left + h * size}" y="${top + l * size}" width="${size - 2}" height="${size - 2}" fill="${tint(s)}"/>`)).join('');
-      const labels = rows.map((_, l) => `<text x="${left - 8}" y="${top + l * size + 15}" text-anchor="end" fill="${escapeXml(theme.foreground)}">${l}</text>`).join('');
-      const title = `<text x="8" y="16" fill="${escapeXml(theme.foreground)}">${escapeXml(KIND_TITLES[kind])} score by layer and head</text>`;
-      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(theme.fontFamily)}" font-size="12"><rect width="100%" height="100%" fill="${escapeXml(theme.background)}"/>${title}${labels}${cells}</svg>`;
-      return { svg, width, height };
+      const columns = Array.from({ length: shown.inspection.model.nHead }, (_, h) => `H${h}`);
+      return layerGridFigure(`${KIND_TITLES[kind]} score by layer and head`, columns, catalogueOf().scores[kind], tint);
     },
     table() {
       const catalogue = catalogueOf();

@@ -9,9 +9,8 @@ import { finalTopK } from '../protocol/inspection-reading';
 import { visibleWhitespace } from '../protocol/visible-whitespace';
 import { el } from './element-builder';
 import { explanation } from './explanations';
-import { escapeXml } from './figure-svg';
+import { layerGridFigure } from './figure-svg';
 import type { Figure, PanelContext, PanelView, Shown } from './panel-context';
-import { readTheme } from './theme-colours';
 
 /** The prediction explained, and what it is explained against. */
 export interface WhyQuestion {
@@ -160,23 +159,10 @@ export function createWhyView(ctx: PanelContext): PanelView {
     figure(shown): Figure {
       const report = ready(shown);
       const { nLayer, nHead } = shown.inspection.model;
-      const rows = layerRows(report, nLayer, nHead);
-      const theme = readTheme();
-      const size = 22;
-      const left = 48;
-      const top = 40;
-      const width = left + (nHead + 2) * size + 16;
-      const height = top + nLayer * size + 24;
+      const rows = layerRows(report, nLayer, nHead).map((row) => [...row.heads, row.bias, row.mlp]);
       const max = Math.max(...report.components.map((c) => Math.abs(c.value)), 1e-9);
-      const cells = rows
-        .flatMap((row, l) => [...row.heads, row.bias, row.mlp].map((v, i) => `<rect x="${left + i * size}" y="${top + l * size}" width="${size - 2}" height="${size - 2}" fill="${tint(v, max)}"/>`))
-        .join('');
-      const labels =
-        rows.map((_, l) => `<text x="${left - 8}" y="${top + l * size + 15}" text-anchor="end" fill="${escapeXml(theme.foreground)}">${l}</text>`).join('') +
-        [...Array.from({ length: nHead }, (_, h) => `H${h}`), 'b_O', 'MLP'].map((t, i) => `<text x="${left + i * size + 10}" y="${top - 8}" text-anchor="middle" font-size="10" fill="${escapeXml(theme.muted)}">${t}</text>`).join('');
-      const title = `<text x="8" y="16" fill="${escapeXml(theme.foreground)}">logit difference ${escapeXml(formatNumber(report.logitDiff))} by layer and head</text>`;
-      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(theme.fontFamily)}" font-size="12"><rect width="100%" height="100%" fill="${escapeXml(theme.background)}"/>${title}${labels}${cells}</svg>`;
-      return { svg, width, height };
+      const columns = [...Array.from({ length: nHead }, (_, h) => `H${h}`), 'b_O', 'MLP'];
+      return layerGridFigure(`logit difference ${formatNumber(report.logitDiff)} by layer and head`, columns, rows, (v) => tint(v, max));
     },
     table(shown) {
       const report = ready(shown);
