@@ -152,9 +152,6 @@ export class ModelServer {
   private async attribute(params: AttributeParams): Promise<AttributionReport> {
     const engine = this.loaded();
     const { ids, position, targetId, versusId } = params;
-    engine.checkTokens(ids);
-    engine.checkTokens([targetId, ...(versusId === null ? [] : [versusId])]);
-    if (position >= ids.length) throw new GlassboxError('bad-request', `Position ${position} is not one of the ${ids.length} tokens.`);
     const experiments = await engine.experiments();
     const { attribution, logitDiff } = await experiments.attribute(ids, position, { targetId, versusId });
     return { position, targetId, versusId, logitDiff, components: attribution.components, neurons: attribution.neurons };

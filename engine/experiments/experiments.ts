@@ -19,6 +19,7 @@ import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention
 import { routeEdges, routeImportances, type LayerActivations, type RouteEdge, type Routes } from './routes';
 import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds } from './interventions';
 import { readFloat32Entry } from '../models/safetensors';
+import type { AttentionPatterns } from '../run/attention-patterns';
 
 /** Token positions a patching batch may run at once (batch × tokens), to bound its activations. */
 const PATCH_BATCH_TOKENS = 1024;
@@ -49,10 +50,12 @@ export class Experiments {
     private readonly config: Gpt2Config,
     private readonly weightsPath: string,
     private readonly weights: Gpt2Weights,
+    /** The engine's pattern graph, which rebuilds attention patterns from queries and keys. */
+    private readonly patterns: AttentionPatterns,
   ) {}
 
-  static async load(runDir: string, graphFile: string, weightsPath: string, config: Gpt2Config, weights: Gpt2Weights): Promise<Experiments> {
-    return new Experiments(await InterventionModel.load(runDir, graphFile), config, weightsPath, weights);
+  static async load(runDir: string, graphFile: string, weightsPath: string, config: Gpt2Config, weights: Gpt2Weights, patterns: AttentionPatterns): Promise<Experiments> {
+    return new Experiments(await InterventionModel.load(runDir, graphFile), config, weightsPath, weights, patterns);
   }
 
   /** The session an inspection of the ablated model runs on. */
@@ -77,26 +80,37 @@ export class Experiments {
 
   /** Information-flow routes (routes.ts) of `ids`, and the route graph of the prediction at `position`. */
   async routes(ids: readonly number[], position: number, threshold: number): Promise<Routes & { edges: RouteEdge[] }> {
+    this.checkIds(ids, 'text');
+    this.checkPosition(position, ids.length);
     const { nLayer, nHead, nEmbd: d } = this.config;
     const n = ids.length;
     const all = (l: number, hook: string) => INTERVENTION_OUTPUTS.all(`blocks.${l}.${hook}`);
     const perLayer = (l: number) => [all(l, 'hook_resid_pre'), all(l, 'hook_attn_out'), all(l, 'hook_mlp_out'), NEW_KV_OUTPUTS.query(l), NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l)];
     const out = await this.model.runBatch(ids, 1, this.config, identityFeeds(this.config), Array.from({ length: nLayer }, (_, l) => perLayer(l)).flat());
     const data = (name: string) => out[name].data as Float32Array;
-    const layers: LayerActivations[] = Array.from({ length: nLayer }, (_, l) => ({
-      residPre: data(all(l, 'hook_resid_pre')),
-      attnOut: data(all(l, 'hook_attn_out')),
-      mlpOut: data(all(l, 'hook_mlp_out')),
-      pattern: causalPattern(data(NEW_KV_OUTPUTS.query(l)), data(NEW_KV_OUTPUTS.key(l)), nHead, n, d / nHead),
-      value: data(NEW_KV_OUTPUTS.value(l)),
-      outputWeight: this.tensor(`h.${l}.attn.c_proj.weight`),
-    }));
+    const layers: LayerActivations[] = [];
+    for (let l = 0; l < nLayer; l++) {
+      // The queries come scaled, [1, head, n, head_dim] like the keys: what the pattern graph takes for one layer.
+      const shape = { layers: 1, nHead, n, headDim: d / nHead };
+      const { patterns } = await this.patterns.layers(data(NEW_KV_OUTPUTS.query(l)), data(NEW_KV_OUTPUTS.key(l)), shape, true);
+      layers.push({
+        residPre: data(all(l, 'hook_resid_pre')),
+        attnOut: data(all(l, 'hook_attn_out')),
+        mlpOut: data(all(l, 'hook_mlp_out')),
+        pattern: patterns![0],
+        value: data(NEW_KV_OUTPUTS.value(l)),
+        outputWeight: this.tensor(`h.${l}.attn.c_proj.weight`),
+      });
+    }
     const routes = routeImportances(layers, n, nHead, d);
     return { ...routes, edges: routeEdges(routes, position, threshold) };
   }
 
   /** Direct logit attribution at `position` (attribution.ts), from one run of `ids`. */
   async attribute(ids: readonly number[], position: number, metric: Metric): Promise<AttributionResult> {
+    this.checkIds(ids, 'text');
+    this.checkPosition(position, ids.length);
+    this.checkMetric(metric);
     const { nLayer } = this.config;
     const at = INTERVENTION_OUTPUTS.at;
     const perLayer = (hook: string) => Array.from({ length: nLayer }, (_, l) => at(`blocks.${l}.${hook}`));
@@ -128,6 +142,9 @@ export class Experiments {
 
   /** Activation patching of `hook` from `clean` into `corrupt` (same token count), metric at the last position. */
   async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric, batchTokens = PATCH_BATCH_TOKENS): Promise<PatchResult> {
+    this.checkIds(clean, 'clean text');
+    this.checkIds(corrupt, 'corrupt text');
+    this.checkMetric(metric);
     if (clean.length !== corrupt.length) {
       throw new GlassboxError('bad-request', `The clean text is ${clean.length} tokens and the corrupt text ${corrupt.length}: patching needs the same token count (edit one so both tokenize to as many tokens).`);
     }
@@ -142,10 +159,11 @@ export class Experiments {
     const perLayer = (cleanRun[all(0)].data as Float32Array).length;
     const stacked = new Float32Array(nLayer * perLayer);
     for (let l = 0; l < nLayer; l++) stacked.set(cleanRun[all(l)].data as Float32Array, l * perLayer);
-    const unitDims = hook === 'attn.hook_z' ? [nHead, nEmbd / nHead] : [nEmbd];
     const byHead = hook === 'attn.hook_z';
-    const units = nLayer * (byHead ? nHead : n); // one run each: (layer, head) or (layer, position)
-    const results = Array.from({ length: nLayer }, () => new Array<number>(byHead ? nHead : n).fill(0));
+    const unitDims = byHead ? [nHead, nEmbd / nHead] : [nEmbd];
+    const per = byHead ? nHead : n; // patched units a layer: heads, or positions
+    const units = nLayer * per; // one run each
+    const results = Array.from({ length: nLayer }, () => new Array<number>(per).fill(0));
     // `batchTokens` ≤ n runs one patch at a time: the benchmark's naive baseline.
     const batchSize = Math.max(1, Math.floor(batchTokens / n));
     for (let first = 0; first < units; first += batchSize) {
@@ -162,7 +180,6 @@ export class Experiments {
       const logits = out[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array;
       for (let b = 0; b < batch; b++) {
         const unit = first + b;
-        const per = byHead ? nHead : n;
         results[Math.floor(unit / per)][unit % per] = metricOf(logits, b, vocabSize, metric);
       }
     }
@@ -175,6 +192,26 @@ export class Experiments {
 
   async dispose(): Promise<void> {
     await this.model.dispose();
+  }
+
+  /**
+   * Every entry point checks its tokens here, whoever calls it (the CLI, the model process): the graph's
+   * embedding Gather would fail on an id past the vocabulary with onnxruntime's own words, not ours.
+   */
+  private checkIds(ids: readonly number[], what: string): void {
+    const { nCtx, vocabSize } = this.config;
+    if (ids.length === 0) throw new GlassboxError('text-empty', `The ${what} is empty.`);
+    if (ids.length > nCtx) throw new GlassboxError('text-too-long', `The ${what} is ${ids.length} tokens; the model reads at most ${nCtx}.`);
+    const outside = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < vocabSize));
+    if (outside !== undefined) throw new GlassboxError('bad-request', `Token id ${outside} in the ${what} is outside the vocabulary.`);
+  }
+
+  private checkPosition(position: number, n: number): void {
+    if (!(Number.isInteger(position) && position >= 0 && position < n)) throw new GlassboxError('bad-request', `Position ${position} is not one of the ${n} tokens.`);
+  }
+
+  private checkMetric(metric: Metric): void {
+    this.checkIds([metric.targetId, ...(metric.versusId === null ? [] : [metric.versusId])], 'target');
   }
 
   private tensor(name: string): Float32Array {
@@ -193,30 +230,6 @@ export class Experiments {
     if (!entry) throw new GlassboxError('internal', `The weights have no ${name}.`);
     return entry;
   }
-}
-
-/**
- * softmax over keys 0 … i of q_h[i] · k_h[j], from the graph's queries (already multiplied by the layer's
- * attention scale) and keys, both [1, head, n, head_dim]: [head, n, n], zero above the diagonal.
- */
-function causalPattern(query: Float32Array, key: Float32Array, nHead: number, n: number, hd: number): Float32Array {
-  const pattern = new Float32Array(nHead * n * n);
-  const scores = new Float64Array(n);
-  for (let h = 0; h < nHead; h++) {
-    for (let i = 0; i < n; i++) {
-      let max = -Infinity;
-      for (let j = 0; j <= i; j++) {
-        let dot = 0;
-        for (let e = 0; e < hd; e++) dot += query[(h * n + i) * hd + e] * key[(h * n + j) * hd + e];
-        scores[j] = dot;
-        max = Math.max(max, dot);
-      }
-      let sum = 0;
-      for (let j = 0; j <= i; j++) sum += (scores[j] = Math.exp(scores[j] - max));
-      for (let j = 0; j <= i; j++) pattern[(h * n + i) * n + j] = scores[j] / sum;
-    }
-  }
-  return pattern;
 }
 
 /** logit(A) − logit(B) (or logit(A)) in row `b` of [batch, vocab] logits. */

@@ -4,7 +4,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { join } from 'node:path';
 import { GlassboxError } from '../../protocol/errors';
-import { ablationProblem, formatAblation, type Ablation, type AblationMode } from '../../protocol/interventions';
+import { ablationProblem, type Ablation, type AblationMode } from '../../protocol/interventions';
 import type { Gpt2Config } from '../models/gpt2-config';
 import type { OrtSession } from '../run/gpt2-session';
 import { EVERY_POSITION_INPUT, HOOKS_INPUT, TARGET_INPUT, TOP_K_INPUT } from '../graph/hooked-graph';
@@ -74,11 +74,6 @@ export function ablationFeeds(config: Gpt2Config, ablations: readonly Ablation[]
   }
   feeds[INTERVENTION_INPUTS.mean] = filled([1], mode === 'mean' ? 1 : 0);
   return feeds;
-}
-
-/** How ablations read in messages: `blocks.0.attn.hook_z:1 + blocks.1.hook_mlp_out (mean)`. */
-export function describeAblations(ablations: readonly Ablation[], mode: AblationMode): string {
-  return `${ablations.map(formatAblation).join(' + ')}${mode === 'mean' ? ' (mean)' : ''}`;
 }
 
 /** The intervention graph's session. */

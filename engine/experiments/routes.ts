@@ -14,13 +14,16 @@
 // the MLP (resid_mid's importance). Kept are the edges of weight ≥ τ reachable backwards, along kept edges,
 // from the predicted position's final residual; the attention and MLP edges among them are reported.
 
+import { patternRow } from '../../protocol/inspection';
+import type { Float32Tensor } from '../../protocol/tensor';
+
 export interface LayerActivations {
   /** [n, d] row-major: hook_resid_pre, hook_attn_out (bias included), hook_mlp_out. */
   readonly residPre: Float32Array;
   readonly attnOut: Float32Array;
   readonly mlpOut: Float32Array;
-  /** [head, n, n]: the attention pattern (zero above the diagonal). */
-  readonly pattern: Float32Array;
+  /** [head, n·(n+1)/2]: the attention pattern packed row by row, as `Attention.patterns` (read with patternRow). */
+  readonly pattern: Float32Tensor;
   /** [head, n, head_dim]: the values. */
   readonly value: Float32Array;
   /** [d, d]: W_O as c_proj stores it, rows h·head_dim … belonging to head h. */
@@ -77,10 +80,11 @@ export function routeImportances(layers: readonly LayerActivations[], n: number,
       const residual = proximity(norm, y, (k) => layer.residPre[i * d + k]);
       const parts: number[][] = [];
       let sum = residual;
+      const weights = Array.from({ length: nHead }, (_, h) => patternRow(layer.pattern, h, i)); // [head][j ≤ i]
       for (let j = 0; j <= i; j++) {
         const row: number[] = [];
         for (let h = 0; h < nHead; h++) {
-          const a = layer.pattern[(h * n + i) * n + j];
+          const a = weights[h][j];
           const base = (j * nHead + h) * d;
           const p = proximity(norm, y, (k) => a * written[base + k]);
           row.push(p);

@@ -400,7 +400,7 @@ export class Gpt2Engine {
     this.experimentsLoading ??= (async () => {
       const weightsPath = join(this.prepared.runDir, 'onnx', 'model.safetensors');
       const weights = locateGpt2Weights(readSafetensorsIndex(weightsPath), this.prepared.config);
-      return Experiments.load(this.prepared.runDir, INTERVENTION_GRAPH_FILE, weightsPath, this.prepared.config, weights);
+      return Experiments.load(this.prepared.runDir, INTERVENTION_GRAPH_FILE, weightsPath, this.prepared.config, weights, this.patterns);
     })();
     return this.experimentsLoading;
   }
@@ -422,12 +422,6 @@ export class Gpt2Engine {
   private carriesEveryLayer(n: number): boolean {
     const { nLayer, nHead } = this.summary;
     return n <= EVERY_PATTERN_UP_TO && nLayer * nHead * packedPatternLength(n) * 4 <= EVERY_PATTERN_BYTES;
-  }
-
-  /** Refuses ids outside the vocabulary and more tokens than the context holds (or none). */
-  checkTokens(ids: readonly number[]): void {
-    this.checkLength(ids.length);
-    this.checkIds(ids);
   }
 
   private checkIds(ids: readonly number[]): void {
