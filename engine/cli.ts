@@ -143,8 +143,7 @@ async function main(argv: string[]): Promise<void> {
 
   const { ablations, ablationMode } = ablationsOf(flags);
   const steering = steeringOf(flags);
-  const engine = await Gpt2Engine.load({ modelDir: flags.model, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
-  try {
+  await withEngine(flags, device, async (engine) => {
     if (command === 'attribute') {
       await attribute(engine, text, flags);
     } else if (command === 'routes') {
@@ -178,9 +177,7 @@ async function main(argv: string[]): Promise<void> {
         console.error(`glassbox: stopped after ${generation.tokens.length} of ${maxNewTokens} tokens: the model's context (${nCtx} tokens) is full`);
       }
     }
-  } finally {
-    await engine.dispose();
-  }
+  });
 }
 
 /** --ablate SPEC (repeatable) and --ablation zero|mean, checked before any model loads. */
@@ -256,30 +253,27 @@ async function routes(engine: Gpt2Engine, text: string, flags: Flags): Promise<v
 
 /** `glassbox patch`: an activation-patching sweep (engine/experiments/experiments.ts states the definition). */
 async function patch(flags: Flags, device: DeviceChoice): Promise<void> {
-  if (flags.clean === undefined || flags.corrupt === undefined) throw new UsageError('--clean TEXT and --corrupt TEXT are required');
+  const { clean, corrupt } = flags;
+  if (clean === undefined || corrupt === undefined) throw new UsageError('--clean TEXT and --corrupt TEXT are required');
   const hook = flags.hook as PatchHook | undefined;
   if (hook === undefined || !PATCH_HOOKS.includes(hook)) throw new UsageError(`--hook must be one of ${PATCH_HOOKS.join(', ')}${flags.hook === undefined ? '' : `, got ${JSON.stringify(flags.hook)}`}`);
-  const engine = await Gpt2Engine.load({ modelDir: flags.model!, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
-  try {
+  await withEngine(flags, device, async (engine) => {
     const metric = metricOf(engine, flags);
     const ids = (text: string) => engine.tokenize(text).map((t) => t.id);
     const experiments = await engine.experiments();
-    const result = await experiments.patch(ids(flags.clean), ids(flags.corrupt), hook, metric);
+    const result = await experiments.patch(ids(clean), ids(corrupt), hook, metric);
     if (flags.json) return console.log(JSON.stringify({ clean: result.clean, corrupt: result.corrupt, hook, results: result.results }));
     console.log(`metric: clean ${result.clean.toFixed(3)}, corrupt ${result.corrupt.toFixed(3)}; patched ${hook}, normalised (patched − corrupt) / (clean − corrupt):`);
     const span = result.clean - result.corrupt;
     result.results.forEach((row, l) => console.log(`layer ${String(l).padStart(2)}  ${row.map((v) => (span === 0 ? 0 : (v - result.corrupt) / span).toFixed(2).padStart(6)).join(' ')}`));
-  } finally {
-    await engine.dispose();
-  }
+  });
 }
 
 /** `glassbox heads`: the head catalogue on one seeded probe (the views average several). */
 async function heads(flags: Flags, device: DeviceChoice): Promise<void> {
   const seed = integer(flags, 'seed', 0, 2 ** 32 - 1) ?? 0;
   const asked = integer(flags, 'repeat-length', 1, MAX_REPEAT_LENGTH);
-  const engine = await Gpt2Engine.load({ modelDir: flags.model!, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
-  try {
+  await withEngine(flags, device, async (engine) => {
     const repeatLength = asked ?? Math.min(DEFAULT_REPEAT_LENGTH, Math.floor((engine.summary.nCtx - 1) / 2));
     const { probe, scores } = await engine.scoreHeads(repeatLength, seed);
     if (flags.json) return console.log(JSON.stringify({ tokens: probe.tokens, repeatStart: probe.repeatStart, repeatLength: probe.repeatLength, scores }));
@@ -288,6 +282,14 @@ async function heads(flags: Flags, device: DeviceChoice): Promise<void> {
       const ranked = scores[kind].flatMap((row, l) => row.map((score, h) => ({ l, h, score }))).sort((a, b) => b.score - a.score);
       console.log(`${kind.padEnd(15)} ${ranked.slice(0, 3).map(({ l, h, score }) => `L${l}H${h} ${score.toFixed(2)}`).join('   ')}`);
     }
+  });
+}
+
+/** Runs `work` on the model --model names, disposing of it after, whatever happens. */
+async function withEngine(flags: Flags, device: DeviceChoice, work: (engine: Gpt2Engine) => Promise<void>): Promise<void> {
+  const engine = await Gpt2Engine.load({ modelDir: flags.model!, cacheDir: cacheDirFromFlag(flags['cache-dir']), device });
+  try {
+    await work(engine);
   } finally {
     await engine.dispose();
   }
