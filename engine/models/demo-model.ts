@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GlassboxError } from '../../protocol/errors';
 
-export const DEMO_MODEL_FOLDER = 'demo-model';
+const DEMO_MODEL_FOLDER = 'demo-model';
 
 export function demoModelDir(root = packageRoot()): string {
   const dir = join(root, DEMO_MODEL_FOLDER);

@@ -78,9 +78,10 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
   // The graph's folder is named by its key; a folder of that name that is not a usable graph is rebuilt when
   // Glassbox made it, and otherwise left alone, the graph going to the next free name beside it.
   let runDir = join(graphsDir, key);
+  const cached = (): PreparedModel => ({ sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' });
   for (let n = 1; existsSync(runDir); n++) {
     const problem = graphProblem(runDir, GRAPH_VERSION);
-    if (problem === null) return { sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' };
+    if (problem === null) return cached();
     if (isOwnGraphFolder(runDir)) {
       log(`Rebuilding the graph for ${name}: ${problem}.`);
       rmSync(runDir, { recursive: true, force: true });
@@ -90,7 +91,6 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     if (n > MAX_FOREIGN_NAMES) throw new GlassboxError('model-corrupt', `${graphsDir} holds folders in the way of every name Glassbox would give the graph of ${name}; move them elsewhere.`);
     runDir = join(graphsDir, `${key}-${n}`);
   }
-  const cached = (): PreparedModel => ({ sourceDir, runDir, config, summary, randomWeights, weightsPlacement: 'cached' });
 
   // Checked once per graph, before it is built: a graph exists only for weights that passed.
   checkGpt2Weights(index, weights);

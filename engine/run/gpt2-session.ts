@@ -37,11 +37,11 @@ export interface RunOptions {
 }
 
 /** The transformers.js Tensor's onnxruntime tensor: what the session takes. */
-export function ort(type: 'int64' | 'float32' | 'bool', data: BigInt64Array | Float32Array | boolean[], dims: number[]): unknown {
+function ort(type: 'int64' | 'float32' | 'bool', data: BigInt64Array | Float32Array | boolean[], dims: number[]): unknown {
   return (new Tensor(type, data, dims) as unknown as { ort_tensor: unknown }).ort_tensor;
 }
 
-export const int64 = (values: ArrayLike<number>, dims: number[]) => ort('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+const int64 = (values: ArrayLike<number>, dims: number[]) => ort('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
 
 export class Gpt2Session {
   /** Whether the graph has the hook inputs and outputs (the benchmark's plain graph has not). */
