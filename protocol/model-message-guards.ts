@@ -17,7 +17,7 @@ import {
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
 import type { AttributionReport, Steering } from './interventions';
-import { attributionReport, headCatalogue } from './attribution-guard';
+import { attributionReport, headCatalogue } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
 import {
   MODEL_METHODS,
@@ -125,8 +125,8 @@ const params: Readers<'params'> = {
     return {
       ids: ids(f.ids, `${p}.ids`),
       position: integer(f.position, `${p}.position`, 0),
-      targetId: integer(f.targetId, `${p}.targetId`, 0),
-      versusId: nullable((x, q) => integer(x, q, 0))(f.versusId, `${p}.versusId`),
+      targetId: id(f.targetId, `${p}.targetId`),
+      versusId: nullable(id)(f.versusId, `${p}.versusId`),
     };
   },
 };

@@ -6,7 +6,7 @@ import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record
 import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
 import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
-import { attributionReport, headCatalogue } from './attribution-guard';
+import { attributionReport, headCatalogue } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
 import type { AttributionReport } from './interventions';
 
@@ -328,23 +328,19 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
       outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { pattern: patternOfOwnShape(outcome.pattern, `${path}.outcome.pattern`) },
     };
   },
-  [WhyResult]: whyResult,
-  [HeadsResult]: (v, path) => {
+  [WhyResult]: answer('report', attributionReport),
+  [HeadsResult]: answer('catalogue', headCatalogue),
+};
+
+/** `{requestId, outcome: {error} | {[key]: T}}`: the host's answer to a request of the page. */
+function answer<K extends string, T>(key: K, read: Reader<T>): Reader<{ readonly requestId: number; readonly outcome: { readonly error: string } | Readonly<Record<K, T>> }> {
+  return (v, path) => {
     const f = record(v, path);
     const outcome = record(f.outcome, `${path}.outcome`);
     return {
       requestId: integer(f.requestId, `${path}.requestId`, 0),
-      outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { catalogue: headCatalogue(outcome.catalogue, `${path}.outcome.catalogue`) },
+      outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : ({ [key]: read(outcome[key], `${path}.outcome.${key}`) } as Record<K, T>),
     };
-  },
-};
-
-function whyResult(v: unknown, path: string): WhyResultPayload {
-  const f = record(v, path);
-  const outcome = record(f.outcome, `${path}.outcome`);
-  return {
-    requestId: integer(f.requestId, `${path}.requestId`, 0),
-    outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { report: attributionReport(outcome.report, `${path}.outcome.report`) },
   };
 }
 
