@@ -65,6 +65,8 @@ export class Experiments {
 
   /** v = scale · (resid_pre(add) − resid_pre(subtract)) at `layer`, both padded with a space to K tokens: [K, d]. */
   async steeringVector(add: readonly number[], subtract: readonly number[], layer: number, scale: number): Promise<Float32Array> {
+    this.checkIds(add, 'steering add text');
+    this.checkIds(subtract, 'steering subtract text');
     const k = Math.max(add.length, subtract.length);
     const padded = (ids: readonly number[]) => [...ids, ...new Array<number>(k - ids.length).fill(STEERING_PAD_ID)];
     const hook = INTERVENTION_OUTPUTS.all(`blocks.${layer}.hook_resid_pre`);

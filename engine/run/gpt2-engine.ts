@@ -98,6 +98,8 @@ export class Gpt2Engine {
    * still show it after a hover inspected a line), or one whose patterns had to be recomputed.
    */
   private patternSource: KvCache | null = null;
+  /** The last steering's vector (generateSteeredTokens), by the steering it was made for. */
+  private steeringVector: { readonly key: string; readonly vector: Float32Array } | null = null;
   /** The intervention graph's session, loaded by the first experiment. */
   private experimentsLoading: Promise<Experiments> | null = null;
   private patternRanModel = false;
@@ -375,14 +377,14 @@ export class Gpt2Engine {
     const prompt = tokens.map((t) => t.id);
     this.checkLayer(steering.layer);
     if (!Number.isFinite(steering.scale)) throw new GlassboxError('bad-request', `The steering scale must be a finite number, got ${steering.scale}.`);
-    const ids = (what: string, words: string) => {
-      const tokens = this.tokenize(words).map((t) => t.id);
-      if (tokens.length === 0) throw new GlassboxError('bad-request', `The steering's ${what} text is empty.`);
-      if (tokens.length > this.summary.nCtx) throw new GlassboxError('text-too-long', `The steering's ${what} text is ${tokens.length} tokens; the model reads at most ${this.summary.nCtx}.`);
-      return tokens;
-    };
     const experiments = await this.experiments();
-    const vector = await experiments.steeringVector(ids('add', steering.add), ids('subtract', steering.subtract), steering.layer, steering.scale);
+    // A steered completion comes with every pause in typing: the vector (two forward runs) is made once a steering.
+    const key = JSON.stringify(steering);
+    if (this.steeringVector?.key !== key) {
+      const ids = (words: string) => this.tokenize(words).map((t) => t.id);
+      this.steeringVector = { key, vector: await experiments.steeringVector(ids(steering.add), ids(steering.subtract), steering.layer, steering.scale) };
+    }
+    const { vector } = this.steeringVector;
     // Only the prompt's positions are steered: k < min(K, prompt length), whatever K is.
     const steered = vector.subarray(0, Math.min(vector.length, prompt.length * this.summary.nEmbd));
     const session = new Gpt2Session(experiments.steeredSession(steered, steering.layer), this.session.shape);
