@@ -67,7 +67,6 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
 
   const tokenizerFile = files.get('tokenizer.json')!;
   const tokenizer = readBoundedFile(tokenizerFile.real, tokenizerFile.size);
-  checkGpt2Tokenizer(tokenizer, tokenizerFile.path, config.vocabSize);
   const key = createHash('sha256')
     .update(JSON.stringify({ GRAPH_VERSION, withHooks, config, weights: weightsFile.real, size: weightsFile.size, mtime: weightsFile.mtimeMs, ino: weightsFile.ino }))
     .update(tokenizer)
@@ -92,7 +91,9 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     runDir = join(graphsDir, `${key}-${n}`);
   }
 
-  // Checked once per graph, before it is built: a graph exists only for weights that passed.
+  // Checked once per graph, before it is built: a graph exists only for weights and a tokenizer that passed
+  // (the tokenizer's bytes are in the graph's key, so another tokenizer is checked when its graph is built).
+  checkGpt2Tokenizer(tokenizer, tokenizerFile.path, config.vocabSize);
   checkGpt2Weights(index, weights);
   // Built in a folder of its own and renamed, so an interrupted build never looks complete; its marker lets
   // a later run remove it once this process is gone.
