@@ -65,7 +65,7 @@ export function registerSteerCommand(state: SteeringState, nLayer: () => Promise
     const saved = state.saved();
     type Item = vscode.QuickPickItem & { run: () => Promise<void> };
     const items: Item[] = [
-      { label: '$(add) New steering…', detail: 'Add the difference between two texts’ residual streams while the prompt runs', run: async () => void (await ask(state, nLayer)) },
+      { label: '$(add) New steering…', detail: 'Add the difference between two texts’ residual streams while the prompt runs', run: () => ask(state, nLayer) },
       ...Object.entries(saved).map(([name, s]) => ({ label: `$(compass) ${name}`, description: describeSteering(s), run: () => state.set(s) })),
     ];
     if (current) {
@@ -80,29 +80,27 @@ export function registerSteerCommand(state: SteeringState, nLayer: () => Promise
   });
 }
 
-async function ask(state: SteeringState, nLayer: () => Promise<number>): Promise<Steering | undefined> {
+async function ask(state: SteeringState, nLayer: () => Promise<number>): Promise<void> {
   const layers = await nLayer();
   const add = await vscode.window.showInputBox({ title: 'Steer toward (add)', prompt: 'A text whose residual stream is added, e.g. "Love"', ignoreFocusOut: true });
-  if (!add) return undefined;
+  if (!add) return;
   const subtract = await vscode.window.showInputBox({ title: 'Steer away from (subtract)', prompt: 'A text whose residual stream is subtracted, e.g. "Hate"', ignoreFocusOut: true });
-  if (subtract === undefined || subtract === '') return undefined;
+  if (subtract === undefined || subtract === '') return;
   const layerText = await vscode.window.showInputBox({
     title: 'Layer',
     prompt: `Add at blocks.L.hook_resid_pre, L from 0 to ${layers - 1}`,
     value: String(Math.floor(layers / 2)),
     validateInput: (v) => (/^\d+$/.test(v) && Number(v) < layers ? undefined : `A whole number from 0 to ${layers - 1}`),
   });
-  if (layerText === undefined) return undefined;
+  if (layerText === undefined) return;
   const scaleText = await vscode.window.showInputBox({
     title: 'Scale',
     prompt: 'How strongly: the difference is multiplied by this (0 = no steering)',
     value: '4',
     validateInput: (v) => (v.trim() !== '' && Number.isFinite(Number(v)) ? undefined : 'A number, e.g. 4 or -2.5'),
   });
-  if (scaleText === undefined) return undefined;
-  const steering: Steering = { add, subtract, layer: Number(layerText), scale: Number(scaleText) };
-  await state.set(steering);
-  return steering;
+  if (scaleText === undefined) return;
+  await state.set({ add, subtract, layer: Number(layerText), scale: Number(scaleText) });
 }
 
 async function saveAs(state: SteeringState, steering: Steering): Promise<void> {
