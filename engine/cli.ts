@@ -8,7 +8,7 @@ import { cacheDirFromFlag } from './models/cache-dir';
 import { demoModelDir } from './models/demo-model';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './run/gpt2-engine';
 import { HEAD_SCORE_KINDS } from '../protocol/head-scores';
-import { parseAblation, PATCH_HOOKS, type Ablation, type AblationMode, type PatchHook, type Steering } from '../protocol/interventions';
+import { parseAblation, PATCH_HOOKS, type AblationSetting, type PatchHook, type Steering } from '../protocol/interventions';
 import { readBoundedFile } from './models/model-folder';
 
 const VOCAB_SIZE = 50257;
@@ -141,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
   // In generation top-k 0 means no cut-off; a lens needs at least one entry.
   const topK = integer(flags, 'top-k', command === 'generate' ? 0 : 1, VOCAB_SIZE);
 
-  const { ablations, ablationMode } = ablationsOf(flags);
+  const ablation = ablationOf(flags);
   const steering = steeringOf(flags);
   await withEngine(flags, device, async (engine) => {
     if (command === 'attribute') {
@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
     } else if (command === 'inspect') {
       const targetId = flags.target === undefined ? null : engine.targetTokenId(flags.target);
       // The printed summary shows no patterns: asking for them all would cost GBs on a long text and a big model.
-      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId, patternLayers: flags.json ? 'all' : [], ablations, ablationMode });
+      const inspection = await engine.inspect(text, { topK: topK ?? DEFAULT_TOP_K, targetId, patternLayers: flags.json ? 'all' : [], ablation });
       const json = inspectionToJson(inspection);
       if (flags.json) console.log(JSON.stringify({ ...json, randomWeights: engine.randomWeights }));
       else printInspection(json);
@@ -181,7 +181,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /** --ablate SPEC (repeatable) and --ablation zero|mean, checked before any model loads. */
-function ablationsOf(flags: Flags): { ablations: Ablation[]; ablationMode: AblationMode } {
+function ablationOf(flags: Flags): AblationSetting {
   const ablations = (flags.ablate ?? []).map((spec) => {
     const parsed = parseAblation(spec);
     if (typeof parsed === 'string') throw new UsageError(`--ablate ${parsed}`);
@@ -190,7 +190,7 @@ function ablationsOf(flags: Flags): { ablations: Ablation[]; ablationMode: Ablat
   const mode = flags.ablation ?? 'zero';
   if (mode !== 'zero' && mode !== 'mean') throw new UsageError(`--ablation must be zero or mean, got ${JSON.stringify(mode)}`);
   if (flags.ablation !== undefined && ablations.length === 0) throw new UsageError('--ablation says how to ablate what --ablate names; give --ablate too');
-  return { ablations, ablationMode: mode };
+  return { ablations, mode };
 }
 
 /** --steer-add, --steer-sub and --steer-layer together (and --steer-scale, 1 by default), or none of them. */

@@ -116,9 +116,9 @@ export class ModelServer {
       case 'inspect/run':
         return this.inspect((request as RequestOf<'inspect/run'>).params);
       case 'attention/pattern': {
-        const { ids, layer } = (request as RequestOf<'attention/pattern'>).params;
+        const { ids, layer, ablation } = (request as RequestOf<'attention/pattern'>).params;
         return this.loaded()
-          .attentionPattern(ids, layer)
+          .attentionPattern(ids, layer, ablation)
           .then((pattern) => ({ layer, tokens: ids.length, pattern }));
       }
       case 'lens/target': {
@@ -151,9 +151,9 @@ export class ModelServer {
 
   private async attribute(params: AttributeParams): Promise<AttributionReport> {
     const engine = this.loaded();
-    const { ids, position, targetId, versusId } = params;
+    const { ids, position, targetId, versusId, ablation } = params;
     const experiments = await engine.experiments();
-    const { attribution, logitDiff } = await experiments.attribute(ids, position, { targetId, versusId });
+    const { attribution, logitDiff } = await experiments.attribute(ids, position, { targetId, versusId }, ablation);
     return { position, targetId, versusId, logitDiff, components: attribution.components, neurons: attribution.neurons };
   }
 
@@ -216,7 +216,7 @@ export class ModelServer {
     // The layers a panel shows are a hint from its last model: after a switch to a model with fewer layers
     // they may not exist, and the panel falls back to layer 0 when the inspection arrives.
     const patternLayers = params.patternLayers?.map((layer) => (layer < engine.summary.nLayer ? layer : 0));
-    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers });
+    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers, ablation: params.ablation });
     return { inspection, droppedTokens, textOffset };
   }
 

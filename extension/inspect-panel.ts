@@ -4,8 +4,11 @@
 
 import * as vscode from 'vscode';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
+import type { Inspection, ModelSummary } from '../protocol/inspection';
+import { ablationProblem, isAblating, type AblationSetting } from '../protocol/interventions';
 import type { InspectResult } from '../protocol/model-messages';
 import {
+  AblationSet,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -66,7 +69,10 @@ export function documentLength(target: InspectedText): number {
 
 export interface ShownInspection {
   readonly target: InspectedText;
+  /** The text in the model as it is: what the hover reads, and the baseline of an ablated view. */
   readonly result: InspectResult;
+  /** Set when the panel shows the text in the model with units ablated: the setting and that run. */
+  readonly ablated: { readonly setting: AblationSetting; readonly result: InspectResult } | null;
 }
 
 const TOP_K = 10;
@@ -76,6 +82,8 @@ export class InspectPanel implements vscode.Disposable {
   private shown: ShownInspection | null = null;
   private revealed: vscode.Selection | null = null;
   private viewState: PanelViewState | null = null;
+  /** The units the panel ablates, kept for every text inspected until the user changes them. */
+  private ablation: AblationSetting = { ablations: [], mode: 'zero' };
   private running: AbortController | null = null;
   private readonly highlight = vscode.window.createTextEditorDecorationType({
     backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
@@ -95,7 +103,7 @@ export class InspectPanel implements vscode.Disposable {
     this.disposables.push(
       this.shownEmitter,
       vscode.window.onDidChangeTextEditorSelection((event) => this.cursorMoved(event)),
-      context.onModelChanged((loaded) => void this.modelChanged(loaded.summary.name)),
+      context.onModelChanged((loaded) => void this.modelChanged(loaded.summary)),
     );
   }
 
@@ -103,9 +111,16 @@ export class InspectPanel implements vscode.Disposable {
    * After a switch to another model the panel shows the same text read by the new one, not the old model's
    * numbers under its header: the view state is fitted to the new shape when the inspection arrives.
    */
-  private async modelChanged(name: string): Promise<void> {
+  private async modelChanged(summary: ModelSummary): Promise<void> {
+    // Units the new model does not have are dropped; the chips of the next inspection show what is left.
+    const fitting = this.ablation.ablations.filter((a) => ablationProblem(a, summary) === null);
+    if (fitting.length < this.ablation.ablations.length) {
+      const dropped = this.ablation.ablations.length - fitting.length;
+      void vscode.window.showInformationMessage(`Glassbox: ${dropped} ablated unit${dropped === 1 ? ' is' : 's are'} not in ${summary.name} and no longer ablated.`);
+      this.ablation = { ...this.ablation, ablations: fitting };
+    }
     const shown = this.shown;
-    if (!shown || !this.panel || shown.result.inspection.model.name === name) return;
+    if (!shown || !this.panel || shown.result.inspection.model.name === summary.name) return;
     const document = await vscode.workspace.openTextDocument(shown.target.uri);
     const { text, completion } = shown.target;
     const input = completion ? { text, ids: completion.ids } : { text };
@@ -170,10 +185,7 @@ export class InspectPanel implements vscode.Disposable {
     this.reveal();
     this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null });
     try {
-      const targetId = this.viewState?.lensTarget?.id ?? null;
-      // A long text's patterns come a layer at a time: the one the panel shows comes along.
-      const patternLayers = [this.viewState?.attentionHead.layer ?? 0];
-      const result = await this.context.request('inspect/run', { ...input, topK: TOP_K, targetId, windowToContext: true, patternLayers }, { signal: abort.signal, what: 'inspecting' });
+      const result = await this.context.request('inspect/run', { ...input, ...this.inspectSettings(), windowToContext: true }, { signal: abort.signal, what: 'inspecting' });
       if (abort.signal.aborted) return;
       const target: InspectedText = {
         uri: document.uri,
@@ -181,11 +193,61 @@ export class InspectPanel implements vscode.Disposable {
         baseOffset: startOffset + result.textOffset,
         text: text.slice(result.textOffset),
       };
-      this.show({ target: complete(target, result), result });
+      const setting = this.ablation;
+      const ablated = isAblating(setting) ? await this.inspectAblated(target.text, result, setting, abort.signal) : null;
+      if (abort.signal.aborted) return;
+      this.show({ target: complete(target, result), result, ablated });
     } catch (error) {
       const { code, message } = toErrorInfo(error);
       if (code === 'cancelled' || abort.signal.aborted) return;
       this.post(InspectionError, { message });
+    } finally {
+      if (this.running === abort) this.running = null;
+    }
+  }
+
+  /** What every inspection of the panel asks for: its top-k, lens target, and the attention layer it shows. */
+  private inspectSettings(): { topK: number; targetId: number | null; patternLayers: number[] } {
+    // A long text's patterns come a layer at a time: the one the panel shows comes along.
+    return { topK: TOP_K, targetId: this.viewState?.lensTarget?.id ?? null, patternLayers: [this.viewState?.attentionHead.layer ?? 0] };
+  }
+
+  /** The same tokens as `plain` (its window of `text`) in the model with `setting`'s units ablated. */
+  private async inspectAblated(text: string, plain: InspectResult, setting: AblationSetting, signal?: AbortSignal): Promise<{ setting: AblationSetting; result: InspectResult }> {
+    const ids = plain.inspection.tokens.map((t) => t.id);
+    const result = await this.context.request('inspect/run', { text, ids, ...this.inspectSettings(), windowToContext: false, ablation: setting }, { signal, what: 'inspecting the ablated model' });
+    // Its offsets are within the window `plain` already cut from the document's text.
+    return { setting, result: { ...result, droppedTokens: plain.droppedTokens, textOffset: plain.textOffset } };
+  }
+
+  /**
+   * The page's chips changed: show the text in the model with these units ablated, or as it is when none are.
+   * The unablated run is kept, so clearing the chips costs nothing and each change one ablated run.
+   */
+  private async setAblation(setting: AblationSetting): Promise<void> {
+    const shown = this.shown;
+    const model = shown?.result.inspection.model;
+    const problem = model ? setting.ablations.map((a) => ablationProblem(a, model)).find((p) => p !== null) : undefined;
+    if (problem) {
+      this.post(InspectionError, { message: `Cannot ablate ${problem}.` });
+      return;
+    }
+    this.ablation = setting;
+    if (!shown) return;
+    if (!isAblating(setting)) {
+      this.show({ ...shown, ablated: null });
+      return;
+    }
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    this.post(InspectionProgress, { message: `Running the model with ${setting.ablations.length} unit${setting.ablations.length === 1 ? '' : 's'} ablated…`, fraction: null });
+    try {
+      const ablated = await this.inspectAblated(shown.target.text, shown.result, setting, abort.signal);
+      if (!abort.signal.aborted && this.shown === shown) this.show({ ...shown, ablated });
+    } catch (error) {
+      const { code, message } = toErrorInfo(error);
+      if (code !== 'cancelled' && !abort.signal.aborted) this.post(InspectionError, { message });
     } finally {
       if (this.running === abort) this.running = null;
     }
@@ -212,9 +274,10 @@ export class InspectPanel implements vscode.Disposable {
 
   private sendShown(): void {
     if (!this.shown) return;
-    const { target, result } = this.shown;
+    const { target, result, ablated } = this.shown;
     this.post(InspectionShow, {
-      inspection: result.inspection,
+      inspection: (ablated?.result ?? result).inspection,
+      ablated: ablated ? { setting: ablated.setting, baseline: withoutPatterns(result.inspection) } : null,
       source: {
         uri: target.uri.toString(),
         windowed: result.droppedTokens > 0 ? { droppedTokens: result.droppedTokens } : null,
@@ -272,6 +335,9 @@ export class InspectPanel implements vscode.Disposable {
       case HeadsRequest:
         void this.answerHeads(message.payload.requestId);
         return;
+      case AblationSet:
+        void this.setAblation(message.payload.ablation);
+        return;
       case ExportSave:
         void this.save(message.payload);
         return;
@@ -324,8 +390,10 @@ export class InspectPanel implements vscode.Disposable {
     if (!this.shown) return reply({ error: 'Inspect some text first.' });
     try {
       const id = request.id ?? (await this.context.request('lens/target', { text: request.text }, { what: 'finding the target token' })).id;
-      const { text, completion } = this.shown.target;
-      const result = await this.context.request('inspect/run', { text, ...(completion ? { ids: completion.ids } : {}), topK: TOP_K, targetId: id, windowToContext: true }, { what: 'computing the target across layers' });
+      const { target: inspected, result: plain, ablated } = this.shown;
+      // The shown tokens, in the model the panel shows (ablated or not).
+      const ids = plain.inspection.tokens.map((t) => t.id);
+      const result = await this.context.request('inspect/run', { text: inspected.text, ids, topK: TOP_K, targetId: id, windowToContext: false, ...(ablated ? { ablation: ablated.setting } : {}) }, { what: 'computing the target across layers' });
       const target = result.inspection.lens.target;
       if (!target) throw new GlassboxError('internal', 'The model returned no target values.');
       reply({ text: result.inspection.pieces[id] ?? request.text, target });
@@ -345,7 +413,8 @@ export class InspectPanel implements vscode.Disposable {
     if (!shown) return reply({ error: 'Inspect some text first.' });
     try {
       const ids = shown.result.inspection.tokens.map((t) => t.id);
-      const result = await this.context.request('attention/pattern', { ids, layer }, { what: 'computing an attention pattern' });
+      const ablation = shown.ablated?.setting;
+      const result = await this.context.request('attention/pattern', { ids, layer, ...(ablation ? { ablation } : {}) }, { what: 'computing an attention pattern' });
       // The page matches the answer to what it shows; a newer inspection makes it moot.
       if (this.shown === shown) reply({ pattern: result.pattern });
     } catch (error) {
@@ -373,7 +442,8 @@ export class InspectPanel implements vscode.Disposable {
     try {
       const ids = shown.result.inspection.tokens.map((t) => t.id);
       const { position, targetId, versusId } = request;
-      const report = await this.context.request('attribute/run', { ids, position, targetId, versusId }, { what: 'attributing the prediction' });
+      const ablation = shown.ablated?.setting;
+      const report = await this.context.request('attribute/run', { ids, position, targetId, versusId, ...(ablation ? { ablation } : {}) }, { what: 'attributing the prediction' });
       if (this.shown === shown) reply({ report });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
@@ -392,4 +462,9 @@ export class InspectPanel implements vscode.Disposable {
     await vscode.workspace.fs.writeFile(destination, bytes);
     this.context.log.info(`Exported ${payload.format.toUpperCase()} to ${destination.fsPath}.`);
   }
+}
+
+/** An inspection sent as a baseline to compare numbers with: its full patterns stay behind (25 MB a layer at 1,024 tokens). */
+function withoutPatterns(inspection: Inspection): Inspection {
+  return { ...inspection, attention: { ...inspection.attention, patterns: inspection.attention.patterns.map(() => null) } };
 }

@@ -1,8 +1,19 @@
-// The readers of the experiments' results (an attribution report, a head catalogue), wherever one crosses into
-// a room: from the model process to the host, and from the host to the panel.
+// The readers of the experiments' inputs and results (an ablation setting, an attribution report, a head
+// catalogue), wherever one crosses into a room: between the model process and the host, the host and the panel.
 
-import { array, finite, integer, nullable, record, string, type Reader } from './guards';
-import type { AttributionComponent, AttributionReport, LayerNeuronAttribution, NeuronAttribution } from './interventions';
+import { array, fail, finite, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
+import {
+  ABLATION_HOOKS,
+  ABLATION_MODES,
+  formatAblation,
+  parseAblation,
+  type Ablation,
+  type AblationSetting,
+  type AttributionComponent,
+  type AttributionReport,
+  type LayerNeuronAttribution,
+  type NeuronAttribution,
+} from './interventions';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScores } from './head-scores';
 
 const component: Reader<AttributionComponent> = (v, p) => {
@@ -41,4 +52,22 @@ export const headCatalogue: Reader<HeadCatalogue> = (v, p) => {
     repeatLength: integer(f.repeatLength, `${p}.repeatLength`, 1),
     probes: integer(f.probes, `${p}.probes`, 1),
   };
+};
+
+/** More units than any panel would ablate by clicking; a longer list is a mistake, not a request. */
+const MAX_ABLATIONS = 4096;
+
+const ablation: Reader<Ablation> = (v, p) => {
+  const f = record(v, p);
+  const unit = nullable((x, q) => integer(x, q, 0))(f.unit, `${p}.unit`);
+  const spelt = { hook: oneOf(ABLATION_HOOKS)(f.hook, `${p}.hook`), layer: integer(f.layer, `${p}.layer`, 0), unit };
+  // A head or neuron hook needs its unit, a whole output has none: the parser of the CLI's specs says which.
+  const parsed = parseAblation(formatAblation(spelt));
+  return typeof parsed === 'string' ? fail(p, 'an ablation with a unit exactly where its hook has units', v) : parsed;
+};
+
+export const ablationSetting: Reader<AblationSetting> = (v, p) => {
+  const f = record(v, p);
+  if (Array.isArray(f.ablations) && f.ablations.length > MAX_ABLATIONS) throw new InvalidMessage(`${p}.ablations: ${f.ablations.length} ablations are over the limit of ${MAX_ABLATIONS}`);
+  return { ablations: array(ablation)(f.ablations, `${p}.ablations`), mode: oneOf(ABLATION_MODES)(f.mode, `${p}.mode`) };
 };

@@ -18,6 +18,28 @@ export interface Ablation {
 
 /** Zero, or the activation's mean over the positions of the same text. */
 export type AblationMode = 'zero' | 'mean';
+export const ABLATION_MODES: readonly AblationMode[] = ['zero', 'mean'];
+
+/** The units a run ablates and how: what the panel's chips show and every request of an ablated view carries. */
+export interface AblationSetting {
+  readonly ablations: readonly Ablation[];
+  readonly mode: AblationMode;
+}
+
+/** Whether `setting` changes the model: absent or with no units, it is the model as it is. */
+export function isAblating(setting: AblationSetting | undefined | null): setting is AblationSetting {
+  return setting !== undefined && setting !== null && setting.ablations.length > 0;
+}
+
+/** One string per distinct setting, whatever order its units were given in. */
+export function ablationKey(setting: AblationSetting): string {
+  return `${setting.mode}:${setting.ablations.map(formatAblation).sort().join(',')}`;
+}
+
+/** The same unit ablated: a chip toggles it. */
+export function sameAblation(a: Ablation, b: Ablation): boolean {
+  return a.hook === b.hook && a.layer === b.layer && a.unit === b.unit;
+}
 
 /** Hooks a patching sweep runs over: per (layer, position), or per (layer, head) at every position. */
 export const PATCH_HOOKS = ['hook_resid_pre', 'hook_attn_out', 'hook_mlp_out', 'attn.hook_z'] as const;

@@ -16,8 +16,8 @@ import {
 } from './guards';
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
-import type { AttributionReport, Steering } from './interventions';
-import { attributionReport, headCatalogue } from './experiment-guards';
+import type { AblationSetting, AttributionReport, Steering } from './interventions';
+import { ablationSetting, attributionReport, headCatalogue } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
 import {
   MODEL_METHODS,
@@ -95,11 +95,12 @@ const params: Readers<'params'> = {
       windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
       ...(f.ids === undefined ? {} : { ids: ids(f.ids, `${p}.ids`) }),
       ...(f.patternLayers === undefined ? {} : { patternLayers: array(layer)(f.patternLayers, `${p}.patternLayers`) }),
+      ...optionalAblation(f, p),
     };
   },
   'attention/pattern': (v, p): PatternParams => {
     const f = record(v, p);
-    return { ids: ids(f.ids, `${p}.ids`), layer: layer(f.layer, `${p}.layer`) };
+    return { ids: ids(f.ids, `${p}.ids`), layer: layer(f.layer, `${p}.layer`), ...optionalAblation(f, p) };
   },
   'lens/target': (v, p): TargetParams => ({ text: text(record(v, p).text, `${p}.text`) }),
   'complete/run': (v, p): CompleteParams => {
@@ -127,9 +128,14 @@ const params: Readers<'params'> = {
       position: integer(f.position, `${p}.position`, 0),
       targetId: id(f.targetId, `${p}.targetId`),
       versusId: nullable(id)(f.versusId, `${p}.versusId`),
+      ...optionalAblation(f, p),
     };
   },
 };
+
+function optionalAblation(f: Record<string, unknown>, p: string): { ablation?: AblationSetting } {
+  return f.ablation === undefined ? {} : { ablation: ablationSetting(f.ablation, `${p}.ablation`) };
+}
 
 function steering(v: unknown, p: string): Steering {
   const f = record(v, p);

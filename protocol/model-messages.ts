@@ -4,7 +4,7 @@
 // the host cancels it (or a newer completion supersedes it), answering with a 'cancelled' error, never a
 // partial result. Each side validates what it receives (see model-message-guards.ts).
 
-import type { AttributionReport, Steering } from './interventions';
+import type { AblationSetting, AttributionReport, Steering } from './interventions';
 import type { HeadCatalogue } from './head-scores';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
@@ -61,6 +61,8 @@ export interface InspectParams {
    * carries every layer's); the others can be asked for with `attention/pattern`.
    */
   readonly patternLayers?: readonly number[];
+  /** Inspect the model with these units ablated; absent or empty: the model as it is. */
+  readonly ablation?: AblationSetting;
 }
 
 export interface InspectResult {
@@ -75,6 +77,8 @@ export interface PatternParams {
   /** The inspected token ids (an inspection's `tokens`). */
   readonly ids: readonly number[];
   readonly layer: number;
+  /** The pattern in the model with these units ablated (as the inspection it belongs to was run). */
+  readonly ablation?: AblationSetting;
 }
 
 export interface PatternResult {
@@ -156,6 +160,8 @@ export interface AttributeParams {
   readonly position: number;
   readonly targetId: number;
   readonly versusId: number | null;
+  /** Attribute the prediction of the model with these units ablated. */
+  readonly ablation?: AblationSetting;
 }
 
 export type ModelMethod = keyof ModelRequests;

@@ -33,6 +33,11 @@ export function formatBits(bits: number): string {
   return Number.isFinite(bits) ? `${bits.toFixed(1)} bits` : '∞ bits';
 }
 
+/** A change in bits with its sign: "+1.2 bits", "−0.3 bits". */
+export function formatSignedBits(bits: number): string {
+  return `${bits > 0 ? '+' : bits < 0 ? '−' : '±'}${formatBits(Math.abs(bits))}`;
+}
+
 export function formatNumber(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '–';
 }

@@ -6,9 +6,9 @@ import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record
 import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
 import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
-import { attributionReport, headCatalogue } from './experiment-guards';
+import { ablationSetting, attributionReport, headCatalogue } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
-import type { AttributionReport } from './interventions';
+import type { AblationSetting, AttributionReport } from './interventions';
 
 // ---------------------------------------------------------------------------------------------------------
 // Payloads shared by several messages
@@ -36,7 +36,8 @@ export interface GeneratedSpan {
 export const panelTabs = ['tokens', 'lens', 'attention', 'why', 'heads'] as const;
 export type PanelTab = (typeof panelTabs)[number];
 
-export const tokenColourModes = ['probability', 'surprisal', 'rank'] as const;
+/** `change`: log₂ of the token's probability in the ablated model over the unablated one (only with ablations). */
+export const tokenColourModes = ['probability', 'surprisal', 'rank', 'change'] as const;
 export type TokenColourMode = (typeof tokenColourModes)[number];
 
 export const lensColourModes = ['probability', 'entropy', 'kl', 'target-probability', 'target-rank'] as const;
@@ -80,6 +81,15 @@ export const InspectionShow = 'inspection/show';
 export interface InspectionShowPayload {
   readonly inspection: Inspection;
   readonly source: InspectionSource;
+  /** Set when `inspection` is of the model with units ablated: which, and the same text in the model as it is. */
+  readonly ablated?: AblatedView | null;
+}
+
+/** An ablated inspection's context: the setting its chips show, and the unablated run it is compared with. */
+export interface AblatedView {
+  readonly setting: AblationSetting;
+  /** The same tokens in the model as it is (without full attention patterns: the page compares numbers). */
+  readonly baseline: Inspection;
 }
 
 /** host → webview: an inspection is under way (model loading, running); `fraction` null when unknown. */
@@ -192,6 +202,15 @@ export interface WhyAttributePayload {
   readonly versusId: number | null;
 }
 
+/**
+ * webview → host: show the inspected text in the model with these units ablated (answered by `inspection/show`
+ * with `ablated` set, or without it when the setting has no units). Kept for later inspections until changed.
+ */
+export const AblationSet = 'ablation/set';
+export interface AblationSetPayload {
+  readonly ablation: AblationSetting;
+}
+
 /** webview → host: the loaded model's head catalogue (answered by `heads/result`). */
 export const HeadsRequest = 'heads/request';
 export interface HeadsRequestPayload {
@@ -220,6 +239,7 @@ export interface WebviewToHostPayloads {
   readonly [AttentionPatternRequest]: AttentionPatternRequestPayload;
   readonly [WhyAttribute]: WhyAttributePayload;
   readonly [HeadsRequest]: HeadsRequestPayload;
+  readonly [AblationSet]: AblationSetPayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [StateChanged]: StateChangedPayload;
 }
@@ -241,6 +261,19 @@ function source(value: unknown, path: string, tokenCount: number): InspectionSou
     windowed: windowed(f.windowed, `${path}.windowed`),
     randomWeights: boolean(f.randomWeights, `${path}.randomWeights`),
     ...(f.generated === undefined ? {} : { generated: nullable(generatedSpan(tokenCount))(f.generated, `${path}.generated`) }),
+  };
+}
+
+/** The baseline must be of the same tokens and model as the ablated inspection it is compared with. */
+function ablatedView(shown: Inspection): Reader<AblatedView> {
+  return (value, path) => {
+    const f = record(value, path);
+    const setting = ablationSetting(f.setting, `${path}.setting`);
+    const baseline = inspection(f.baseline, `${path}.baseline`);
+    const sameTokens = baseline.tokens.length === shown.tokens.length && baseline.tokens.every((t, i) => t.id === shown.tokens[i].id);
+    if (!sameTokens) fail(`${path}.baseline.tokens`, 'the tokens of the ablated inspection', baseline.tokens.length);
+    if (baseline.model.name !== shown.model.name) fail(`${path}.baseline.model.name`, JSON.stringify(shown.model.name), baseline.model.name);
+    return { setting, baseline };
   };
 }
 
@@ -295,7 +328,11 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
   [InspectionShow]: (v, path) => {
     const f = record(v, path);
     const shown = inspection(f.inspection, `${path}.inspection`);
-    return { inspection: shown, source: source(f.source, `${path}.source`, shown.tokens.length) };
+    return {
+      inspection: shown,
+      source: source(f.source, `${path}.source`, shown.tokens.length),
+      ...(f.ablated === undefined ? {} : { ablated: nullable(ablatedView(shown))(f.ablated, `${path}.ablated`) }),
+    };
   },
   [InspectionProgress]: (v, path) => {
     const f = record(v, path);
@@ -388,6 +425,7 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
     };
   },
   [HeadsRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
+  [AblationSet]: (v, path) => ({ ablation: ablationSetting(record(v, path).ablation, `${path}.ablation`) }),
   [ExportSave]: (v, path) => {
     const f = record(v, path);
     const filename = string(f.filename, `${path}.filename`);

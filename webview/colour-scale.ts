@@ -2,7 +2,7 @@
 // cividis, inferno) so equal steps in value look like equal steps in colour in every theme, and they share
 // one convention: the bright end means "expected / confident / close to the model's output".
 
-import { interpolateCividis, interpolateInferno, interpolateMagma, interpolateViridis } from 'd3-scale-chromatic';
+import { interpolateCividis, interpolateInferno, interpolateMagma, interpolateRdBu, interpolateViridis } from 'd3-scale-chromatic';
 import { formatPercent } from '../protocol/number-format';
 
 export interface Rgb {
@@ -90,6 +90,20 @@ export function klScale(maxNats = 10): ColourScale {
     ramp: infernoReversed,
     position: linear(0, maxNats),
     ticks: [0, 2.5, 5, 7.5, maxNats].map((value) => ({ value, label: value === maxNats ? `≥${value}` : `${value}` })),
+  };
+}
+
+/**
+ * A change in bits, log₂(p after / p before), on a diverging ramp: blue where the token became less likely,
+ * red where more likely, white where nothing changed; ±`maxBits` and beyond share the ends.
+ */
+export function changeScale(title: string, maxBits = 4): ColourScale {
+  return {
+    title,
+    ramp: interpolateRdBu,
+    // RdBu runs red → blue, so a gain (positive) sits at the red end, t = 0.
+    position: (bits) => (Number.isNaN(bits) ? Number.NaN : clamp01(0.5 - bits / (2 * maxBits))),
+    ticks: [maxBits, maxBits / 2, 0, -maxBits / 2, -maxBits].map((value) => ({ value, label: `${value === maxBits ? '≥' : value === -maxBits ? '≤' : ''}${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value)}` })),
   };
 }
 

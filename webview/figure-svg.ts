@@ -51,7 +51,7 @@ function legendSvg(scale: ColourScale, x: number, y: number, theme: ThemeColours
   return { markup, height: 40 };
 }
 
-export function tokensFigure(inspection: Inspection, mode: TokenColourMode): Figure {
+export function tokensFigure(inspection: Inspection, mode: TokenColourMode, baseline?: Inspection['next']): Figure {
   const theme = readTheme();
   const font = `${theme.monoSize}px ${theme.monoFamily}`;
   const measure = measurer(font);
@@ -79,7 +79,7 @@ export function tokensFigure(inspection: Inspection, mode: TokenColourMode): Fig
       x = margin;
       y += chipH + gap;
     }
-    const colour = colourOf(scale, tokenValue(inspection.next, j, mode));
+    const colour = colourOf(scale, tokenValue(inspection.next, j, mode, baseline));
     const fill = colour ? cssColour(colour) : 'none';
     const ink = colour ? textColourOn(colour) : theme.foreground;
     const stroke = colour ? '' : ` stroke="${escapeXml(theme.muted)}" stroke-dasharray="3 2"`;

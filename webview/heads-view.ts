@@ -40,7 +40,7 @@ export function createHeadsView(ctx: PanelContext): PanelView {
   const grid = el('div', { class: 'gb-why-grid gb-heads-grid', attrs: { role: 'grid', 'aria-label': 'Head scores by layer and head' } });
   const tops = el('div', { class: 'gb-heads-tops' });
   const element = el('section', { class: 'gb-view gb-heads' }, [explanation('heads'), kinds, status, grid, tops]);
-  grid.addEventListener('click', (event) => {
+  element.addEventListener('click', (event) => {
     const cell = (event.target as Element).closest<HTMLElement>('[data-layer]');
     if (cell) ctx.update({ tab: 'attention', attentionHead: { layer: Number(cell.dataset.layer), head: Number(cell.dataset.head) } });
   });
@@ -66,7 +66,7 @@ export function createHeadsView(ctx: PanelContext): PanelView {
     }
     const { catalogue } = answer;
     const { nHead } = shown.inspection.model;
-    status.textContent = `How strongly each head ${KIND_MEANINGS[kind]} (its mean attention weight, 0 to 1), over ${catalogue.probes} probes of ${catalogue.repeatLength} random tokens repeated. Click a head to see its pattern on your text.`;
+    status.textContent = `How strongly each head ${KIND_MEANINGS[kind]} (its mean attention weight, 0 to 1), over ${catalogue.probes} probes of ${catalogue.repeatLength} random tokens repeated. Click a head to see its pattern on your text, and to ablate it.`;
     grid.style.setProperty('--gb-why-columns', String(nHead + 1));
     grid.replaceChildren(
       el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [
@@ -91,7 +91,10 @@ export function createHeadsView(ctx: PanelContext): PanelView {
       ...HEAD_SCORE_KINDS.map((k) =>
         el('div', { class: 'gb-heads-top' }, [
           el('h3', { text: KIND_TITLES[k] }),
-          el('ol', { class: 'gb-why-list' }, topHeads(catalogue, k, 3).map((t) => el('li', { text: `L${t.layer}H${t.head}  ${formatNumber(t.score)}` }))),
+          el('ol', { class: 'gb-why-list' }, topHeads(catalogue, k, 3).map((t) => el('li', {}, [
+            el('button', { class: 'gb-link-button', text: `L${t.layer}H${t.head}`, attrs: { type: 'button', 'data-layer': t.layer, 'data-head': t.head, title: 'Open its pattern on your text in the Attention tab (where it can be ablated)' } }),
+            `  ${formatNumber(t.score)}`,
+          ]))),
         ]),
       ),
     );

@@ -2,7 +2,9 @@
 // validates every message from the host, and tells the host when it is ready for data.
 
 import { packedPatternLength, type LensTarget } from '../protocol/inspection';
+import { sameAblation, type AblationSetting } from '../protocol/interventions';
 import {
+  AblationSet,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -25,6 +27,7 @@ import {
   type PanelTab,
   type PanelViewState,
 } from '../protocol/panel-messages';
+import { createAblationBar } from './ablation-bar';
 import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from './cursor-token';
 import { exportPayload } from './figure-export';
@@ -40,6 +43,8 @@ import { connectToHost } from './vscode-api';
 
 /** How long to wait for `lens/targetResult` before telling the user the model did not answer. */
 const targetTimeoutMs = 30_000;
+
+const noAblation: AblationSetting = { ablations: [], mode: 'zero' };
 
 /** Layers asked of the host that the page keeps (25 MB each at 1,024 tokens); the oldest goes first. */
 const keptLayerPatterns = 4;
@@ -59,6 +64,8 @@ function boot(): void {
   /** The head catalogue of the model that made the shown inspection, by model name. */
   let heads: { readonly model: string; readonly requestId: number; readonly status: HeadsStatus } | null = null;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** An ablation asked of the host and not yet shown (the chips show it at once); null when none is pending. */
+  let requestedAblation: AblationSetting | null = null;
 
   const persist = (now = false): void => {
     channel.saveState(state);
@@ -124,6 +131,19 @@ function boot(): void {
       channel.post(HeadsRequest, { requestId });
       return heads.status;
     },
+    ablation() {
+      return requestedAblation ?? shown?.ablated?.setting ?? noAblation;
+    },
+    setAblation(setting) {
+      requestedAblation = setting;
+      channel.post(AblationSet, { ablation: setting });
+      renderAll();
+    },
+    toggleAblation(unit) {
+      const setting = ctx.ablation();
+      const on = setting.ablations.some((a) => sameAblation(a, unit));
+      ctx.setAblation({ ...setting, ablations: on ? setting.ablations.filter((a) => !sameAblation(a, unit)) : [...setting.ablations, unit] });
+    },
     attribution(question) {
       const key = `${question.position}:${question.targetId}:${question.versusId}`;
       const known = attributions.get(key);
@@ -161,8 +181,10 @@ function boot(): void {
     }
   }
 
+  const ablationBar = createAblationBar(ctx);
   const shell = createShell(
     { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element, heads: views.heads.element },
+    ablationBar.element,
     {
       onTab: (tab) => {
         if (tab !== state.tab) ctx.update({ tab });
@@ -182,11 +204,13 @@ function boot(): void {
   function renderAll(): void {
     shell.setTab(state.tab);
     shell.setFollow(state.followSelection);
+    ablationBar.render(shown);
     if (shown) views[state.tab].render(shown);
   }
 
   function show(next: Shown): void {
     shown = next;
+    requestedAblation = null;
     layerPatterns = new Map();
     attributions = new Map();
     state = fitStateTo(state, next.inspection);
@@ -218,6 +242,11 @@ function boot(): void {
       case InspectionError:
         shell.setProgress(null);
         shell.setError(message.payload.message);
+        // An ablation the host could not run is not shown: the chips go back to what is.
+        if (requestedAblation) {
+          requestedAblation = null;
+          renderAll();
+        }
         break;
       case EditorCursor: {
         const token = shown ? tokenIndexAt(shown.inspection.tokens, message.payload.offset) : null;

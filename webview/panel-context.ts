@@ -1,15 +1,17 @@
 // What the three tab views share: the inspection shown, the view state, and the ways back to the host.
 
 import type { Inspection } from '../protocol/inspection';
-import type { AttributionReport } from '../protocol/interventions';
+import type { Ablation, AblationSetting, AttributionReport } from '../protocol/interventions';
 import type { HeadCatalogue } from '../protocol/head-scores';
 import type { Float32Tensor } from '../protocol/tensor';
-import type { InspectionSource, PanelViewState } from '../protocol/panel-messages';
+import type { AblatedView, InspectionSource, PanelViewState } from '../protocol/panel-messages';
 import type { TargetToken } from './lens-cells';
 
 export interface Shown {
   readonly inspection: Inspection;
   readonly source: InspectionSource;
+  /** Set when the inspection is of an ablated model: the setting and the unablated baseline. */
+  readonly ablated?: AblatedView | null;
 }
 
 /** One layer's full attention patterns ([head, n·(n+1)/2]): at hand, asked of the host, or failed. */
@@ -49,6 +51,12 @@ export interface PanelContext {
   attribution(question: { readonly position: number; readonly targetId: number; readonly versusId: number | null }): WhyStatus;
   /** The loaded model's head catalogue: asks the host once per model, and the views render again when it comes. */
   headCatalogue(): HeadsStatus;
+  /** The units ablated: the ones just asked for while the host runs them, else those of the shown inspection. */
+  ablation(): AblationSetting;
+  /** Ask the host to show the text with these units ablated (none: the model as it is). */
+  setAblation(setting: AblationSetting): void;
+  /** Ablate `unit` if it is not, restore it if it is. */
+  toggleAblation(unit: Ablation): void;
 }
 
 /** A figure ready to export: an SVG document and its size in CSS pixels. */

@@ -49,7 +49,8 @@ function banner(kind: 'warning' | 'info' | 'error', icon: string): { element: HT
   return { element, text };
 }
 
-export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, handlers: ShellHandlers): ShellParts {
+/** `ablationBar` sits above the tabs, whose views it changes. */
+export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, ablationBar: HTMLElement, handlers: ShellHandlers): ShellParts {
   const model = el('span', { class: 'gb-model' });
   const sourceName = el('span', { class: 'gb-source' });
   const follow = el('vscode-checkbox', {
@@ -106,7 +107,7 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, hand
     el('p', { text: 'Select some text in an editor and run “Glassbox: Inspect Selection” to see how GPT-2 reads it.' }),
   ]);
 
-  const root = el('div', { class: 'gb-app' }, [header, random.element, windowed.element, failure.element, progress, empty, tabs]);
+  const root = el('div', { class: 'gb-app' }, [header, random.element, windowed.element, failure.element, progress, empty, ablationBar, tabs]);
 
   return {
     root,

@@ -4,13 +4,18 @@
 import type { Inspection } from '../protocol/inspection';
 import { surprisalBits } from '../protocol/inspection-reading';
 import type { TokenColourMode } from '../protocol/panel-messages';
-import { probabilityScale, rankScale, surprisalScale, type ColourScale } from './colour-scale';
+import { changeScale, probabilityScale, rankScale, surprisalScale, type ColourScale } from './colour-scale';
 
-/** The value token `j` is coloured by in `mode`, or NaN when it has none. */
-export function tokenValue(next: Inspection['next'], j: number, mode: TokenColourMode): number {
+/**
+ * The value token `j` is coloured by in `mode`, or NaN when it has none. `change` compares with `baseline`
+ * (the same tokens in the unablated model): log₂(p / p_baseline), NaN without one.
+ */
+export function tokenValue(next: Inspection['next'], j: number, mode: TokenColourMode, baseline?: Inspection['next']): number {
   if (j <= 0 || j > next.prob.data.length - 1) return Number.NaN;
   const prob = next.prob.data[j - 1];
   switch (mode) {
+    case 'change':
+      return baseline ? Math.log2(prob / baseline.prob.data[j - 1]) : Number.NaN;
     case 'probability':
       return prob;
     case 'surprisal':
@@ -30,6 +35,8 @@ export function tokenScale(mode: TokenColourMode): ColourScale {
       return surprisalScale();
     case 'rank':
       return rankScale('rank among the model’s guesses');
+    case 'change':
+      return changeScale('change in bits, log₂(p ablated ÷ p unablated)');
   }
 }
 

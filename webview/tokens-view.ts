@@ -13,8 +13,8 @@ import { generatedStats, isGenerated } from './generated-span';
 import { tokensFigure } from './figure-svg';
 import { tokensCsv } from './export-tables';
 import { legend } from './legend';
-import { formatBits, formatNumber, formatProbability, formatRank } from '../protocol/number-format';
-import type { PanelContext, PanelView } from './panel-context';
+import { formatBits, formatNumber, formatProbability, formatRank, formatSignedBits } from '../protocol/number-format';
+import type { PanelContext, PanelView, Shown } from './panel-context';
 import { finalTopK, surprisalBits } from '../protocol/inspection-reading';
 import { tokenScale, tokenStats, tokenValue } from './token-colouring';
 import { createTokenDetails } from './token-details';
@@ -24,20 +24,29 @@ const modeLabels: Readonly<Record<TokenColourMode, string>> = {
   probability: 'Probability',
   surprisal: 'Surprisal',
   rank: 'Rank',
+  change: 'Change (ablation)',
 };
 
-function chipTitle(inspection: Inspection, j: number): string {
+/** `baseline`: the same tokens in the unablated model, when the inspection is of an ablated one. */
+function chipTitle(inspection: Inspection, j: number, baseline: Inspection | null): string {
   const token = inspection.tokens[j];
   const head = `“${visibleWhitespace(token.text)}” · id ${token.id} · position ${j}`;
   if (j === 0) return `${head}\nThe first token: nothing predicted it.`;
   const prob = inspection.next.prob.data[j - 1];
   const rank = inspection.next.rank.data[j - 1];
-  return `${head}\nThe model gave it ${formatProbability(prob)} (rank ${formatRank(rank)}, ${formatBits(surprisalBits(prob))}).`;
+  const model = baseline ? 'The ablated model' : 'The model';
+  const line = `${head}\n${model} gave it ${formatProbability(prob)} (rank ${formatRank(rank)}, ${formatBits(surprisalBits(prob))}).`;
+  if (!baseline) return line;
+  const before = baseline.next.prob.data[j - 1];
+  return `${line}\nUnablated: ${formatProbability(before)} (rank ${formatRank(baseline.next.rank.data[j - 1])}); change ${formatSignedBits(Math.log2(prob / before))}.`;
 }
+
 
 export function createTokensView(ctx: PanelContext): PanelView {
   const select = el('vscode-single-select', { class: 'gb-select', attrs: { 'aria-label': 'Colour tokens by' } });
-  for (const mode of tokenColourModes) select.append(el('vscode-option', { text: modeLabels[mode], attrs: { value: mode } }));
+  const options = tokenColourModes.map((mode) => el('vscode-option', { text: modeLabels[mode], attrs: { value: mode } }));
+  select.append(...options);
+  const changeOption = options[tokenColourModes.indexOf('change')];
   select.addEventListener('change', () => ctx.update({ tokenColour: select.value as TokenColourMode }));
   const ids = el('vscode-checkbox', { attrs: { label: 'Show ids' } });
   ids.addEventListener('change', () => ctx.update({ showTokenIds: ids.checked }));
@@ -58,17 +67,20 @@ export function createTokensView(ctx: PanelContext): PanelView {
   let built: Inspection | null = null;
   let chipEls: HTMLElement[] = [];
   let painted: TokenColourMode | null = null;
+  /** The unablated inspection the chips compare with, for the inspection built (null when not ablated). */
+  let baseline: Inspection | null = null;
   let cursor: number | null = null;
   /** The generated span the chips, legend and summary show, for the inspection built. */
   let marked: { inspection: Inspection; span: GeneratedSpan | null } | null = null;
 
-  function build(inspection: Inspection): void {
+  function build(inspection: Inspection, compared: Inspection | null): void {
+    baseline = compared;
     const n = inspection.tokens.length;
     const children: HTMLElement[] = [];
     chipEls = inspection.tokens.map((token, j) => {
       const chip = el('div', {
         class: 'gb-chip',
-        attrs: { role: 'option', 'data-index': j, tabindex: j === 0 ? 0 : -1, 'aria-selected': 'false', title: chipTitle(inspection, j) },
+        attrs: { role: 'option', 'data-index': j, tabindex: j === 0 ? 0 : -1, 'aria-selected': 'false', title: chipTitle(inspection, j, baseline) },
       }, [
         el('span', { class: 'gb-chip-text' }, [markedText(visibleWhitespace(token.text), token.text)]),
         el('span', { class: 'gb-chip-id', text: String(token.id), attrs: { 'aria-hidden': 'true' } }),
@@ -95,7 +107,7 @@ export function createTokensView(ctx: PanelContext): PanelView {
       if (j >= inspection.tokens.length) return;
       const generated = isGenerated(span, j);
       chip.classList.toggle('gb-chip-generated', generated);
-      chip.title = chipTitle(inspection, j) + (generated ? '\nGenerated: the model wrote this token.' : '');
+      chip.title = chipTitle(inspection, j, baseline) + (generated ? '\nGenerated: the model wrote this token.' : '');
     });
     generatedRow.hidden = span === null;
     if (span !== null) {
@@ -124,7 +136,7 @@ export function createTokensView(ctx: PanelContext): PanelView {
   function paint(inspection: Inspection, mode: TokenColourMode): void {
     const scale = tokenScale(mode);
     inspection.tokens.forEach((_, j) => {
-      const colour = colourOf(scale, tokenValue(inspection.next, j, mode));
+      const colour = colourOf(scale, tokenValue(inspection.next, j, mode, baseline?.next));
       const chip = chipEls[j];
       chip.classList.toggle('gb-chip-none', colour === null);
       chip.style.backgroundColor = colour ? cssColour(colour) : '';
@@ -173,13 +185,16 @@ export function createTokensView(ctx: PanelContext): PanelView {
 
   return {
     element,
-    render({ inspection, source }) {
+    render(shown) {
+      const { inspection, source } = shown;
       const state = ctx.state();
-      if (built !== inspection) build(inspection);
+      if (built !== inspection) build(inspection, shown.ablated?.baseline ?? null);
       const span = source.generated ?? null;
       if (marked?.inspection !== inspection || marked.span !== span) markGenerated(inspection, span);
-      if (painted !== state.tokenColour) paint(inspection, state.tokenColour);
-      if (select.value !== state.tokenColour) select.value = state.tokenColour;
+      const mode = shownTokenColour(shown, state.tokenColour);
+      changeOption.disabled = !shown.ablated;
+      if (painted !== mode) paint(inspection, mode);
+      if (select.value !== mode) select.value = mode;
       ids.checked = state.showTokenIds;
       chips.classList.toggle('gb-show-ids', state.showTokenIds);
       chipEls.forEach((chip, j) => {
@@ -206,7 +221,12 @@ export function createTokensView(ctx: PanelContext): PanelView {
       chipEls.forEach((chip, j) => chip.classList.toggle('gb-cursor', j === token));
       if (token !== null) chipEls[token]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     },
-    figure: ({ inspection }) => tokensFigure(inspection, ctx.state().tokenColour),
+    figure: (shown) => tokensFigure(shown.inspection, shownTokenColour(shown, ctx.state().tokenColour), shown.ablated?.baseline.next),
     table: ({ inspection }) => tokensCsv(inspection),
   };
+}
+
+/** The colour mode in effect: a change needs an ablation to compare with, and falls back to probability without one. */
+export function shownTokenColour(shown: Shown, mode: TokenColourMode): TokenColourMode {
+  return mode === 'change' && !shown.ablated ? 'probability' : mode;
 }

@@ -3,7 +3,7 @@
 // higher logit than its strongest competitor? Every head, attention bias, MLP, the embeddings and ln_final's
 // bias get their additive share of logit(target) − logit(versus); they sum to it exactly.
 
-import type { AttributionComponent, AttributionReport } from '../protocol/interventions';
+import { formatAblation, parseAblation, sameAblation, type Ablation, type AttributionComponent, type AttributionReport } from '../protocol/interventions';
 import { formatNumber } from '../protocol/number-format';
 import { finalTopK } from '../protocol/inspection-reading';
 import { visibleWhitespace } from '../protocol/visible-whitespace';
@@ -64,9 +64,20 @@ function tint(value: number, max: number): string {
   return value >= 0 ? `rgba(214, 39, 40, ${a.toFixed(3)})` : `rgba(31, 119, 180, ${a.toFixed(3)})`;
 }
 
+/** The unit a component or neuron of the attribution is, as an ablation; null for what cannot be ablated alone. */
+export function ablationOf(hook: string, unit?: number): Ablation | null {
+  const match = /^blocks\.(\d+)\.(attn\.hook_result|hook_mlp_out|mlp\.hook_post)$/.exec(hook);
+  if (!match) return null;
+  const layer = Number(match[1]);
+  if (match[2] === 'attn.hook_result') return { hook: 'attn.hook_z', layer, unit: unit ?? 0 };
+  if (match[2] === 'mlp.hook_post') return { hook: 'mlp.hook_post', layer, unit: unit ?? 0 };
+  return { hook: 'hook_mlp_out', layer, unit: null };
+}
+
 export function createWhyView(ctx: PanelContext): PanelView {
   const heading = el('p', { class: 'gb-why-heading' });
   const status = el('p', { class: 'gb-muted', attrs: { 'aria-live': 'polite' } });
+  const hint = el('p', { class: 'gb-muted gb-why-hint', text: 'Click a head, an MLP or a neuron to ablate it: every tab then shows the model without it, compared with the model as it is.' });
   const grid = el('div', { class: 'gb-why-grid', attrs: { role: 'table', 'aria-label': 'Attribution by layer and head' } });
   const list = el('ol', { class: 'gb-why-list' });
   const neurons = el('ol', { class: 'gb-why-list gb-why-neurons' });
@@ -74,6 +85,7 @@ export function createWhyView(ctx: PanelContext): PanelView {
     explanation('why'),
     heading,
     status,
+    hint,
     grid,
     el('h3', { text: 'Largest components' }),
     list,
@@ -102,7 +114,20 @@ export function createWhyView(ctx: PanelContext): PanelView {
       return;
     }
     const report = answer.report;
-    status.textContent = `logit(${target})${versus ? ` − logit(${versus})` : ''} = ${formatNumber(report.logitDiff)}: the sum of every component below. Red raises ${target}, blue lowers it.`;
+    const ablated = shown.ablated ? ` in the model with ${shown.ablated.setting.ablations.length} unit${shown.ablated.setting.ablations.length === 1 ? '' : 's'} ablated (outlined)` : '';
+    status.textContent = `logit(${target})${versus ? ` − logit(${versus})` : ''} = ${formatNumber(report.logitDiff)}${ablated}: the sum of every component below. Red raises ${target}, blue lowers it.`;
+    const setting = ctx.ablation();
+    const isAblated = (a: Ablation | null) => a !== null && setting.ablations.some((b) => sameAblation(a, b));
+    /** Makes `element` ablate `unit` when clicked (or Enter/Space), and marks it when it is ablated. */
+    const ablatable = <T extends HTMLElement>(element: T, unit: Ablation | null): T => {
+      if (!unit) return element;
+      element.dataset.ablate = formatAblation(unit);
+      element.tabIndex = 0;
+      element.classList.add('gb-ablatable');
+      element.classList.toggle('gb-ablated', isAblated(unit));
+      element.title += isAblated(unit) ? ' — ablated; click to restore' : ' — click to ablate';
+      return element;
+    };
     const { nLayer, nHead } = shown.inspection.model;
     const rows = layerRows(report, nLayer, nHead);
     const max = Math.max(...report.components.map((c) => Math.abs(c.value)), 1e-9);
@@ -118,18 +143,22 @@ export function createWhyView(ctx: PanelContext): PanelView {
     grid.replaceChildren(
       header,
       ...rows.map((row, l) => {
-        const cells = [...row.heads.map((v, h) => cell(v, `blocks.${l}.attn.hook_result head ${h}`)), cell(row.bias, `blocks.${l}.attn.b_O`), cell(row.mlp, `blocks.${l}.hook_mlp_out`)];
-        cells.forEach((c, i) => (c.style.background = tint([...row.heads, row.bias, row.mlp][i], max)));
+        const cells = [
+          ...row.heads.map((v, h) => ablatable(cell(v, `blocks.${l}.attn.hook_result head ${h}`), { hook: 'attn.hook_z', layer: l, unit: h })),
+          cell(row.bias, `blocks.${l}.attn.b_O`),
+          ablatable(cell(row.mlp, `blocks.${l}.hook_mlp_out`), { hook: 'hook_mlp_out', layer: l, unit: null }),
+        ];
+        cells.forEach((c, i) => (c.style.backgroundColor = tint([...row.heads, row.bias, row.mlp][i], max)));
         return el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [el('span', { class: 'gb-why-label', text: String(l), attrs: { role: 'rowheader' } }), ...cells]);
       }),
     );
     const ranked = [...report.components].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, 10);
     list.replaceChildren(
       ...ranked.map((c) =>
-        el('li', { attrs: { title: describeComponent(c, target, versus) } }, [
+        ablatable(el('li', { attrs: { title: describeComponent(c, target, versus) } }, [
           el('span', { class: c.value >= 0 ? 'gb-why-up' : 'gb-why-down', text: `${c.value >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.value))}` }),
           ` ${c.hook}${c.head === undefined ? '' : ` head ${c.head}`}`,
-        ]),
+        ]), ablationOf(c.hook, c.head)),
       ),
     );
     const topNeurons = report.neurons
@@ -138,13 +167,27 @@ export function createWhyView(ctx: PanelContext): PanelView {
       .slice(0, 8);
     neurons.replaceChildren(
       ...topNeurons.map((t) =>
-        el('li', { attrs: { title: `Neuron ${t.neuron} of layer ${t.layer} fired at ${formatNumber(t.activation)}; its output row moves the logit difference by ${formatNumber(t.value)}.` } }, [
+        ablatable(el('li', { attrs: { title: `Neuron ${t.neuron} of layer ${t.layer} fired at ${formatNumber(t.activation)}; its output row moves the logit difference by ${formatNumber(t.value)}.` } }, [
           el('span', { class: t.value >= 0 ? 'gb-why-up' : 'gb-why-down', text: `${t.value >= 0 ? '+' : '−'}${formatNumber(Math.abs(t.value))}` }),
           ` blocks.${t.layer}.mlp.hook_post:${t.neuron}`,
-        ]),
+        ]), { hook: 'mlp.hook_post', layer: t.layer, unit: t.neuron }),
       ),
     );
   }
+
+  // One listener for every ablatable cell and item, however often they are rebuilt.
+  const toggle = (event: Event): void => {
+    const target = (event.target as Element).closest<HTMLElement>('[data-ablate]');
+    const unit = target ? parseAblation(target.dataset.ablate ?? '') : null;
+    if (unit && typeof unit !== 'string') ctx.toggleAblation(unit);
+  };
+  element.addEventListener('click', toggle);
+  element.addEventListener('keydown', (event) => {
+    if ((event.key === 'Enter' || event.key === ' ') && (event.target as Element).closest('[data-ablate]')) {
+      event.preventDefault();
+      toggle(event);
+    }
+  });
 
   function ready(shown: Shown): AttributionReport {
     const answer = ctx.attribution(question(shown));

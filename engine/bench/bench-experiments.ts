@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const tokens = engine.tokenize(SAMPLE.repeat(10)).slice(0, 128);
     const ids = tokens.map((t) => t.id);
     const plain = await seconds(runs, () => engine.inspectTokens(tokens, { topK: 10, reusePrefix: false, patternLayers: 'all' }));
-    const ablated = await seconds(runs, () => engine.inspectTokens(tokens, { topK: 10, patternLayers: 'all', ablations: [{ hook: 'attn.hook_z', layer: 0, unit: 0 }] }));
+    const ablated = await seconds(runs, () => engine.inspectTokens(tokens, { topK: 10, patternLayers: 'all', ablation: { ablations: [{ hook: 'attn.hook_z', layer: 0, unit: 0 }], mode: 'zero' } }));
     const metric = { targetId: ids[1], versusId: ids[2] };
     const attribution = await seconds(runs, () => experiments.attribute(ids, ids.length - 1, metric));
     const routes = await seconds(runs, () => experiments.routes(ids, ids.length - 1, 0.04));

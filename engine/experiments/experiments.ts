@@ -9,7 +9,7 @@
 
 import { Tensor } from 'onnxruntime-node';
 import { GlassboxError } from '../../protocol/errors';
-import { STEERING_PAD_ID, type Ablation, type AblationMode, type PatchHook } from '../../protocol/interventions';
+import { isAblating, STEERING_PAD_ID, type Ablation, type AblationMode, type AblationSetting, type PatchHook } from '../../protocol/interventions';
 import { attribute, type Attribution } from './attribution';
 import type { Gpt2Config } from '../models/gpt2-config';
 import type { OrtSession } from '../run/gpt2-session';
@@ -108,8 +108,8 @@ export class Experiments {
     return { ...routes, edges: routeEdges(routes, position, threshold) };
   }
 
-  /** Direct logit attribution at `position` (attribution.ts), from one run of `ids`. */
-  async attribute(ids: readonly number[], position: number, metric: Metric): Promise<AttributionResult> {
+  /** Direct logit attribution at `position` (attribution.ts), from one run of `ids` (in the ablated model, with `ablation`). */
+  async attribute(ids: readonly number[], position: number, metric: Metric, ablation?: AblationSetting): Promise<AttributionResult> {
     this.checkIds(ids, 'text');
     this.checkPosition(position, ids.length);
     this.checkMetric(metric);
@@ -117,7 +117,8 @@ export class Experiments {
     const at = INTERVENTION_OUTPUTS.at;
     const perLayer = (hook: string) => Array.from({ length: nLayer }, (_, l) => at(`blocks.${l}.${hook}`));
     const fetches = [at('hook_embed'), at('hook_pos_embed'), ...perLayer('attn.hook_result'), ...perLayer('hook_mlp_out'), ...perLayer('mlp.hook_post'), at(`blocks.${nLayer - 1}.hook_resid_post`), INTERVENTION_OUTPUTS.logitsAt];
-    const out = await this.model.runBatch(ids, 1, this.config, identityFeeds(this.config, position), fetches);
+    const feeds = isAblating(ablation) ? ablationFeeds(this.config, ablation.ablations, ablation.mode, position) : identityFeeds(this.config, position);
+    const out = await this.model.runBatch(ids, 1, this.config, feeds, fetches);
     const data = (name: string) => out[name].data as Float32Array;
     const layers = (hook: string) => perLayer(hook).map(data);
     const attribution = attribute({

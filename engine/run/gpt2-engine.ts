@@ -4,7 +4,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { basename, dirname, join } from 'node:path';
 import { GlassboxError } from '../../protocol/errors';
-import type { Ablation, AblationMode, Steering } from '../../protocol/interventions';
+import { ablationKey, isAblating, type AblationSetting, type Steering } from '../../protocol/interventions';
 import { packedPatternLength, patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../../protocol/inspection';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { AttentionPatterns, type LayersAttention } from './attention-patterns';
@@ -57,8 +57,7 @@ export interface InspectOptions {
    */
   readonly patternLayers?: readonly number[] | 'all';
   /** Inspect the model with these units ablated (intervention-graph.ts); none or empty: the model as it is. */
-  readonly ablations?: readonly Ablation[];
-  readonly ablationMode?: AblationMode;
+  readonly ablation?: AblationSetting;
 }
 
 /**
@@ -98,6 +97,8 @@ export class Gpt2Engine {
    * still show it after a hover inspected a line), or one whose patterns had to be recomputed.
    */
   private patternSource: KvCache | null = null;
+  /** Queries and keys of the last ablated inspection or pattern, by its ablation (ablationKey) and tokens. */
+  private ablatedSource: { readonly key: string; readonly cache: KvCache } | null = null;
   /** The last steering's vector (generateSteeredTokens), by the steering it was made for. */
   private steeringVector: { readonly key: string; readonly vector: Float32Array } | null = null;
   /** The intervention graph's session, loaded by the first experiment. */
@@ -224,10 +225,11 @@ export class Gpt2Engine {
     // A short text's layers go through the pattern graph in one run; a long one's a layer at a time, so one
     // layer's [head, n, n] pattern exists at once.
     const layersPerPatternRun = everyLayer ? nLayer : 1;
-    // An ablated model is another model: nothing of the last inspection carries over, and this one is not kept.
-    const ablated = (options.ablations?.length ?? 0) > 0;
-    const session = ablated ? new Gpt2Session((await this.experiments()).ablatedSession(options.ablations!, options.ablationMode ?? 'zero'), this.session.shape) : this.session;
-    const { cache, head, start } = ablated ? { cache: new KvCache(this.session.shape, true), head: null, start: 0 } : this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
+    // An ablated model is another model: nothing of the last inspection carries over, and this one is kept apart
+    // (for the patterns a panel asks of it later).
+    const ablation = isAblating(options.ablation) ? options.ablation : null;
+    const session = ablation ? await this.ablatedSession(ablation) : this.session;
+    const { cache, head, start } = ablation ? { cache: new KvCache(this.session.shape, true), head: null, start: 0 } : this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
     checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun }, this.availableMemory());
     const outputs = await session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logits: 'none' });
     const read = readInspection(outputs, {
@@ -240,7 +242,8 @@ export class Gpt2Engine {
     });
     const tail = residuals ? { ...read, residuals: readResiduals(outputs, nLayer) } : read;
     const reading = head ? spliceInspection(head, tail, start, tokens) : tail;
-    if (!ablated) this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
+    if (ablation) this.ablatedSource = { key: ablationKey(ablation), cache };
+    else this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
     const full = fullLayers === nLayer ? () => true : (layer: number) => (asked as readonly number[]).includes(layer);
     return { ...reading, attention: await this.attentionOf(cache, full, layersPerPatternRun) };
   }
@@ -273,10 +276,11 @@ export class Gpt2Engine {
    * queries and keys kept of the last two texts inspected when it is one of them, otherwise from a forward
    * run without the lens (kept for the next layer asked for).
    */
-  async attentionPattern(ids: readonly number[], layer: number): Promise<Float32Tensor> {
+  async attentionPattern(ids: readonly number[], layer: number, ablation?: AblationSetting): Promise<Float32Tensor> {
     this.checkLayer(layer);
     this.checkLength(ids.length);
     this.checkIds(ids);
+    if (isAblating(ablation)) return this.ablatedPattern(ids, layer, ablation);
     let source = [this.lastInspection?.cache, this.patternSource].find((cache) => cache !== undefined && cache !== null && holdsExactly(cache, ids));
     this.patternRanModel = !source;
     if (!source) {
@@ -289,6 +293,27 @@ export class Gpt2Engine {
     const { patterns } = await this.rebuildPatterns(source, [layer], true);
     if (!patterns) throw new Error('the pattern graph returned no pattern');
     return patterns[0];
+  }
+
+  /** A layer's pattern in the ablated model: ablating an earlier unit changes what later layers attend to. */
+  private async ablatedPattern(ids: readonly number[], layer: number, ablation: AblationSetting): Promise<Float32Tensor> {
+    const key = ablationKey(ablation);
+    const kept = this.ablatedSource;
+    let source = kept && kept.key === key && holdsExactly(kept.cache, ids) ? kept.cache : null;
+    this.patternRanModel = !source;
+    if (!source) {
+      checkInspectionMemory(this.summary, { queries: ids.length, keys: ids.length, fullLayers: 1, layersPerPatternRun: 1, lens: false }, this.availableMemory());
+      source = new KvCache(this.session.shape, true);
+      await (await this.ablatedSession(ablation)).run(ids, source, { logits: 'none' });
+      this.ablatedSource = { key, cache: source };
+    }
+    const { patterns } = await this.rebuildPatterns(source, [layer], true);
+    if (!patterns) throw new Error('the pattern graph returned no pattern');
+    return patterns[0];
+  }
+
+  private async ablatedSession(ablation: AblationSetting): Promise<Gpt2Session> {
+    return new Gpt2Session((await this.experiments()).ablatedSession(ablation.ablations, ablation.mode), this.session.shape);
   }
 
   /**

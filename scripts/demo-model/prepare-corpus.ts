@@ -9,7 +9,7 @@
 // reuse (MIT, ISC, Apache-2.0, BSD), a bounded amount per package, minified files skipped.
 // Every 20th Brown sample, speech and code file (in sorted order) is held out for evaluation.
 //
-// Writes: train.u16, heldout-brown.u16, heldout-sotu.u16, heldout-code.u16 (little-endian uint16 token ids, documents separated by
+// Writes: train.u16, train-brown.u16 (Brown's part of train.u16 alone), heldout-brown.u16, heldout-sotu.u16, heldout-code.u16 (little-endian uint16 token ids, documents separated by
 // <|endoftext|>), heldout-brown.txt (the held-out English, for the CLI's perplexity), sources.json (what came
 // from where, licences, sizes). Not part of npm install or npm test.
 
@@ -172,6 +172,8 @@ async function main(): Promise<void> {
   const trainDocs = [...brownSplit.train, ...sotuSplit.train, ...codeSplit.train].sort((a, b) => a.name.localeCompare(b.name));
   const counts = {
     train: write('train.u16', toIds(trainDocs)),
+    // Brown's training samples again on their own, so that training can give plain English a chosen share.
+    trainBrown: write('train-brown.u16', toIds(brownSplit.train)),
     heldOutBrown: write('heldout-brown.u16', toIds(brownSplit.heldOut)),
     heldOutSotu: write('heldout-sotu.u16', toIds(sotuSplit.heldOut)),
     heldOutCode: write('heldout-code.u16', toIds(codeSplit.heldOut)),

@@ -188,16 +188,22 @@ def main():
     ap.add_argument('--warmup', type=int, default=150)
     ap.add_argument('--dropout', type=float, default=0.0)
     ap.add_argument('--full-vocab-steps', type=int, default=100)
+    ap.add_argument('--min-count', type=int, default=1,
+                    help='until the full-vocabulary steps, score only tokens occurring at least this often in the training text')
+    ap.add_argument('--bf16', action='store_true', help='bfloat16 autocast for the matrix products (the weights and optimiser stay float32)')
+    ap.add_argument('--brown-share', type=float, default=0.0,
+                    help="the share of each batch's windows drawn from Brown's training samples alone (train-brown.u16); the rest from train.u16")
     ap.add_argument('--eval-every', type=int, default=200)
     ap.add_argument('--seed', type=int, default=0)
-    # A resumed run starts a fresh optimiser and batch order at the checkpoint's step: it continues the schedule,
-    # not the exact run an uninterrupted one would have been.
+    # A resumed run starts a fresh optimiser, batch order and learning-rate schedule (warm-up, then cosine) at the
+    # checkpoint's step and runs to --steps: a second phase of training, reproducible as such.
     ap.add_argument('--resume', help='a checkpoint.safetensors to start from (its step is in its metadata)')
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     train = load_ids(f'{args.data}/train.u16')
+    train_brown = load_ids(f'{args.data}/train-brown.u16') if args.brown_share > 0 else None
     brown = load_ids(f'{args.data}/heldout-brown.u16')
     sotu = load_ids(f'{args.data}/heldout-sotu.u16')
     code = load_ids(f'{args.data}/heldout-code.u16')
@@ -209,19 +215,26 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.95))
     gen = torch.Generator().manual_seed(args.seed)
-    # The softmax over 50,257 tokens is most of a step's time, and a third of them never occur in the training
-    # text. Until the last steps only the tokens that occur are scored (their rows of the tied embedding get
-    # every gradient they would get); the last --full-vocab-steps score all of them, which pushes the logits of
-    # the never-seen tokens down, so the shipped model's full softmax is a proper distribution over the text.
-    seen = torch.unique(train)  # sorted
+    # The softmax over 50,257 tokens is most of a step's time (its [batch, ctx, vocab] logits do not fit in the
+    # caches), and a third of the tokens never occur in the training text. Until the last steps only tokens
+    # occurring at least --min-count times are scored (targets outside them are skipped: 2% of the text at 10);
+    # the last --full-vocab-steps score all of them, which teaches the rare tokens and pushes the never-seen
+    # tokens' logits down, so the shipped model's full softmax is a proper distribution over the text.
+    counts = torch.bincount(train, minlength=VOCAB)
+    seen = torch.nonzero(counts >= max(1, args.min_count)).flatten()  # sorted
     position_in_seen = torch.full((VOCAB,), -1, dtype=torch.int64)
     position_in_seen[seen] = torch.arange(len(seen))
 
     def lr_at(step):
-        if step < args.warmup:
-            return args.lr * (step + 1) / args.warmup
-        progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+        done = step - first_step
+        if done < args.warmup:
+            return args.lr * (done + 1) / args.warmup
+        progress = (done - args.warmup) / max(1, args.steps - first_step - args.warmup)
         return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def windows(ids, n):
+        starts = torch.randint(0, len(ids) - args.ctx - 1, (n,), generator=gen)
+        return [ids[s:s + args.ctx + 1] for s in starts.tolist()]
 
     log = open(f'{args.out}/training-log.tsv', 'a' if args.resume else 'w')
     if not args.resume:
@@ -245,12 +258,13 @@ def main():
             break
         for group in opt.param_groups:
             group['lr'] = lr_at(step)
-        starts = torch.randint(0, len(train) - args.ctx - 1, (args.batch,), generator=gen)
-        batch = torch.stack([train[s:s + args.ctx + 1] for s in starts.tolist()])  # [B, ctx + 1]
+        from_brown = round(args.batch * args.brown_share)
+        batch = torch.stack(windows(train, args.batch - from_brown) + (windows(train_brown, from_brown) if from_brown else []))  # [B, ctx + 1]
         restricted = step < args.steps - args.full_vocab_steps
-        logits = model(batch[:, :-1], seen if restricted else None)  # [B, ctx, V']
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=args.bf16):
+            logits = model(batch[:, :-1], seen if restricted else None)  # [B, ctx, V']
         targets = position_in_seen[batch[:, 1:]] if restricted else batch[:, 1:]
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -259,8 +273,10 @@ def main():
 
     config = {'n_layer': args.layers, 'n_head': args.heads, 'n_embd': args.dim, 'n_positions': args.ctx, 'vocab_size': VOCAB,
               'steps': args.steps, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup, 'dropout': args.dropout,
-              'full_vocab_steps': args.full_vocab_steps, 'seed': args.seed, 'seconds': round(time.time() - started),
-              'training_tokens_seen': args.steps * args.batch * args.ctx, 'distinct_training_tokens': len(seen)}
+              'full_vocab_steps': args.full_vocab_steps, 'min_count': args.min_count, 'bf16': args.bf16,
+              'brown_share': args.brown_share, 'resumed_from_step': first_step, 'seed': args.seed,
+              'seconds': round(time.time() - started), 'training_tokens_seen': (args.steps - first_step) * args.batch * args.ctx,
+              'scored_tokens': len(seen)}
     save(model, args, f'{args.out}/model.safetensors', args.steps, config)
     with open(f'{args.out}/training.json', 'w') as f:
         json.dump(config, f, indent=2)

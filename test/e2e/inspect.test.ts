@@ -32,8 +32,8 @@ const NOTES = `${TITLE}\n${SENTENCE}\n${STORY}`;
 const LONG = 'The residual stream is the sum of the outputs of every earlier layer. '.repeat(20).trimEnd();
 
 /** What the CLI says about `text` on the same model: the reference every view is checked against. */
-function cliInspect(model: string, text: string): InspectionJson {
-  const result = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'inspect', '--model', model, '--text', text, '--top-k', '10', '--json'], {
+function cliInspect(model: string, text: string, extra: readonly string[] = []): InspectionJson {
+  const result = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'inspect', '--model', model, '--text', text, '--top-k', '10', '--json', ...extra], {
     encoding: 'utf8',
     // A long text's full patterns, spelled out as JSON, are megabytes.
     maxBuffer: 256 * 2 ** 20,
@@ -272,6 +272,27 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       const attribution = JSON.parse(cli.stdout) as { logitDiff: number };
       await visible(panel, '.gb-why').filter({ hasText: `= ${formatNumber(attribution.logitDiff)}:` }).waitFor();
       await s.screenshot('inspect-why-dark');
+    });
+  });
+
+  test('Ablate by clicking: a head in Why runs the model without it, the tabs show what the CLI’s inspect --ablate does, Clear restores', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-ablate', async () => {
+      const unit = 'blocks.0.attn.hook_z:0';
+      await visible(panel, `.gb-why-cell[data-ablate="${unit}"]`).click();
+      await visible(panel, '.gb-ablation-summary strong').first().waitFor({ timeout: 60_000 });
+      assert.equal(await visible(panel, '.gb-ablation-chip').textContent(), `${unit}×`);
+      await visible(panel, `.gb-why-cell.gb-ablated[data-ablate="${unit}"]`).waitFor({ timeout: 60_000 });
+      const ablated = cliInspect(model, SENTENCE, ['--ablate', unit]);
+      const j = reference.tokens.length - 1;
+      await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
+      const title = (await visible(panel, `.gb-chip[data-index="${j}"]`).getAttribute('title')) ?? '';
+      assert.ok(title.includes(`The ablated model gave it ${formatProbability(ablated.logits[j - 1].next!.prob)}`), title);
+      assert.ok(title.includes(`Unablated: ${formatProbability(reference.logits[j - 1].next!.prob)}`), title);
+      await s.screenshot('inspect-ablated-dark');
+      await visible(panel, '.gb-ablation-bar .gb-link-button').click();
+      await panel.locator('.gb-ablation-bar').waitFor({ state: 'hidden' });
+      await waitUntil('the unablated model', async () => ((await visible(panel, `.gb-chip[data-index="${j}"]`).getAttribute('title')) ?? '').includes('The model gave it'));
     });
   });
 

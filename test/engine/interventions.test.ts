@@ -131,7 +131,7 @@ for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.d
     for (const mode of ['zero', 'mean'] as const) {
       for (const { what, ablations } of ablationCases) {
         test(`${mode} ablation of ${what}: the inspection is the reference's with those units replaced`, async () => {
-          const inspection = await engine.inspect(text, { topK: 3, targetId: null, ablations, ablationMode: mode });
+          const inspection = await engine.inspect(text, { topK: 3, targetId: null, ablation: { ablations, mode } });
           const tokenIds = inspection.tokens.map((t) => t.id);
           const run = referenceForward(config, weights, tokenIds, ablating(ablations, mode));
           // Compared as log-probabilities: a random model's probabilities are all near 1/50257.
@@ -143,9 +143,51 @@ for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.d
       }
     }
 
+    // What the panel asks of an ablated view besides its inspection: the attribution and the attention
+    // patterns must be of the same ablated model.
+    const headAndMlp: Ablation[] = [{ hook: 'attn.hook_z', layer: 0, unit: 1 }, { hook: 'hook_mlp_out', layer: 0, unit: null }];
+    test('attribution in an ablated model decomposes that model’s logit difference, the ablated head contributing nothing', async () => {
+      const P = ids.length - 1;
+      const metric = { targetId: 262, versusId: 3290 };
+      const { attribution, logitDiff } = await experiments.attribute(ids, P, metric, { ablations: headAndMlp, mode: 'zero' });
+      const run = referenceForward(config, weights, ids, ablating(headAndMlp, 'zero'));
+      assertNear(logitDiff, run.logits[P][metric.targetId] - run.logits[P][metric.versusId], 'the ablated model’s logit difference');
+      assertNear(attribution.components.reduce((s, c) => s + c.value, 0), logitDiff, 'the components sum to it');
+      const head = attribution.components.find((c) => c.hook === 'blocks.0.attn.hook_result' && c.head === 1);
+      assert.equal(head?.value, 0, 'a head ablated to zero writes nothing');
+      const mlp = attribution.components.find((c) => c.hook === 'blocks.0.hook_mlp_out');
+      assert.equal(mlp?.value, 0, 'nor does an MLP');
+      const plain = await experiments.attribute(ids, P, metric);
+      assert.ok(Math.abs(plain.logitDiff - logitDiff) > 1e-4, 'the ablation changes the logit difference');
+    });
+
+    test('an ablated model’s attention patterns: later layers attend as the reference with those units replaced does', async () => {
+      const setting = { ablations: headAndMlp, mode: 'mean' as const };
+      const run = referenceForward(config, weights, ids, ablating(headAndMlp, 'mean'));
+      const plainRun = referenceForward(config, weights, ids);
+      const last = shape.nLayer - 1;
+      const pattern = await engine.attentionPattern(ids, last, setting);
+      const n = ids.length;
+      let moved = 0;
+      for (let h = 0; h < H; h++) {
+        for (let q = 0; q < n; q++) {
+          for (let k = 0; k <= q; k++) {
+            const got = pattern.data[h * ((n * (n + 1)) / 2) + (q * (q + 1)) / 2 + k];
+            assertNear(got, run.patterns[last][h][q][k], `blocks.${last}.attn.hook_pattern[${h}][${q}][${k}]`);
+            moved = Math.max(moved, Math.abs(got - plainRun.patterns[last][h][q][k]));
+          }
+        }
+      }
+      assert.ok(moved > 1e-4, 'the ablation moved the pattern');
+      // Asked again, the kept queries and keys of the ablated run serve; the plain pattern is still the plain one.
+      assert.deepEqual(Array.from((await engine.attentionPattern(ids, last, setting)).data), Array.from(pattern.data));
+      const plain = await engine.attentionPattern(ids, last);
+      assertNear(plain.data[(n * (n + 1)) / 2 - 1], plainRun.patterns[last][0][n - 1][n - 1], 'the plain pattern after an ablated one');
+    });
+
     test('an empty ablation is the plain inspection', async () => {
       const plain = await engine.inspect(text, { topK: 3, targetId: null });
-      const none = await engine.inspect(text, { topK: 3, targetId: null, ablations: [] });
+      const none = await engine.inspect(text, { topK: 3, targetId: null, ablation: { ablations: [], mode: 'zero' } });
       assert.deepEqual(Array.from(none.next.prob.data), Array.from(plain.next.prob.data));
     });
 

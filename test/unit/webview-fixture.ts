@@ -323,3 +323,29 @@ export function fixtureHeadCatalogue(nLayer: number, nHead: number): HeadCatalog
     probes: 4,
   };
 }
+
+/**
+ * The fixture as an ablated model might read it, for the preview's answer to `ablation/set`: each token's
+ * probability moved by a seeded factor (more ablated units, larger moves), its rank with it, and the top two
+ * final guesses swapped where the guess got much less likely.
+ */
+export function fixtureAblated(inspection: Inspection, units: number): Inspection {
+  const random = new SeededRandom(units);
+  const n = inspection.tokens.length;
+  const prob = Float32Array.from(inspection.next.prob.data, (p) => (Number.isNaN(p) ? p : Math.min(1, p * 2 ** (units * (random.next() * 2.5 - 2)))));
+  const rank = Int32Array.from(inspection.next.rank.data, (r, j) => (r < 0 ? r : Math.max(0, Math.round(r + Math.log2(inspection.next.prob.data[j] / prob[j])))));
+  const topIds = Int32Array.from(inspection.lens.topIds.data);
+  const topProbs = Float32Array.from(inspection.lens.topProbs.data);
+  const [points, , k] = inspection.lens.topIds.dims;
+  for (let q = 0; q < n; q++) {
+    if (!(prob[q] < inspection.next.prob.data[q] / 4)) continue;
+    const at = ((points - 1) * n + q) * k;
+    [topIds[at], topIds[at + 1]] = [topIds[at + 1], topIds[at]];
+    [topProbs[at], topProbs[at + 1]] = [topProbs[at + 1], topProbs[at]];
+  }
+  return {
+    ...inspection,
+    next: { prob: { dims: [n], data: prob }, rank: { dims: [n], data: rank } },
+    lens: { ...inspection.lens, topIds: { ...inspection.lens.topIds, data: topIds }, topProbs: { ...inspection.lens.topProbs, data: topProbs } },
+  };
+}

@@ -133,6 +133,37 @@ async function main(): Promise<void> {
   assert.match(String(whyCsv.payload.data), /^hook,head,value\nhook_embed,,/);
   await exportAs(page, 'Figure as SVG');
 
+  // Ablate by clicking: a head cell asks the host for the ablated model; the bar shows its chip and what
+  // changed; the attribution is asked again (for the ablated model); the Tokens tab can colour by the change;
+  // clicking the chip restores the head and the bar goes.
+  await page.click('.gb-why-cell[data-ablate="blocks.1.attn.hook_z:2"]');
+  const ablate = (await posted(page)).filter((m) => m.type === 'ablation/set').at(-1);
+  assert.deepEqual(ablate?.payload, { ablation: { ablations: [{ hook: 'attn.hook_z', layer: 1, unit: 2 }], mode: 'zero' } });
+  await page.waitForSelector('.gb-ablation-summary strong');
+  assert.equal(await page.locator('.gb-ablation-chip').count(), 1);
+  assert.match(await page.locator('.gb-ablation-summary').innerText(), /perplexity [\d.]+ → [\d.]+/);
+  await page.waitForSelector('.gb-why-cell.gb-ablated[data-ablate="blocks.1.attn.hook_z:2"]');
+  assert.equal((await posted(page)).filter((m) => m.type === 'why/attribute').length, 2, 'asked again of the ablated model');
+  await page.click('.gb-why-cell[data-ablate="blocks.0.hook_mlp_out"]');
+  await page.waitForFunction(() => document.querySelectorAll('.gb-ablation-chip').length === 2);
+  await tab(page, 'tokens');
+  await page.locator('.gb-tokens vscode-single-select').evaluate((s) => {
+    (s as HTMLSelectElement).value = 'change';
+    s.dispatchEvent(new Event('change'));
+  });
+  await page.waitForSelector('.gb-legend-slot >> text=change in bits');
+  assert.match((await page.getAttribute('.gb-chip[data-index="5"]', 'title')) ?? '', /Unablated: .* change [+−±]/);
+  await page.screenshot({ path: join(root, 'test-output', 'preview', 'ablation-tokens.png') });
+  await page.locator('.gb-ablation-chip').first().click();
+  await page.waitForFunction(() => document.querySelectorAll('.gb-ablation-chip').length === 1);
+  await page.click('.gb-ablation-bar .gb-link-button');
+  await page.waitForSelector('.gb-ablation-bar', { state: 'hidden' });
+  assert.deepEqual((await posted(page)).filter((m) => m.type === 'ablation/set').at(-1)?.payload, { ablation: { ablations: [], mode: 'zero' } });
+  await page.locator('.gb-tokens vscode-single-select').evaluate((s) => {
+    (s as HTMLSelectElement).value = 'probability';
+    s.dispatchEvent(new Event('change'));
+  });
+
   // Heads: asked once; a layer × head grid; a click opens that head in the Attention tab.
   await tab(page, 'heads');
   await page.waitForSelector('.gb-head-cell');

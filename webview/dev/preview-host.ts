@@ -1,8 +1,10 @@
 // A stand-in for the extension host in the dev preview: provides `acquireVsCodeApi`, answers `panel/ready`
-// with the test fixture, `lens/target` with the fixture's target and `why/attribute` with a fixture attribution, and records everything the panel posts
+// with the test fixture, `lens/target` with the fixture's target, `why/attribute` with a fixture attribution and
+// `ablation/set` with the fixture read as an ablated model might, and records everything the panel posts
 // (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
 
 import {
+  AblationSet,
   InspectionShow,
   LensTargetRequest,
   LensTargetResult,
@@ -11,10 +13,11 @@ import {
   WhyResult,
   HeadsRequest,
   HeadsResult,
+  type AblationSetPayload,
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
-import { fixtureAttribution, fixtureHeadCatalogue, fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
+import { fixtureAblated, fixtureAttribution, fixtureHeadCatalogue, fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
 import { themes, type ThemeName } from './themes';
 
 const params = new URLSearchParams(location.search);
@@ -53,6 +56,11 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const { requestId } = message.payload as { requestId: number };
     const { nLayer, nHead } = show.inspection.model;
     setTimeout(() => send({ type: HeadsResult, payload: { requestId, outcome: { catalogue: fixtureHeadCatalogue(nLayer, nHead) } } }), 150);
+  }
+  if (message.type === AblationSet) {
+    const { ablation } = message.payload as unknown as AblationSetPayload;
+    const answer: InspectionShowPayload = ablation.ablations.length === 0 ? show : { ...show, inspection: fixtureAblated(show.inspection, ablation.ablations.length), ablated: { setting: ablation, baseline: show.inspection } };
+    setTimeout(() => send({ type: InspectionShow, payload: answer }), 150);
   }
   if (message.type === WhyAttribute) {
     const { requestId, ...question } = message.payload as { requestId: number; position: number; targetId: number; versusId: number | null };
