@@ -18,12 +18,13 @@ import type {
   LoadResult,
   ModelMethod,
   ModelRequests,
+  PatchParams,
   ModelToHost,
   RequestOf,
 } from '../protocol/model-messages';
 import { Gpt2Engine } from './run/gpt2-engine';
 import type { GenerateOptions } from './run/generation';
-import type { AttributionReport } from '../protocol/interventions';
+import type { AttributionReport, PatchReport } from '../protocol/interventions';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind, type HeadScores } from '../protocol/head-scores';
 import type { Token } from '../protocol/inspection';
 import { windowTokens } from './run/token-window';
@@ -132,6 +133,8 @@ export class ModelServer {
         return this.attribute((request as RequestOf<'attribute/run'>).params);
       case 'heads/score':
         return this.heads((request as RequestOf<'heads/score'>).params);
+      case 'patch/run':
+        return this.patch((request as RequestOf<'patch/run'>).params);
     }
   }
 
@@ -155,6 +158,12 @@ export class ModelServer {
     const experiments = await engine.experiments();
     const { attribution, logitDiff } = await experiments.attribute(ids, position, { targetId, versusId }, ablation);
     return { position, targetId, versusId, logitDiff, components: attribution.components, neurons: attribution.neurons };
+  }
+
+  private async patch(params: PatchParams): Promise<PatchReport> {
+    const { clean, corrupt, hook, targetId, versusId } = params;
+    const result = await (await this.loaded().experiments()).patch(clean, corrupt, hook, { targetId, versusId });
+    return { hook, targetId, versusId, ...result };
   }
 
   private loaded(): Gpt2Engine {

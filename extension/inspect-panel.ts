@@ -9,6 +9,9 @@ import { ablationProblem, isAblating, type AblationSetting } from '../protocol/i
 import type { InspectResult } from '../protocol/model-messages';
 import {
   AblationSet,
+  ComparePin,
+  PatchRequest,
+  PatchResult,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -30,6 +33,7 @@ import {
   type ExportSavePayload,
   type HostToWebviewPayloads,
   type LensTargetRequestPayload,
+  type PatchRequestPayload,
   type WhyAttributePayload,
   type PanelViewState,
 } from '../protocol/panel-messages';
@@ -84,6 +88,8 @@ export class InspectPanel implements vscode.Disposable {
   private viewState: PanelViewState | null = null;
   /** The units the panel ablates, kept for every text inspected until the user changes them. */
   private ablation: AblationSetting = { ablations: [], mode: 'zero' };
+  /** The text pinned as the Compare tab's baseline (the clean run of a patch), in the model as it is. */
+  private pinned: ShownInspection | null = null;
   private running: AbortController | null = null;
   private readonly highlight = vscode.window.createTextEditorDecorationType({
     backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
@@ -119,6 +125,8 @@ export class InspectPanel implements vscode.Disposable {
       void vscode.window.showInformationMessage(`Glassbox: ${dropped} ablated unit${dropped === 1 ? ' is' : 's are'} not in ${summary.name} and no longer ablated.`);
       this.ablation = { ...this.ablation, ablations: fitting };
     }
+    // A pin's numbers are another model's: compared with the new model's they would mean nothing.
+    if (this.pinned && this.pinned.result.inspection.model.name !== summary.name) this.pinned = null;
     const shown = this.shown;
     if (!shown || !this.panel || shown.result.inspection.model.name === summary.name) return;
     const document = await vscode.workspace.openTextDocument(shown.target.uri);
@@ -278,6 +286,9 @@ export class InspectPanel implements vscode.Disposable {
     this.post(InspectionShow, {
       inspection: (ablated?.result ?? result).inspection,
       ablated: ablated ? { setting: ablated.setting, baseline: withoutPatterns(result.inspection) } : null,
+      pinned: this.pinned && this.pinned.result.inspection.model.name === result.inspection.model.name
+        ? { uri: this.pinned.target.uri.toString(), inspection: withoutPatterns(this.pinned.result.inspection) }
+        : null,
       source: {
         uri: target.uri.toString(),
         windowed: result.droppedTokens > 0 ? { droppedTokens: result.droppedTokens } : null,
@@ -337,6 +348,13 @@ export class InspectPanel implements vscode.Disposable {
         return;
       case AblationSet:
         void this.setAblation(message.payload.ablation);
+        return;
+      case ComparePin:
+        this.pinned = message.payload.pin ? this.shown : null;
+        this.sendShown();
+        return;
+      case PatchRequest:
+        void this.answerPatch(message.payload);
         return;
       case ExportSave:
         void this.save(message.payload);
@@ -445,6 +463,25 @@ export class InspectPanel implements vscode.Disposable {
       const ablation = shown.ablated?.setting;
       const report = await this.context.request('attribute/run', { ids, position, targetId, versusId, ...(ablation ? { ablation } : {}) }, { what: 'attributing the prediction' });
       if (this.shown === shown) reply({ report });
+    } catch (error) {
+      reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  /**
+   * A patching sweep from the pinned text (clean) into the shown one (corrupt), in the model as it is: the
+   * chips' ablation is a view of the shown text, not part of either run.
+   */
+  private async answerPatch(request: PatchRequestPayload): Promise<void> {
+    const { requestId, hook, targetId, versusId } = request;
+    const reply = (outcome: HostToWebviewPayloads[typeof PatchResult]['outcome']) => this.post(PatchResult, { requestId, outcome });
+    const shown = this.shown;
+    const pinned = this.pinned;
+    if (!shown || !pinned) return reply({ error: 'Pin a text as the baseline first.' });
+    try {
+      const ids = (s: ShownInspection) => s.result.inspection.tokens.map((t) => t.id);
+      const report = await this.context.request('patch/run', { clean: ids(pinned), corrupt: ids(shown), hook, targetId, versusId }, { what: 'patching activations' });
+      if (this.shown === shown && this.pinned === pinned) reply({ report });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

@@ -6,6 +6,8 @@ import {
   ABLATION_HOOKS,
   ABLATION_MODES,
   formatAblation,
+  PATCH_HOOKS,
+  type PatchReport,
   parseAblation,
   type Ablation,
   type AblationSetting,
@@ -70,4 +72,16 @@ export const ablationSetting: Reader<AblationSetting> = (v, p) => {
   const f = record(v, p);
   if (Array.isArray(f.ablations) && f.ablations.length > MAX_ABLATIONS) throw new InvalidMessage(`${p}.ablations: ${f.ablations.length} ablations are over the limit of ${MAX_ABLATIONS}`);
   return { ablations: array(ablation)(f.ablations, `${p}.ablations`), mode: oneOf(ABLATION_MODES)(f.mode, `${p}.mode`) };
+};
+
+export const patchReport: Reader<PatchReport> = (v, p) => {
+  const f = record(v, p);
+  return {
+    hook: oneOf(PATCH_HOOKS)(f.hook, `${p}.hook`),
+    targetId: integer(f.targetId, `${p}.targetId`, 0),
+    versusId: nullable((x, q) => integer(x, q, 0))(f.versusId, `${p}.versusId`),
+    clean: finite(f.clean, `${p}.clean`),
+    corrupt: finite(f.corrupt, `${p}.corrupt`),
+    results: array(array(finite))(f.results, `${p}.results`),
+  };
 };

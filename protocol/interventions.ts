@@ -45,6 +45,26 @@ export function sameAblation(a: Ablation, b: Ablation): boolean {
 export const PATCH_HOOKS = ['hook_resid_pre', 'hook_attn_out', 'hook_mlp_out', 'attn.hook_z'] as const;
 export type PatchHook = (typeof PATCH_HOOKS)[number];
 
+/**
+ * An activation-patching sweep (engine/experiments/experiments.ts): the metric logit(target) − logit(versus)
+ * (or logit(target)) at the last position of the clean and the corrupt run, and of the corrupt run with each
+ * one activation of `hook` taken from the clean run: results[layer][position], or results[layer][head].
+ */
+export interface PatchReport {
+  readonly hook: PatchHook;
+  readonly targetId: number;
+  readonly versusId: number | null;
+  readonly clean: number;
+  readonly corrupt: number;
+  readonly results: readonly (readonly number[])[];
+}
+
+/** (patched − corrupt) / (clean − corrupt): 1 where the patch restores the clean metric, 0 where it changes nothing; NaN when clean = corrupt. */
+export function normalisedEffect(report: PatchReport, patched: number): number {
+  const span = report.clean - report.corrupt;
+  return span === 0 ? Number.NaN : (patched - report.corrupt) / span;
+}
+
 const UNIT_OF: Record<AblationHook, 'head' | 'neuron' | null> = {
   'attn.hook_z': 'head',
   'mlp.hook_post': 'neuron',

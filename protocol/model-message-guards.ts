@@ -16,12 +16,13 @@ import {
 } from './guards';
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
-import type { AblationSetting, AttributionReport, Steering } from './interventions';
-import { ablationSetting, attributionReport, headCatalogue } from './experiment-guards';
+import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchReport, type Steering } from './interventions';
+import { ablationSetting, attributionReport, headCatalogue, patchReport } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
 import {
   MODEL_METHODS,
   type AttributeParams,
+  type PatchParams,
   type HeadsParams,
   type CompleteParams,
   type CompleteResult,
@@ -131,6 +132,16 @@ const params: Readers<'params'> = {
       ...optionalAblation(f, p),
     };
   },
+  'patch/run': (v, p): PatchParams => {
+    const f = record(v, p);
+    return {
+      clean: ids(f.clean, `${p}.clean`),
+      corrupt: ids(f.corrupt, `${p}.corrupt`),
+      hook: oneOf(PATCH_HOOKS)(f.hook, `${p}.hook`),
+      targetId: id(f.targetId, `${p}.targetId`),
+      versusId: nullable(id)(f.versusId, `${p}.versusId`),
+    };
+  },
 };
 
 function optionalAblation(f: Record<string, unknown>, p: string): { ablation?: AblationSetting } {
@@ -185,6 +196,7 @@ const results: Readers<'result'> = {
     };
   },
   'attribute/run': (v, p): AttributionReport => attributionReport(v, p),
+  'patch/run': (v, p): PatchReport => patchReport(v, p),
   'heads/score': (v, p): HeadCatalogue => headCatalogue(v, p),
 };
 

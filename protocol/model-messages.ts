@@ -4,7 +4,7 @@
 // the host cancels it (or a newer completion supersedes it), answering with a 'cancelled' error, never a
 // partial result. Each side validates what it receives (see model-message-guards.ts).
 
-import type { AblationSetting, AttributionReport, Steering } from './interventions';
+import type { AblationSetting, AttributionReport, PatchHook, PatchReport, Steering } from './interventions';
 import type { HeadCatalogue } from './head-scores';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
@@ -145,6 +145,16 @@ export interface ModelRequests {
   'attribute/run': { params: AttributeParams; result: AttributionReport };
   /** host → model: the head catalogue of the loaded model, averaged over seeded probes (cached per model). */
   'heads/score': { params: HeadsParams; result: HeadCatalogue };
+  /** host → model: an activation-patching sweep from a clean text into a corrupt one of as many tokens. */
+  'patch/run': { params: PatchParams; result: PatchReport };
+}
+
+export interface PatchParams {
+  readonly clean: readonly number[];
+  readonly corrupt: readonly number[];
+  readonly hook: PatchHook;
+  readonly targetId: number;
+  readonly versusId: number | null;
 }
 
 export interface HeadsParams {
@@ -165,7 +175,7 @@ export interface AttributeParams {
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score', 'patch/run'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

@@ -6,9 +6,9 @@ import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record
 import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
 import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
-import { ablationSetting, attributionReport, headCatalogue } from './experiment-guards';
+import { ablationSetting, attributionReport, headCatalogue, patchReport } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
-import type { AblationSetting, AttributionReport } from './interventions';
+import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchHook, type PatchReport } from './interventions';
 
 // ---------------------------------------------------------------------------------------------------------
 // Payloads shared by several messages
@@ -33,7 +33,7 @@ export interface GeneratedSpan {
   readonly end: number;
 }
 
-export const panelTabs = ['tokens', 'lens', 'attention', 'why', 'heads'] as const;
+export const panelTabs = ['tokens', 'lens', 'attention', 'why', 'heads', 'compare'] as const;
 export type PanelTab = (typeof panelTabs)[number];
 
 /** `change`: log₂ of the token's probability in the ablated model over the unablated one (only with ablations). */
@@ -83,6 +83,15 @@ export interface InspectionShowPayload {
   readonly source: InspectionSource;
   /** Set when `inspection` is of the model with units ablated: which, and the same text in the model as it is. */
   readonly ablated?: AblatedView | null;
+  /** Set while a text is pinned as the Compare tab's baseline (the clean run of a patching sweep). */
+  readonly pinned?: PinnedView | null;
+}
+
+/** The pinned baseline: the text the shown one is compared with, in the same model. */
+export interface PinnedView {
+  readonly uri: string;
+  /** Without full attention patterns: the Compare tab compares tokens and predictions. */
+  readonly inspection: Inspection;
 }
 
 /** An ablated inspection's context: the setting its chips show, and the unablated run it is compared with. */
@@ -137,6 +146,13 @@ export interface WhyResultPayload {
   readonly outcome: { readonly report: AttributionReport } | { readonly error: string };
 }
 
+/** host → webview: the answer to `patch/run` with the same `requestId`. */
+export const PatchResult = 'patch/result';
+export interface PatchResultPayload {
+  readonly requestId: number;
+  readonly outcome: { readonly report: PatchReport } | { readonly error: string };
+}
+
 /** host → webview: the answer to `heads/request` with the same `requestId`. */
 export const HeadsResult = 'heads/result';
 export interface HeadsResultPayload {
@@ -153,6 +169,7 @@ export interface HostToWebviewPayloads {
   readonly [AttentionPatternResult]: AttentionPatternResultPayload;
   readonly [WhyResult]: WhyResultPayload;
   readonly [HeadsResult]: HeadsResultPayload;
+  readonly [PatchResult]: PatchResultPayload;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -211,6 +228,24 @@ export interface AblationSetPayload {
   readonly ablation: AblationSetting;
 }
 
+/** webview → host: pin the shown text as the Compare tab's baseline (`pin: true`), or drop the pin. */
+export const ComparePin = 'compare/pin';
+export interface ComparePinPayload {
+  readonly pin: boolean;
+}
+
+/**
+ * webview → host: patch `hook` from the pinned text (clean) into the shown one (corrupt), both as many tokens,
+ * with the metric logit(targetId) − logit(versusId) at the last position (answered by `patch/result`).
+ */
+export const PatchRequest = 'patch/run';
+export interface PatchRequestPayload {
+  readonly requestId: number;
+  readonly hook: PatchHook;
+  readonly targetId: number;
+  readonly versusId: number | null;
+}
+
 /** webview → host: the loaded model's head catalogue (answered by `heads/result`). */
 export const HeadsRequest = 'heads/request';
 export interface HeadsRequestPayload {
@@ -240,6 +275,8 @@ export interface WebviewToHostPayloads {
   readonly [WhyAttribute]: WhyAttributePayload;
   readonly [HeadsRequest]: HeadsRequestPayload;
   readonly [AblationSet]: AblationSetPayload;
+  readonly [ComparePin]: ComparePinPayload;
+  readonly [PatchRequest]: PatchRequestPayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [StateChanged]: StateChangedPayload;
 }
@@ -274,6 +311,16 @@ function ablatedView(shown: Inspection): Reader<AblatedView> {
     if (!sameTokens) fail(`${path}.baseline.tokens`, 'the tokens of the ablated inspection', baseline.tokens.length);
     if (baseline.model.name !== shown.model.name) fail(`${path}.baseline.model.name`, JSON.stringify(shown.model.name), baseline.model.name);
     return { setting, baseline };
+  };
+}
+
+/** A pinned baseline must be of the model the shown inspection is of: its numbers are compared. */
+function pinnedView(shown: Inspection): Reader<PinnedView> {
+  return (value, path) => {
+    const f = record(value, path);
+    const pinned = inspection(f.inspection, `${path}.inspection`);
+    if (pinned.model.name !== shown.model.name) fail(`${path}.inspection.model.name`, JSON.stringify(shown.model.name), pinned.model.name);
+    return { uri: string(f.uri, `${path}.uri`), inspection: pinned };
   };
 }
 
@@ -332,6 +379,7 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
       inspection: shown,
       source: source(f.source, `${path}.source`, shown.tokens.length),
       ...(f.ablated === undefined ? {} : { ablated: nullable(ablatedView(shown))(f.ablated, `${path}.ablated`) }),
+      ...(f.pinned === undefined ? {} : { pinned: nullable(pinnedView(shown))(f.pinned, `${path}.pinned`) }),
     };
   },
   [InspectionProgress]: (v, path) => {
@@ -367,6 +415,7 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
   },
   [WhyResult]: answer('report', attributionReport),
   [HeadsResult]: answer('catalogue', headCatalogue),
+  [PatchResult]: answer('report', patchReport),
 };
 
 /** `{requestId, outcome: {error} | {[key]: T}}`: the host's answer to a request of the page. */
@@ -426,6 +475,16 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
   },
   [HeadsRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
   [AblationSet]: (v, path) => ({ ablation: ablationSetting(record(v, path).ablation, `${path}.ablation`) }),
+  [ComparePin]: (v, path) => ({ pin: boolean(record(v, path).pin, `${path}.pin`) }),
+  [PatchRequest]: (v, path) => {
+    const f = record(v, path);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      hook: oneOf(PATCH_HOOKS)(f.hook, `${path}.hook`),
+      targetId: integer(f.targetId, `${path}.targetId`, 0),
+      versusId: nullable((x, p) => integer(x, p, 0))(f.versusId, `${path}.versusId`),
+    };
+  },
   [ExportSave]: (v, path) => {
     const f = record(v, path);
     const filename = string(f.filename, `${path}.filename`);

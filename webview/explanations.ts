@@ -45,7 +45,8 @@ const texts: Readonly<Record<PanelTab, readonly string[]>> = {
       'logit difference between the target token and its competitor; the shares add up to it.',
     'The grid is layer × head, with each layer’s attention bias and MLP at the right: red cells raise the ' +
       'target, blue ones lower it. Direct effects only: what a head changes in later layers is not counted ' +
-      'here (ablation and patching, in the CLI, measure the total effect).',
+      'here. Click a head, an MLP or a neuron to ablate it and see its total effect in every tab; the Compare ' +
+      'tab patches activations between two texts.',
   ],
   heads: [
     'What each head tends to do, scored as TransformerLens’s head detector does: on probes made of the ' +
@@ -55,6 +56,16 @@ const texts: Readonly<Record<PanelTab, readonly string[]>> = {
       '(A B … A → B), which lets a model continue a pattern it has seen once.',
     'Scores are mean attention weights from 0 to 1, averaged over several seeded probes; the CLI’s heads ' +
       'command reports one probe so it can be checked. Click a head to open it in the Attention tab on your text.',
+  ],
+  compare: [
+    'A counterfactual: pin a text as the baseline, change it (one word is enough, say a name) and inspect it ' +
+      'again. This tab lines up the two texts’ tokens and predictions, position by position.',
+    'Activation patching (as TransformerLens’s patching tools do it) asks where the difference is carried. The ' +
+      'pinned text is the clean run and the shown text the corrupt one; they need as many tokens. For every ' +
+      'layer and position (or head) the corrupt text is run again with that one activation taken from the clean ' +
+      'run, and the metric logit(target) − logit(versus) at the last position is read. The cells show the ' +
+      'normalised effect (patched − corrupt) / (clean − corrupt): 1 where that activation alone restores the ' +
+      'clean prediction, 0 where it changes nothing.',
   ],
 };
 

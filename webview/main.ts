@@ -5,6 +5,9 @@ import { packedPatternLength, type LensTarget } from '../protocol/inspection';
 import { sameAblation, type AblationSetting } from '../protocol/interventions';
 import {
   AblationSet,
+  ComparePin,
+  PatchRequest,
+  PatchResult,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -32,19 +35,22 @@ import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from './cursor-token';
 import { exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
-import type { HeadsStatus, LayerPattern, PanelContext, PanelView, Shown, TargetStatus, WhyStatus } from './panel-context';
+import type { HeadsStatus, LayerPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
 import { watchTheme } from './theme-colours';
 import { createTokensView } from './tokens-view';
 import { createWhyView } from './why-view';
 import { createHeadsView } from './heads-view';
+import { createCompareView } from './compare-view';
 import { connectToHost } from './vscode-api';
 
 /** How long to wait for `lens/targetResult` before telling the user the model did not answer. */
 const targetTimeoutMs = 30_000;
 
 const noAblation: AblationSetting = { ablations: [], mode: 'zero' };
+
+const patchKey = (q: PatchQuestion): string => `${q.hook}:${q.targetId}:${q.versusId}`;
 
 /** Layers asked of the host that the page keeps (25 MB each at 1,024 tokens); the oldest goes first. */
 const keptLayerPatterns = 4;
@@ -64,6 +70,8 @@ function boot(): void {
   /** The head catalogue of the model that made the shown inspection, by model name. */
   let heads: { readonly model: string; readonly requestId: number; readonly status: HeadsStatus } | null = null;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Patching sweeps asked for the shown pair, by question ("hook:target:versus"). Emptied by each new inspection. */
+  let patches = new Map<string, { readonly requestId: number; readonly status: PatchStatus }>();
   /** An ablation asked of the host and not yet shown (the chips show it at once); null when none is pending. */
   let requestedAblation: AblationSetting | null = null;
 
@@ -144,6 +152,18 @@ function boot(): void {
       const on = setting.ablations.some((a) => sameAblation(a, unit));
       ctx.setAblation({ ...setting, ablations: on ? setting.ablations.filter((a) => !sameAblation(a, unit)) : [...setting.ablations, unit] });
     },
+    pin(on) {
+      channel.post(ComparePin, { pin: on });
+    },
+    patch(question) {
+      return patches.get(patchKey(question))?.status ?? null;
+    },
+    runPatch(question) {
+      const requestId = ++requestIds;
+      patches.set(patchKey(question), { requestId, status: { kind: 'pending' } });
+      channel.post(PatchRequest, { requestId, ...question });
+      renderAll();
+    },
     attribution(question) {
       const key = `${question.position}:${question.targetId}:${question.versusId}`;
       const known = attributions.get(key);
@@ -170,6 +190,7 @@ function boot(): void {
     attention: createAttentionView(ctx),
     why: createWhyView(ctx),
     heads: createHeadsView(ctx),
+    compare: createCompareView(ctx),
   };
 
   async function save(format: ExportFormat): Promise<void> {
@@ -183,7 +204,7 @@ function boot(): void {
 
   const ablationBar = createAblationBar(ctx);
   const shell = createShell(
-    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element, heads: views.heads.element },
+    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element, heads: views.heads.element, compare: views.compare.element },
     ablationBar.element,
     {
       onTab: (tab) => {
@@ -213,6 +234,7 @@ function boot(): void {
     requestedAblation = null;
     layerPatterns = new Map();
     attributions = new Map();
+    patches = new Map();
     state = fitStateTo(state, next.inspection);
     // An explained completion opens on its first generated token: how likely it was and what it beat.
     const generated = next.source.generated;
@@ -265,6 +287,14 @@ function boot(): void {
         const { requestId, outcome } = message.payload;
         if (heads?.requestId !== requestId) break;
         heads = { ...heads, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', catalogue: outcome.catalogue } };
+        renderAll();
+        break;
+      }
+      case PatchResult: {
+        const { requestId, outcome } = message.payload;
+        const entry = [...patches].find(([, e]) => e.requestId === requestId);
+        if (!entry) break; // for a pair no longer shown
+        patches.set(entry[0], { requestId, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', report: outcome.report } });
         renderAll();
         break;
       }

@@ -1,10 +1,10 @@
 // What the three tab views share: the inspection shown, the view state, and the ways back to the host.
 
 import type { Inspection } from '../protocol/inspection';
-import type { Ablation, AblationSetting, AttributionReport } from '../protocol/interventions';
+import type { Ablation, AblationSetting, AttributionReport, PatchHook, PatchReport } from '../protocol/interventions';
 import type { HeadCatalogue } from '../protocol/head-scores';
 import type { Float32Tensor } from '../protocol/tensor';
-import type { AblatedView, InspectionSource, PanelViewState } from '../protocol/panel-messages';
+import type { AblatedView, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
 import type { TargetToken } from './lens-cells';
 
 export interface Shown {
@@ -12,7 +12,19 @@ export interface Shown {
   readonly source: InspectionSource;
   /** Set when the inspection is of an ablated model: the setting and the unablated baseline. */
   readonly ablated?: AblatedView | null;
+  /** Set while a text is pinned as the Compare tab's baseline. */
+  readonly pinned?: PinnedView | null;
 }
+
+/** What a patching sweep measures: the hook it patches and the metric's tokens. */
+export interface PatchQuestion {
+  readonly hook: PatchHook;
+  readonly targetId: number;
+  readonly versusId: number | null;
+}
+
+/** A patching sweep asked of the host for the shown pair: arrived, running, or failed. */
+export type PatchStatus = { readonly kind: 'ready'; readonly report: PatchReport } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
 /** One layer's full attention patterns ([head, n·(n+1)/2]): at hand, asked of the host, or failed. */
 export type LayerPattern = { readonly kind: 'ready'; readonly pattern: Float32Tensor } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
@@ -57,6 +69,11 @@ export interface PanelContext {
   setAblation(setting: AblationSetting): void;
   /** Ablate `unit` if it is not, restore it if it is. */
   toggleAblation(unit: Ablation): void;
+  /** Pin the shown text as the Compare tab's baseline, or drop the pin. */
+  pin(on: boolean): void;
+  /** The sweep for `question` of the shown pair: null until `runPatch` asks for it (sweeps take seconds). */
+  patch(question: PatchQuestion): PatchStatus | null;
+  runPatch(question: PatchQuestion): void;
 }
 
 /** A figure ready to export: an SVG document and its size in CSS pixels. */

@@ -28,7 +28,7 @@ export interface ShellHandlers {
   onFollow(follow: boolean): void;
 }
 
-const tabTitles: Readonly<Record<PanelTab, string>> = { tokens: 'Tokens', lens: 'Logit lens', attention: 'Attention', why: 'Why', heads: 'Heads' };
+const tabTitles: Readonly<Record<PanelTab, string>> = { tokens: 'Tokens', lens: 'Logit lens', attention: 'Attention', why: 'Why', heads: 'Heads', compare: 'Compare' };
 
 /** As the status bar spells them. */
 const backendNames: Readonly<Record<Backend, string>> = { cpu: 'CPU', webgpu: 'WebGPU' };
@@ -58,12 +58,6 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, abla
     attrs: { label: 'Follow selection', title: 'Inspect again whenever the selection in the editor changes (or the cursor moves to another line).' },
   });
   follow.addEventListener('change', () => handlers.onFollow(follow.checked));
-  const header = el('header', { class: 'gb-header' }, [
-    el('span', { class: 'gb-brand' }, [el('span', { class: 'gb-brand-mark', attrs: { 'aria-hidden': 'true' } }), 'Glassbox']),
-    model,
-    sourceName,
-    follow,
-  ]);
 
   const random = banner('warning', '⚠');
   const windowed = banner('info', 'ℹ');
@@ -87,7 +81,15 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, abla
     const item = exportItems.find((i) => i.value === value);
     if (item) handlers.onExport(item.value);
   });
-  const addons = el('div', { class: 'gb-tab-addons', attrs: { slot: 'addons' } }, [exportButton, menu]);
+  // In the header, not beside the tabs: six tab titles fill a narrow panel's width on their own.
+  const exporting = el('div', { class: 'gb-export' }, [exportButton, menu]);
+  const header = el('header', { class: 'gb-header' }, [
+    el('span', { class: 'gb-brand' }, [el('span', { class: 'gb-brand-mark', attrs: { 'aria-hidden': 'true' } }), 'Glassbox']),
+    model,
+    sourceName,
+    follow,
+    exporting,
+  ]);
 
   const tabs = el('vscode-tabs', { class: 'gb-tabs', attrs: { panel: true } });
   for (const tab of panelTabs) {
@@ -95,7 +97,14 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, abla
     tabs.append(el('vscode-tab-header', { text: tabTitles[tab], attrs: { 'data-tab': tab } }));
     tabs.append(el('vscode-tab-panel', { class: 'gb-tab-panel' }, [views[tab]]));
   }
-  tabs.append(addons);
+  // vscode-tabs lays its headers out in one row that overflows a narrow panel; wrapped, all six stay in reach.
+  // Its shadow root takes the rule as a constructed sheet, as Lit gives it its own (the panel's CSP allows them).
+  const wrapHeaders = new CSSStyleSheet();
+  wrapHeaders.replaceSync('.tablist { flex-wrap: wrap; }');
+  void tabs.updateComplete.then(() => {
+    const shadow = tabs.shadowRoot;
+    if (shadow) shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, wrapHeaders];
+  });
   tabs.addEventListener('vsc-tabs-select', (event) => {
     const tab = panelTabs[(event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
     if (tab) handlers.onTab(tab);
@@ -116,6 +125,7 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, abla
     },
     setShown(shown) {
       empty.hidden = shown !== null;
+      exporting.hidden = shown === null;
       tabs.hidden = shown === null;
       header.classList.toggle('gb-header-empty', shown === null);
       if (!shown) return;

@@ -29,6 +29,8 @@ const SENTENCE = 'The quick brown fox jumps over the lazy dog.';
 const STORY = 'Once upon a time';
 // No newline at the end: Ctrl+End then lands at the end of the story line, where the user types.
 const NOTES = `${TITLE}\n${SENTENCE}\n${STORY}`;
+/** The sentence with one token changed for another: a counterfactual of as many tokens, to patch between. */
+const COUNTERFACTUAL = SENTENCE.replace(' fox', ' cat');
 const LONG = 'The residual stream is the sum of the outputs of every earlier layer. '.repeat(20).trimEnd();
 
 /** What the CLI says about `text` on the same model: the reference every view is checked against. */
@@ -82,6 +84,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     workspace = join(temp, 'workspace');
     await mkdir(workspace);
     await writeFile(join(workspace, 'notes.txt'), NOTES);
+    await writeFile(join(workspace, 'counterfactual.txt'), `${SENTENCE}\n${COUNTERFACTUAL}`);
     // The model runs here, so the VSIX carries onnxruntime-node (~20 s to package).
     const vsix = packageVsix(temp);
     reference = cliInspect(model, SENTENCE);
@@ -529,6 +532,56 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       const [q, k] = [Number(readout[1]), Number(readout[2])];
       assert.equal(readout[3], formatProbability(long.attention[1].pattern?.[0][q][k] ?? Number.NaN), `query ${q}, key ${k}`);
       assert.notEqual(modelProcess(marker), pid);
+    });
+  });
+  test('Compare: pin a sentence, inspect its counterfactual, Patch: the heatmap holds the CLI’s patch values', { timeout: 120_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-compare', async () => {
+      await s.runCommand('View: Focus First Editor Group');
+      await s.openFile('counterfactual.txt');
+      const inspectLine = async (line: number, text: string) => {
+        await textEditor(s.page).locator('.view-lines').click();
+        await s.page.keyboard.press('Control+Home');
+        for (let i = 0; i < line; i++) await s.page.keyboard.press('ArrowDown');
+        await s.page.keyboard.press('Home');
+        await s.page.keyboard.press('Shift+End');
+        await selectionStatus(s.page).filter({ hasText: `(${text.length} selected)` }).waitFor();
+        await s.runCommand('Glassbox: Inspect Selection');
+      };
+      await inspectLine(0, SENTENCE);
+      panel = await s.webviewFrame('Glassbox');
+      await panel.locator('vscode-tab-header[data-tab="compare"]').click();
+      await visible(panel, '.gb-compare vscode-button').filter({ hasText: 'Pin the shown text' }).click();
+      await visible(panel, '.gb-compare-rows').waitFor({ timeout: 60_000 });
+      await inspectLine(1, COUNTERFACTUAL);
+      await visible(panel, '.gb-compare-differs').waitFor({ timeout: 60_000 });
+      assert.equal(await visible(panel, '.gb-compare-differs').count(), 1, 'one token differs');
+
+      // The default target: the pinned text's top guess. The versus token is set to none here, as a user would
+      // in its select: a random model's guesses include partial-byte tokens, which the CLI cannot be given as text.
+      const clean = cliInspect(model, SENTENCE);
+      const last = clean.tokens.length - 1;
+      const target = clean.logits[last].topk[0];
+      assert.ok(!target.text.includes('\uFFFD'), `the target ${JSON.stringify(target.text)} is a whole token's text`);
+      await visible(panel, '.gb-patch-toolbar vscode-single-select[aria-label="Versus token"]').evaluate((select) => {
+        (select as HTMLSelectElement).value = 'none';
+        select.dispatchEvent(new Event('change'));
+      });
+      await visible(panel, '.gb-patch-toolbar vscode-button').click();
+      await visible(panel, '.gb-patch-grid .gb-why-cell').first().waitFor({ timeout: 60_000 });
+      const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'patch', '--model', model, '--clean', SENTENCE, '--corrupt', COUNTERFACTUAL, '--target', target.text, '--hook', 'hook_resid_pre', '--json'], { encoding: 'utf8' });
+      assert.equal(cli.status, 0, cli.stderr);
+      const patched = JSON.parse(cli.stdout) as { results: number[][] };
+      const titles = await visible(panel, '.gb-patch-grid .gb-why-cell').evaluateAll((cells) => cells.map((c) => c.getAttribute('title') ?? ''));
+      assert.equal(titles.length, SHAPE.nLayer * clean.tokens.length);
+      titles.forEach((title, i) => {
+        const [l, p] = [Math.floor(i / clean.tokens.length), i % clean.tokens.length];
+        assert.ok(title.startsWith(`blocks.${l}.hook_resid_pre, position ${p} `), title);
+        assert.ok(title.includes(` = ${formatNumber(patched.results[l][p])} (normalised`), `${title} vs the CLI's ${patched.results[l][p]}`);
+      });
+      await s.screenshot('inspect-compare-dark');
+      await visible(panel, '.gb-compare vscode-button').filter({ hasText: 'Unpin' }).click();
+      await visible(panel, '.gb-compare-empty').waitFor();
     });
   });
 });

@@ -5,7 +5,7 @@
 
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
 import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
-import type { AttributionComponent, AttributionReport } from '../../protocol/interventions';
+import type { AttributionComponent, AttributionReport, PatchHook, PatchReport } from '../../protocol/interventions';
 import type { HeadCatalogue } from '../../protocol/head-scores';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { SeededRandom } from '../../engine/models/seeded-random';
@@ -348,4 +348,31 @@ export function fixtureAblated(inspection: Inspection, units: number): Inspectio
     next: { prob: { dims: [n], data: prob }, rank: { dims: [n], data: rank } },
     lens: { ...inspection.lens, topIds: { ...inspection.lens.topIds, data: topIds }, topProbs: { ...inspection.lens.topProbs, data: topProbs } },
   };
+}
+
+/** The fixture with token 3 changed to " cat": a counterfactual of as many tokens, for the Compare tab. */
+export function fixtureCounterfactual(inspection: Inspection): Inspection {
+  return {
+    ...inspection,
+    tokens: inspection.tokens.map((t, i) => (i === 3 ? { ...t, id: 3797, text: ' cat' } : t)),
+    pieces: { ...inspection.pieces, 3797: ' cat' },
+  };
+}
+
+/**
+ * A plausible patching sweep: the effect sits at the changed position in early layers and moves to the last
+ * position in later ones (as information about a changed token does), seeded noise elsewhere.
+ */
+export function fixturePatchReport(inspection: Inspection, question: { hook: PatchHook; targetId: number; versusId: number | null }): PatchReport {
+  const random = new SeededRandom(7);
+  const { nLayer, nHead } = inspection.model;
+  const n = inspection.tokens.length;
+  const clean = 2.5;
+  const corrupt = -0.5;
+  const effect = (l: number, i: number): number =>
+    question.hook === 'attn.hook_z'
+      ? (i === nHead - 1 && l === nLayer - 1 ? 0.7 : 0.05 * random.normal())
+      : i === 3 && l < nLayer / 2 + 1 ? 1 - l / (2 * nLayer) : i === n - 1 && l >= nLayer / 2 ? 0.4 + l / (2 * nLayer) : 0.03 * random.normal();
+  const results = Array.from({ length: nLayer }, (_, l) => Array.from({ length: question.hook === 'attn.hook_z' ? nHead : n }, (_, i) => corrupt + effect(l, i) * (clean - corrupt)));
+  return { ...question, clean, corrupt, results };
 }

@@ -164,6 +164,24 @@ async function main(): Promise<void> {
     s.dispatchEvent(new Event('change'));
   });
 
+  // Compare: nothing pinned yet; pinning shows both texts by position; Patch asks the host once and draws a
+  // layer × position heatmap; exports are the sweep's.
+  await tab(page, 'compare');
+  await page.locator('.gb-compare vscode-button').filter({ hasText: 'Pin the shown text' }).click();
+  await page.waitForSelector('.gb-compare-differs');
+  assert.equal(await page.locator('.gb-compare-differs').count(), 1, 'one position differs');
+  await page.locator('.gb-patch-toolbar vscode-button').click();
+  await page.waitForSelector('.gb-patch-grid .gb-why-cell');
+  assert.equal(await page.locator('.gb-patch-grid .gb-why-cell').count(), 2 * 20, 'layers × positions');
+  const patchRequest = (await posted(page)).filter((m) => m.type === 'patch/run');
+  assert.equal(patchRequest.length, 1);
+  assert.equal(patchRequest[0].payload.hook, 'hook_resid_pre');
+  const patchCsv = await exportAs(page, 'Table as CSV');
+  assert.match(String(patchCsv.payload.data), /^hook,layer,position,metric,normalised\nblocks\.0\.hook_resid_pre,0,0,/);
+  await page.screenshot({ path: join(root, 'test-output', 'preview', 'compare.png') });
+  await page.locator('.gb-compare vscode-button').filter({ hasText: 'Unpin' }).click();
+  await page.waitForSelector('.gb-compare-empty:not([hidden])');
+
   // Heads: asked once; a layer × head grid; a click opens that head in the Attention tab.
   await tab(page, 'heads');
   await page.waitForSelector('.gb-head-cell');

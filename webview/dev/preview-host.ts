@@ -5,6 +5,9 @@
 
 import {
   AblationSet,
+  ComparePin,
+  PatchRequest,
+  PatchResult,
   InspectionShow,
   LensTargetRequest,
   LensTargetResult,
@@ -14,10 +17,13 @@ import {
   HeadsRequest,
   HeadsResult,
   type AblationSetPayload,
+  type ComparePinPayload,
+  type PatchRequestPayload,
+  type PinnedView,
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
-import { fixtureAblated, fixtureAttribution, fixtureHeadCatalogue, fixtureLensTarget, fixtureShow } from '../../test/unit/webview-fixture';
+import { fixtureAblated, fixtureAttribution, fixtureCounterfactual, fixtureHeadCatalogue, fixtureLensTarget, fixturePatchReport, fixtureShow } from '../../test/unit/webview-fixture';
 import { themes, type ThemeName } from './themes';
 
 const params = new URLSearchParams(location.search);
@@ -40,6 +46,7 @@ const show: InspectionShowPayload = generatedFrom === null
   : { ...fixture, source: { ...fixture.source, generated: { start: Number(generatedFrom), end: fixture.inspection.tokens.length } } };
 
 const posted: unknown[] = [];
+let pinned: PinnedView | null = null;
 const send = (message: HostToWebview): void => window.postMessage(message, '*');
 let saved: unknown = params.has('state') ? JSON.parse(params.get('state') ?? 'null') : undefined;
 
@@ -61,6 +68,15 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const { ablation } = message.payload as unknown as AblationSetPayload;
     const answer: InspectionShowPayload = ablation.ablations.length === 0 ? show : { ...show, inspection: fixtureAblated(show.inspection, ablation.ablations.length), ablated: { setting: ablation, baseline: show.inspection } };
     setTimeout(() => send({ type: InspectionShow, payload: answer }), 150);
+  }
+  if (message.type === ComparePin) {
+    const { pin } = message.payload as unknown as ComparePinPayload;
+    pinned = pin ? { uri: 'file:///home/user/notes/cat.md', inspection: fixtureCounterfactual(show.inspection) } : null;
+    setTimeout(() => send({ type: InspectionShow, payload: { ...show, pinned } }), 10);
+  }
+  if (message.type === PatchRequest) {
+    const { requestId, ...question } = message.payload as unknown as PatchRequestPayload;
+    setTimeout(() => send({ type: PatchResult, payload: { requestId, outcome: { report: fixturePatchReport(show.inspection, question) } } }), 300);
   }
   if (message.type === WhyAttribute) {
     const { requestId, ...question } = message.payload as { requestId: number; position: number; targetId: number; versusId: number | null };
