@@ -8,6 +8,7 @@ import { cacheDirFromFlag } from './models/cache-dir';
 import { demoModelDir } from './models/demo-model';
 import { DEFAULT_TOP_K, Gpt2Engine, type DeviceChoice } from './run/gpt2-engine';
 import { HEAD_SCORE_KINDS } from '../protocol/head-scores';
+import { routeEdges } from '../protocol/routes';
 import { parseAblation, PATCH_HOOKS, type AblationSetting, type PatchHook, type Steering } from '../protocol/interventions';
 import { readBoundedFile } from './models/model-folder';
 
@@ -242,7 +243,8 @@ async function routes(engine: Gpt2Engine, text: string, flags: Flags): Promise<v
   const threshold = decimal(flags, 'threshold', (n) => n >= 0 && n <= 1, 'a number from 0 to 1') ?? DEFAULT_ROUTE_THRESHOLD;
   const tokens = engine.tokenize(text);
   const experiments = await engine.experiments();
-  const result = await experiments.routes(tokens.map((t) => t.id), tokens.length - 1, threshold);
+  const importances = await experiments.routes(tokens.map((t) => t.id));
+  const result = { ...importances, edges: routeEdges(importances, tokens.length - 1, threshold) };
   if (flags.json) return console.log(JSON.stringify(result));
   console.log(`route of the prediction after ${JSON.stringify(tokens.at(-1)!.text)} (edges of weight ≥ ${threshold}):`);
   for (const e of result.edges) {

@@ -25,6 +25,7 @@ import type {
 import { Gpt2Engine } from './run/gpt2-engine';
 import type { GenerateOptions } from './run/generation';
 import type { AttributionReport, PatchReport } from '../protocol/interventions';
+import type { RouteImportances } from '../protocol/routes';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind, type HeadScores } from '../protocol/head-scores';
 import type { Token } from '../protocol/inspection';
 import { windowTokens } from './run/token-window';
@@ -135,6 +136,8 @@ export class ModelServer {
         return this.heads((request as RequestOf<'heads/score'>).params);
       case 'patch/run':
         return this.patch((request as RequestOf<'patch/run'>).params);
+      case 'routes/run':
+        return this.routes((request as RequestOf<'routes/run'>).params.ids);
     }
   }
 
@@ -164,6 +167,12 @@ export class ModelServer {
     const { clean, corrupt, hook, targetId, versusId } = params;
     const result = await (await this.loaded().experiments()).patch(clean, corrupt, hook, { targetId, versusId });
     return { hook, targetId, versusId, ...result };
+  }
+
+  /** The importances of every layer and position; the per-head split stays here (the graph sums over heads). */
+  private async routes(ids: readonly number[]): Promise<RouteImportances> {
+    const { attention, attentionResidual, mlp, mlpResidual } = await (await this.loaded().experiments()).routes(ids);
+    return { attention, attentionResidual, mlp, mlpResidual };
   }
 
   private loaded(): Gpt2Engine {

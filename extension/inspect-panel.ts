@@ -12,6 +12,8 @@ import {
   ComparePin,
   PatchRequest,
   PatchResult,
+  RoutesRequest,
+  RoutesResult,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -356,6 +358,9 @@ export class InspectPanel implements vscode.Disposable {
       case PatchRequest:
         void this.answerPatch(message.payload);
         return;
+      case RoutesRequest:
+        void this.answerRoutes(message.payload.requestId);
+        return;
       case ExportSave:
         void this.save(message.payload);
         return;
@@ -463,6 +468,20 @@ export class InspectPanel implements vscode.Disposable {
       const ablation = shown.ablated?.setting;
       const report = await this.context.request('attribute/run', { ids, position, targetId, versusId, ...(ablation ? { ablation } : {}) }, { what: 'attributing the prediction' });
       if (this.shown === shown) reply({ report });
+    } catch (error) {
+      reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  /** The information-flow importances of the shown text, in the model as it is (routes of an ablated model are not drawn). */
+  private async answerRoutes(requestId: number): Promise<void> {
+    const reply = (outcome: HostToWebviewPayloads[typeof RoutesResult]['outcome']) => this.post(RoutesResult, { requestId, outcome });
+    const shown = this.shown;
+    if (!shown) return reply({ error: 'Inspect some text first.' });
+    try {
+      const ids = shown.result.inspection.tokens.map((t) => t.id);
+      const routes = await this.context.request('routes/run', { ids }, { what: 'tracing information-flow routes' });
+      if (this.shown === shown) reply({ routes });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

@@ -83,6 +83,8 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
   'heads/score': 120_000,
   // A sweep of layers × positions runs (batched) on GPT-2 small: seconds at 20 tokens, minutes near 1,024.
   'patch/run': 300_000,
+  // One forward run, then L1 proximities of every (position, source, head) in JavaScript: seconds at 1,024 tokens.
+  'routes/run': 120_000,
 };
 
 /**

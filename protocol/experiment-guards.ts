@@ -17,6 +17,7 @@ import {
   type NeuronAttribution,
 } from './interventions';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScores } from './head-scores';
+import type { RouteImportances } from './routes';
 
 const component: Reader<AttributionComponent> = (v, p) => {
   const f = record(v, p);
@@ -84,4 +85,23 @@ export const patchReport: Reader<PatchReport> = (v, p) => {
     corrupt: finite(f.corrupt, `${p}.corrupt`),
     results: array(array(finite))(f.results, `${p}.results`),
   };
+};
+
+/** Route importances of n tokens in every layer: attention[l][i] has i + 1 entries (j ≤ i), the rest n. */
+export const routeImportances: Reader<RouteImportances> = (v, p) => {
+  const f = record(v, p);
+  const grid = array(array(finite));
+  const attention = array(array(array(finite)))(f.attention, `${p}.attention`);
+  const n = attention[0]?.length ?? 0;
+  attention.forEach((layer, l) => {
+    if (layer.length !== n) fail(`${p}.attention[${l}]`, `${n} positions`, layer.length);
+    layer.forEach((row, i) => row.length === i + 1 || fail(`${p}.attention[${l}][${i}]`, `${i + 1} sources`, row.length));
+  });
+  const perPosition = (key: 'attentionResidual' | 'mlp' | 'mlpResidual') => {
+    const rows = grid(f[key], `${p}.${key}`);
+    if (rows.length !== attention.length) fail(`${p}.${key}`, `${attention.length} layers`, rows.length);
+    rows.forEach((row, l) => row.length === n || fail(`${p}.${key}[${l}]`, `${n} positions`, row.length));
+    return rows;
+  };
+  return { attention, attentionResidual: perPosition('attentionResidual'), mlp: perPosition('mlp'), mlpResidual: perPosition('mlpResidual') };
 };

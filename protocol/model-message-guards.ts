@@ -17,12 +17,14 @@ import {
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
 import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchReport, type Steering } from './interventions';
-import { ablationSetting, attributionReport, headCatalogue, patchReport } from './experiment-guards';
+import { ablationSetting, attributionReport, headCatalogue, patchReport, routeImportances } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
+import type { RouteImportances } from './routes';
 import {
   MODEL_METHODS,
   type AttributeParams,
   type PatchParams,
+  type RoutesParams,
   type HeadsParams,
   type CompleteParams,
   type CompleteResult,
@@ -142,6 +144,7 @@ const params: Readers<'params'> = {
       versusId: nullable(id)(f.versusId, `${p}.versusId`),
     };
   },
+  'routes/run': (v, p): RoutesParams => ({ ids: ids(record(v, p).ids, `${p}.ids`) }),
 };
 
 function optionalAblation(f: Record<string, unknown>, p: string): { ablation?: AblationSetting } {
@@ -197,6 +200,7 @@ const results: Readers<'result'> = {
   },
   'attribute/run': (v, p): AttributionReport => attributionReport(v, p),
   'patch/run': (v, p): PatchReport => patchReport(v, p),
+  'routes/run': (v, p): RouteImportances => routeImportances(v, p),
   'heads/score': (v, p): HeadCatalogue => headCatalogue(v, p),
 };
 

@@ -6,6 +6,7 @@
 
 import type { AblationSetting, AttributionReport, PatchHook, PatchReport, Steering } from './interventions';
 import type { HeadCatalogue } from './head-scores';
+import type { RouteImportances } from './routes';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
 import type { Float32Tensor } from './tensor';
@@ -147,6 +148,12 @@ export interface ModelRequests {
   'heads/score': { params: HeadsParams; result: HeadCatalogue };
   /** host → model: an activation-patching sweep from a clean text into a corrupt one of as many tokens. */
   'patch/run': { params: PatchParams; result: PatchReport };
+  /** host → model: the information-flow importances of inspected tokens, from which any route graph is drawn. */
+  'routes/run': { params: RoutesParams; result: RouteImportances };
+}
+
+export interface RoutesParams {
+  readonly ids: readonly number[];
 }
 
 export interface PatchParams {
@@ -175,7 +182,7 @@ export interface AttributeParams {
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score', 'patch/run'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score', 'patch/run', 'routes/run'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

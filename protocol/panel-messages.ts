@@ -6,8 +6,9 @@ import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record
 import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
 import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
-import { ablationSetting, attributionReport, headCatalogue, patchReport } from './experiment-guards';
+import { ablationSetting, attributionReport, headCatalogue, patchReport, routeImportances } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
+import type { RouteImportances } from './routes';
 import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchHook, type PatchReport } from './interventions';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -33,7 +34,7 @@ export interface GeneratedSpan {
   readonly end: number;
 }
 
-export const panelTabs = ['tokens', 'lens', 'attention', 'why', 'heads', 'compare'] as const;
+export const panelTabs = ['tokens', 'lens', 'attention', 'why', 'routes', 'heads', 'compare'] as const;
 export type PanelTab = (typeof panelTabs)[number];
 
 /** `change`: log₂ of the token's probability in the ablated model over the unablated one (only with ablations). */
@@ -153,6 +154,13 @@ export interface PatchResultPayload {
   readonly outcome: { readonly report: PatchReport } | { readonly error: string };
 }
 
+/** host → webview: the answer to `routes/request` with the same `requestId`. */
+export const RoutesResult = 'routes/result';
+export interface RoutesResultPayload {
+  readonly requestId: number;
+  readonly outcome: { readonly routes: RouteImportances } | { readonly error: string };
+}
+
 /** host → webview: the answer to `heads/request` with the same `requestId`. */
 export const HeadsResult = 'heads/result';
 export interface HeadsResultPayload {
@@ -170,6 +178,7 @@ export interface HostToWebviewPayloads {
   readonly [WhyResult]: WhyResultPayload;
   readonly [HeadsResult]: HeadsResultPayload;
   readonly [PatchResult]: PatchResultPayload;
+  readonly [RoutesResult]: RoutesResultPayload;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -246,6 +255,12 @@ export interface PatchRequestPayload {
   readonly versusId: number | null;
 }
 
+/** webview → host: the information-flow importances of the shown text in the model as it is (answered by `routes/result`). */
+export const RoutesRequest = 'routes/request';
+export interface RoutesRequestPayload {
+  readonly requestId: number;
+}
+
 /** webview → host: the loaded model's head catalogue (answered by `heads/result`). */
 export const HeadsRequest = 'heads/request';
 export interface HeadsRequestPayload {
@@ -277,6 +292,7 @@ export interface WebviewToHostPayloads {
   readonly [AblationSet]: AblationSetPayload;
   readonly [ComparePin]: ComparePinPayload;
   readonly [PatchRequest]: PatchRequestPayload;
+  readonly [RoutesRequest]: RoutesRequestPayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [StateChanged]: StateChangedPayload;
 }
@@ -416,6 +432,7 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
   [WhyResult]: answer('report', attributionReport),
   [HeadsResult]: answer('catalogue', headCatalogue),
   [PatchResult]: answer('report', patchReport),
+  [RoutesResult]: answer('routes', routeImportances),
 };
 
 /** `{requestId, outcome: {error} | {[key]: T}}`: the host's answer to a request of the page. */
@@ -474,6 +491,7 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
     };
   },
   [HeadsRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
+  [RoutesRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
   [AblationSet]: (v, path) => ({ ablation: ablationSetting(record(v, path).ablation, `${path}.ablation`) }),
   [ComparePin]: (v, path) => ({ pin: boolean(record(v, path).pin, `${path}.pin`) }),
   [PatchRequest]: (v, path) => {

@@ -57,6 +57,17 @@ const texts: Readonly<Record<PanelTab, readonly string[]>> = {
     'Scores are mean attention weights from 0 to 1, averaged over several seeded probes; the CLI’s heads ' +
       'command reports one probe so it can be checked. Click a head to open it in the Attention tab on your text.',
   ],
+  routes: [
+    'Information-flow routes (Ferrando & Voita, 2024, as the LLM Transparency Tool shows them): which earlier ' +
+      'tokens and which blocks the prediction at a position read from, from one forward run. Each block adds its ' +
+      'output to a position’s residual stream; every part of that sum (the residual carried on, each head’s ' +
+      'contribution from each earlier token, the MLP’s output) gets an importance: how much closer, in L1 ' +
+      'distance, it brings the sum to its total, normalised over the parts.',
+    'Tokens run along the bottom and layers up the side. Starting from the prediction at the top, edges of ' +
+      'importance above the threshold are followed backwards: blue lines are attention reading an earlier token ' +
+      '(summed over heads), orange ones an MLP, dashed ones the residual stream carried past a block. The CLI’s ' +
+      'routes command gives the same numbers.',
+  ],
   compare: [
     'A counterfactual: pin a text as the baseline, change it (one word is enough, say a name) and inspect it ' +
       'again. This tab lines up the two texts’ tokens and predictions, position by position.',

@@ -8,6 +8,8 @@ import {
   ComparePin,
   PatchRequest,
   PatchResult,
+  RoutesRequest,
+  RoutesResult,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -35,7 +37,7 @@ import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from './cursor-token';
 import { exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
-import type { HeadsStatus, LayerPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
+import type { HeadsStatus, LayerPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, RoutesStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
 import { watchTheme } from './theme-colours';
@@ -43,6 +45,7 @@ import { createTokensView } from './tokens-view';
 import { createWhyView } from './why-view';
 import { createHeadsView } from './heads-view';
 import { createCompareView } from './compare-view';
+import { createRoutesView } from './routes-view';
 import { connectToHost } from './vscode-api';
 
 /** How long to wait for `lens/targetResult` before telling the user the model did not answer. */
@@ -70,6 +73,8 @@ function boot(): void {
   /** The head catalogue of the model that made the shown inspection, by model name. */
   let heads: { readonly model: string; readonly requestId: number; readonly status: HeadsStatus } | null = null;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The shown inspection's route importances, asked once per inspection. */
+  let routes: { readonly requestId: number; readonly status: RoutesStatus } | null = null;
   /** Patching sweeps asked for the shown pair, by question ("hook:target:versus"). Emptied by each new inspection. */
   let patches = new Map<string, { readonly requestId: number; readonly status: PatchStatus }>();
   /** An ablation asked of the host and not yet shown (the chips show it at once); null when none is pending. */
@@ -152,6 +157,13 @@ function boot(): void {
       const on = setting.ablations.some((a) => sameAblation(a, unit));
       ctx.setAblation({ ...setting, ablations: on ? setting.ablations.filter((a) => !sameAblation(a, unit)) : [...setting.ablations, unit] });
     },
+    routes() {
+      if (routes) return routes.status;
+      const requestId = ++requestIds;
+      routes = { requestId, status: { kind: 'pending' } };
+      channel.post(RoutesRequest, { requestId });
+      return routes.status;
+    },
     pin(on) {
       channel.post(ComparePin, { pin: on });
     },
@@ -190,6 +202,7 @@ function boot(): void {
     attention: createAttentionView(ctx),
     why: createWhyView(ctx),
     heads: createHeadsView(ctx),
+    routes: createRoutesView(ctx),
     compare: createCompareView(ctx),
   };
 
@@ -204,7 +217,7 @@ function boot(): void {
 
   const ablationBar = createAblationBar(ctx);
   const shell = createShell(
-    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element, heads: views.heads.element, compare: views.compare.element },
+    { tokens: views.tokens.element, lens: views.lens.element, attention: views.attention.element, why: views.why.element, heads: views.heads.element, routes: views.routes.element, compare: views.compare.element },
     ablationBar.element,
     {
       onTab: (tab) => {
@@ -235,6 +248,7 @@ function boot(): void {
     layerPatterns = new Map();
     attributions = new Map();
     patches = new Map();
+    routes = null;
     state = fitStateTo(state, next.inspection);
     // An explained completion opens on its first generated token: how likely it was and what it beat.
     const generated = next.source.generated;
@@ -287,6 +301,13 @@ function boot(): void {
         const { requestId, outcome } = message.payload;
         if (heads?.requestId !== requestId) break;
         heads = { ...heads, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', catalogue: outcome.catalogue } };
+        renderAll();
+        break;
+      }
+      case RoutesResult: {
+        const { requestId, outcome } = message.payload;
+        if (routes?.requestId !== requestId) break; // for an inspection no longer shown
+        routes = { requestId, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', routes: outcome.routes } };
         renderAll();
         break;
       }

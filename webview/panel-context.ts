@@ -3,6 +3,7 @@
 import type { Inspection } from '../protocol/inspection';
 import type { Ablation, AblationSetting, AttributionReport, PatchHook, PatchReport } from '../protocol/interventions';
 import type { HeadCatalogue } from '../protocol/head-scores';
+import type { RouteImportances } from '../protocol/routes';
 import type { Float32Tensor } from '../protocol/tensor';
 import type { AblatedView, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
 import type { TargetToken } from './lens-cells';
@@ -15,6 +16,9 @@ export interface Shown {
   /** Set while a text is pinned as the Compare tab's baseline. */
   readonly pinned?: PinnedView | null;
 }
+
+/** The shown text's route importances: arrived, asked, or failed. */
+export type RoutesStatus = { readonly kind: 'ready'; readonly routes: RouteImportances } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
 /** What a patching sweep measures: the hook it patches and the metric's tokens. */
 export interface PatchQuestion {
@@ -69,6 +73,8 @@ export interface PanelContext {
   setAblation(setting: AblationSetting): void;
   /** Ablate `unit` if it is not, restore it if it is. */
   toggleAblation(unit: Ablation): void;
+  /** The shown text's information-flow importances: asks the host once per inspection; views render again when they come. */
+  routes(): RoutesStatus;
   /** Pin the shown text as the Compare tab's baseline, or drop the pin. */
   pin(on: boolean): void;
   /** The sweep for `question` of the shown pair: null until `runPatch` asks for it (sweeps take seconds). */

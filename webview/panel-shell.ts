@@ -28,7 +28,7 @@ export interface ShellHandlers {
   onFollow(follow: boolean): void;
 }
 
-const tabTitles: Readonly<Record<PanelTab, string>> = { tokens: 'Tokens', lens: 'Logit lens', attention: 'Attention', why: 'Why', heads: 'Heads', compare: 'Compare' };
+const tabTitles: Readonly<Record<PanelTab, string>> = { tokens: 'Tokens', lens: 'Logit lens', attention: 'Attention', why: 'Why', routes: 'Routes', heads: 'Heads', compare: 'Compare' };
 
 /** As the status bar spells them. */
 const backendNames: Readonly<Record<Backend, string>> = { cpu: 'CPU', webgpu: 'WebGPU' };

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const ablated = await seconds(runs, () => engine.inspectTokens(tokens, { topK: 10, patternLayers: 'all', ablation: { ablations: [{ hook: 'attn.hook_z', layer: 0, unit: 0 }], mode: 'zero' } }));
     const metric = { targetId: ids[1], versusId: ids[2] };
     const attribution = await seconds(runs, () => experiments.attribute(ids, ids.length - 1, metric));
-    const routes = await seconds(runs, () => experiments.routes(ids, ids.length - 1, 0.04));
+    const routes = await seconds(runs, () => experiments.routes(ids));
     const clean = ids.slice(0, 20);
     const corrupt = [...clean.slice(0, 10), ids[40], ...clean.slice(11)];
     const batched = await seconds(runs, () => experiments.patch(clean, corrupt, 'hook_resid_pre', metric));

@@ -16,7 +16,8 @@ import type { OrtSession } from '../run/gpt2-session';
 import type { Gpt2Weights } from '../models/gpt2-weights';
 import { NEW_KV_OUTPUTS } from '../graph/hooked-graph';
 import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
-import { routeEdges, routeImportances, type LayerActivations, type RouteEdge, type Routes } from './routes';
+import { routeImportances, type LayerActivations } from './routes';
+import type { Routes } from '../../protocol/routes';
 import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds } from './interventions';
 import { readFloat32Entry } from '../models/safetensors';
 import type { AttentionPatterns } from '../run/attention-patterns';
@@ -80,10 +81,9 @@ export class Experiments {
     return this.model.withFeeds((first, n) => steeringFeeds(this.config, vector, layer, first, n));
   }
 
-  /** Information-flow routes (routes.ts) of `ids`, and the route graph of the prediction at `position`. */
-  async routes(ids: readonly number[], position: number, threshold: number): Promise<Routes & { edges: RouteEdge[] }> {
+  /** Information-flow importances (routes.ts) of `ids`, from one run: any route graph is drawn from them (protocol/routes.ts). */
+  async routes(ids: readonly number[]): Promise<Routes> {
     this.checkIds(ids, 'text');
-    this.checkPosition(position, ids.length);
     const { nLayer, nHead, nEmbd: d } = this.config;
     const n = ids.length;
     const all = (l: number, hook: string) => INTERVENTION_OUTPUTS.all(`blocks.${l}.${hook}`);
@@ -104,8 +104,7 @@ export class Experiments {
         outputWeight: this.tensor(`h.${l}.attn.c_proj.weight`),
       });
     }
-    const routes = routeImportances(layers, n, nHead, d);
-    return { ...routes, edges: routeEdges(routes, position, threshold) };
+    return routeImportances(layers, n, nHead, d);
   }
 
   /** Direct logit attribution at `position` (attribution.ts), from one run of `ids` (in the ablated model, with `ablation`). */

@@ -15,6 +15,7 @@
 // from the predicted position's final residual; the attention and MLP edges among them are reported.
 
 import { patternRow } from '../../protocol/inspection';
+import type { Routes } from '../../protocol/routes';
 import type { Float32Tensor } from '../../protocol/tensor';
 
 export interface LayerActivations {
@@ -28,27 +29,6 @@ export interface LayerActivations {
   readonly value: Float32Array;
   /** [d, d]: W_O as c_proj stores it, rows h·head_dim … belonging to head h. */
   readonly outputWeight: Float32Array;
-}
-
-export interface RouteEdge {
-  readonly layer: number;
-  readonly kind: 'attention' | 'mlp';
-  readonly from: number;
-  readonly to: number;
-  readonly weight: number;
-}
-
-export interface Routes {
-  /** [layer][i][j ≤ i]: Σ over heads of the importance of c_{j,h} in resid_mid[i]. */
-  readonly attention: number[][][];
-  /** [layer][i][j ≤ i][head] */
-  readonly attentionByHead: number[][][][];
-  /** [layer][i]: the importance of resid_pre[i] in resid_mid[i]. */
-  readonly attentionResidual: number[][];
-  /** [layer][i]: the importance of mlp_out[i] in resid_post[i]. */
-  readonly mlp: number[][];
-  /** [layer][i]: the importance of resid_mid[i] in resid_post[i]. */
-  readonly mlpResidual: number[][];
 }
 
 export function routeImportances(layers: readonly LayerActivations[], n: number, nHead: number, d: number): Routes {
@@ -113,36 +93,6 @@ export function routeImportances(layers: readonly LayerActivations[], n: number,
     routes.mlpResidual.push(mlpResidual);
   }
   return routes;
-}
-
-/** The attention and MLP edges of weight ≥ τ reachable backwards from `position`'s final residual. */
-export function routeEdges(routes: Routes, position: number, threshold: number): RouteEdge[] {
-  const nLayer = routes.attention.length;
-  const edges: RouteEdge[] = [];
-  // Positions whose residual after layer l (before layer 0 at the end) the route reaches.
-  let after = new Set([position]);
-  for (let l = nLayer - 1; l >= 0; l--) {
-    const mid = new Set<number>();
-    for (const i of [...after].sort((a, b) => a - b)) {
-      if (routes.mlp[l][i] >= threshold) {
-        edges.push({ layer: l, kind: 'mlp', from: i, to: i, weight: routes.mlp[l][i] });
-        mid.add(i);
-      }
-      if (routes.mlpResidual[l][i] >= threshold) mid.add(i);
-    }
-    const before = new Set<number>();
-    for (const i of [...mid].sort((a, b) => a - b)) {
-      routes.attention[l][i].forEach((weight, j) => {
-        if (weight >= threshold) {
-          edges.push({ layer: l, kind: 'attention', from: j, to: i, weight });
-          before.add(j);
-        }
-      });
-      if (routes.attentionResidual[l][i] >= threshold) before.add(i);
-    }
-    after = before;
-  }
-  return edges.sort((a, b) => a.layer - b.layer || (a.kind === b.kind ? 0 : a.kind === 'attention' ? -1 : 1) || a.to - b.to || a.from - b.from);
 }
 
 function l1(v: ArrayLike<number>): number {

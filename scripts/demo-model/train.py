@@ -194,6 +194,9 @@ def main():
     ap.add_argument('--brown-share', type=float, default=0.0,
                     help="the share of each batch's windows drawn from Brown's training samples alone (train-brown.u16); the rest from train.u16")
     ap.add_argument('--eval-every', type=int, default=200)
+    ap.add_argument('--position-decay', type=float, default=0.1, help="weight decay on wpe (the other matrices' is 0.1)")
+    ap.add_argument('--add-sinusoidal-positions', type=float, default=0.0,
+                    help='add sinusoidal position embeddings of this row norm to wpe before training (see below)')
     ap.add_argument('--seed', type=int, default=0)
     # A resumed run starts a fresh optimiser, batch order and learning-rate schedule (warm-up, then cosine) at the
     # checkpoint's step and runs to --steps: a second phase of training, reproducible as such.
@@ -211,9 +214,25 @@ def main():
     first_step = 0
     if args.resume:
         first_step = load_checkpoint(model, args.resume, args.layers)
-    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
+    if args.add_sinusoidal_positions > 0:
+        # Learned positions start as noise and, at this scale of training, stayed nearly so (the first run's
+        # rows were as alike at distance 10 as at distance 1): no head could find the previous token. Sines
+        # and cosines (Vaswani et al., 2017) make "one back" a fixed rotation, so a head can learn it; wpe
+        # stays an ordinary learned table in the Hub's layout.
+        with torch.no_grad():
+            position = torch.arange(args.ctx, dtype=torch.float32).unsqueeze(1)
+            frequency = torch.exp(torch.arange(0, args.dim, 2, dtype=torch.float32) * (-math.log(10000.0) / args.dim))
+            table = torch.zeros(args.ctx, args.dim)
+            table[:, 0::2] = torch.sin(position * frequency)
+            table[:, 1::2] = torch.cos(position * frequency)
+            model.wpe.weight += args.add_sinusoidal_positions * table / table.norm(dim=1, keepdim=True)
+    decay = [p for n, p in model.named_parameters() if p.dim() == 2 and n != 'wpe.weight']
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.95))
+    opt = torch.optim.AdamW([
+        {'params': decay, 'weight_decay': 0.1},
+        {'params': [model.wpe.weight], 'weight_decay': args.position_decay},
+        {'params': no_decay, 'weight_decay': 0.0},
+    ], lr=args.lr, betas=(0.9, 0.95))
     gen = torch.Generator().manual_seed(args.seed)
     # The softmax over 50,257 tokens is most of a step's time (its [batch, ctx, vocab] logits do not fit in the
     # caches), and a third of the tokens never occur in the training text. Until the last steps only tokens
@@ -275,6 +294,7 @@ def main():
               'steps': args.steps, 'batch': args.batch, 'lr': args.lr, 'warmup': args.warmup, 'dropout': args.dropout,
               'full_vocab_steps': args.full_vocab_steps, 'min_count': args.min_count, 'bf16': args.bf16,
               'brown_share': args.brown_share, 'resumed_from_step': first_step, 'seed': args.seed,
+              'position_decay': args.position_decay, 'added_sinusoidal_positions': args.add_sinusoidal_positions,
               'seconds': round(time.time() - started), 'training_tokens_seen': (args.steps - first_step) * args.batch * args.ctx,
               'scored_tokens': len(seen)}
     save(model, args, f'{args.out}/model.safetensors', args.steps, config)

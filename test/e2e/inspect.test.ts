@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
 import type { InspectionJson } from '../../protocol/inspection-json';
+import { routeGraph, type RouteImportances } from '../../protocol/routes';
 import { formatNumber, formatProbability } from '../../protocol/number-format';
 import { visibleWhitespace } from '../../protocol/visible-whitespace';
 import { generatedModel } from '../engine/generated-models';
@@ -296,6 +297,28 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       await visible(panel, '.gb-ablation-bar .gb-link-button').click();
       await panel.locator('.gb-ablation-bar').waitFor({ state: 'hidden' });
       await waitUntil('the unablated model', async () => ((await visible(panel, `.gb-chip[data-index="${j}"]`).getAttribute('title')) ?? '').includes('The model gave it'));
+    });
+  });
+
+  test('Routes: the graph of the chosen prediction has the edges the CLI’s routes importances give', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-routes', async () => {
+      await panel.locator('vscode-tab-header[data-tab="routes"]').click();
+      await visible(panel, '.gb-route-figure svg').waitFor({ timeout: 60_000 });
+      const heading = await visible(panel, '.gb-routes .gb-why-heading').innerText();
+      const position = Number(/\(position (\d+)\)/.exec(heading)?.[1]);
+      const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'routes', '--model', model, '--text', SENTENCE, '--json'], { encoding: 'utf8' });
+      assert.equal(cli.status, 0, cli.stderr);
+      // The CLI's graph is of the last position; its importances give the graph of any other.
+      const expected = routeGraph(JSON.parse(cli.stdout) as RouteImportances, position, 0.04);
+      // Counted in the DOM: a vertical line (a token attending to itself) has no width, so no visible box.
+      assert.equal(await panel.locator('.gb-route-figure [data-edge]').count(), expected.edges.length);
+      assert.equal(await panel.locator('.gb-route-figure [data-residual]').count(), expected.residuals.length);
+      const strongest = [...expected.edges].sort((a, b) => b.weight - a.weight)[0];
+      const index = expected.edges.indexOf(strongest);
+      await panel.locator(`.gb-route-figure [data-edge="${index}"]`).dispatchEvent('click');
+      assert.ok((await visible(panel, '.gb-route-detail').innerText()).includes(`importance ${formatNumber(strongest.weight, 3)}`));
+      await s.screenshot('inspect-routes-dark');
     });
   });
 

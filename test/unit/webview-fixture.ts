@@ -7,6 +7,7 @@ import type { InspectionShowPayload } from '../../protocol/panel-messages';
 import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
 import type { AttributionComponent, AttributionReport, PatchHook, PatchReport } from '../../protocol/interventions';
 import type { HeadCatalogue } from '../../protocol/head-scores';
+import type { RouteImportances } from '../../protocol/routes';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { SeededRandom } from '../../engine/models/seeded-random';
 
@@ -375,4 +376,27 @@ export function fixturePatchReport(inspection: Inspection, question: { hook: Pat
       : i === 3 && l < nLayer / 2 + 1 ? 1 - l / (2 * nLayer) : i === n - 1 && l >= nLayer / 2 ? 0.4 + l / (2 * nLayer) : 0.03 * random.normal();
   const results = Array.from({ length: nLayer }, (_, l) => Array.from({ length: question.hook === 'attn.hook_z' ? nHead : n }, (_, i) => corrupt + effect(l, i) * (clean - corrupt)));
   return { ...question, clean, corrupt, results };
+}
+
+/**
+ * Plausible route importances: each position's residual mostly carried on, a share read from the previous
+ * token (more in early layers) and the first, MLPs weighing more in later layers; every block's parts sum to 1.
+ */
+export function fixtureRoutes(inspection: Inspection): RouteImportances {
+  const random = new SeededRandom(11);
+  const { nLayer } = inspection.model;
+  const n = inspection.tokens.length;
+  const attention: number[][][] = [];
+  const attentionResidual: number[][] = [];
+  const mlp: number[][] = [];
+  const mlpResidual: number[][] = [];
+  for (let l = 0; l < nLayer; l++) {
+    const rows = Array.from({ length: n }, (_, i) => Array.from({ length: i + 1 }, (_, j) => (j === i - 1 ? 0.5 - 0.3 * (l / nLayer) : j === 0 ? 0.15 : 0.02 * random.next())));
+    attention.push(rows.map((r) => r.map((w) => w / (1 + r.reduce((a, b) => a + b, 0)))));
+    attentionResidual.push(rows.map((r) => 1 / (1 + r.reduce((a, b) => a + b, 0))));
+    const m = Array.from({ length: n }, () => 0.1 + 0.4 * (l / nLayer) + 0.1 * random.next());
+    mlp.push(m);
+    mlpResidual.push(m.map((x) => 1 - x));
+  }
+  return { attention, attentionResidual, mlp, mlpResidual };
 }

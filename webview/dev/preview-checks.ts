@@ -158,11 +158,32 @@ async function main(): Promise<void> {
   await page.waitForFunction(() => document.querySelectorAll('.gb-ablation-chip').length === 1);
   await page.click('.gb-ablation-bar .gb-link-button');
   await page.waitForSelector('.gb-ablation-bar', { state: 'hidden' });
+  await page.waitForTimeout(400); // the preview host's answers to the last two changes arrive (each a new inspection)
   assert.deepEqual((await posted(page)).filter((m) => m.type === 'ablation/set').at(-1)?.payload, { ablation: { ablations: [], mode: 'zero' } });
   await page.locator('.gb-tokens vscode-single-select').evaluate((s) => {
     (s as HTMLSelectElement).value = 'probability';
     s.dispatchEvent(new Event('change'));
   });
+
+  // Routes: asked once; the graph of the chosen token's prediction; the threshold redraws it without asking
+  // again; an edge clicked says what it is.
+  await tab(page, 'routes');
+  await page.waitForSelector('.gb-route-figure svg');
+  assert.equal((await posted(page)).filter((m) => m.type === 'routes/request').length, 1);
+  const edgesAt = async () => page.locator('.gb-route-figure [data-edge]').count();
+  const before = await edgesAt();
+  assert.ok(before > 0, 'the route has edges');
+  await page.locator('.gb-route-threshold input').evaluate((input) => {
+    (input as HTMLInputElement).value = '0.3';
+    input.dispatchEvent(new Event('input'));
+  });
+  assert.ok((await edgesAt()) < before, 'a higher threshold keeps fewer edges');
+  assert.equal((await posted(page)).filter((m) => m.type === 'routes/request').length, 1, 'not asked again');
+  await page.locator('.gb-route-figure [data-edge]').first().dispatchEvent('click');
+  assert.match(await page.locator('.gb-route-detail').innerText(), /^Layer \d+ (attention reads|MLP at)/);
+  const routesCsv = await exportAs(page, 'Table as CSV');
+  assert.match(String(routesCsv.payload.data), /^layer,kind,from,to,weight\n\d+,(attention|mlp),/);
+  await page.screenshot({ path: join(root, 'test-output', 'preview', 'routes.png') });
 
   // Compare: nothing pinned yet; pinning shows both texts by position; Patch asks the host once and draws a
   // layer × position heatmap; exports are the sweep's.

@@ -8,6 +8,8 @@ import {
   ComparePin,
   PatchRequest,
   PatchResult,
+  RoutesRequest,
+  RoutesResult,
   InspectionShow,
   LensTargetRequest,
   LensTargetResult,
@@ -23,7 +25,7 @@ import {
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
-import { fixtureAblated, fixtureAttribution, fixtureCounterfactual, fixtureHeadCatalogue, fixtureLensTarget, fixturePatchReport, fixtureShow } from '../../test/unit/webview-fixture';
+import { fixtureAblated, fixtureAttribution, fixtureCounterfactual, fixtureHeadCatalogue, fixtureLensTarget, fixturePatchReport, fixtureRoutes, fixtureShow } from '../../test/unit/webview-fixture';
 import { themes, type ThemeName } from './themes';
 
 const params = new URLSearchParams(location.search);
@@ -68,6 +70,10 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const { ablation } = message.payload as unknown as AblationSetPayload;
     const answer: InspectionShowPayload = ablation.ablations.length === 0 ? show : { ...show, inspection: fixtureAblated(show.inspection, ablation.ablations.length), ablated: { setting: ablation, baseline: show.inspection } };
     setTimeout(() => send({ type: InspectionShow, payload: answer }), 150);
+  }
+  if (message.type === RoutesRequest) {
+    const { requestId } = message.payload as { requestId: number };
+    setTimeout(() => send({ type: RoutesResult, payload: { requestId, outcome: { routes: fixtureRoutes(show.inspection) } } }), 150);
   }
   if (message.type === ComparePin) {
     const { pin } = message.payload as unknown as ComparePinPayload;
