@@ -14,6 +14,8 @@ import {
   PatchResult,
   RoutesRequest,
   RoutesResult,
+  TokenResolve,
+  TokenResolved,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -361,6 +363,9 @@ export class InspectPanel implements vscode.Disposable {
       case RoutesRequest:
         void this.answerRoutes(message.payload.requestId);
         return;
+      case TokenResolve:
+        void this.answerResolve(message.payload.requestId, message.payload.text);
+        return;
       case ExportSave:
         void this.save(message.payload);
         return;
@@ -470,6 +475,16 @@ export class InspectPanel implements vscode.Disposable {
       if (this.shown === shown) reply({ report });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  /** The one token a text typed in the Why tab is, or why it is not one. */
+  private async answerResolve(requestId: number, text: string): Promise<void> {
+    try {
+      const token = await this.context.request('lens/target', { text }, { what: 'finding the token' });
+      this.post(TokenResolved, { requestId, outcome: token });
+    } catch (error) {
+      this.post(TokenResolved, { requestId, outcome: { error: toErrorInfo(error).message } });
     }
   }
 

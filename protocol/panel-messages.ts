@@ -154,6 +154,13 @@ export interface PatchResultPayload {
   readonly outcome: { readonly report: PatchReport } | { readonly error: string };
 }
 
+/** host → webview: the answer to `token/resolve` with the same `requestId`: the one token the text is. */
+export const TokenResolved = 'token/resolved';
+export interface TokenResolvedPayload {
+  readonly requestId: number;
+  readonly outcome: { readonly id: number; readonly text: string } | { readonly error: string };
+}
+
 /** host → webview: the answer to `routes/request` with the same `requestId`. */
 export const RoutesResult = 'routes/result';
 export interface RoutesResultPayload {
@@ -179,6 +186,7 @@ export interface HostToWebviewPayloads {
   readonly [HeadsResult]: HeadsResultPayload;
   readonly [PatchResult]: PatchResultPayload;
   readonly [RoutesResult]: RoutesResultPayload;
+  readonly [TokenResolved]: TokenResolvedPayload;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -255,6 +263,13 @@ export interface PatchRequestPayload {
   readonly versusId: number | null;
 }
 
+/** webview → host: the single token `text` encodes to, for a target typed in the Why tab (answered by `token/resolved`). */
+export const TokenResolve = 'token/resolve';
+export interface TokenResolvePayload {
+  readonly requestId: number;
+  readonly text: string;
+}
+
 /** webview → host: the information-flow importances of the shown text in the model as it is (answered by `routes/result`). */
 export const RoutesRequest = 'routes/request';
 export interface RoutesRequestPayload {
@@ -293,6 +308,7 @@ export interface WebviewToHostPayloads {
   readonly [ComparePin]: ComparePinPayload;
   readonly [PatchRequest]: PatchRequestPayload;
   readonly [RoutesRequest]: RoutesRequestPayload;
+  readonly [TokenResolve]: TokenResolvePayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [StateChanged]: StateChangedPayload;
 }
@@ -433,6 +449,14 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
   [HeadsResult]: answer('catalogue', headCatalogue),
   [PatchResult]: answer('report', patchReport),
   [RoutesResult]: answer('routes', routeImportances),
+  [TokenResolved]: (v, path) => {
+    const f = record(v, path);
+    const outcome = record(f.outcome, `${path}.outcome`);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { id: integer(outcome.id, `${path}.outcome.id`, 0), text: string(outcome.text, `${path}.outcome.text`) },
+    };
+  },
 };
 
 /** `{requestId, outcome: {error} | {[key]: T}}`: the host's answer to a request of the page. */
@@ -492,6 +516,10 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
   },
   [HeadsRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
   [RoutesRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
+  [TokenResolve]: (v, path) => {
+    const f = record(v, path);
+    return { requestId: integer(f.requestId, `${path}.requestId`, 0), text: string(f.text, `${path}.text`) };
+  },
   [AblationSet]: (v, path) => ({ ablation: ablationSetting(record(v, path).ablation, `${path}.ablation`) }),
   [ComparePin]: (v, path) => ({ pin: boolean(record(v, path).pin, `${path}.pin`) }),
   [PatchRequest]: (v, path) => {

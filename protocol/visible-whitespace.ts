@@ -23,6 +23,16 @@ export function visibleWhitespace(text: string): string {
   return out;
 }
 
+const unmarks: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(marks).map(([ch, mark]) => [mark, ch]));
+
+/**
+ * Text typed in the marks the views show, back to the characters: "·Paris" is " Paris". (A literal mark
+ * character cannot be typed this way; such tokens are picked from the lists instead.)
+ */
+export function fromVisibleWhitespace(text: string): string {
+  return Array.from(text, (ch) => unmarks[ch] ?? ch).join('');
+}
+
 /** Whether a token ends a line of the text, so a view laying tokens out as text breaks after it. */
 export function endsLine(text: string): boolean {
   return text.endsWith('\n');

@@ -10,6 +10,8 @@ import {
   PatchResult,
   RoutesRequest,
   RoutesResult,
+  TokenResolve,
+  TokenResolved,
   AttentionPatternRequest,
   AttentionPatternResult,
   EditorCursor,
@@ -73,6 +75,8 @@ function boot(): void {
   /** The head catalogue of the model that made the shown inspection, by model name. */
   let heads: { readonly model: string; readonly requestId: number; readonly status: HeadsStatus } | null = null;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Token texts asked of the host, by request id: resolved or rejected when the answer comes. */
+  const resolving = new Map<number, { resolve: (token: { id: number; text: string }) => void; reject: (error: Error) => void }>();
   /** The shown inspection's route importances, asked once per inspection. */
   let routes: { readonly requestId: number; readonly status: RoutesStatus } | null = null;
   /** Patching sweeps asked for the shown pair, by question ("hook:target:versus"). Emptied by each new inspection. */
@@ -156,6 +160,16 @@ function boot(): void {
       const setting = ctx.ablation();
       const on = setting.ablations.some((a) => sameAblation(a, unit));
       ctx.setAblation({ ...setting, ablations: on ? setting.ablations.filter((a) => !sameAblation(a, unit)) : [...setting.ablations, unit] });
+    },
+    resolveToken(text) {
+      const requestId = ++requestIds;
+      channel.post(TokenResolve, { requestId, text });
+      return new Promise((resolve, reject) => {
+        resolving.set(requestId, { resolve, reject });
+        setTimeout(() => {
+          if (resolving.delete(requestId)) reject(new Error('the model did not answer'));
+        }, targetTimeoutMs);
+      });
     },
     routes() {
       if (routes) return routes.status;
@@ -302,6 +316,15 @@ function boot(): void {
         if (heads?.requestId !== requestId) break;
         heads = { ...heads, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', catalogue: outcome.catalogue } };
         renderAll();
+        break;
+      }
+      case TokenResolved: {
+        const { requestId, outcome } = message.payload;
+        const waiting = resolving.get(requestId);
+        if (!waiting) break;
+        resolving.delete(requestId);
+        if ('error' in outcome) waiting.reject(new Error(outcome.error));
+        else waiting.resolve(outcome);
         break;
       }
       case RoutesResult: {

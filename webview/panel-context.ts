@@ -73,6 +73,8 @@ export interface PanelContext {
   setAblation(setting: AblationSetting): void;
   /** Ablate `unit` if it is not, restore it if it is. */
   toggleAblation(unit: Ablation): void;
+  /** The single token `text` encodes to (the host tokenizes it); rejects with why when it is not one token. */
+  resolveToken(text: string): Promise<{ readonly id: number; readonly text: string }>;
   /** The shown text's information-flow importances: asks the host once per inspection; views render again when they come. */
   routes(): RoutesStatus;
   /** Pin the shown text as the Compare tab's baseline, or drop the pin. */

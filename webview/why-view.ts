@@ -6,7 +6,7 @@
 import { formatAblation, parseAblation, sameAblation, type Ablation, type AttributionComponent, type AttributionReport } from '../protocol/interventions';
 import { formatNumber } from '../protocol/number-format';
 import { finalTopK } from '../protocol/inspection-reading';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { fromVisibleWhitespace, visibleWhitespace } from '../protocol/visible-whitespace';
 import { el } from './element-builder';
 import { explanation } from './explanations';
 import { layerGridFigure } from './figure-svg';
@@ -56,7 +56,6 @@ export function describeComponent(c: AttributionComponent, target: string, versu
   return `${what} ${direction} by ${formatNumber(Math.abs(c.value))} logits.`;
 }
 
-const label = (shown: Shown, id: number): string => JSON.stringify(visibleWhitespace(shown.inspection.pieces[id] ?? `⟨${id}⟩`));
 
 /** A diverging tint: red raises the target, blue lowers it, stronger for larger |value| against `max`. */
 function tint(value: number, max: number): string {
@@ -78,12 +77,26 @@ export function createWhyView(ctx: PanelContext): PanelView {
   const heading = el('p', { class: 'gb-why-heading' });
   const status = el('p', { class: 'gb-muted', attrs: { 'aria-live': 'polite' } });
   const hint = el('p', { class: 'gb-muted gb-why-hint', text: 'Click a head, an MLP or a neuron to ablate it: every tab then shows the model without it, compared with the model as it is.' });
+  // The question can be edited: any single token as the target, another (or none) to compare with. Typed in
+  // the views' marks (· for a space); the model's guesses at the position are offered as they are typed.
+  const candidates = el('datalist', { attrs: { id: 'gb-why-candidates' } });
+  const field = (label: string, placeholder: string) => el('input', { class: 'gb-why-input', attrs: { type: 'text', list: 'gb-why-candidates', 'aria-label': label, placeholder, spellcheck: 'false' } });
+  const targetInput = field('Target token', '·Paris (· is a space)');
+  const versusInput = field('Versus token', 'none: logit of the target alone');
+  const reset = el('button', { class: 'gb-link-button', text: 'Default question', attrs: { type: 'button', title: 'The token that follows, against the model’s strongest other guess' } });
+  const inputError = el('span', { class: 'gb-why-input-error', attrs: { role: 'alert' } });
+  const questionBar = el('div', { class: 'gb-toolbar gb-why-question' }, [
+    el('span', { class: 'gb-toolbar-label', text: 'Target' }), targetInput,
+    el('span', { class: 'gb-toolbar-label', text: 'versus' }), versusInput,
+    reset, inputError, candidates,
+  ]);
   const grid = el('div', { class: 'gb-why-grid', attrs: { role: 'table', 'aria-label': 'Attribution by layer and head' } });
   const list = el('ol', { class: 'gb-why-list' });
   const neurons = el('ol', { class: 'gb-why-list gb-why-neurons' });
   const element = el('section', { class: 'gb-view gb-why' }, [
     explanation('why'),
     heading,
+    questionBar,
     status,
     hint,
     grid,
@@ -93,14 +106,63 @@ export function createWhyView(ctx: PanelContext): PanelView {
     neurons,
   ]);
 
+  /** Pieces of tokens typed as targets that the inspection does not list (it lists only those it holds). */
+  const typedPieces = new Map<number, string>();
+  const pieceOf = (shown: Shown, id: number): string | undefined => shown.inspection.pieces[id] ?? typedPieces.get(id);
+  const label = (shown: Shown, id: number): string => JSON.stringify(visibleWhitespace(pieceOf(shown, id) ?? `⟨${id}⟩`));
+
+  /** A question the user typed, for the inspection and position it was typed at. */
+  let edited: { readonly inspection: Shown['inspection']; readonly question: WhyQuestion } | null = null;
+
   function question(shown: Shown): WhyQuestion {
     const n = shown.inspection.tokens.length;
     const selected = ctx.state().selectedToken;
-    return defaultQuestion(shown, selected !== null && selected < n ? selected : n - 1);
+    const fallback = defaultQuestion(shown, selected !== null && selected < n ? selected : n - 1);
+    return edited && edited.inspection === shown.inspection && edited.question.position === fallback.position ? edited.question : fallback;
   }
+
+  /** The id a typed text names: a guess offered at the position, or whatever single token the host finds. */
+  async function tokenOf(shown: Shown, typed: string): Promise<number> {
+    const text = fromVisibleWhitespace(typed);
+    const offered = finalTopK(shown.inspection, question(shown).position).find((e) => e.text === text);
+    if (offered) return offered.id;
+    const token = await ctx.resolveToken(text);
+    typedPieces.set(token.id, token.text);
+    return token.id;
+  }
+
+  async function edit(): Promise<void> {
+    const shown = ctx.shown();
+    if (!shown) return;
+    const base = question(shown);
+    try {
+      inputError.textContent = '';
+      const targetId = targetInput.value === '' ? base.targetId : await tokenOf(shown, targetInput.value);
+      const versusId = versusInput.value.trim() === '' ? null : await tokenOf(shown, versusInput.value);
+      if (targetId === versusId) throw new Error('the target and the token it is compared with are the same');
+      edited = { inspection: shown.inspection, question: { position: base.position, targetId, versusId } };
+    } catch (error) {
+      inputError.textContent = error instanceof Error ? error.message : String(error);
+    }
+    render(shown);
+  }
+  for (const input of [targetInput, versusInput]) input.addEventListener('change', () => void edit());
+  reset.addEventListener('click', () => {
+    edited = null;
+    inputError.textContent = '';
+    const shown = ctx.shown();
+    if (shown) render(shown);
+  });
 
   function render(shown: Shown): void {
     const q = question(shown);
+    // The fields show the question asked, unless the user is typing in one.
+    const write = (input: HTMLInputElement, id: number | null) => {
+      if (document.activeElement !== input) input.value = id === null ? '' : visibleWhitespace(pieceOf(shown, id) ?? '');
+    };
+    write(targetInput, q.targetId);
+    write(versusInput, q.versusId);
+    candidates.replaceChildren(...finalTopK(shown.inspection, q.position).map((e) => el('option', { attrs: { value: visibleWhitespace(e.text) } })));
     const target = label(shown, q.targetId);
     const versus = q.versusId === null ? null : label(shown, q.versusId);
     const after = label(shown, shown.inspection.tokens[q.position].id);

@@ -10,6 +10,8 @@ import {
   PatchResult,
   RoutesRequest,
   RoutesResult,
+  TokenResolve,
+  TokenResolved,
   InspectionShow,
   LensTargetRequest,
   LensTargetResult,
@@ -70,6 +72,11 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const { ablation } = message.payload as unknown as AblationSetPayload;
     const answer: InspectionShowPayload = ablation.ablations.length === 0 ? show : { ...show, inspection: fixtureAblated(show.inspection, ablation.ablations.length), ablated: { setting: ablation, baseline: show.inspection } };
     setTimeout(() => send({ type: InspectionShow, payload: answer }), 150);
+  }
+  if (message.type === TokenResolve) {
+    const { requestId, text } = message.payload as { requestId: number; text: string };
+    const outcome = text === ' dog' ? { id: 3290, text } : { error: `A target must be a single token; ${JSON.stringify(text)} is 2 tokens. Try it with or without a leading space.` };
+    setTimeout(() => send({ type: TokenResolved, payload: { requestId, outcome } }), 50);
   }
   if (message.type === RoutesRequest) {
     const { requestId } = message.payload as { requestId: number };
