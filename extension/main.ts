@@ -12,6 +12,7 @@ import { InspectPanel } from './inspect-panel';
 import { registerModelCommands } from './model-commands';
 import { registerSteerCommand, SteeringState } from './steering';
 import { SurprisalHighlighting } from './surprisal-highlighting';
+import { AttentionFromCursor } from './attention-from-cursor';
 import { SHOW_TOKEN_COMMAND, TokenHoverProvider } from './token-hover';
 
 export function activate(extension: vscode.ExtensionContext): void {
@@ -30,6 +31,7 @@ export function activate(extension: vscode.ExtensionContext): void {
     ...registerCompletions(context, completions, steering),
     registerSteerCommand(steering, async () => (await context.ensureModel()).summary.nLayer),
     new SurprisalHighlighting(context),
+    new AttentionFromCursor(context),
     registerInspectCommand(panel),
     followSelection(panel),
     explained,

@@ -6,6 +6,7 @@
 // edit or scroll aborts the run in flight. Hovers over the tinted tokens are the existing Glassbox hovers.
 
 import * as vscode from 'vscode';
+import { overlayEditor } from './active-editor';
 import type { GlassboxContext } from './glassbox-context';
 import { HIGHLIGHT_MODES, LEVELS, linesToRead, tokenLevels, type HighlightMode } from './surprisal-levels';
 
@@ -16,10 +17,6 @@ const DEBOUNCE_MS = 400;
 /** Tints of levels 1–5 (0 is untinted): one hue, rising alpha, readable on light and dark themes. */
 const ALPHAS = [0.12, 0.22, 0.34, 0.48, 0.64];
 
-/** The editor highlighted: the active one, or while a panel (the Glassbox one, say) has focus, the first visible. */
-function target(): vscode.TextEditor | undefined {
-  return vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
-}
 
 export class SurprisalHighlighting implements vscode.Disposable {
   private readonly levels = ALPHAS.map((alpha) => vscode.window.createTextEditorDecorationType({ backgroundColor: `rgba(230, 90, 40, ${alpha})`, borderRadius: '2px' }));
@@ -35,8 +32,8 @@ export class SurprisalHighlighting implements vscode.Disposable {
     this.disposables.push(
       vscode.commands.registerCommand(TOGGLE_SURPRISAL_COMMAND, () => this.toggle()),
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
-      vscode.window.onDidChangeTextEditorVisibleRanges((event) => event.textEditor === target() && this.schedule()),
-      vscode.workspace.onDidChangeTextDocument((event) => event.document === target()?.document && this.schedule()),
+      vscode.window.onDidChangeTextEditorVisibleRanges((event) => event.textEditor === overlayEditor() && this.schedule()),
+      vscode.workspace.onDidChangeTextDocument((event) => event.document === overlayEditor()?.document && this.schedule()),
       vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('glassbox.surprisal') && this.schedule(0)),
       context.onModelChanged(() => this.schedule(0)),
     );
@@ -52,7 +49,7 @@ export class SurprisalHighlighting implements vscode.Disposable {
     this.on = !this.on;
     if (this.on) {
       // An item with no text is not shown at all: it says what it does before the first run answers.
-      this.render(this.mode(), target() ? 'reading…' : 'open an editor');
+      this.render(this.mode(), overlayEditor() ? 'reading…' : 'open an editor');
       this.item.show();
       this.schedule(0);
     } else {
@@ -76,7 +73,7 @@ export class SurprisalHighlighting implements vscode.Disposable {
   }
 
   private async update(): Promise<void> {
-    const editor = target();
+    const editor = overlayEditor();
     if (!editor || editor.visibleRanges.length === 0) return;
     this.running?.abort();
     const abort = new AbortController();
@@ -92,7 +89,7 @@ export class SurprisalHighlighting implements vscode.Disposable {
     this.render(mode, 'reading…');
     try {
       const result = await this.context.request('inspect/run', { text, topK: 1, targetId: null, windowToContext: true, patternLayers: [] }, { signal: abort.signal, what: 'surprisal highlighting' });
-      if (abort.signal.aborted || document.version !== version || target() !== editor) return;
+      if (abort.signal.aborted || document.version !== version || overlayEditor() !== editor) return;
       const base = document.offsetAt(range.start) + result.textOffset;
       const byLevel = ALPHAS.map(() => [] as vscode.DecorationOptions[]);
       for (const t of tokenLevels(result.inspection, mode)) {

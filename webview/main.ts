@@ -36,7 +36,7 @@ import {
 } from '../protocol/panel-messages';
 import { createAblationBar } from './ablation-bar';
 import { createAttentionView } from './attention-view';
-import { tokenIndexAt } from './cursor-token';
+import { tokenIndexAt } from '../protocol/token-index';
 import { exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
 import type { HeadsStatus, LayerPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, RoutesStatus, Shown, TargetStatus, WhyStatus } from './panel-context';

@@ -473,6 +473,30 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   });
 
+  test('Toggle Attention from Cursor tints the tokens the token at the cursor attends to, and toggling again clears them', { timeout: 90_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-attention-cursor', async () => {
+      // The cursor at the end of the sentence: its last token has earlier tokens to attend to.
+      await s.runCommand('View: Focus First Editor Group');
+      await s.page.keyboard.press('Control+Home');
+      await s.page.keyboard.press('ArrowDown');
+      await s.page.keyboard.press('End');
+      await s.runCommand('Glassbox: Toggle Attention from Cursor');
+      const item = s.page.locator('.statusbar-item.right').filter({ hasText: 'Attention' });
+      try {
+        await item.waitFor({ timeout: 30_000 });
+        const tinted = textEditor(s.page).locator('.view-overlays [class*="ced-"]');
+        // Every token attends to something earlier (its weights sum to 1), so at least one earlier token is tinted.
+        await waitUntil('tinted tokens', async () => (await tinted.count()) > 1, 60_000);
+        await s.screenshot('inspect-attention-cursor-dark');
+        await s.runCommand('Glassbox: Toggle Attention from Cursor');
+        await waitUntil('no tint', async () => (await tinted.count()) === 0);
+      } finally {
+        if (await item.isVisible()) await s.runCommand('Glassbox: Toggle Attention from Cursor');
+      }
+    });
+  });
+
   test('the views in the light theme', { timeout: 60_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-light', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tokenIndexAt } from '../../webview/cursor-token';
+import { tokenIndexAt } from '../../protocol/token-index';
 import { fileStem } from '../../webview/figure-export';
 import { defaultViewState, fitStateTo } from '../../webview/panel-state';
 import { fixtureInspection } from './webview-fixture';

@@ -1,7 +1,7 @@
-// Which token the editor's cursor is in. Offsets are UTF-16, relative to the inspected text, like
-// `Token.start`/`end`.
+// Which token an offset is in: the editor's cursor in the panel, and in the editor itself. Offsets are UTF-16,
+// relative to the inspected text, like `Token.start`/`end`.
 
-import type { Token } from '../protocol/inspection';
+import type { Token } from './inspection';
 
 export function tokenIndexAt(tokens: readonly Token[], offset: number | null): number | null {
   if (offset === null) return null;
