@@ -174,7 +174,7 @@ export class AttentionFromCursor implements vscode.Disposable {
 
   private status(state: string): void {
     const s = this.source;
-    this.item.text = `$(eye) ${s.layer === null ? 'Attention' : s.head === null ? `L${s.layer}` : `L${s.layer}H${s.head}`}`;
+    this.item.text = `$(target) ${s.layer === null ? 'Attention' : s.head === null ? `L${s.layer}` : `L${s.layer}H${s.head}`}`;
     const legend = ATTENTION_LEVELS.map((t, i) => `| ${'█'.repeat(i + 1)} | ≥ ${t * 100}% |`).join('\n');
     this.item.tooltip = new vscode.MarkdownString(
       `**Glassbox: attention from the cursor** — ${describeSource(s)} (${state}).\n\nThe token at the cursor is outlined; earlier tokens are tinted by its attention to them.\n\n| tint | weight |\n|---|---|\n${legend}\n\nClick to choose the layer and head; run the command again to turn it off.`,

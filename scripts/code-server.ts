@@ -2,7 +2,7 @@
 // It is not a dependency of the project: its postinstall builds native modules and downloads ripgrep, which
 // takes ~80 s and fails offline, so it is installed on first use into a cache folder shared by every checkout.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
@@ -183,6 +183,12 @@ export function isolatedEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** The settings package.json gives the `machine` scope. */
+function machineScopedSettings(): Set<string> {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { scope?: string }> } } };
+  return new Set(Object.entries(manifest.contributes.configuration.properties).filter(([, p]) => p.scope === 'machine').map(([key]) => key));
+}
+
 /**
  * A new profile in `dir` (which must exist): user settings, an empty extensions folder, and private XDG and
  * temp folders, so removing `dir` removes everything the server and the extension host wrote, including the
@@ -198,12 +204,20 @@ export async function createProfile(
   for (const name of ['user-data/User', 'extensions', 'config', 'data', 'cache', 'state', 'tmp']) {
     await mkdir(sub(name), { recursive: true });
   }
-  const settingsFile = join(sub('user-data'), 'User', 'settings.json');
-  // A kept profile keeps what the person changed; ours fill in only what they have not set (`override` wins).
-  const kept = options.keepUserSettings ? await readFile(settingsFile, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({})) : {};
-  const merged: Record<string, unknown> = { ...settings, ...kept, ...options.override };
-  for (const [key, value] of Object.entries(options.override ?? {})) if (value === undefined) delete merged[key];
-  await writeFile(settingsFile, JSON.stringify(merged, null, 2));
+  await mkdir(join(sub('user-data'), 'Machine'), { recursive: true });
+  // code-server's window is a remote one: VS Code applies a machine-scoped setting (glassbox.model) only from the
+  // remote's settings, user-data/Machine/settings.json; from the user settings it is read at start-up but
+  // dropped on the first change to any setting. Those go to both files.
+  const machineKeys = machineScopedSettings();
+  const write = async (file: string, pick: (key: string) => boolean): Promise<void> => {
+    // A kept profile keeps what the person changed; ours fill in only what they have not set (`override` wins).
+    const kept = options.keepUserSettings ? await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({})) : {};
+    const merged: Record<string, unknown> = { ...Object.fromEntries(Object.entries(settings).filter(([key]) => pick(key))), ...kept, ...options.override };
+    for (const [key, value] of Object.entries(options.override ?? {})) if (value === undefined || !pick(key)) delete merged[key];
+    await writeFile(file, JSON.stringify(merged, null, 2));
+  };
+  await write(join(sub('user-data'), 'User', 'settings.json'), () => true);
+  await write(join(sub('user-data'), 'Machine', 'settings.json'), (key) => machineKeys.has(key));
   return {
     userDataDir: sub('user-data'),
     extensionsDir: sub('extensions'),

@@ -86,6 +86,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     await mkdir(workspace);
     await writeFile(join(workspace, 'notes.txt'), NOTES);
     await writeFile(join(workspace, 'counterfactual.txt'), `${SENTENCE}\n${COUNTERFACTUAL}`);
+    await writeFile(join(workspace, 'story.txt'), STORY);
     // The model runs here, so the VSIX carries onnxruntime-node (~20 s to package).
     const vsix = packageVsix(temp);
     reference = cliInspect(model, SENTENCE);
@@ -629,6 +630,45 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       await s.screenshot('inspect-compare-dark');
       await visible(panel, '.gb-compare vscode-button').filter({ hasText: 'Unpin' }).click();
       await visible(panel, '.gb-compare-empty').waitFor();
+    });
+  });
+  test('Explain Suggestion opens the ghost text in the panel; Toggle Inline Completions stops it; Reload Model loads again', { timeout: 150_000 }, async () => {
+    const s = session!;
+    await withFailureArtifacts(s, 'inspect-suggestion-commands', async () => {
+      await s.runCommand('View: Focus First Editor Group');
+      await s.openFile('story.txt');
+      await textEditor(s.page).locator('.view-lines').click();
+      await s.page.keyboard.press('Control+End');
+      await s.page.keyboard.type(' there');
+      await waitUntil('ghost text', async () => (await ghostText(s.page)) || undefined, 60_000);
+      await s.runCommand('Glassbox: Explain Suggestion');
+      panel = await s.webviewFrame('Glassbox');
+      await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
+      await visible(panel, '.gb-chip.gb-chip-generated').first().waitFor({ timeout: 60_000 });
+      assert.equal(await visible(panel, '.gb-source').innerText(), 'story.txt');
+      await s.screenshot('inspect-explain-suggestion-dark');
+
+      // Off: typing brings no ghost text (given the time a suggestion took above, and more).
+      await s.runCommand('View: Focus First Editor Group');
+      await s.page.keyboard.press('Escape');
+      await s.runCommand('Glassbox: Toggle Inline Completions');
+      await s.page.locator('.statusbar-item').filter({ hasText: 'inline completions off' }).waitFor();
+      try {
+        await s.page.keyboard.type(' and');
+        await s.page.waitForTimeout(4_000);
+        assert.equal(await ghostText(s.page), '', 'no ghost text while completions are off');
+      } finally {
+        await s.runCommand('Glassbox: Toggle Inline Completions');
+        await s.page.locator('.statusbar-item').filter({ hasText: 'inline completions on' }).waitFor();
+      }
+
+      // Reload: the status bar goes through loading back to the model, and the model answers again.
+      const pid = modelProcess(marker);
+      await s.runCommand('Glassbox: Reload Model');
+      await s.page.locator('.statusbar-item').filter({ hasText: `${MODEL_LABEL} · CPU` }).first().waitFor({ timeout: 60_000 });
+      await s.page.keyboard.type(' the');
+      await waitUntil('ghost text after the reload', async () => (await ghostText(s.page)) || undefined, 60_000);
+      assert.equal(modelProcess(marker), pid, 'a reload loads the model again in the same process');
     });
   });
 });
