@@ -4,15 +4,13 @@
 // are kept here reduced to the chosen source, so a cursor move only reads them (no request).
 
 import * as vscode from 'vscode';
-import { overlayEditor } from './active-editor';
+import { overlayEditor, overlayText } from './active-editor';
 import { attendedLevels, ATTENTION_LEVELS, cursorToken, sourcePattern, type AttentionSource } from './cursor-attention';
 import type { GlassboxContext } from './glassbox-context';
-import { linesToRead } from './surprisal-levels';
 import type { Token } from '../protocol/inspection';
 
 export const TOGGLE_ATTENTION_COMMAND = 'glassbox.toggleAttentionFromCursor';
 export const CHOOSE_ATTENTION_SOURCE_COMMAND = 'glassbox.chooseAttentionSource';
-const MARGIN_LINES = 20;
 const READ_DEBOUNCE_MS = 400;
 const ALPHAS = [0.14, 0.24, 0.36, 0.5, 0.66];
 
@@ -118,17 +116,15 @@ export class AttentionFromCursor implements vscode.Disposable {
 
   private async read(): Promise<void> {
     const editor = overlayEditor();
-    if (!editor || editor.visibleRanges.length === 0) return;
+    if (!editor) return;
+    const read = overlayText(editor);
+    if (!read) return this.clear(editor);
+    const { range, text } = read;
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
     const { document } = editor;
     const version = document.version;
-    const visible = editor.visibleRanges;
-    const { from, to } = linesToRead(visible[0].start.line, visible[visible.length - 1].end.line, document.lineCount, MARGIN_LINES);
-    const range = new vscode.Range(from, 0, to, document.lineAt(to).text.length);
-    const text = document.getText(range);
-    if (text.trim() === '') return this.clear(editor);
     const source = this.source;
     this.status('reading…');
     try {

@@ -6,13 +6,11 @@
 // edit or scroll aborts the run in flight. Hovers over the tinted tokens are the existing Glassbox hovers.
 
 import * as vscode from 'vscode';
-import { overlayEditor } from './active-editor';
+import { overlayEditor, overlayText } from './active-editor';
 import type { GlassboxContext } from './glassbox-context';
-import { HIGHLIGHT_MODES, LEVELS, linesToRead, tokenLevels, type HighlightMode } from './surprisal-levels';
+import { HIGHLIGHT_MODES, LEVELS, tokenLevels, type HighlightMode } from './surprisal-levels';
 
 export const TOGGLE_SURPRISAL_COMMAND = 'glassbox.toggleSurprisal';
-/** Lines read above and below what is visible, so a small scroll needs no new run. */
-const MARGIN_LINES = 20;
 const DEBOUNCE_MS = 400;
 /** Tints of levels 1–5 (0 is untinted): one hue, rising alpha, readable on light and dark themes. */
 const ALPHAS = [0.12, 0.22, 0.34, 0.48, 0.64];
@@ -74,17 +72,15 @@ export class SurprisalHighlighting implements vscode.Disposable {
 
   private async update(): Promise<void> {
     const editor = overlayEditor();
-    if (!editor || editor.visibleRanges.length === 0) return;
+    if (!editor) return;
+    const read = overlayText(editor);
+    if (!read) return this.clear(editor);
+    const { range, text } = read;
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
     const { document } = editor;
     const version = document.version;
-    const visible = editor.visibleRanges;
-    const { from, to } = linesToRead(visible[0].start.line, visible[visible.length - 1].end.line, document.lineCount, MARGIN_LINES);
-    const range = new vscode.Range(from, 0, to, document.lineAt(to).text.length);
-    const text = document.getText(range);
-    if (text.trim() === '') return this.clear(editor);
     const mode = this.mode();
     this.render(mode, 'reading…');
     try {
