@@ -95,6 +95,8 @@ export function createRoutesView(ctx: PanelContext): PanelView {
       `dashed, the residual stream carried on. Width is importance. Click an edge for what it is.${cut}${ablated}`;
     // Built from escaped text only (route-figure.ts): no markup from the model or the document reaches it raw.
     figure.innerHTML = figureOf(shown, answer.routes).svg;
+    // The prediction sits at the right end, where every route ends: a long text's graph opens scrolled there.
+    figure.scrollLeft = figure.scrollWidth;
     figure.setAttribute('aria-label', `Route graph: ${graph.edges.length} edges`);
     drawn = { ...graph, token };
   }
