@@ -37,7 +37,9 @@ describe('empty means unset', () => {
   test('the same rules, as functions', () => {
     const env = { HOME: home };
     assert.equal(defaultCacheDir({ ...env, GLASSBOX_CACHE: '' }), defaultCacheDir({ ...env, XDG_CACHE_HOME: '' }));
-    assert.equal(cacheDirFromFlag('', { GLASSBOX_CACHE: '/tmp/x' }), '/tmp/x');
+    // A folder not yet made (a fixed /tmp path could be anything on a machine, a file even).
+    const unmade = join(home, 'not-yet');
+    assert.equal(cacheDirFromFlag('', { GLASSBOX_CACHE: unmade }), unmade);
     assert.equal(cacheDirFromFlag('rel', {}), join(process.cwd(), 'rel'), 'a relative flag is resolved once, absolutely');
     assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/u' }), '/var/cache/u/glassbox');
   });
