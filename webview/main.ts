@@ -57,6 +57,19 @@ const noAblation: AblationSetting = { ablations: [], mode: 'zero' };
 
 const patchKey = (q: PatchQuestion): string => `${q.hook}:${q.targetId}:${q.versusId}`;
 
+/** A host's answer as the status a view reads: failed with its message, or what `ready` makes of it. */
+function statusOf<T extends object, R>(outcome: { readonly error: string } | T, ready: (answer: T) => R): R | { readonly kind: 'failed'; readonly message: string } {
+  return 'error' in outcome ? { kind: 'failed', message: outcome.error } : ready(outcome as T);
+}
+
+/** Files the answer to request `requestId` under the question it was asked for; false when none is waiting (a view moved on). */
+function settle<S>(asked: Map<string, { readonly requestId: number; readonly status: S }>, requestId: number, status: S): boolean {
+  const entry = [...asked].find(([, e]) => e.requestId === requestId);
+  if (!entry) return false;
+  asked.set(entry[0], { requestId, status });
+  return true;
+}
+
 /** Layers asked of the host that the page keeps (25 MB each at 1,024 tokens); the oldest goes first. */
 const keptLayerPatterns = 4;
 
@@ -314,7 +327,7 @@ function boot(): void {
       case HeadsResult: {
         const { requestId, outcome } = message.payload;
         if (heads?.requestId !== requestId) break;
-        heads = { ...heads, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', catalogue: outcome.catalogue } };
+        heads = { ...heads, status: statusOf(outcome, (o) => ({ kind: 'ready', catalogue: o.catalogue })) };
         renderAll();
         break;
       }
@@ -330,24 +343,18 @@ function boot(): void {
       case RoutesResult: {
         const { requestId, outcome } = message.payload;
         if (routes?.requestId !== requestId) break; // for an inspection no longer shown
-        routes = { requestId, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', routes: outcome.routes } };
+        routes = { requestId, status: statusOf(outcome, (o) => ({ kind: 'ready', routes: o.routes })) };
         renderAll();
         break;
       }
       case PatchResult: {
         const { requestId, outcome } = message.payload;
-        const entry = [...patches].find(([, e]) => e.requestId === requestId);
-        if (!entry) break; // for a pair no longer shown
-        patches.set(entry[0], { requestId, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', report: outcome.report } });
-        renderAll();
+        if (settle(patches, requestId, statusOf(outcome, (o) => ({ kind: 'ready', report: o.report })))) renderAll();
         break;
       }
       case WhyResult: {
         const { requestId, outcome } = message.payload;
-        const entry = [...attributions].find(([, e]) => e.requestId === requestId);
-        if (!entry) break; // for an inspection no longer shown
-        attributions.set(entry[0], { requestId, status: 'error' in outcome ? { kind: 'failed', message: outcome.error } : { kind: 'ready', report: outcome.report } });
-        renderAll();
+        if (settle(attributions, requestId, statusOf(outcome, (o) => ({ kind: 'ready', report: o.report })))) renderAll();
         break;
       }
       case LensTargetResult: {
