@@ -277,6 +277,20 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       const attribution = JSON.parse(cli.stdout) as { logitDiff: number };
       await visible(panel, '.gb-why').filter({ hasText: `= ${formatNumber(attribution.logitDiff)}:` }).waitFor();
       await s.screenshot('inspect-why-dark');
+
+      // Edited: " the" alone (typed with · for its space), as `attribute --target " the"` without --versus.
+      const edit = (label: string, value: string) =>
+        visible(panel, `.gb-why-input[aria-label="${label}"]`).evaluate((input, v) => {
+          (input as HTMLInputElement).value = v;
+          input.dispatchEvent(new Event('change'));
+        }, value);
+      await edit('Versus token', '');
+      await edit('Target token', '·the');
+      const alone = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'attribute', '--model', model, '--text', SENTENCE, '--target', ' the', '--position', String(position), '--json'], { encoding: 'utf8' });
+      assert.equal(alone.status, 0, alone.stderr);
+      const theLogit = (JSON.parse(alone.stdout) as { logitDiff: number }).logitDiff;
+      await visible(panel, '.gb-why').filter({ hasText: `logit("·the") = ${formatNumber(theLogit)}:` }).waitFor({ timeout: 60_000 });
+      await visible(panel, '.gb-why-question .gb-link-button').click(); // back to the default question
     });
   });
 
