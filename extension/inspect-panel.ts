@@ -226,7 +226,7 @@ export class InspectPanel implements vscode.Disposable {
 
   /** The same tokens as `plain` (its window of `text`) in the model with `setting`'s units ablated. */
   private async inspectAblated(text: string, plain: InspectResult, setting: AblationSetting, signal?: AbortSignal): Promise<{ setting: AblationSetting; result: InspectResult }> {
-    const ids = plain.inspection.tokens.map((t) => t.id);
+    const ids = idsOf(plain);
     const result = await this.context.request('inspect/run', { text, ids, ...this.inspectSettings(), windowToContext: false, ablation: setting }, { signal, what: 'inspecting the ablated model' });
     // Its offsets are within the window `plain` already cut from the document's text.
     return { setting, result: { ...result, droppedTokens: plain.droppedTokens, textOffset: plain.textOffset } };
@@ -420,7 +420,7 @@ export class InspectPanel implements vscode.Disposable {
       const id = request.id ?? (await this.context.request('lens/target', { text: request.text }, { what: 'finding the target token' })).id;
       const { target: inspected, result: plain, ablated } = this.shown;
       // The shown tokens, in the model the panel shows (ablated or not).
-      const ids = plain.inspection.tokens.map((t) => t.id);
+      const ids = idsOf(plain);
       const result = await this.context.request('inspect/run', { text: inspected.text, ids, topK: TOP_K, targetId: id, windowToContext: false, ...(ablated ? { ablation: ablated.setting } : {}) }, { what: 'computing the target across layers' });
       const target = result.inspection.lens.target;
       if (!target) throw new GlassboxError('internal', 'The model returned no target values.');
@@ -440,7 +440,7 @@ export class InspectPanel implements vscode.Disposable {
     const shown = this.shown;
     if (!shown) return reply({ error: 'Inspect some text first.' });
     try {
-      const ids = shown.result.inspection.tokens.map((t) => t.id);
+      const ids = idsOf(shown.result);
       const ablation = shown.ablated?.setting;
       const result = await this.context.request('attention/pattern', { ids, layer, ...(ablation ? { ablation } : {}) }, { what: 'computing an attention pattern' });
       // The page matches the answer to what it shows; a newer inspection makes it moot.
@@ -468,7 +468,7 @@ export class InspectPanel implements vscode.Disposable {
     const shown = this.shown;
     if (!shown) return reply({ error: 'Inspect some text first.' });
     try {
-      const ids = shown.result.inspection.tokens.map((t) => t.id);
+      const ids = idsOf(shown.result);
       const { position, targetId, versusId } = request;
       const ablation = shown.ablated?.setting;
       const report = await this.context.request('attribute/run', { ids, position, targetId, versusId, ...(ablation ? { ablation } : {}) }, { what: 'attributing the prediction' });
@@ -494,7 +494,7 @@ export class InspectPanel implements vscode.Disposable {
     const shown = this.shown;
     if (!shown) return reply({ error: 'Inspect some text first.' });
     try {
-      const ids = shown.result.inspection.tokens.map((t) => t.id);
+      const ids = idsOf(shown.result);
       const routes = await this.context.request('routes/run', { ids }, { what: 'tracing information-flow routes' });
       if (this.shown === shown) reply({ routes });
     } catch (error) {
@@ -513,8 +513,7 @@ export class InspectPanel implements vscode.Disposable {
     const pinned = this.pinned;
     if (!shown || !pinned) return reply({ error: 'Pin a text as the baseline first.' });
     try {
-      const ids = (s: ShownInspection) => s.result.inspection.tokens.map((t) => t.id);
-      const report = await this.context.request('patch/run', { clean: ids(pinned), corrupt: ids(shown), hook, targetId, versusId }, { what: 'patching activations' });
+      const report = await this.context.request('patch/run', { clean: idsOf(pinned.result), corrupt: idsOf(shown.result), hook, targetId, versusId }, { what: 'patching activations' });
       if (this.shown === shown && this.pinned === pinned) reply({ report });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
@@ -538,4 +537,9 @@ export class InspectPanel implements vscode.Disposable {
 /** An inspection sent as a baseline to compare numbers with: its full patterns stay behind (25 MB a layer at 1,024 tokens). */
 function withoutPatterns(inspection: Inspection): Inspection {
   return { ...inspection, attention: { ...inspection.attention, patterns: inspection.attention.patterns.map(() => null) } };
+}
+
+/** The token ids an inspection read: what every later request about the shown text sends. */
+function idsOf(result: InspectResult): number[] {
+  return result.inspection.tokens.map((t) => t.id);
 }

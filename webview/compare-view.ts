@@ -56,18 +56,15 @@ export function createCompareView(ctx: PanelContext): PanelView {
   const run = el('vscode-button', { text: 'Patch' });
   const patchStatus = el('p', { class: 'gb-muted', attrs: { 'aria-live': 'polite' } });
   const grid = el('div', { class: 'gb-why-grid gb-patch-grid', attrs: { role: 'table', 'aria-label': 'Normalised effect of patching, by layer' } });
-  const patchSection = el('section', { class: 'gb-compare-patch' }, [
-    el('h3', { text: 'Patch from the pinned text into the shown one' }),
-    el('div', { class: 'gb-toolbar gb-patch-toolbar' }, [
-      el('span', { class: 'gb-toolbar-label', text: 'Patch' }), hookSelect,
-      el('span', { class: 'gb-toolbar-label', text: 'metric: logit of' }), targetSelect,
-      el('span', { class: 'gb-toolbar-label', text: 'minus' }), versusSelect,
-      run,
-    ]),
-    patchStatus,
-    grid,
+  const patchTools = el('div', { class: 'gb-toolbar gb-patch-toolbar' }, [
+    el('span', { class: 'gb-toolbar-label', text: 'Patch' }), hookSelect,
+    el('span', { class: 'gb-toolbar-label', text: 'metric: logit of' }), targetSelect,
+    el('span', { class: 'gb-toolbar-label', text: 'minus' }), versusSelect,
+    run,
   ]);
-  const pinned = el('div', { class: 'gb-compare-pinned' }, [heading, el('div', { class: 'gb-toolbar' }, [pinButton, unpinButton]), predictions, rows, patchSection]);
+  const patchSection = el('section', { class: 'gb-compare-patch' }, [el('h3', { text: 'Patch from the pinned text into the shown one' }), patchTools, patchStatus, grid]);
+  const pinTools = el('div', { class: 'gb-toolbar' }, [pinButton, unpinButton]);
+  const pinned = el('div', { class: 'gb-compare-pinned' }, [heading, pinTools, predictions, rows, patchSection]);
   const empty = el('div', { class: 'gb-compare-empty' }, [
     el('p', { text: 'Nothing is pinned. Pin the shown text, then change it in the editor (one word is enough) and inspect again: this tab compares the two and patches activations from the pinned text into the new one.' }),
   ]);
@@ -76,34 +73,29 @@ export function createCompareView(ctx: PanelContext): PanelView {
   /** The question the selects show; reset when the pair changes so that its tokens are the pair's. */
   let question: PatchQuestion | null = null;
   let questionFor: { pinned: Inspection; shown: Inspection } | null = null;
-  const current = (): PatchQuestion | null => question;
-  const readSelects = (): void => {
+  // Read from the selects only when the user changes one: their values lag behind options just replaced.
+  for (const select of [hookSelect, targetSelect, versusSelect]) select.addEventListener('change', () => {
     if (!question) return;
     question = { hook: hookSelect.value as PatchHook, targetId: Number(targetSelect.value), versusId: versusSelect.value === 'none' ? null : Number(versusSelect.value) };
-  };
-  for (const select of [hookSelect, targetSelect, versusSelect]) select.addEventListener('change', () => {
-    readSelects();
     const shown = ctx.shown();
     if (shown) render(shown);
   });
-  // The question as last set (the selects' values lag behind their options when those were just replaced).
   run.addEventListener('click', () => {
-    const q = current();
-    if (q) ctx.runPatch(q);
+    if (question) ctx.runPatch(question);
   });
 
   function render(shown: Shown): void {
     const pin = shown.pinned ?? null;
     empty.hidden = pin !== null;
     pinned.hidden = pin === null;
-    pinButton.textContent = 'Pin the shown text';
+    // One button, moved to where it is read: alone under "Nothing is pinned", or beside Unpin.
+    pinButton.textContent = pin ? 'Pin the shown text instead' : 'Pin the shown text';
     pinButton.toggleAttribute('secondary', pin !== null);
     if (!pin) {
       empty.append(pinButton);
       return;
     }
-    pinned.querySelector('.gb-toolbar')?.prepend(pinButton);
-    pinButton.textContent = 'Pin the shown text instead';
+    pinTools.prepend(pinButton);
     const a = pin.inspection;
     const b = shown.inspection;
     const name = decodeURIComponent(pin.uri.split(/[\\/]/).pop() ?? pin.uri);
@@ -126,12 +118,12 @@ export function createCompareView(ctx: PanelContext): PanelView {
 
   function renderPatch(a: Inspection, b: Inspection): void {
     if (a.tokens.length !== b.tokens.length) {
-      patchSection.querySelector('.gb-patch-toolbar')?.setAttribute('hidden', '');
+      patchTools.hidden = true;
       patchStatus.textContent = `Patching needs texts of as many tokens: the pinned text has ${a.tokens.length}, the shown one ${b.tokens.length}. Change words for words of the same token count (the Tokens tab shows the split).`;
       grid.replaceChildren();
       return;
     }
-    patchSection.querySelector('.gb-patch-toolbar')?.removeAttribute('hidden');
+    patchTools.hidden = false;
     if (!question || questionFor?.pinned !== a || questionFor.shown !== b) {
       question = defaultPatchQuestion(a, b, question?.hook);
       questionFor = { pinned: a, shown: b };
@@ -180,8 +172,7 @@ export function createCompareView(ctx: PanelContext): PanelView {
   }
 
   function ready(shown: Shown): PatchReport {
-    const q = current();
-    const status = q ? ctx.patch(q) : null;
+    const status = question ? ctx.patch(question) : null;
     if (!shown.pinned || status?.kind !== 'ready') throw new Error('no patching sweep has finished for the shown texts: press Patch first');
     return status.report;
   }

@@ -69,10 +69,11 @@ export function createRoutesView(ctx: PanelContext): PanelView {
     return routeGraph(routes, position(shown), threshold);
   }
 
-  function figureOf(shown: Shown, routes: RouteImportances): Figure {
+  /** The figure of `graph` (graphOf's, drawn once per render: the view and its status share it). */
+  function figureOf(shown: Shown, graph: ReturnType<typeof routeGraph>): Figure {
     const p = position(shown);
     const token = JSON.stringify(visibleWhitespace(shown.inspection.tokens[p].text));
-    return routeFigure(shown.inspection, p, graphOf(shown, routes), readTheme(), `route of the prediction after ${token} (position ${p}), edges ≥ ${formatNumber(threshold, 3)}`);
+    return routeFigure(shown.inspection, p, graph, readTheme(), `route of the prediction after ${token} (position ${p}), edges ≥ ${formatNumber(threshold, 3)}`);
   }
 
   function render(shown: Shown): void {
@@ -94,7 +95,7 @@ export function createRoutesView(ctx: PanelContext): PanelView {
       `${graph.edges.length} edge${graph.edges.length === 1 ? '' : 's'} of importance ≥ ${formatNumber(threshold, 3)}: blue, attention reading an earlier token; orange, an MLP; ` +
       `dashed, the residual stream carried on. Width is importance. Click an edge for what it is.${cut}${ablated}`;
     // Built from escaped text only (route-figure.ts): no markup from the model or the document reaches it raw.
-    figure.innerHTML = figureOf(shown, answer.routes).svg;
+    figure.innerHTML = figureOf(shown, graph).svg;
     // The prediction sits at the right end, where every route ends: a long text's graph opens scrolled there.
     figure.scrollLeft = figure.scrollWidth;
     figure.setAttribute('aria-label', `Route graph: ${graph.edges.length} edges`);
@@ -111,7 +112,7 @@ export function createRoutesView(ctx: PanelContext): PanelView {
     element,
     render,
     setCursor() {},
-    figure: (shown) => figureOf(shown, routesOf()),
+    figure: (shown) => figureOf(shown, graphOf(shown, routesOf())),
     table(shown) {
       const graph = graphOf(shown, routesOf());
       const lines = [

@@ -12,7 +12,8 @@
 // layer 0 and after each block; edges are the attention edges j → i (weight as above), each position's
 // residual past the attention (its r's importance), the MLP (its output's importance) and the residual past
 // the MLP (resid_mid's importance). Kept are the edges of weight ≥ τ reachable backwards, along kept edges,
-// from the predicted position's final residual; the attention and MLP edges among them are reported.
+// from the predicted position's final residual; the attention and MLP edges among them are reported. The graph
+// is drawn from the importances by protocol/routes.ts (routeGraph), so the CLI and the Routes view share it.
 
 import { patternRow } from '../../protocol/inspection';
 import type { Routes } from '../../protocol/routes';
