@@ -4,7 +4,9 @@
 
 import * as vscode from 'vscode';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
-import type { Inspection, ModelSummary } from '../protocol/inspection';
+import { headOfLayer, withoutPatterns, type ModelSummary } from '../protocol/inspection';
+import { inspectionToJson } from '../protocol/inspection-json';
+import type { Float32Tensor } from '../protocol/tensor';
 import { ablationProblem, isAblating, type AblationSetting } from '../protocol/interventions';
 import type { InspectResult } from '../protocol/model-messages';
 import {
@@ -21,6 +23,7 @@ import {
   EditorCursor,
   ExportSave,
   InspectionError,
+  InspectionExport,
   InspectionProgress,
   InspectionShow,
   LensTargetRequest,
@@ -85,6 +88,12 @@ export interface ShownInspection {
 
 const TOP_K = 10;
 
+/**
+ * The CLI's JSON spells every attention weight out as a number: 12 × 12 heads at 512 tokens is 38 million of
+ * them, several hundred megabytes of text. Past this many the panel refuses and names the CLI.
+ */
+const MAX_JSON_WEIGHTS = 12_000_000;
+
 export class InspectPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | null = null;
   private shown: ShownInspection | null = null;
@@ -95,6 +104,8 @@ export class InspectPanel implements vscode.Disposable {
   /** The text pinned as the Compare tab's baseline (the clean run of a patch), in the model as it is. */
   private pinned: ShownInspection | null = null;
   private running: AbortController | null = null;
+  /** The last layer's patterns asked of the model for the shown inspection (a long text carries one layer). */
+  private fetchedLayer: { readonly shown: ShownInspection; readonly layer: number; readonly pattern: Float32Tensor } | null = null;
   private readonly highlight = vscode.window.createTextEditorDecorationType({
     backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
     borderColor: new vscode.ThemeColor('editor.findMatchBorder'),
@@ -280,6 +291,7 @@ export class InspectPanel implements vscode.Disposable {
 
   private show(shown: ShownInspection): void {
     this.shown = shown;
+    this.fetchedLayer = null;
     this.sendShown();
     this.shownEmitter.fire(shown);
   }
@@ -288,7 +300,9 @@ export class InspectPanel implements vscode.Disposable {
     if (!this.shown) return;
     const { target, result, ablated } = this.shown;
     this.post(InspectionShow, {
-      inspection: (ablated?.result ?? result).inspection,
+      // Patterns go a head at a time, when the page draws one (answerPattern): at 128 tokens of GPT-2 small
+      // every layer's weigh 7 MB, and a large message holds up the first paint.
+      inspection: withoutPatterns((ablated?.result ?? result).inspection),
       ablated: ablated ? { setting: ablated.setting, baseline: withoutPatterns(result.inspection) } : null,
       pinned: this.pinned && this.pinned.result.inspection.model.name === result.inspection.model.name
         ? { uri: this.pinned.target.uri.toString(), inspection: withoutPatterns(this.pinned.result.inspection) }
@@ -366,6 +380,9 @@ export class InspectPanel implements vscode.Disposable {
       case TokenResolve:
         void this.answerResolve(message.payload.requestId, message.payload.text);
         return;
+      case InspectionExport:
+        void this.exportInspection(message.payload.filename);
+        return;
       case ExportSave:
         void this.save(message.payload);
         return;
@@ -431,23 +448,34 @@ export class InspectPanel implements vscode.Disposable {
   }
 
   /**
-   * One layer's full patterns for the shown inspection. Not kept here: at 1,024 tokens a layer is 25 MB, and
-   * the page keeps the few it shows.
+   * One head's full pattern (or its layer's mean) for the shown inspection: cut from the layers the inspection
+   * carried, or from the last layer asked of the model (kept: the next head asked is most often of the same
+   * layer; at 1,024 tokens a layer is 25 MB).
    */
   private async answerPattern(request: AttentionPatternRequestPayload): Promise<void> {
-    const { requestId, layer } = request;
-    const reply = (outcome: HostToWebviewPayloads[typeof AttentionPatternResult]['outcome']) => this.post(AttentionPatternResult, { requestId, layer, outcome });
+    const { requestId, layer, head } = request;
+    const reply = (outcome: HostToWebviewPayloads[typeof AttentionPatternResult]['outcome']) => this.post(AttentionPatternResult, { requestId, layer, head, outcome });
     const shown = this.shown;
     if (!shown) return reply({ error: 'Inspect some text first.' });
     try {
-      const ids = idsOf(shown.result);
-      const ablation = shown.ablated?.setting;
-      const result = await this.context.request('attention/pattern', { ids, layer, ...(ablation ? { ablation } : {}) }, { what: 'computing an attention pattern' });
+      const layerPattern = await this.layerPattern(shown, layer);
+      if (head !== null && head >= layerPattern.dims[0]) return reply({ error: `Head ${head} does not exist in layer ${layer}.` });
       // The page matches the answer to what it shows; a newer inspection makes it moot.
-      if (this.shown === shown) reply({ pattern: result.pattern });
+      if (this.shown === shown) reply({ pattern: headOfLayer(layerPattern, head) });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }
+  }
+
+  /** A layer's full patterns ([head, n·(n+1)/2]) of what the panel shows (the ablated run when there is one). */
+  private async layerPattern(shown: ShownInspection, layer: number): Promise<Float32Tensor> {
+    const carried = (shown.ablated?.result ?? shown.result).inspection.attention.patterns[layer];
+    if (carried) return carried;
+    if (this.fetchedLayer?.shown === shown && this.fetchedLayer.layer === layer) return this.fetchedLayer.pattern;
+    const ablation = shown.ablated?.setting;
+    const { pattern } = await this.context.request('attention/pattern', { ids: idsOf(shown.result), layer, ...(ablation ? { ablation } : {}) }, { what: 'computing an attention pattern' });
+    this.fetchedLayer = { shown, layer, pattern };
+    return pattern;
   }
 
   /** The head catalogue for the Heads tab: probes as long as the model's context allows, up to 50 tokens repeated. */
@@ -520,6 +548,23 @@ export class InspectPanel implements vscode.Disposable {
     }
   }
 
+  /** The shown inspection (the ablated run when the panel shows one) as `glassbox inspect --json` writes it. */
+  private async exportInspection(filename: string): Promise<void> {
+    const shown = this.shown;
+    if (!shown) return;
+    const inspection = (shown.ablated?.result ?? shown.result).inspection;
+    const weights = inspection.attention.patterns.reduce((sum, layer) => sum + (layer?.data.length ?? 0), 0);
+    if (weights > MAX_JSON_WEIGHTS) {
+      void vscode.window.showErrorMessage(
+        `Glassbox: the inspection holds ${(weights / 1e6).toFixed(0)} million attention weights, too many to spell out as JSON here; ` +
+          'use `glassbox inspect --json` or export the table of one head as CSV.',
+      );
+      return;
+    }
+    const json = { ...inspectionToJson(inspection), randomWeights: this.context.currentModel?.randomWeights ?? false };
+    await this.save({ format: 'json', filename, data: JSON.stringify(json), encoding: 'utf8' });
+  }
+
   private async save(payload: ExportSavePayload): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const destination = await vscode.window.showSaveDialog({
@@ -529,14 +574,17 @@ export class InspectPanel implements vscode.Disposable {
     });
     if (!destination) return;
     const bytes = payload.encoding === 'base64' ? Buffer.from(payload.data, 'base64') : Buffer.from(payload.data, 'utf8');
-    await vscode.workspace.fs.writeFile(destination, bytes);
+    try {
+      await vscode.workspace.fs.writeFile(destination, bytes);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Glassbox: could not export to ${destination.fsPath}: ${toErrorInfo(error).message}`);
+      return;
+    }
     this.context.log.info(`Exported ${payload.format.toUpperCase()} to ${destination.fsPath}.`);
+    const choice = await vscode.window.showInformationMessage(`Glassbox: exported ${payload.format.toUpperCase()} to ${destination.fsPath}`, 'Open', 'Reveal in Explorer');
+    if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', destination);
+    if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', destination);
   }
-}
-
-/** An inspection sent as a baseline to compare numbers with: its full patterns stay behind (25 MB a layer at 1,024 tokens). */
-function withoutPatterns(inspection: Inspection): Inspection {
-  return { ...inspection, attention: { ...inspection.attention, patterns: inspection.attention.patterns.map(() => null) } };
 }
 
 /** The token ids an inspection read: what every later request about the shown text sends. */

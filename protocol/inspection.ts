@@ -111,6 +111,27 @@ export function patternRow(layer: Float32Tensor, head: number, q: number): Float
   return layer.data.subarray(start, start + q + 1);
 }
 
+/**
+ * One head's packed pattern out of a layer's ([1, n·(n+1)/2]), or for `head` null the mean over the layer's
+ * heads: what the panel draws, a twelfth of what the layer weighs.
+ */
+export function headOfLayer(layer: Float32Tensor, head: number | null): Float32Tensor {
+  const [heads, packed] = layer.dims;
+  if (head !== null) return { dims: [1, packed], data: layer.data.slice(head * packed, (head + 1) * packed) };
+  const mean = new Float32Array(packed);
+  for (let h = 0; h < heads; h++) {
+    const row = layer.data.subarray(h * packed, (h + 1) * packed);
+    for (let i = 0; i < packed; i++) mean[i] += row[i];
+  }
+  for (let i = 0; i < packed; i++) mean[i] /= heads;
+  return { dims: [1, packed], data: mean };
+}
+
+/** An inspection as the panel's page gets it: its full patterns stay behind (25 MB a layer at 1,024 tokens). */
+export function withoutPatterns(inspection: Inspection): Inspection {
+  return { ...inspection, attention: { ...inspection.attention, patterns: inspection.attention.patterns.map(() => null) } };
+}
+
 /** Thumbnails have at most this many tiles a side: the overview draws them 26–64 CSS pixels wide. */
 export const THUMBNAIL_MAX_TILES = 64;
 

@@ -80,6 +80,7 @@ export interface SamplingSettings {
 /** host → webview: a finished inspection to show. */
 export const InspectionShow = 'inspection/show';
 export interface InspectionShowPayload {
+  /** Without full attention patterns, only thumbnails: the page asks for the head it draws (`attention/pattern`). */
   readonly inspection: Inspection;
   readonly source: InspectionSource;
   /** Set when `inspection` is of the model with units ablated: which, and the same text in the model as it is. */
@@ -136,7 +137,8 @@ export const AttentionPatternResult = 'attention/patternResult';
 export interface AttentionPatternResultPayload {
   readonly requestId: number;
   readonly layer: number;
-  /** [head, n·(n+1)/2] for the n tokens of the shown inspection, as in `Attention.patterns`. */
+  readonly head: number | null;
+  /** [1, n·(n+1)/2] for the n tokens of the shown inspection: the head's packed pattern, or its layer's mean. */
   readonly outcome: { readonly pattern: Float32Tensor } | { readonly error: string };
 }
 
@@ -215,13 +217,15 @@ export interface LensTargetRequestPayload {
 }
 
 /**
- * webview → host: one layer's full attention patterns for the shown inspection, which carried only its
- * thumbnails (a long text). Answered by `attention/patternResult`.
+ * webview → host: one head's full attention pattern for the shown inspection (or, `head` null, its layer's
+ * mean), which carries only thumbnails. Answered by `attention/patternResult`. A head at a time: a layer of
+ * GPT-2 small at 1,024 tokens is 25 MB, and the panel draws one head.
  */
 export const AttentionPatternRequest = 'attention/pattern';
 export interface AttentionPatternRequestPayload {
   readonly requestId: number;
   readonly layer: number;
+  readonly head: number | null;
 }
 
 /**
@@ -282,6 +286,15 @@ export interface HeadsRequestPayload {
   readonly requestId: number;
 }
 
+/**
+ * webview → host: save the shown inspection as JSON in the CLI's format (`glassbox inspect --json`). The host
+ * writes it: it holds the full attention patterns the page never gets.
+ */
+export const InspectionExport = 'export/inspection';
+export interface InspectionExportPayload {
+  readonly filename: string;
+}
+
 /** webview → host: save a figure or table; the host asks where. PNG travels base64-encoded. */
 export const ExportSave = 'export/save';
 export interface ExportSavePayload {
@@ -310,6 +323,7 @@ export interface WebviewToHostPayloads {
   readonly [RoutesRequest]: RoutesRequestPayload;
   readonly [TokenResolve]: TokenResolvePayload;
   readonly [ExportSave]: ExportSavePayload;
+  readonly [InspectionExport]: InspectionExportPayload;
   readonly [StateChanged]: StateChangedPayload;
 }
 
@@ -441,7 +455,8 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
     return {
       requestId: integer(f.requestId, `${path}.requestId`, 0),
       layer: integer(f.layer, `${path}.layer`, 0),
-      // Checked against itself here (n·(n+1)/2 entries a head); the webview matches it to the inspection it shows.
+      head: nullable((x, p) => integer(x, p, 0))(f.head, `${path}.head`),
+      // Checked against itself here (n·(n+1)/2 entries); the webview matches it to the inspection it shows.
       outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { pattern: patternOfOwnShape(outcome.pattern, `${path}.outcome.pattern`) },
     };
   },
@@ -469,6 +484,13 @@ function answer<K extends string, T>(key: K, read: Reader<T>): Reader<{ readonly
       outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : ({ [key]: read(outcome[key], `${path}.outcome.${key}`) } as Record<K, T>),
     };
   };
+}
+
+/** The host joins this to a folder the user picks; a bare name keeps it from naming another place. */
+function bareFilename(value: unknown, path: string): string {
+  const filename = string(value, path);
+  if (!/^[\w.-]+$/.test(filename) || filename.startsWith('.')) fail(path, 'a bare file name', filename);
+  return filename;
 }
 
 function patternOfOwnShape(value: unknown, path: string): Float32Tensor {
@@ -503,7 +525,7 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
   },
   [AttentionPatternRequest]: (v, path) => {
     const f = record(v, path);
-    return { requestId: integer(f.requestId, `${path}.requestId`, 0), layer: integer(f.layer, `${path}.layer`, 0) };
+    return { requestId: integer(f.requestId, `${path}.requestId`, 0), layer: integer(f.layer, `${path}.layer`, 0), head: nullable((x, p) => integer(x, p, 0))(f.head, `${path}.head`) };
   },
   [WhyAttribute]: (v, path) => {
     const f = record(v, path);
@@ -533,16 +555,14 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
   },
   [ExportSave]: (v, path) => {
     const f = record(v, path);
-    const filename = string(f.filename, `${path}.filename`);
-    // The host joins this to a folder the user picks; a bare name keeps it from naming another place.
-    if (!/^[\w.-]+$/.test(filename) || filename.startsWith('.')) fail(`${path}.filename`, 'a bare file name', filename);
     return {
       format: oneOf(exportFormats)(f.format, `${path}.format`),
-      filename,
+      filename: bareFilename(f.filename, `${path}.filename`),
       data: string(f.data, `${path}.data`),
       encoding: oneOf(['utf8', 'base64'] as const)(f.encoding, `${path}.encoding`),
     };
   },
+  [InspectionExport]: (v, path) => ({ filename: bareFilename(record(v, path).filename, `${path}.filename`) }),
   [StateChanged]: (v, path) => ({ state: parsePanelViewState(record(v, path).state, `${path}.state`) }),
 };
 

@@ -15,22 +15,11 @@ export function attentionShape(attention: Attention): { layers: number; heads: n
   return { layers: attention.thumbnails.length, heads: (attention.thumbnails[0]?.dims[0] ?? 1) - 1 };
 }
 
-/**
- * The full [query, key] pattern (zero above the diagonal) of one head of a layer's packed patterns
- * ([head, n·(n+1)/2]), or the mean of the layer's heads when `head` is null.
- */
-export function headPattern(layer: Float32Tensor, head: number | null): Float32Array {
-  const [heads, packed] = layer.dims;
-  const n = packedPatternTokens(packed);
+/** The full [query, key] pattern (zero above the diagonal) of one packed causal pattern ([1, n·(n+1)/2]). */
+export function squarePattern(pattern: Float32Tensor): Float32Array {
+  const n = packedPatternTokens(pattern.dims[1]);
   const out = new Float32Array(n * n); // [query, key]
-  const shown = head === null ? Array.from({ length: heads }, (_, h) => h) : [head];
-  for (const h of shown) {
-    for (let q = 0; q < n; q++) {
-      const row = patternRow(layer, h, q);
-      for (let key = 0; key <= q; key++) out[q * n + key] += row[key];
-    }
-  }
-  if (shown.length > 1) for (let i = 0; i < out.length; i++) out[i] /= shown.length;
+  for (let q = 0; q < n; q++) out.set(patternRow(pattern, 0, q), q * n);
   return out;
 }
 

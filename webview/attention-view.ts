@@ -8,7 +8,7 @@ import type { Inspection } from '../protocol/inspection';
 import { formatAblation, sameAblation } from '../protocol/interventions';
 import type { Float32Tensor } from '../protocol/tensor';
 import type { AttentionView } from '../protocol/panel-messages';
-import { attentionShape, headName, headPattern, type HeadRef } from './attention-layout';
+import { attentionShape, headName, squarePattern, type HeadRef } from './attention-layout';
 import { createAttentionLines } from './attention-lines';
 import { createAttentionMatrix } from './attention-matrix';
 import { createAttentionOverview } from './attention-overview';
@@ -27,9 +27,9 @@ import type { PanelContext, PanelView } from './panel-context';
  */
 function selectedPattern(ctx: PanelContext): { ref: HeadRef; pattern: Float32Array } {
   const ref = ctx.state().attentionHead;
-  const status = ctx.layerPattern(ref.layer);
-  if (status.kind !== 'ready') throw new Error(status.kind === 'pending' ? 'this layer’s pattern is still being computed' : status.message);
-  return { ref, pattern: headPattern(status.pattern, ref.head) };
+  const status = ctx.headPattern(ref);
+  if (status.kind !== 'ready') throw new Error(status.kind === 'pending' ? 'this head’s pattern is still being computed' : status.message);
+  return { ref, pattern: squarePattern(status.pattern) };
 }
 
 export function createAttentionView(ctx: PanelContext): PanelView {
@@ -53,7 +53,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
   const statusText = el('span');
   // A failed request (the model process restarted, say) is asked again only when the user says so.
   const retry = el('vscode-button', { class: 'gb-attn-retry', text: 'Try again', attrs: { secondary: true } });
-  retry.addEventListener('click', () => ctx.retryLayerPattern(ctx.state().attentionHead.layer));
+  retry.addEventListener('click', () => ctx.retryHeadPattern(ctx.state().attentionHead));
   const status = el('p', { class: 'gb-attn-status gb-muted', attrs: { role: 'status' } }, [statusText, retry]);
   // What the head does to the prediction shows when it is gone: every tab then shows the model without it.
   const ablate = el('vscode-button', { class: 'gb-attn-ablate', attrs: { secondary: true } });
@@ -77,7 +77,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
     ]),
   ]);
 
-  let shownKey: { inspection: Inspection; ref: HeadRef; layer: Float32Tensor } | null = null;
+  let shownKey: { inspection: Inspection; ref: HeadRef; pattern: Float32Tensor } | null = null;
   let cursor: number | null = null;
 
   return {
@@ -98,24 +98,24 @@ export function createAttentionView(ctx: PanelContext): PanelView {
         ablate.textContent = on ? 'Restore head' : 'Ablate head';
         ablate.title = on ? `Put ${formatAblation(unit)} back` : `Run the model without ${formatAblation(unit)} (every tab shows the change)`;
       }
-      const layer = ctx.layerPattern(ref.layer);
-      status.hidden = layer.kind === 'ready';
-      if (layer.kind !== 'ready') {
-        statusText.textContent = layer.kind === 'pending' ? `Computing ${hook}…` : `Could not compute ${hook}: ${layer.message}`;
-        retry.hidden = layer.kind === 'pending';
+      const head = ctx.headPattern(ref);
+      status.hidden = head.kind === 'ready';
+      if (head.kind !== 'ready') {
+        statusText.textContent = head.kind === 'pending' ? `Computing ${hook}…` : `Could not compute ${hook}: ${head.message}`;
+        retry.hidden = head.kind === 'pending';
         matrix.element.hidden = true;
         lines.element.hidden = true;
         return;
       }
       matrix.element.hidden = state.attentionView !== 'matrix';
       lines.element.hidden = state.attentionView !== 'lines';
-      const changed = shownKey?.inspection !== inspection || shownKey.ref.layer !== ref.layer || shownKey.ref.head !== ref.head || shownKey.layer !== layer.pattern;
+      const changed = shownKey?.inspection !== inspection || shownKey.ref.layer !== ref.layer || shownKey.ref.head !== ref.head || shownKey.pattern !== head.pattern;
       if (changed) {
-        const pattern = headPattern(layer.pattern, ref.head);
+        const pattern = squarePattern(head.pattern);
         matrix.show(pattern, inspection.tokens, name);
         lines.show(pattern, inspection.tokens, name);
         context.show(pattern, inspection.tokens, source.generated ?? null, name);
-        shownKey = { inspection, ref, layer: layer.pattern };
+        shownKey = { inspection, ref, pattern: head.pattern };
         matrix.setCursor(cursor);
         lines.setCursor(cursor);
       } else matrix.redraw();

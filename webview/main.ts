@@ -2,6 +2,7 @@
 // validates every message from the host, and tells the host when it is ready for data.
 
 import { packedPatternLength, type LensTarget } from '../protocol/inspection';
+import type { HeadRef } from './attention-layout';
 import { sameAblation, type AblationSetting } from '../protocol/interventions';
 import {
   AblationSet,
@@ -17,6 +18,7 @@ import {
   EditorCursor,
   ExportSave,
   InspectionError,
+  InspectionExport,
   InspectionProgress,
   InspectionShow,
   LensTargetRequest,
@@ -37,9 +39,9 @@ import {
 import { createAblationBar } from './ablation-bar';
 import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from '../protocol/token-index';
-import { exportPayload } from './figure-export';
+import { exportFilename, exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
-import type { HeadsStatus, LayerPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, RoutesStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
+import type { HeadsStatus, HeadPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, RoutesStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
 import { watchTheme } from './theme-colours';
@@ -70,8 +72,10 @@ function settle<S>(asked: Map<string, { readonly requestId: number; readonly sta
   return true;
 }
 
-/** Layers asked of the host that the page keeps (25 MB each at 1,024 tokens); the oldest goes first. */
-const keptLayerPatterns = 4;
+/** Heads' patterns asked of the host that the page keeps (2 MB each at 1,024 tokens); the oldest goes first. */
+const keptHeadPatterns = 16;
+
+const headKey = (ref: HeadRef): string => `${ref.layer}:${ref.head ?? 'mean'}`;
 
 function boot(): void {
   const channel = connectToHost();
@@ -81,8 +85,8 @@ function boot(): void {
   let targetStatus: TargetStatus = { kind: 'idle' };
   let pendingTarget: { requestId: number; timer: ReturnType<typeof setTimeout> } | null = null;
   let requestIds = 0;
-  /** Layers the shown inspection did not carry: asked for (by request id) or answered. Emptied by each new inspection. */
-  let layerPatterns = new Map<number, { readonly requestId: number; readonly status: LayerPattern }>();
+  /** Heads' patterns of the shown inspection, by headKey: asked for (by request id) or answered. Emptied by each new inspection. */
+  let headPatterns = new Map<string, { readonly requestId: number; readonly status: HeadPattern }>();
   /** Attributions asked for the shown inspection, by question ("position:target:versus"). Emptied by each new inspection. */
   let attributions = new Map<string, { readonly requestId: number; readonly status: WhyStatus }>();
   /** The head catalogue of the model that made the shown inspection, by model name. */
@@ -138,19 +142,19 @@ function boot(): void {
       channel.post(LensTargetRequest, { requestId, text, id });
       renderAll();
     },
-    layerPattern(layer) {
-      const carried = shown?.inspection.attention.patterns[layer];
-      if (carried) return { kind: 'ready', pattern: carried };
-      const known = layerPatterns.get(layer);
+    headPattern(ref) {
+      const key = headKey(ref);
+      const known = headPatterns.get(key);
       if (known) return known.status;
       const requestId = ++requestIds;
-      layerPatterns.set(layer, { requestId, status: { kind: 'pending' } });
-      channel.post(AttentionPatternRequest, { requestId, layer });
+      headPatterns.set(key, { requestId, status: { kind: 'pending' } });
+      channel.post(AttentionPatternRequest, { requestId, layer: ref.layer, head: ref.head });
       return { kind: 'pending' };
     },
-    retryLayerPattern(layer) {
-      if (layerPatterns.get(layer)?.status.kind !== 'failed') return;
-      layerPatterns.delete(layer);
+    retryHeadPattern(ref) {
+      const key = headKey(ref);
+      if (headPatterns.get(key)?.status.kind !== 'failed') return;
+      headPatterns.delete(key);
       renderAll(); // the view asks again
     },
     headCatalogue() {
@@ -214,12 +218,13 @@ function boot(): void {
     },
   };
 
-  function patternArrived(layer: number, requestId: number, status: LayerPattern): void {
-    if (layerPatterns.get(layer)?.requestId !== requestId) return; // for an inspection no longer shown
-    layerPatterns.delete(layer);
-    layerPatterns.set(layer, { requestId, status });
-    const ready = [...layerPatterns].filter(([, entry]) => entry.status.kind === 'ready');
-    for (const [old] of ready.slice(0, Math.max(0, ready.length - keptLayerPatterns))) layerPatterns.delete(old);
+  function patternArrived(ref: HeadRef, requestId: number, status: HeadPattern): void {
+    const key = headKey(ref);
+    if (headPatterns.get(key)?.requestId !== requestId) return; // for an inspection no longer shown
+    headPatterns.delete(key);
+    headPatterns.set(key, { requestId, status });
+    const ready = [...headPatterns].filter(([, entry]) => entry.status.kind === 'ready');
+    for (const [old] of ready.slice(0, Math.max(0, ready.length - keptHeadPatterns))) headPatterns.delete(old);
     renderAll();
   }
 
@@ -236,7 +241,8 @@ function boot(): void {
   async function save(format: ExportFormat): Promise<void> {
     if (!shown) return;
     try {
-      channel.post(ExportSave, await exportPayload(format, state.tab, views[state.tab], shown));
+      if (format === 'json') channel.post(InspectionExport, { filename: exportFilename(format, state.tab, shown) });
+      else channel.post(ExportSave, await exportPayload(format, state.tab, views[state.tab], shown));
     } catch (error) {
       shell.setError(`Export failed: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -272,7 +278,7 @@ function boot(): void {
   function show(next: Shown): void {
     shown = next;
     requestedAblation = null;
-    layerPatterns = new Map();
+    headPatterns = new Map();
     attributions = new Map();
     patches = new Map();
     routes = null;
@@ -317,11 +323,12 @@ function boot(): void {
         break;
       }
       case AttentionPatternResult: {
-        const { layer, requestId, outcome } = message.payload;
-        if ('error' in outcome) patternArrived(layer, requestId, { kind: 'failed', message: outcome.error });
-        else if (!shown || outcome.pattern.dims[0] !== shown.inspection.model.nHead || outcome.pattern.dims[1] !== packedPatternLength(shown.inspection.tokens.length)) {
-          patternArrived(layer, requestId, { kind: 'failed', message: 'the answer was for another inspection' });
-        } else patternArrived(layer, requestId, { kind: 'ready', pattern: outcome.pattern });
+        const { layer, head, requestId, outcome } = message.payload;
+        const ref = { layer, head };
+        if ('error' in outcome) patternArrived(ref, requestId, { kind: 'failed', message: outcome.error });
+        else if (!shown || outcome.pattern.dims[0] !== 1 || outcome.pattern.dims[1] !== packedPatternLength(shown.inspection.tokens.length)) {
+          patternArrived(ref, requestId, { kind: 'failed', message: 'the answer was for another inspection' });
+        } else patternArrived(ref, requestId, { kind: 'ready', pattern: outcome.pattern });
         break;
       }
       case HeadsResult: {

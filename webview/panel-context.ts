@@ -6,6 +6,7 @@ import type { HeadCatalogue } from '../protocol/head-scores';
 import type { RouteImportances } from '../protocol/routes';
 import type { Float32Tensor } from '../protocol/tensor';
 import type { AblatedView, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
+import type { HeadRef } from './attention-layout';
 import type { TargetToken } from './lens-cells';
 
 export interface Shown {
@@ -30,8 +31,8 @@ export interface PatchQuestion {
 /** A patching sweep asked of the host for the shown pair: arrived, running, or failed. */
 export type PatchStatus = { readonly kind: 'ready'; readonly report: PatchReport } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
-/** One layer's full attention patterns ([head, n·(n+1)/2]): at hand, asked of the host, or failed. */
-export type LayerPattern = { readonly kind: 'ready'; readonly pattern: Float32Tensor } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
+/** One head's full attention pattern, or a layer's mean ([1, n·(n+1)/2]): at hand, asked of the host, or failed. */
+export type HeadPattern = { readonly kind: 'ready'; readonly pattern: Float32Tensor } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
 /** An attribution asked of the host for the shown inspection: arrived, asked, or failed. */
 export type WhyStatus = { readonly kind: 'ready'; readonly report: AttributionReport } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
@@ -54,12 +55,12 @@ export interface PanelContext {
   /** Ask the host for a target's exact values; `id` when picked from a cell, else the host tokenizes `text`. */
   requestTarget(text: string, id: number | null): void;
   /**
-   * A layer's full patterns for the shown inspection: the ones it carried, or those the host sent; asks the
-   * host (once) when neither, and the views render again when the answer comes.
+   * A head's full pattern for the shown inspection (or its layer's mean, `head` null): the one the host sent,
+   * or asks the host (once) and the views render again when the answer comes.
    */
-  layerPattern(layer: number): LayerPattern;
-  /** Forget a failed answer for a layer and ask the host again. */
-  retryLayerPattern(layer: number): void;
+  headPattern(ref: HeadRef): HeadPattern;
+  /** Forget a failed answer for a head and ask the host again. */
+  retryHeadPattern(ref: HeadRef): void;
   /**
    * The direct logit attribution of the shown inspection's prediction at `position`: asks the host once per
    * question, and the views render again when the answer comes.

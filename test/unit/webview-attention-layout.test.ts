@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Attention } from '../../protocol/inspection';
-import { attentionPairs, attentionShape, headName, headPattern, headThumbnail, heatmapCellSize, lineWidth } from '../../webview/attention-layout';
+import { headOfLayer, type Attention } from '../../protocol/inspection';
+import { attentionPairs, attentionShape, headName, headThumbnail, heatmapCellSize, lineWidth, squarePattern } from '../../webview/attention-layout';
 
 // One layer, two heads, three tokens. Head 0 attends to the previous token, head 1 to the first.
 const layer = {
@@ -13,9 +13,10 @@ const layer = {
   ]),
 };
 
-test('a head pattern is its packed rows unpacked to [query, key]; the mean averages the heads', () => {
-  assert.deepEqual(Array.from(headPattern(layer, 0)), [1, 0, 0, 1, 0, 0, 0, 1, 0]);
-  assert.deepEqual(Array.from(headPattern(layer, null)), [1, 0, 0, 1, 0, 0, 0.5, 0.5, 0]);
+test('a head is cut from its layer packed; the mean averages the heads; drawn, the packed rows are unpacked to [query, key]', () => {
+  assert.deepEqual(headOfLayer(layer, 1), { dims: [1, 6], data: new Float32Array([1, 1, 0, 1, 0, 0]) });
+  assert.deepEqual(Array.from(squarePattern(headOfLayer(layer, 0))), [1, 0, 0, 1, 0, 0, 0, 1, 0]);
+  assert.deepEqual(Array.from(squarePattern(headOfLayer(layer, null))), [1, 0, 0, 1, 0, 0, 0.5, 0.5, 0]);
 });
 
 test('thumbnails: a head is its slice of the layer\'s [head + 1, tiles, tiles], the mean the last', () => {
@@ -34,7 +35,7 @@ test('heatmap cells are as large as fit, within readable bounds', () => {
 });
 
 test('the lines view draws a query’s keys above a threshold, strongest first', () => {
-  const mean = headPattern(layer, null);
+  const mean = squarePattern(headOfLayer(layer, null));
   assert.deepEqual(attentionPairs(mean, 3, 2, 0.1), [
     { query: 2, key: 0, weight: 0.5 },
     { query: 2, key: 1, weight: 0.5 },

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attentionCsv, csvRow, lensCsv, tokensCsv } from '../../webview/export-tables';
-import { headPattern } from '../../webview/attention-layout';
+import { headOfLayer } from '../../protocol/inspection';
+import { squarePattern } from '../../webview/attention-layout';
 import { fixtureInspection, fixtureLensTarget } from './webview-fixture';
 
 /** RFC 4180 reading, as a spreadsheet would: quoted fields may hold commas, quotes and newlines. */
@@ -55,7 +56,7 @@ test('the lens table has one row per point and position, with target columns whe
 
 test('the attention table lists the causal entries of the chosen head', () => {
   const inspection = fixtureInspection();
-  const pattern = (layer: number, head: number | null) => headPattern(inspection.attention.patterns[layer]!, head);
+  const pattern = (layer: number, head: number | null) => squarePattern(headOfLayer(inspection.attention.patterns[layer]!, head));
   const rows = readCsv(attentionCsv(inspection, { layer: 1, head: 2 }, pattern(1, 2)));
   assert.equal(rows.length, 1 + (20 * 21) / 2);
   assert.deepEqual(rows[1].slice(0, 7), ['blocks.1.attn.hook_pattern', '1', '2', '0', '0', 'The', 'The']);

@@ -5,6 +5,7 @@ import {
   AttentionPatternResult,
   EditorCursor,
   ExportSave,
+  InspectionExport,
   InspectionProgress,
   InspectionShow,
   LensTargetRequest,
@@ -17,6 +18,7 @@ import {
   parseWebviewMessage,
   type PanelViewState,
 } from '../../protocol/panel-messages';
+import { headOfLayer } from '../../protocol/inspection';
 import { fixtureLensTarget, fixtureShow } from './webview-fixture';
 
 const state: PanelViewState = {
@@ -104,17 +106,26 @@ test('other host → webview messages', () => {
   assert.match(errorOf(parseHostMessage({ type: PanelReady, payload: {} })), /unknown message type/, 'directions do not mix');
 });
 
-test('a layer\'s patterns, asked for by the page, come back checked against their own shape', () => {
-  const request = { type: AttentionPatternRequest, payload: { requestId: 3, layer: 1 } };
+test('a head\'s pattern (or a layer\'s mean), asked for by the page, comes back checked against its own shape', () => {
+  const request = { type: AttentionPatternRequest, payload: { requestId: 3, layer: 1, head: 2 } };
   assert.deepEqual(parseWebviewMessage(request), request);
-  assert.match(errorOf(parseWebviewMessage({ type: AttentionPatternRequest, payload: { requestId: 3, layer: -1 } })), /payload\.layer/);
-  const pattern = fixtureShow().inspection.attention.patterns[1]!;
-  const answer = { type: AttentionPatternResult, payload: { requestId: 3, layer: 1, outcome: { pattern } } };
+  const mean = { type: AttentionPatternRequest, payload: { requestId: 4, layer: 1, head: null } };
+  assert.deepEqual(parseWebviewMessage(mean), mean);
+  assert.match(errorOf(parseWebviewMessage({ type: AttentionPatternRequest, payload: { requestId: 3, layer: -1, head: 0 } })), /payload\.layer/);
+  assert.match(errorOf(parseWebviewMessage({ type: AttentionPatternRequest, payload: { requestId: 3, layer: 1 } })), /payload\.head/, 'head or null, never left out');
+  const pattern = headOfLayer(fixtureShow().inspection.attention.patterns[1]!, 2);
+  const answer = { type: AttentionPatternResult, payload: { requestId: 3, layer: 1, head: 2, outcome: { pattern } } };
   assert.deepEqual(parseHostMessage(answer), answer);
-  const notTriangular = { dims: [pattern.dims[0], pattern.dims[1] - 1], data: pattern.data.subarray(0, pattern.data.length - pattern.dims[0]) };
-  assert.match(errorOf(parseHostMessage({ type: AttentionPatternResult, payload: { requestId: 3, layer: 1, outcome: { pattern: notTriangular } } })), /outcome\.pattern\.dims/);
-  const failed = { type: AttentionPatternResult, payload: { requestId: 3, layer: 1, outcome: { error: 'The model process restarted.' } } };
+  const notTriangular = { dims: [1, pattern.dims[1] - 1], data: pattern.data.subarray(0, pattern.data.length - 1) };
+  assert.match(errorOf(parseHostMessage({ type: AttentionPatternResult, payload: { requestId: 3, layer: 1, head: 2, outcome: { pattern: notTriangular } } })), /outcome\.pattern\.dims/);
+  const failed = { type: AttentionPatternResult, payload: { requestId: 3, layer: 1, head: null, outcome: { error: 'The model process restarted.' } } };
   assert.deepEqual(parseHostMessage(failed), failed);
+});
+
+test('the inspection\'s JSON is asked of the host by a bare file name', () => {
+  const request = { type: InspectionExport, payload: { filename: 'glassbox-inspection-fox.json' } };
+  assert.deepEqual(parseWebviewMessage(request), request);
+  assert.match(errorOf(parseWebviewMessage({ type: InspectionExport, payload: { filename: '../fox.json' } })), /payload\.filename/);
 });
 
 test('saved view state is checked the same way when the webview restores it', () => {

@@ -3,8 +3,12 @@
 // `ablation/set` with the fixture read as an ablated model might, and records everything the panel posts
 // (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
 
+import { headOfLayer, withoutPatterns } from '../../protocol/inspection';
 import {
   AblationSet,
+  AttentionPatternRequest,
+  AttentionPatternResult,
+  type AttentionPatternRequestPayload,
   ComparePin,
   PatchRequest,
   PatchResult,
@@ -45,9 +49,11 @@ const fixture = fixtureShow({
 });
 // `generated=12`: show the fixture as an explained completion whose tokens from 12 on were generated.
 const generatedFrom = params.get('generated');
+// As the host sends it: patterns come a head at a time (`attention/pattern`, answered from the fixture's).
+const sent = { ...fixture, inspection: withoutPatterns(fixture.inspection) };
 const show: InspectionShowPayload = generatedFrom === null
-  ? fixture
-  : { ...fixture, source: { ...fixture.source, generated: { start: Number(generatedFrom), end: fixture.inspection.tokens.length } } };
+  ? sent
+  : { ...sent, source: { ...sent.source, generated: { start: Number(generatedFrom), end: sent.inspection.tokens.length } } };
 
 const posted: unknown[] = [];
 let pinned: PinnedView | null = null;
@@ -62,6 +68,12 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const target = fixtureLensTarget(show.inspection, id ?? 3290);
     const text = show.inspection.pieces[target.id] ?? ' dog';
     setTimeout(() => send({ type: LensTargetResult, payload: { requestId, outcome: { text, target } } }), 150);
+  }
+  if (message.type === AttentionPatternRequest) {
+    const { requestId, layer, head } = message.payload as unknown as AttentionPatternRequestPayload;
+    const carried = fixture.inspection.attention.patterns[layer];
+    const outcome = carried ? { pattern: headOfLayer(carried, head) } : { error: `the fixture has no layer ${layer}` };
+    setTimeout(() => send({ type: AttentionPatternResult, payload: { requestId, layer, head, outcome } }), 30);
   }
   if (message.type === HeadsRequest) {
     const { requestId } = message.payload as { requestId: number };

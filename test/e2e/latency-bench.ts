@@ -1,0 +1,207 @@
+// npm run bench:browser — what the user waits for, measured in the real product: the VSIX installed in a
+// real VS Code (code-server) driven in Chromium, on the GPT-2-small-shaped benchmark model. Beside every
+// browser figure, the engine's own time for the same work, measured in this process in the same run:
+//   - Inspect Selection of 128 / 512 / 1,000 tokens: from the Enter that runs the command to the first paint
+//     (the Tokens tab's chips), to the Tokens tab complete, and from a click on the Lens / Attention tab to
+//     that tab drawn; beside it the engine's inspection of the same tokens (as the panel asks for it);
+//   - ghost text: from the last keystroke to the suggestion on screen (p50/p90 over --trials typed words),
+//     beside the engine's generation of the same suggestion (its first token and the whole of it).
+// Not a test: it asserts nothing about time, prints a table and one JSON object keyed `browser`.
+
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FrameLocator, Page } from 'playwright-core';
+import { benchModelDir } from '../../engine/bench/bench-model';
+import { percentile, round } from '../../engine/bench/bench-stats';
+import { defaultCacheDir } from '../../engine/models/cache-dir';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
+import { COMPLETION_DEFAULTS } from '../../extension/completion-settings';
+import { visibleWhitespace } from '../../protocol/visible-whitespace';
+import { packageVsix, startVsCode, type VsCodeSession } from './vscode-session';
+import { ghostText, selectionStatus, textEditor } from './workbench-reading';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    sizes: { type: 'string', default: '128,512,1000' },
+    runs: { type: 'string', default: '3' },
+    trials: { type: 'string', default: '30' },
+  },
+});
+
+const root = resolve(import.meta.dirname, '..', '..');
+const sizes = values.sizes.split(',').map(Number);
+const runs = Number(values.runs);
+const trials = Number(values.trials);
+const POLL_MS = 10;
+/** Tokens at the start of a text that tell its inspection from the one shown before. */
+const LEAD_TOKENS = 8;
+
+/** Milliseconds from `start` until `check` holds, polling (the states span frames: no single locator waits on them). */
+async function msUntil(start: number, what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<number> {
+  for (;;) {
+    if (await check()) return performance.now() - start;
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, POLL_MS));
+  }
+}
+
+/** Runs a palette command and returns the moment its Enter was pressed. */
+async function pressCommand(page: Page, title: string): Promise<number> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator(`.quick-input-widget .monaco-list-row.focused[aria-label^=${JSON.stringify(title)}]`).waitFor();
+  const start = performance.now();
+  await page.keyboard.press('Enter');
+  return start;
+}
+
+/** The first `n` tokens of `source` as text, checked to tokenize back to exactly `n` tokens. */
+function textOfTokens(engine: Gpt2Engine, source: string, n: number): string {
+  const tokens = engine.tokenize(source);
+  for (let take = n; take <= tokens.length; take++) {
+    const text = source.slice(0, tokens[take - 1].end);
+    if (engine.tokenize(text).length === n) return text;
+  }
+  throw new Error(`no prefix of the source is ${n} tokens`);
+}
+
+interface InspectFigures {
+  readonly tokens: number;
+  readonly firstPaintMs: number;
+  readonly tokensTabMs: number;
+  readonly lensTabMs: number;
+  readonly attentionTabMs: number;
+  readonly engineMs: number;
+}
+
+async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: string): Promise<Omit<InspectFigures, 'engineMs'>> {
+  const { page } = s;
+  // Into the first editor group, where the texts are (Quick Open would open the file beside the panel).
+  if ((await textEditor(page).count()) > 0) await textEditor(page).locator('.view-lines').click();
+  await s.openFile(file);
+  await textEditor(page).locator('.view-lines').click();
+  await page.keyboard.press('Control+A');
+  await selectionStatus(page).filter({ hasText: 'selected' }).waitFor();
+  const start = await pressCommand(page, 'Glassbox: Inspect Selection');
+  const panel = await s.webviewFrame('Glassbox');
+  // The panel still shows the previous inspection until this one's chips come: they start with `lead`.
+  const chips = panel.locator('.gb-chip:not(.gb-chip-next)');
+  const leadShown = () => chips.evaluateAll((nodes, count) => nodes.slice(0, count).map((c) => c.querySelector('.gb-chip-text')?.textContent ?? '').join(''), LEAD_TOKENS);
+  const firstPaintMs = await msUntil(start, 'the first chips', async () => (await leadShown()) === lead);
+  const tokensTabMs = await msUntil(start, 'every chip', async () => (await chips.count()) === n);
+  const lensTabMs = await tabDrawn(panel, 'lens', () => panel.locator('.gb-grid-rowhead').count().then((c) => c > 0));
+  const attentionTabMs = await tabDrawn(panel, 'attention', async () => (await panel.locator('.gb-thumb').count()) > 0 && (await panel.locator('.gb-attn-detail canvas, .gb-attn-detail svg').count()) > 0);
+  await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
+  return { tokens: n, firstPaintMs, tokensTabMs, lensTabMs, attentionTabMs };
+}
+
+async function tabDrawn(panel: FrameLocator, tab: string, drawn: () => Promise<boolean>): Promise<number> {
+  const start = performance.now();
+  await panel.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
+  return msUntil(start, `the ${tab} tab`, drawn);
+}
+
+interface GhostFigures {
+  readonly browserMs: number[];
+  readonly engineFirstMs: number[];
+  readonly engineAllMs: number[];
+}
+
+/** Types words at the end of the prose one at a time and times each suggestion's arrival. */
+async function ghostTrials(s: VsCodeSession, engine: Gpt2Engine, prose: string): Promise<GhostFigures> {
+  const { page } = s;
+  await textEditor(page).locator('.view-lines').click();
+  await s.openFile('typing.txt');
+  await textEditor(page).locator('.view-lines').click();
+  await page.keyboard.press('Control+End');
+  const words = prose.split(/\s+/).filter(Boolean);
+  const figures: GhostFigures = { browserMs: [], engineFirstMs: [], engineAllMs: [] };
+  let typed = readFileSync(join(s.workspace, 'typing.txt'), 'utf8');
+  for (let i = 0; figures.browserMs.length < trials && i < words.length; i++) {
+    const word = ` ${words[i]}`;
+    await page.keyboard.type(word.slice(0, -1), { delay: 60 });
+    const last = performance.now();
+    await page.keyboard.type(word.slice(-1));
+    typed += word;
+    try {
+      figures.browserMs.push(await msUntil(last, 'ghost text', async () => (await ghostText(page)).length > 0, 15_000));
+    } catch {
+      continue; // the model proposed nothing here (e.g. a newline first): not a latency
+    }
+    // The same prompt through the engine alone, as the completion provider asks (greedy, same limits).
+    const t = performance.now();
+    let first = 0;
+    await engine.generate(typed, { maxNewTokens: COMPLETION_DEFAULTS.maxTokens, temperature: 0, stopAtNewline: true, onToken: () => (first ||= performance.now() - t) });
+    figures.engineAllMs.push(performance.now() - t);
+    figures.engineFirstMs.push(first);
+    await page.keyboard.press('Escape');
+  }
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const modelDir = benchModelDir(values.model);
+  const temp = await mkdtemp(join(tmpdir(), 'glassbox-latency-'));
+  const workspace = join(temp, 'workspace');
+  await mkdir(workspace);
+  const engine = await Gpt2Engine.load({ modelDir, cacheDir: defaultCacheDir(), device: 'cpu' });
+  let session: VsCodeSession | undefined;
+  try {
+    const source = readFileSync(join(root, 'README.md'), 'utf8');
+    // Every run a text of its own (from another place in the source): the same text again would be answered
+    // from the last inspection's cache, which is not what a new selection costs.
+    const fileOf = (n: number, run: number) => `text-${n}-${run}.txt`;
+    for (const n of sizes) for (let run = 0; run <= runs; run++) await writeFile(join(workspace, fileOf(n, run)), textOfTokens(engine, source.slice(run * 4000), n));
+    const prose = readFileSync(join(root, 'sample', 'prose.md'), 'utf8');
+    await writeFile(join(workspace, 'typing.txt'), prose.slice(0, 600));
+    console.error('packaging the VSIX …');
+    const vsix = packageVsix(temp);
+    session = await startVsCode({
+      vsix,
+      workspace,
+      settings: { 'glassbox.model': modelDir, 'glassbox.completions.enabled': true, 'editor.inlineSuggest.enabled': true },
+    });
+    await session.page.setViewportSize({ width: 1600, height: 900 });
+
+    const inspections: InspectFigures[] = [];
+    for (const n of sizes) {
+      for (let run = 0; run <= runs; run++) {
+        const text = readFileSync(join(workspace, fileOf(n, run)), 'utf8');
+        const lead = engine.tokenize(text).slice(0, LEAD_TOKENS).map((t) => visibleWhitespace(t.text)).join('');
+        const browser = await inspectOnce(session, fileOf(n, run), n, lead);
+        const t = performance.now();
+        await engine.inspect(text, { topK: 10, patternLayers: [0], reusePrefix: false });
+        const engineMs = performance.now() - t;
+        if (run > 0) inspections.push({ ...browser, engineMs }); // run 0 warms up (model load, first page)
+        console.error(`${n} tokens: ${JSON.stringify({ ...browser, engineMs: Math.round(engineMs) })}`);
+      }
+    }
+    const ghost = await ghostTrials(session, engine, prose.slice(600));
+
+    const median = (n: number, key: keyof InspectFigures) => percentile(inspections.filter((f) => f.tokens === n).map((f) => f[key]), 50) / 1000;
+    const rows: string[][] = [['tokens', 'first paint', 'Tokens tab', 'Lens tab (after click)', 'Attention tab (after click)', 'engine inspect', 'first paint ÷ engine']];
+    for (const n of sizes) {
+      rows.push([String(n), `${round(median(n, 'firstPaintMs'))} s`, `${round(median(n, 'tokensTabMs'))} s`, `${round(median(n, 'lensTabMs'))} s`, `${round(median(n, 'attentionTabMs'))} s`, `${round(median(n, 'engineMs'))} s`, `${round(median(n, 'firstPaintMs') / median(n, 'engineMs'))} ×`]);
+    }
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows) console.log(r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd());
+    const p = (xs: number[], q: number) => round(percentile(xs, q) / 1000);
+    console.log(`ghost text over ${ghost.browserMs.length} words: last keystroke → on screen p50 ${p(ghost.browserMs, 50)} s, p90 ${p(ghost.browserMs, 90)} s; engine alone: first token p50 ${p(ghost.engineFirstMs, 50)} s, whole suggestion p50 ${p(ghost.engineAllMs, 50)} s, p90 ${p(ghost.engineAllMs, 90)} s (debounce ${COMPLETION_DEFAULTS.debounceMs} ms)`);
+    console.log(JSON.stringify({ browser: { inspections, ghost } }));
+  } finally {
+    await session?.close();
+    await engine.dispose();
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
