@@ -9,6 +9,7 @@ import { parseHostToModel } from '../protocol/model-message-guards';
 import type {
   AttributeParams,
   HeadsParams,
+  HeadWritesParams,
   CompleteParams,
   CompleteResult,
   HostToModel,
@@ -28,6 +29,7 @@ import type { AttributionReport, PatchReport } from '../protocol/interventions';
 import type { RouteImportances } from '../protocol/routes';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind, type HeadScores } from '../protocol/head-scores';
 import type { Token } from '../protocol/inspection';
+import { HEAD_WRITES_SOURCES, HEAD_WRITES_TOP, type HeadWrites } from '../protocol/head-writes';
 import { windowTokens } from './run/token-window';
 import { HubDownloadError } from './models/hub-download-error';
 import { ensureHubModel } from './models/hub-download';
@@ -134,6 +136,8 @@ export class ModelServer {
         return this.attribute((request as RequestOf<'attribute/run'>).params);
       case 'heads/score':
         return this.heads((request as RequestOf<'heads/score'>).params);
+      case 'heads/writes':
+        return this.headWrites((request as RequestOf<'heads/writes'>).params);
       case 'patch/run':
         return this.patch((request as RequestOf<'patch/run'>).params);
       case 'routes/run':
@@ -153,6 +157,22 @@ export class ModelServer {
     const catalogue: HeadCatalogue = { scores: Object.fromEntries(HEAD_SCORE_KINDS.map((k) => [k, mean(k)])) as unknown as HeadScores, ...params };
     this.catalogues.set(key, catalogue);
     return catalogue;
+  }
+
+  /** What a head writes (experiments/head-writes.ts), its tokens labelled as the views show them. */
+  private async headWrites(params: HeadWritesParams): Promise<HeadWrites> {
+    const engine = this.loaded();
+    const { ids, position, layer, head, ablation } = params;
+    const writes = await (await engine.experiments()).headWrites(ids, position, layer, head, { sources: HEAD_WRITES_SOURCES, top: HEAD_WRITES_TOP }, ablation);
+    const scored = (t: { id: number; value: number }) => ({ ...engine.tokenPiece(t.id), value: t.value });
+    return {
+      layer,
+      head,
+      position,
+      sources: writes.sources.map((s) => ({ position: s.position, attention: s.attention, token: engine.tokenPiece(s.id), top: s.top.map(scored) })),
+      promoted: writes.promoted.map(scored),
+      suppressed: writes.suppressed.map(scored),
+    };
   }
 
   private async attribute(params: AttributeParams): Promise<AttributionReport> {

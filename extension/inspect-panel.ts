@@ -32,6 +32,8 @@ import {
   WhyResult,
   HeadsRequest,
   HeadsResult,
+  HeadWritesRequest,
+  HeadWritesResult,
   PanelReady,
   StateChanged,
   TokenReveal,
@@ -42,6 +44,7 @@ import {
   type LensTargetRequestPayload,
   type PatchRequestPayload,
   type WhyAttributePayload,
+  type HeadWritesRequestPayload,
   type PanelViewState,
 } from '../protocol/panel-messages';
 import { commonPrefixLength, type CompletionExplanation } from './explain-completion';
@@ -364,6 +367,9 @@ export class InspectPanel implements vscode.Disposable {
       case HeadsRequest:
         void this.answerHeads(message.payload.requestId);
         return;
+      case HeadWritesRequest:
+        void this.answerHeadWrites(message.payload);
+        return;
       case AblationSet:
         void this.setAblation(message.payload.ablation);
         return;
@@ -485,6 +491,21 @@ export class InspectPanel implements vscode.Disposable {
       const { summary } = await this.context.ensureModel();
       const repeatLength = Math.min(50, Math.floor((summary.nCtx - 1) / 2));
       reply({ catalogue: await this.context.request('heads/score', { repeatLength, probes: 4 }, { what: 'scoring the heads' }) });
+    } catch (error) {
+      reply({ error: toErrorInfo(error).message });
+    }
+  }
+
+  /** What a head writes at a position of the shown inspection, in the model it shows: the Heads tab's head card. */
+  private async answerHeadWrites(request: HeadWritesRequestPayload): Promise<void> {
+    const reply = (outcome: HostToWebviewPayloads[typeof HeadWritesResult]['outcome']) => this.post(HeadWritesResult, { requestId: request.requestId, outcome });
+    const shown = this.shown;
+    if (!shown) return reply({ error: 'Inspect some text first.' });
+    try {
+      const { position, layer, head } = request;
+      const ablation = shown.ablated?.setting;
+      const writes = await this.context.request('heads/writes', { ids: idsOf(shown.result), position, layer, head, ...(ablation ? { ablation } : {}) }, { what: 'reading what the head writes' });
+      if (this.shown === shown) reply({ writes });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

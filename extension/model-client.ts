@@ -81,6 +81,8 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
   'complete/run': 60_000,
   'attribute/run': 60_000,
   'heads/score': 120_000,
+  // One forward run and one pass over W_U in JavaScript: well under a second on GPT-2 small.
+  'heads/writes': 60_000,
   // A sweep of layers × positions runs (batched) on GPT-2 small: seconds at 20 tokens, minutes near 1,024.
   'patch/run': 300_000,
   // One forward run, then L1 proximities of every (position, source, head) in JavaScript: seconds at 1,024 tokens.

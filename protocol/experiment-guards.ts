@@ -18,6 +18,7 @@ import {
 } from './interventions';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScores } from './head-scores';
 import type { RouteImportances } from './routes';
+import type { HeadWrites, OvSource, ScoredToken, TokenPiece } from './head-writes';
 
 const component: Reader<AttributionComponent> = (v, p) => {
   const f = record(v, p);
@@ -54,6 +55,47 @@ export const headCatalogue: Reader<HeadCatalogue> = (v, p) => {
     scores: Object.fromEntries(HEAD_SCORE_KINDS.map((kind) => [kind, grid(kind)])) as unknown as HeadScores,
     repeatLength: integer(f.repeatLength, `${p}.repeatLength`, 1),
     probes: integer(f.probes, `${p}.probes`, 1),
+  };
+};
+
+const byte: Reader<number> = (v, p) => {
+  const b = integer(v, p, 0);
+  return b <= 255 ? b : fail(p, 'a byte (0 to 255)', v);
+};
+
+const tokenPiece: Reader<TokenPiece> = (v, p) => {
+  const f = record(v, p);
+  const piece = { id: integer(f.id, `${p}.id`, 0), text: string(f.text, `${p}.text`) };
+  return f.bytes === undefined ? piece : { ...piece, bytes: array(byte)(f.bytes, `${p}.bytes`) };
+};
+
+const scoredToken: Reader<ScoredToken> = (v, p) => ({ ...tokenPiece(v, p), value: finite(record(v, p).value, `${p}.value`) });
+
+const ovSource: Reader<OvSource> = (v, p) => {
+  const f = record(v, p);
+  return {
+    position: integer(f.position, `${p}.position`, 0),
+    attention: finite(f.attention, `${p}.attention`),
+    token: tokenPiece(f.token, `${p}.token`),
+    top: array(scoredToken)(f.top, `${p}.top`),
+  };
+};
+
+/** What a head writes; each source at or before the position it was read from. */
+export const headWrites: Reader<HeadWrites> = (v, p) => {
+  const f = record(v, p);
+  const position = integer(f.position, `${p}.position`, 0);
+  const sources = array(ovSource)(f.sources, `${p}.sources`);
+  sources.forEach((s, i) => {
+    if (s.position > position) fail(`${p}.sources[${i}].position`, `a position at or before ${position}`, s.position);
+  });
+  return {
+    layer: integer(f.layer, `${p}.layer`, 0),
+    head: integer(f.head, `${p}.head`, 0),
+    position,
+    sources,
+    promoted: array(scoredToken)(f.promoted, `${p}.promoted`),
+    suppressed: array(scoredToken)(f.suppressed, `${p}.suppressed`),
   };
 };
 

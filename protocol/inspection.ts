@@ -127,6 +127,23 @@ export function headOfLayer(layer: Float32Tensor, head: number | null): Float32T
   return { dims: [1, packed], data: mean };
 }
 
+/**
+ * What an inspection knows first, from a plain forward's logits: the model's own next-token distribution at
+ * every position (the same numbers the full inspection reports at its last lens point). The panel paints the
+ * tokens from it while the lens and the attention patterns are still being computed.
+ */
+export interface TokenReading {
+  readonly model: ModelSummary;
+  readonly backend: Backend;
+  readonly tokens: readonly Token[];
+  readonly pieces: Readonly<Record<number, string>>;
+  readonly next: Inspection['next'];
+  /** The final distribution's top-k: ids and probabilities, [position, k]. */
+  readonly top: { readonly ids: Int32Tensor; readonly probs: Float32Tensor };
+  /** [position], nats */
+  readonly entropy: Float32Tensor;
+}
+
 /** An inspection as the panel's page gets it: its full patterns stay behind (25 MB a layer at 1,024 tokens). */
 export function withoutPatterns(inspection: Inspection): Inspection {
   return { ...inspection, attention: { ...inspection.attention, patterns: inspection.attention.patterns.map(() => null) } };

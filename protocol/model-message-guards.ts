@@ -17,7 +17,8 @@ import {
 import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
 import { ERROR_CODES } from './errors';
 import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchReport, type Steering } from './interventions';
-import { ablationSetting, attributionReport, headCatalogue, patchReport, routeImportances } from './experiment-guards';
+import { ablationSetting, attributionReport, headCatalogue, headWrites, patchReport, routeImportances } from './experiment-guards';
+import type { HeadWrites } from './head-writes';
 import type { HeadCatalogue } from './head-scores';
 import type { RouteImportances } from './routes';
 import {
@@ -26,6 +27,7 @@ import {
   type PatchParams,
   type RoutesParams,
   type HeadsParams,
+  type HeadWritesParams,
   type CompleteParams,
   type CompleteResult,
   type HostToModel,
@@ -124,6 +126,16 @@ const params: Readers<'params'> = {
     const f = record(v, p);
     return { repeatLength: integer(f.repeatLength, `${p}.repeatLength`, 1), probes: integer(f.probes, `${p}.probes`, 1) };
   },
+  'heads/writes': (v, p): HeadWritesParams => {
+    const f = record(v, p);
+    return {
+      ids: ids(f.ids, `${p}.ids`),
+      position: integer(f.position, `${p}.position`, 0),
+      layer: layer(f.layer, `${p}.layer`),
+      head: integer(f.head, `${p}.head`, 0),
+      ...optionalAblation(f, p),
+    };
+  },
   'attribute/run': (v, p): AttributeParams => {
     const f = record(v, p);
     return {
@@ -202,6 +214,7 @@ const results: Readers<'result'> = {
   'patch/run': (v, p): PatchReport => patchReport(v, p),
   'routes/run': (v, p): RouteImportances => routeImportances(v, p),
   'heads/score': (v, p): HeadCatalogue => headCatalogue(v, p),
+  'heads/writes': (v, p): HeadWrites => headWrites(v, p),
 };
 
 const progress: Reader<Progress> = (v, p) => {

@@ -6,6 +6,7 @@
 
 import type { AblationSetting, AttributionReport, PatchHook, PatchReport, Steering } from './interventions';
 import type { HeadCatalogue } from './head-scores';
+import type { HeadWrites } from './head-writes';
 import type { RouteImportances } from './routes';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token } from './inspection';
@@ -146,6 +147,8 @@ export interface ModelRequests {
   'attribute/run': { params: AttributeParams; result: AttributionReport };
   /** host → model: the head catalogue of the loaded model, averaged over seeded probes (cached per model). */
   'heads/score': { params: HeadsParams; result: HeadCatalogue };
+  /** host → model: what one head writes at a position of inspected tokens (its OV circuit's and direct effect's top tokens). */
+  'heads/writes': { params: HeadWritesParams; result: HeadWrites };
   /** host → model: an activation-patching sweep from a clean text into a corrupt one of as many tokens. */
   'patch/run': { params: PatchParams; result: PatchReport };
   /** host → model: the information-flow importances of inspected tokens, from which any route graph is drawn. */
@@ -171,6 +174,16 @@ export interface HeadsParams {
   readonly probes: number;
 }
 
+export interface HeadWritesParams {
+  readonly ids: readonly number[];
+  /** 0-based token index the head reads from (its sources) and writes at (its direct effect). */
+  readonly position: number;
+  readonly layer: number;
+  readonly head: number;
+  /** In the model with these units ablated, as the inspection shown. */
+  readonly ablation?: AblationSetting;
+}
+
 export interface AttributeParams {
   readonly ids: readonly number[];
   /** 0-based token index whose prediction is explained. */
@@ -182,7 +195,7 @@ export interface AttributeParams {
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score', 'patch/run', 'routes/run'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score', 'heads/writes', 'patch/run', 'routes/run'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

@@ -6,8 +6,9 @@ import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record
 import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
 import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
-import { ablationSetting, attributionReport, headCatalogue, patchReport, routeImportances } from './experiment-guards';
+import { ablationSetting, attributionReport, headCatalogue, headWrites, patchReport, routeImportances } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
+import type { HeadWrites } from './head-writes';
 import type { RouteImportances } from './routes';
 import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchHook, type PatchReport } from './interventions';
 
@@ -177,6 +178,13 @@ export interface HeadsResultPayload {
   readonly outcome: { readonly catalogue: HeadCatalogue } | { readonly error: string };
 }
 
+/** host → webview: the answer to `heads/writes` with the same `requestId`. */
+export const HeadWritesResult = 'heads/writesResult';
+export interface HeadWritesResultPayload {
+  readonly requestId: number;
+  readonly outcome: { readonly writes: HeadWrites } | { readonly error: string };
+}
+
 export interface HostToWebviewPayloads {
   readonly [InspectionShow]: InspectionShowPayload;
   readonly [InspectionProgress]: InspectionProgressPayload;
@@ -186,6 +194,7 @@ export interface HostToWebviewPayloads {
   readonly [AttentionPatternResult]: AttentionPatternResultPayload;
   readonly [WhyResult]: WhyResultPayload;
   readonly [HeadsResult]: HeadsResultPayload;
+  readonly [HeadWritesResult]: HeadWritesResultPayload;
   readonly [PatchResult]: PatchResultPayload;
   readonly [RoutesResult]: RoutesResultPayload;
   readonly [TokenResolved]: TokenResolvedPayload;
@@ -295,6 +304,18 @@ export interface InspectionExportPayload {
   readonly filename: string;
 }
 
+/**
+ * webview → host: what head `head` of `layer` writes at `position` of the shown inspection, in the model it
+ * shows (answered by `heads/writesResult`).
+ */
+export const HeadWritesRequest = 'heads/writes';
+export interface HeadWritesRequestPayload {
+  readonly requestId: number;
+  readonly position: number;
+  readonly layer: number;
+  readonly head: number;
+}
+
 /** webview → host: save a figure or table; the host asks where. PNG travels base64-encoded. */
 export const ExportSave = 'export/save';
 export interface ExportSavePayload {
@@ -317,6 +338,7 @@ export interface WebviewToHostPayloads {
   readonly [AttentionPatternRequest]: AttentionPatternRequestPayload;
   readonly [WhyAttribute]: WhyAttributePayload;
   readonly [HeadsRequest]: HeadsRequestPayload;
+  readonly [HeadWritesRequest]: HeadWritesRequestPayload;
   readonly [AblationSet]: AblationSetPayload;
   readonly [ComparePin]: ComparePinPayload;
   readonly [PatchRequest]: PatchRequestPayload;
@@ -462,6 +484,7 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
   },
   [WhyResult]: answer('report', attributionReport),
   [HeadsResult]: answer('catalogue', headCatalogue),
+  [HeadWritesResult]: answer('writes', headWrites),
   [PatchResult]: answer('report', patchReport),
   [RoutesResult]: answer('routes', routeImportances),
   [TokenResolved]: (v, path) => {
@@ -537,6 +560,15 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
     };
   },
   [HeadsRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
+  [HeadWritesRequest]: (v, path) => {
+    const f = record(v, path);
+    return {
+      requestId: integer(f.requestId, `${path}.requestId`, 0),
+      position: integer(f.position, `${path}.position`, 0),
+      layer: integer(f.layer, `${path}.layer`, 0),
+      head: integer(f.head, `${path}.head`, 0),
+    };
+  },
   [RoutesRequest]: (v, path) => ({ requestId: integer(record(v, path).requestId, `${path}.requestId`, 0) }),
   [TokenResolve]: (v, path) => {
     const f = record(v, path);

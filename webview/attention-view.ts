@@ -5,9 +5,9 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-radio/index.js';
 import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import type { Inspection } from '../protocol/inspection';
-import { formatAblation, sameAblation } from '../protocol/interventions';
 import type { Float32Tensor } from '../protocol/tensor';
 import type { AttentionView } from '../protocol/panel-messages';
+import { createAblateHeadButton } from './ablate-head-button';
 import { attentionShape, headName, squarePattern, type HeadRef } from './attention-layout';
 import { createAttentionLines } from './attention-lines';
 import { createAttentionMatrix } from './attention-matrix';
@@ -55,14 +55,9 @@ export function createAttentionView(ctx: PanelContext): PanelView {
   const retry = el('vscode-button', { class: 'gb-attn-retry', text: 'Try again', attrs: { secondary: true } });
   retry.addEventListener('click', () => ctx.retryHeadPattern(ctx.state().attentionHead));
   const status = el('p', { class: 'gb-attn-status gb-muted', attrs: { role: 'status' } }, [statusText, retry]);
-  // What the head does to the prediction shows when it is gone: every tab then shows the model without it.
-  const ablate = el('vscode-button', { class: 'gb-attn-ablate', attrs: { secondary: true } });
-  ablate.addEventListener('click', () => {
-    const { layer, head } = ctx.state().attentionHead;
-    if (head !== null) ctx.toggleAblation({ hook: 'attn.hook_z', layer, unit: head });
-  });
+  const ablate = createAblateHeadButton(ctx, 'gb-attn-ablate');
   const detail = el('section', { class: 'gb-card gb-attn-detail' }, [
-    el('div', { class: 'gb-attn-detail-head' }, [title, group, ablate]),
+    el('div', { class: 'gb-attn-detail-head' }, [title, group, ablate.element]),
     status,
     matrix.element,
     lines.element,
@@ -91,13 +86,7 @@ export function createAttentionView(ctx: PanelContext): PanelView {
       const [hook, which] = name.split(' · ');
       title.replaceChildren(el('code', { class: 'gb-hook', text: hook }), el('span', { class: 'gb-muted', text: ` · ${which}` }));
       for (const radio of radios) radio.checked = radio.value === state.attentionView;
-      ablate.hidden = ref.head === null;
-      if (ref.head !== null) {
-        const unit = { hook: 'attn.hook_z', layer: ref.layer, unit: ref.head } as const;
-        const on = ctx.ablation().ablations.some((a) => sameAblation(a, unit));
-        ablate.textContent = on ? 'Restore head' : 'Ablate head';
-        ablate.title = on ? `Put ${formatAblation(unit)} back` : `Run the model without ${formatAblation(unit)} (every tab shows the change)`;
-      }
+      ablate.show(ref.head === null ? null : { layer: ref.layer, head: ref.head });
       const head = ctx.headPattern(ref);
       status.hidden = head.kind === 'ready';
       if (head.kind !== 'ready') {

@@ -2,6 +2,9 @@
 // `bytes_to_unicode` table: printable bytes stand for themselves, the rest map to U+0100 upward, so a space is
 // "Ġ" and a newline "Ċ"); that spelling is what people see in vocab.json and merges.txt.
 
+import type { TokenPiece } from '../protocol/head-writes';
+import { visibleWhitespace } from '../protocol/visible-whitespace';
+
 const byteToChar: readonly string[] = (() => {
   const printable = (b: number): boolean => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
   const table: string[] = [];
@@ -29,4 +32,13 @@ export function hexBytes(text: string): string {
  */
 export function isPartialCharacter(text: string): boolean {
   return text.includes('\ufffd');
+}
+
+/**
+ * A vocabulary token as the views label it: whitespace made visible ("·the"), and a token holding part of a
+ * character by its bytes ("⟨0xE2⟩⟨0x80⟩"), since its text alone would be a meaningless "�".
+ */
+export function pieceLabel(piece: TokenPiece): string {
+  if (piece.bytes) return piece.bytes.map((b) => `⟨0x${b.toString(16).toUpperCase().padStart(2, '0')}⟩`).join('');
+  return visibleWhitespace(piece.text);
 }

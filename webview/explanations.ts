@@ -55,7 +55,10 @@ const texts: Readonly<Record<PanelTab, readonly string[]>> = {
       'looks at the earlier copy of the current token, and an induction head at the token that followed it ' +
       '(A B … A → B), which lets a model continue a pattern it has seen once.',
     'Scores are mean attention weights from 0 to 1, averaged over several seeded probes; the CLI’s heads ' +
-      'command reports one probe so it can be checked. Click a head to open it in the Attention tab on your text.',
+      'command reports one probe so it can be checked. Click a head for its card: its scores, its pattern on your ' +
+      'text, and what it writes — the tokens its OV circuit (W_E · W_V · W_O · W_U, weights only) maps the tokens ' +
+      'it reads here to, and its direct effect on the prediction at the token chosen in the Tokens tab. From the ' +
+      'card it opens in the Attention tab or is ablated.',
   ],
   routes: [
     'Information-flow routes (Ferrando & Voita, 2024, as the LLM Transparency Tool shows them): which earlier ' +

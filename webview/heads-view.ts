@@ -1,27 +1,16 @@
 // The Heads tab: what every attention head of the loaded model tends to do, as TransformerLens's head
 // detector scores it on probes of random tokens repeated (engine/experiments/head-scores.ts): a layer × head
-// grid coloured by the chosen kind, and the top heads of each kind. A head opens in the Attention tab.
+// grid coloured by the chosen kind, and the top heads of each kind. Clicking a head selects it and shows its
+// card (head-card.ts), from which it opens in the Attention tab.
 
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind } from '../protocol/head-scores';
 import { formatNumber } from '../protocol/number-format';
 import { el } from './element-builder';
 import { explanation } from './explanations';
 import { layerGridFigure } from './figure-svg';
+import { createHeadCard, type HeadId } from './head-card';
+import { KIND_MEANINGS, KIND_TITLES } from './head-kinds';
 import type { Figure, PanelContext, PanelView, Shown } from './panel-context';
-
-export const KIND_TITLES: Readonly<Record<HeadScoreKind, string>> = {
-  previousToken: 'previous token',
-  firstToken: 'first token',
-  duplicateToken: 'duplicate token',
-  induction: 'induction',
-};
-
-const KIND_MEANINGS: Readonly<Record<HeadScoreKind, string>> = {
-  previousToken: 'attends to the token just before',
-  firstToken: 'parks its attention on the first token',
-  duplicateToken: 'attends to the earlier copy of the same token',
-  induction: 'attends to the token after the earlier copy of the current one (A B … A → B)',
-};
 
 /** The `count` heads with the highest score of `kind`, highest first. */
 export function topHeads(catalogue: HeadCatalogue, kind: HeadScoreKind, count: number): { layer: number; head: number; score: number }[] {
@@ -39,13 +28,28 @@ export function createHeadsView(ctx: PanelContext): PanelView {
   const status = el('p', { class: 'gb-muted', attrs: { 'aria-live': 'polite' } });
   const grid = el('div', { class: 'gb-why-grid gb-heads-grid', attrs: { role: 'grid', 'aria-label': 'Head scores by layer and head' } });
   const tops = el('div', { class: 'gb-heads-tops' });
-  const element = el('section', { class: 'gb-view gb-heads' }, [explanation('heads'), kinds, status, grid, tops]);
+  const card = createHeadCard(ctx);
+  card.element.hidden = true;
+  /** The head whose card shows; none until one is clicked. */
+  let selected: HeadId | null = null;
+  const element = el('section', { class: 'gb-view gb-heads' }, [
+    explanation('heads'),
+    kinds,
+    status,
+    el('div', { class: 'gb-heads-layout' }, [el('div', { class: 'gb-heads-main' }, [grid, tops]), card.element]),
+  ]);
+  let last: Shown | null = null;
   element.addEventListener('click', (event) => {
     const cell = (event.target as Element).closest<HTMLElement>('[data-layer]');
-    if (cell) ctx.update({ tab: 'attention', attentionHead: { layer: Number(cell.dataset.layer), head: Number(cell.dataset.head) } });
+    if (!cell || !last) return;
+    selected = { layer: Number(cell.dataset.layer), head: Number(cell.dataset.head) };
+    render(last);
+    // Stacked in a narrow panel, the card is below the lists: bring it into view.
+    card.element.scrollIntoView({ block: 'nearest' });
   });
 
   function render(shown: Shown): void {
+    last = shown;
     kinds.replaceChildren(
       el('span', { class: 'gb-toolbar-label', text: 'Colour by' }),
       ...HEAD_SCORE_KINDS.map((k) => {
@@ -62,11 +66,14 @@ export function createHeadsView(ctx: PanelContext): PanelView {
       status.textContent = answer.kind === 'pending' ? 'Scoring every head on probes of random tokens repeated…' : answer.message;
       grid.replaceChildren();
       tops.replaceChildren();
+      card.element.hidden = true;
       return;
     }
     const { catalogue } = answer;
-    const { nHead } = shown.inspection.model;
-    status.textContent = `How strongly each head ${KIND_MEANINGS[kind]} (its mean attention weight, 0 to 1), over ${catalogue.probes} probes of ${catalogue.repeatLength} random tokens repeated. Click a head to see its pattern on your text, and to ablate it.`;
+    const { nLayer, nHead } = shown.inspection.model;
+    // A head of a bigger model shown before is not one of this one's.
+    if (selected && (selected.layer >= nLayer || selected.head >= nHead)) selected = null;
+    status.textContent = `How strongly each head ${KIND_MEANINGS[kind]} (its mean attention weight, 0 to 1), over ${catalogue.probes} probes of ${catalogue.repeatLength} random tokens repeated. Click a head for its card: its scores, its pattern on your text and what it writes.`;
     grid.style.setProperty('--gb-why-columns', String(nHead + 1));
     grid.replaceChildren(
       el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [
@@ -77,9 +84,10 @@ export function createHeadsView(ctx: PanelContext): PanelView {
         el('div', { class: 'gb-why-row', attrs: { role: 'row' } }, [
           el('span', { class: 'gb-why-label', text: String(layer), attrs: { role: 'rowheader' } }),
           ...row.map((score, head) => {
+            const on = selected?.layer === layer && selected.head === head;
             const cell = el('button', {
-              class: 'gb-why-cell gb-head-cell',
-              attrs: { type: 'button', role: 'gridcell', 'data-layer': layer, 'data-head': head, title: `L${layer}H${head}: ${KIND_TITLES[kind]} ${formatNumber(score)}`, 'aria-label': `layer ${layer} head ${head}: ${formatNumber(score)}` },
+              class: `gb-why-cell gb-head-cell${on ? ' gb-head-selected' : ''}`,
+              attrs: { type: 'button', role: 'gridcell', 'aria-selected': String(on), 'data-layer': layer, 'data-head': head, title: `L${layer}H${head}: ${KIND_TITLES[kind]} ${formatNumber(score)}`, 'aria-label': `layer ${layer} head ${head}: ${formatNumber(score)}` },
             });
             cell.style.background = tint(score);
             return cell;
@@ -92,12 +100,14 @@ export function createHeadsView(ctx: PanelContext): PanelView {
         el('div', { class: 'gb-heads-top' }, [
           el('h3', { text: KIND_TITLES[k] }),
           el('ol', { class: 'gb-why-list' }, topHeads(catalogue, k, 3).map((t) => el('li', {}, [
-            el('button', { class: 'gb-link-button', text: `L${t.layer}H${t.head}`, attrs: { type: 'button', 'data-layer': t.layer, 'data-head': t.head, title: 'Open its pattern on your text in the Attention tab (where it can be ablated)' } }),
+            el('button', { class: 'gb-link-button', text: `L${t.layer}H${t.head}`, attrs: { type: 'button', 'data-layer': t.layer, 'data-head': t.head, title: 'Show its card: its scores, its pattern on your text and what it writes' } }),
             `  ${formatNumber(t.score)}`,
           ]))),
         ]),
       ),
     );
+    card.element.hidden = selected === null;
+    if (selected) card.show(shown, catalogue, selected);
   }
 
   function catalogueOf(): HeadCatalogue {

@@ -30,6 +30,8 @@ import {
   WhyResult,
   HeadsRequest,
   HeadsResult,
+  HeadWritesRequest,
+  HeadWritesResult,
   parseHostMessage,
   type ExportFormat,
   type HostToWebview,
@@ -41,7 +43,7 @@ import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from '../protocol/token-index';
 import { exportFilename, exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
-import type { HeadsStatus, HeadPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, RoutesStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
+import type { HeadsStatus, HeadWritesStatus, HeadPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, RoutesStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
 import { watchTheme } from './theme-colours';
@@ -89,6 +91,8 @@ function boot(): void {
   let headPatterns = new Map<string, { readonly requestId: number; readonly status: HeadPattern }>();
   /** Attributions asked for the shown inspection, by question ("position:target:versus"). Emptied by each new inspection. */
   let attributions = new Map<string, { readonly requestId: number; readonly status: WhyStatus }>();
+  /** What heads write, asked for the shown inspection, by question ("layer:head:position"). Emptied by each new inspection. */
+  let headWrites = new Map<string, { readonly requestId: number; readonly status: HeadWritesStatus }>();
   /** The head catalogue of the model that made the shown inspection, by model name. */
   let heads: { readonly model: string; readonly requestId: number; readonly status: HeadsStatus } | null = null;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
@@ -165,6 +169,15 @@ function boot(): void {
       channel.post(HeadsRequest, { requestId });
       return heads.status;
     },
+    headWrites(question) {
+      const key = `${question.layer}:${question.head}:${question.position}`;
+      const known = headWrites.get(key);
+      if (known) return known.status;
+      const requestId = ++requestIds;
+      headWrites.set(key, { requestId, status: { kind: 'pending' } });
+      channel.post(HeadWritesRequest, { requestId, ...question });
+      return { kind: 'pending' };
+    },
     ablation() {
       return requestedAblation ?? shown?.ablated?.setting ?? noAblation;
     },
@@ -197,6 +210,9 @@ function boot(): void {
     },
     pin(on) {
       channel.post(ComparePin, { pin: on });
+    },
+    saveFile(file) {
+      channel.post(ExportSave, file);
     },
     patch(question) {
       return patches.get(patchKey(question))?.status ?? null;
@@ -280,6 +296,7 @@ function boot(): void {
     requestedAblation = null;
     headPatterns = new Map();
     attributions = new Map();
+    headWrites = new Map();
     patches = new Map();
     routes = null;
     state = fitStateTo(state, next.inspection);
@@ -357,6 +374,11 @@ function boot(): void {
       case PatchResult: {
         const { requestId, outcome } = message.payload;
         if (settle(patches, requestId, statusOf(outcome, (o) => ({ kind: 'ready', report: o.report })))) renderAll();
+        break;
+      }
+      case HeadWritesResult: {
+        const { requestId, outcome } = message.payload;
+        if (settle(headWrites, requestId, statusOf(outcome, (o) => ({ kind: 'ready', writes: o.writes })))) renderAll();
         break;
       }
       case WhyResult: {

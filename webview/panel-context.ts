@@ -3,9 +3,10 @@
 import type { Inspection } from '../protocol/inspection';
 import type { Ablation, AblationSetting, AttributionReport, PatchHook, PatchReport } from '../protocol/interventions';
 import type { HeadCatalogue } from '../protocol/head-scores';
+import type { HeadWrites } from '../protocol/head-writes';
 import type { RouteImportances } from '../protocol/routes';
 import type { Float32Tensor } from '../protocol/tensor';
-import type { AblatedView, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
+import type { AblatedView, ExportSavePayload, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
 import type { HeadRef } from './attention-layout';
 import type { TargetToken } from './lens-cells';
 
@@ -40,6 +41,16 @@ export type WhyStatus = { readonly kind: 'ready'; readonly report: AttributionRe
 /** The loaded model's head catalogue: arrived, asked, or failed. */
 export type HeadsStatus = { readonly kind: 'ready'; readonly catalogue: HeadCatalogue } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
+/** What a head writes at a position of the shown inspection: arrived, asked, or failed. */
+export type HeadWritesStatus = { readonly kind: 'ready'; readonly writes: HeadWrites } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
+
+/** A head of the shown model, and the position it is read at. */
+export interface HeadAtPosition {
+  readonly layer: number;
+  readonly head: number;
+  readonly position: number;
+}
+
 export type TargetStatus = { readonly kind: 'idle' } | { readonly kind: 'pending' } | { readonly kind: 'failed'; readonly message: string };
 
 export interface PanelContext {
@@ -68,6 +79,8 @@ export interface PanelContext {
   attribution(question: { readonly position: number; readonly targetId: number; readonly versusId: number | null }): WhyStatus;
   /** The loaded model's head catalogue: asks the host once per model, and the views render again when it comes. */
   headCatalogue(): HeadsStatus;
+  /** What a head writes at a position of the shown inspection: asks the host once per question; views render again when it comes. */
+  headWrites(question: HeadAtPosition): HeadWritesStatus;
   /** The units ablated: the ones just asked for while the host runs them, else those of the shown inspection. */
   ablation(): AblationSetting;
   /** Ask the host to show the text with these units ablated (none: the model as it is). */
@@ -78,6 +91,8 @@ export interface PanelContext {
   resolveToken(text: string): Promise<{ readonly id: number; readonly text: string }>;
   /** The shown text's information-flow importances: asks the host once per inspection; views render again when they come. */
   routes(): RoutesStatus;
+  /** Ask the host to save a file a view made itself (beyond the export menu's figure, table and inspection). */
+  saveFile(file: ExportSavePayload): void;
   /** Pin the shown text as the Compare tab's baseline, or drop the pin. */
   pin(on: boolean): void;
   /** The sweep for `question` of the shown pair: null until `runPatch` asks for it (sweeps take seconds). */

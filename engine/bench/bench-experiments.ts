@@ -5,7 +5,8 @@
 //   - attribution at the last of 128 tokens (one run of the intervention graph, then the decomposition);
 //   - a hook_resid_pre patching sweep over 20 tokens, batched as the CLI runs it, ÷ the naive one patched run
 //     at a time — ≤ 0.5×, and ≤ 3 s;
-//   - routes of 128 tokens ÷ a plain inspection — ≤ 0.5× extra.
+//   - routes of 128 tokens ÷ a plain inspection — ≤ 0.5× extra;
+//   - what a head writes at the last of 128 tokens (one run, six products with W_U in JavaScript) — ≤ 1 s.
 // Prints a table, then one JSON object keyed `experiments`.
 
 import { parseArgs } from 'node:util';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     const metric = { targetId: ids[1], versusId: ids[2] };
     const attribution = await seconds(runs, () => experiments.attribute(ids, ids.length - 1, metric));
     const routes = await seconds(runs, () => experiments.routes(ids));
+    const writes = await seconds(runs, () => experiments.headWrites(ids, ids.length - 1, 5, 1, { sources: 5, top: 5 }));
     const clean = ids.slice(0, 20);
     const corrupt = [...clean.slice(0, 10), ids[40], ...clean.slice(11)];
     const batched = await seconds(runs, () => experiments.patch(clean, corrupt, 'hook_resid_pre', metric));
@@ -51,12 +53,13 @@ async function main(): Promise<void> {
       ['ablated inspection, 128 tokens ÷ plain', `${round(ablated / plain)} ×`, '≤ 1.1 ×'],
       ['attribution at the last of 128 tokens', `${round(attribution)} s`, ''],
       ['routes, 128 tokens ÷ plain inspection', `${round(routes / plain)} ×`, '≤ 0.5 ×'],
+      ['what a head writes, at the last of 128 tokens', `${round(writes)} s`, '≤ 1 s'],
       [`hook_resid_pre sweep, 20 tokens × ${engine.summary.nLayer} layers`, `${round(batched)} s`, '≤ 3 s'],
       ['… ÷ the naive sweep (one patched run at a time)', `${round(batched / naive)} ×`, '≤ 0.5 ×'],
     ];
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
     for (const r of rows) console.log(r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd());
-    console.log(JSON.stringify({ experiments: { plain_s: round(plain), ablated_s: round(ablated), attribution_s: round(attribution), routes_s: round(routes), sweep_batched_s: round(batched), sweep_naive_s: round(naive) } }));
+    console.log(JSON.stringify({ experiments: { plain_s: round(plain), ablated_s: round(ablated), attribution_s: round(attribution), routes_s: round(routes), head_writes_s: round(writes), sweep_batched_s: round(batched), sweep_naive_s: round(naive) } }));
   } finally {
     await engine.dispose();
   }

@@ -44,24 +44,39 @@ export interface Attribution {
   readonly total: number;
 }
 
+/** s = sqrt(var(x) + ε): ln_final's scale at a position whose final residual is `residPost` (population variance). */
+export function finalScale(residPost: ArrayLike<number>, epsilon: number): number {
+  const d = residPost.length;
+  let sum = 0;
+  for (let i = 0; i < d; i++) sum += residPost[i];
+  const mean = sum / d;
+  let variance = 0;
+  for (let i = 0; i < d; i++) variance += (residPost[i] - mean) ** 2;
+  return Math.sqrt(variance / d + epsilon);
+}
+
+/**
+ * r = ((c − mean(c)) / s) ⊙ w_lnf for the `d` values of component `c` from `from`: what c adds to the logits
+ * once ln_final's scale s is fixed, before the unembedding, so value(c) = r · u for a token direction u.
+ * Written into `into` (a scratch buffer callers reuse over thousands of neurons).
+ */
+export function readout(c: ArrayLike<number>, from: number, d: number, lnfWeight: Float32Array, s: number, into = new Float64Array(d)): Float64Array {
+  let sum = 0;
+  for (let i = 0; i < d; i++) sum += c[from + i];
+  const mean = sum / d;
+  for (let i = 0; i < d; i++) into[i] = ((c[from + i] - mean) / s) * lnfWeight[i];
+  return into;
+}
+
 export function attribute(x: AttributionInputs, topNeurons = 10): Attribution {
   const d = x.nEmbd;
-  // g = w_lnf ⊙ u / s: value(c) = Σ_i (c_i − mean(c)) g_i.
-  const mean = (v: ArrayLike<number>, from = 0, n = v.length): number => {
-    let sum = 0;
-    for (let i = from; i < from + n; i++) sum += v[i];
-    return sum / n;
-  };
-  const residMean = mean(x.residPost);
-  let variance = 0;
-  for (let i = 0; i < d; i++) variance += (x.residPost[i] - residMean) ** 2;
-  const s = Math.sqrt(variance / d + x.epsilon);
-  const g = new Float64Array(d);
-  for (let i = 0; i < d; i++) g[i] = (x.lnfWeight[i] * (x.unembedTarget[i] - (x.unembedVersus?.[i] ?? 0))) / s;
+  const s = finalScale(x.residPost, x.epsilon);
+  const u = Float64Array.from({ length: d }, (_, i) => x.unembedTarget[i] - (x.unembedVersus?.[i] ?? 0));
+  const scratch = new Float64Array(d);
   const value = (c: ArrayLike<number>, from = 0): number => {
-    const m = mean(c, from, d);
+    const r = readout(c, from, d, x.lnfWeight, s, scratch);
     let sum = 0;
-    for (let i = 0; i < d; i++) sum += (c[from + i] - m) * g[i];
+    for (let i = 0; i < d; i++) sum += r[i] * u[i];
     return sum;
   };
 
@@ -79,7 +94,7 @@ export function attribute(x: AttributionInputs, topNeurons = 10): Attribution {
     neurons.push({ layer: l, bias: value(x.mlpOutBias[l]), top: byNeuron.slice(0, topNeurons) });
   }
   let bias = 0;
-  for (let i = 0; i < d; i++) bias += x.lnfBias[i] * (x.unembedTarget[i] - (x.unembedVersus?.[i] ?? 0));
+  for (let i = 0; i < d; i++) bias += x.lnfBias[i] * u[i];
   components.push({ hook: 'ln_final.b', value: bias });
   return { components, neurons, total: components.reduce((sum, c) => sum + c.value, 0) };
 }

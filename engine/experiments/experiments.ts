@@ -10,7 +10,9 @@
 import { Tensor } from 'onnxruntime-node';
 import { GlassboxError } from '../../protocol/errors';
 import { isAblating, STEERING_PAD_ID, type Ablation, type AblationMode, type AblationSetting, type PatchHook } from '../../protocol/interventions';
-import { attribute, type Attribution } from './attribution';
+import { attribute, finalScale, readout, type Attribution } from './attribution';
+import { ovVector, topSources, topTokens, unembed } from './head-writes';
+import { patternRow } from '../../protocol/inspection';
 import type { Gpt2Config } from '../models/gpt2-config';
 import type { OrtSession } from '../run/gpt2-session';
 import type { Gpt2Weights } from '../models/gpt2-weights';
@@ -34,6 +36,18 @@ export interface AttributionResult {
   readonly attribution: Attribution;
   /** logit(A) − logit(B) at P (or logit(A)), from the model's own logits. */
   readonly logitDiff: number;
+}
+
+/** What head (layer, head) writes at a position (head-writes.ts), as token ids and values. */
+export interface HeadWritesResult {
+  readonly sources: readonly { readonly position: number; readonly attention: number; readonly id: number; readonly top: readonly TokenValue[] }[];
+  readonly promoted: readonly TokenValue[];
+  readonly suppressed: readonly TokenValue[];
+}
+
+export interface TokenValue {
+  readonly id: number;
+  readonly value: number;
 }
 
 export interface PatchResult {
@@ -140,6 +154,42 @@ export class Experiments {
       mlpOutBias: Array.from({ length: nLayer }, (_, l) => this.tensor(`h.${l}.mlp.c_proj.bias`)),
     });
     return { attribution, logitDiff: metricOf(data(INTERVENTION_OUTPUTS.logitsAt), 0, this.config.vocabSize, metric) };
+  }
+
+  /**
+   * What head `head` of `layer` writes at `position` of `ids` (head-writes.ts): the OV circuit of the `sources`
+   * tokens it attends to most, and its direct effect on the logits, `top` tokens of each; from one run (of
+   * the ablated model, with `ablation`) and one pass over W_U.
+   */
+  async headWrites(ids: readonly number[], position: number, layer: number, head: number, counts: { sources: number; top: number }, ablation?: AblationSetting): Promise<HeadWritesResult> {
+    this.checkIds(ids, 'text');
+    this.checkPosition(position, ids.length);
+    const { nLayer, nHead, nEmbd: d, vocabSize } = this.config;
+    if (!(Number.isInteger(layer) && layer >= 0 && layer < nLayer)) throw new GlassboxError('bad-request', `Layer ${layer} is not one of the model's ${nLayer}.`);
+    if (!(Number.isInteger(head) && head >= 0 && head < nHead)) throw new GlassboxError('bad-request', `Head ${head} is not one of the model's ${nHead} a layer.`);
+    const at = INTERVENTION_OUTPUTS.at;
+    const result = at(`blocks.${layer}.attn.hook_result`);
+    const residPost = at(`blocks.${nLayer - 1}.hook_resid_post`);
+    const feeds = isAblating(ablation) ? ablationFeeds(this.config, ablation.ablations, ablation.mode, position) : identityFeeds(this.config, position);
+    const out = await this.model.runBatch(ids, 1, this.config, feeds, [result, residPost, NEW_KV_OUTPUTS.query(layer), NEW_KV_OUTPUTS.key(layer)]);
+    const data = (name: string) => out[name].data as Float32Array;
+    const n = ids.length;
+    const shape = { layers: 1, nHead, n, headDim: d / nHead };
+    const { patterns } = await this.patterns.layers(data(NEW_KV_OUTPUTS.query(layer)), data(NEW_KV_OUTPUTS.key(layer)), shape, true);
+    const sources = topSources(patternRow(patterns![0], head, position), counts.sources);
+
+    const cAttn = this.tensor(`h.${layer}.attn.c_attn.weight`);
+    const cProj = this.tensor(`h.${layer}.attn.c_proj.weight`);
+    const ov = sources.map((s) => ovVector(this.row('wte.weight', ids[s.position]), cAttn, cProj, head, nHead));
+    // The head's slice of [1, head, d] at P, read out through ln_final exactly as attribution reads it.
+    const direct = Float32Array.from(readout(data(result), head * d, d, this.tensor('ln_f.weight'), finalScale(data(residPost), this.config.layerNormEpsilon)));
+    const wte = this.entry('wte.weight');
+    const logits = unembed([...ov, direct], vocabSize, d, (first, count) => readFloat32Entry(this.weightsPath, wte, 'wte.weight', first * d, count * d));
+    return {
+      sources: sources.map((s, i) => ({ ...s, id: ids[s.position], top: topTokens(logits[i], counts.top) })),
+      promoted: topTokens(logits[sources.length], counts.top),
+      suppressed: topTokens(logits[sources.length], counts.top, true),
+    };
   }
 
   /** Activation patching of `hook` from `clean` into `corrupt` (same token count), metric at the last position. */

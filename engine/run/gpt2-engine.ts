@@ -12,6 +12,7 @@ import { generate, type GenerateOptions, type Generation } from './generation';
 import { END_OF_TEXT_ID } from '../models/gpt2-tokenizer-files';
 import { headProbe, headScoresOf, type HeadProbe } from '../experiments/head-scores';
 import type { HeadScores } from '../../protocol/head-scores';
+import type { TokenPiece } from '../../protocol/head-writes';
 import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
 import { readInspection, readResiduals, type LensReading } from './inspection-outputs';
@@ -199,6 +200,15 @@ export class Gpt2Engine {
   tokenText(id: number): string {
     const entry = this.vocab[id];
     return entry === undefined ? '' : tokenText(tokenBytes(entry));
+  }
+
+  /** A token as the views label it: its text, and its bytes when they are not whole characters (text has U+FFFD). */
+  tokenPiece(id: number): TokenPiece {
+    const entry = this.vocab[id];
+    if (entry === undefined) return { id, text: '' };
+    const bytes = tokenBytes(entry);
+    const text = tokenText(bytes);
+    return text.includes('\uFFFD') ? { id, text, bytes: Array.from(bytes) } : { id, text };
   }
 
   async inspect(text: string, options: InspectOptions = {}): Promise<Inspection> {

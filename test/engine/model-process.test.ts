@@ -10,6 +10,7 @@ import { ModelServer } from '../../engine/model-server';
 import { ModelClient, type ClientState, type ModelClientOptions } from '../../extension/model-client';
 import type { GlassboxError } from '../../protocol/errors';
 import type { CompleteParams, InspectParams, LoadParams } from '../../protocol/model-messages';
+import type { HeadWrites } from '../../protocol/head-writes';
 import { generatedModel, testCacheDir } from './generated-models';
 import { Inbox, MODEL_PROCESS_MODULE as MODULE, RawProcess } from './raw-model-process';
 
@@ -504,6 +505,20 @@ describe('the process answers what ModelClient would never send, and keeps servi
     raw.send({ type: 'request', id: 23, method: 'attribute/run', params: { ids: [464, 3290], position: 2, targetId: 257, versusId: null } });
     const refused = await raw.inbox.answer(23);
     assert.equal(refused.type, 'error');
+  });
+
+  test('heads/writes: every source (all three, at three tokens) with its OV tokens; a byte token comes with its bytes', async () => {
+    // 158 is GPT-2's token for the lone byte 0xE2, the first of a three-byte character such as "—".
+    raw.send({ type: 'request', id: 24, method: 'heads/writes', params: { ids: [464, 158, 3290], position: 2, layer: 0, head: 0 } });
+    const answer = await raw.inbox.answer(24);
+    assert.equal(answer.type, 'result', JSON.stringify(answer));
+    const writes = (answer as unknown as { result: HeadWrites }).result;
+    assert.deepEqual(writes.sources.map((s) => s.position).sort(), [0, 1, 2]);
+    assert.deepEqual(writes.sources.find((s) => s.position === 1)?.token, { id: 158, text: '\ufffd', bytes: [0xe2] });
+    assert.deepEqual(writes.sources.find((s) => s.position === 0)?.token, { id: 464, text: 'The' });
+    for (const list of [...writes.sources.map((s) => s.top), writes.promoted, writes.suppressed]) assert.equal(list.length, 5);
+    raw.send({ type: 'request', id: 25, method: 'heads/writes', params: { ids: [464], position: 0, layer: 0, head: 1 } });
+    assert.match(JSON.stringify(await raw.inbox.answer(25)), /Head 1 is not one of the model's 1/);
   });
 
   test("a panel's layer from a bigger model (after a switch) falls back to layer 0 instead of failing", async () => {

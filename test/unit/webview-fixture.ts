@@ -7,6 +7,8 @@ import type { InspectionShowPayload } from '../../protocol/panel-messages';
 import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
 import type { AttributionComponent, AttributionReport, PatchHook, PatchReport } from '../../protocol/interventions';
 import type { HeadCatalogue } from '../../protocol/head-scores';
+import type { HeadWrites, ScoredToken } from '../../protocol/head-writes';
+import { patternRow } from '../../protocol/inspection';
 import type { RouteImportances } from '../../protocol/routes';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { SeededRandom } from '../../engine/models/seeded-random';
@@ -322,6 +324,39 @@ export function fixtureHeadCatalogue(nLayer: number, nHead: number): HeadCatalog
     },
     repeatLength: 50,
     probes: 4,
+  };
+}
+
+/**
+ * What a head writes, as the preview's answer to `heads/writes`: the sources are the five keys its pattern (when
+ * the inspection carries the layer's) weighs most from the position; the tokens come from the fixture's pool,
+ * one of them the lone byte 0xE2 so the card's byte label shows.
+ */
+export function fixtureHeadWrites(inspection: Inspection, question: { position: number; layer: number; head: number }): HeadWrites {
+  const { position, layer, head } = question;
+  const random = new SeededRandom(1000 * layer + 10 * head + position);
+  const pattern = inspection.attention.patterns[layer];
+  const row = pattern ? patternRow(pattern, head, position) : Float32Array.from({ length: position + 1 }, () => random.next());
+  const keys = Array.from(row.subarray(0, position + 1), (attention, p) => ({ position: p, attention })).sort((a, b) => b.attention - a.attention).slice(0, 5);
+  // Distinct tokens a list, as the engine's top-k are.
+  const tokens = (count: number, sign: number): ScoredToken[] => {
+    const start = Math.floor(random.next() * pool.length);
+    return Array.from({ length: count }, (_, i) => {
+      const [id, text] = pool[(start + 7 * i) % pool.length];
+      return { id, text, value: sign * (6 - i - random.next()) };
+    });
+  };
+  const byte: ScoredToken = { id: 158, text: '\ufffd', bytes: [0xe2], value: 0.5 };
+  return {
+    layer,
+    head,
+    position,
+    sources: keys.map((k, i) => {
+      const { id, text } = inspection.tokens[k.position];
+      return { ...k, token: { id, text }, top: i === 1 ? [...tokens(4, 1), byte] : tokens(5, 1) };
+    }),
+    promoted: tokens(5, 1),
+    suppressed: tokens(5, -1),
   };
 }
 

@@ -218,14 +218,45 @@ async function main(): Promise<void> {
   await page.locator('.gb-compare vscode-button').filter({ hasText: 'Unpin' }).click();
   await page.waitForSelector('.gb-compare-empty:not([hidden])');
 
-  // Heads: asked once; a layer × head grid; a click opens that head in the Attention tab.
+  // Heads: asked once; a layer × head grid; a click shows that head's card — its scores, its pattern, and
+  // what it writes at the chosen token (asked of the host once), byte tokens by their bytes; the card saves as
+  // JSON and opens the head in the Attention tab.
   await tab(page, 'heads');
   await page.waitForSelector('.gb-head-cell');
   assert.equal((await posted(page)).filter((m) => m.type === 'heads/request').length, 1);
   assert.equal(await page.locator('.gb-head-cell').count(), 2 * 4);
   const headsCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(headsCsv.payload.data), /^layer,head,previousToken,firstToken,duplicateToken,induction\n0,0,/);
+  assert.ok(await page.locator('.gb-head-card').isHidden(), 'no card before a head is chosen');
   await page.click('.gb-head-cell[data-layer="1"][data-head="3"]');
+  await page.waitForSelector('.gb-head-ov .gb-piece');
+  const asked = (await posted(page)).filter((m) => m.type === 'heads/writes');
+  assert.deepEqual(asked.map((m) => m.payload), [{ requestId: asked[0].payload.requestId, layer: 1, head: 3, position: 4 }], 'asked once, at the token chosen in the Tokens tab');
+  assert.match(await page.locator('.gb-head-card .gb-card-title').innerText(), /^L1H3/);
+  assert.equal(await page.locator('.gb-head-scores dt').count(), 4);
+  assert.ok(await page.$('.gb-head-thumb canvas'), 'its pattern on the text');
+  const sourceCount = await page.locator('.gb-head-ov-source').count();
+  assert.equal(sourceCount, 5, 'five tokens it reads from');
+  assert.equal(await page.locator('.gb-head-ov .gb-head-tokens').first().locator('li').count(), 5, 'five tokens each');
+  assert.equal(await page.locator('.gb-head-ov .gb-piece', { hasText: '⟨0xE2⟩' }).count(), 1, 'a byte token by its byte');
+  assert.ok((await page.locator('.gb-head-ov .gb-piece').allInnerTexts()).some((t) => t.startsWith('·')), 'spaces made visible');
+  assert.equal(await page.locator('.gb-head-direct .gb-head-tokens li').count(), 10, 'five promoted, five suppressed');
+  assert.match((await page.getAttribute('.gb-head-ov', 'title')) ?? '', /no layer norms, no biases/);
+  await page.screenshot({ path: join(root, 'test-output', 'preview', 'head-card.png') });
+  const savesBefore = (await posted(page)).filter((m) => m.type === 'export/save').length;
+  await page.locator('.gb-head-card vscode-button').filter({ hasText: 'Save card as JSON' }).click();
+  const cardSave = (await posted(page)).filter((m) => m.type === 'export/save');
+  assert.equal(cardSave.length, savesBefore + 1);
+  assert.equal(cardSave.at(-1)?.payload.filename, 'glassbox-head-L1H3-fox.json');
+  const card = JSON.parse(String(cardSave.at(-1)?.payload.data)) as { layer: number; head: number; scores: Record<string, number>; writes: { sources: unknown[] } };
+  assert.deepEqual([card.layer, card.head, Object.keys(card.scores).length, card.writes.sources.length], [1, 3, 4, 5]);
+  await page.locator('.gb-head-card vscode-button').filter({ hasText: 'Ablate head' }).click();
+  assert.deepEqual((await posted(page)).filter((m) => m.type === 'ablation/set').at(-1)?.payload, { ablation: { ablations: [{ hook: 'attn.hook_z', layer: 1, unit: 3 }], mode: 'zero' } });
+  await page.waitForSelector('.gb-ablation-summary strong'); // the ablated model is shown
+  await page.waitForSelector('.gb-head-card vscode-button:has-text("Restore head")');
+  await page.locator('.gb-head-card vscode-button').filter({ hasText: 'Restore head' }).click();
+  await page.waitForSelector('.gb-ablation-bar', { state: 'hidden' });
+  await page.locator('.gb-head-card vscode-button').filter({ hasText: 'Open in Attention' }).click();
   await page.waitForSelector('.gb-thumb.gb-selected[data-layer="1"][data-head="3"]');
   await tab(page, 'attention');
   await page.locator('.gb-thumb[data-layer="0"][data-head="1"]').click();

@@ -1,6 +1,7 @@
 // A stand-in for the extension host in the dev preview: provides `acquireVsCodeApi`, answers `panel/ready`
-// with the test fixture, `lens/target` with the fixture's target, `why/attribute` with a fixture attribution and
-// `ablation/set` with the fixture read as an ablated model might, and records everything the panel posts
+// with the test fixture, `lens/target` with the fixture's target, `why/attribute` with a fixture attribution,
+// `heads/writes` with a fixture of what a head writes and `ablation/set` with the fixture read as an ablated
+// model might, and records everything the panel posts
 // (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
 
 import { headOfLayer, withoutPatterns } from '../../protocol/inspection';
@@ -24,6 +25,9 @@ import {
   WhyResult,
   HeadsRequest,
   HeadsResult,
+  HeadWritesRequest,
+  HeadWritesResult,
+  type HeadWritesRequestPayload,
   type AblationSetPayload,
   type ComparePinPayload,
   type PatchRequestPayload,
@@ -31,7 +35,7 @@ import {
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
-import { fixtureAblated, fixtureAttribution, fixtureCounterfactual, fixtureHeadCatalogue, fixtureLensTarget, fixturePatchReport, fixtureRoutes, fixtureShow } from '../../test/unit/webview-fixture';
+import { fixtureAblated, fixtureAttribution, fixtureCounterfactual, fixtureHeadCatalogue, fixtureHeadWrites, fixtureLensTarget, fixturePatchReport, fixtureRoutes, fixtureShow } from '../../test/unit/webview-fixture';
 import { themes, type ThemeName } from './themes';
 
 const params = new URLSearchParams(location.search);
@@ -79,6 +83,10 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     const { requestId } = message.payload as { requestId: number };
     const { nLayer, nHead } = show.inspection.model;
     setTimeout(() => send({ type: HeadsResult, payload: { requestId, outcome: { catalogue: fixtureHeadCatalogue(nLayer, nHead) } } }), 150);
+  }
+  if (message.type === HeadWritesRequest) {
+    const { requestId, ...question } = message.payload as unknown as HeadWritesRequestPayload;
+    setTimeout(() => send({ type: HeadWritesResult, payload: { requestId, outcome: { writes: fixtureHeadWrites(show.inspection, question) } } }), 150);
   }
   if (message.type === AblationSet) {
     const { ablation } = message.payload as unknown as AblationSetPayload;

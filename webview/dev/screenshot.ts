@@ -27,6 +27,14 @@ const tab = (name: string) => async (page: Page) => {
   await page.waitForTimeout(150);
 };
 
+/** The Heads tab with L5H11 chosen at " fox": its card and what it writes. */
+const headCard = async (page: Page): Promise<void> => {
+  await page.click('.gb-chip[data-index="3"]');
+  await page.click('vscode-tab-header[data-tab="heads"]');
+  await page.click('.gb-head-cell[data-layer="5"][data-head="11"]');
+  await page.waitForSelector('.gb-head-ov .gb-piece');
+};
+
 const shots: readonly Shot[] = [
   { name: 'empty-dark', query: 'empty' },
   {
@@ -121,6 +129,8 @@ const shots: readonly Shot[] = [
   { name: 'lens-512-dark', query: 'theme=dark&tokens=512&layers=12&heads=12', act: tab('lens') },
   { name: 'why-dark', query: 'theme=dark&layers=12&heads=12', act: whyTab },
   { name: 'heads-dark', query: 'theme=dark&layers=12&heads=12', act: async (page) => (await page.click('vscode-tab-header[data-tab="heads"]'), void (await page.waitForSelector('.gb-head-cell'))) },
+  { name: 'head-card-dark', query: 'theme=dark&layers=12&heads=12', size: { width: 1000, height: 900 }, act: headCard },
+  { name: 'head-card-light-narrow', query: 'theme=light&layers=12&heads=12', size: { width: 320, height: 900 }, act: headCard },
   { name: 'why-light-narrow', query: 'theme=light&layers=6&heads=6', size: { width: 320, height: 900 }, act: whyTab },
   { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
 ];
