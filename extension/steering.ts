@@ -3,16 +3,11 @@
 // in the status bar while it is on. Kept in the workspace state: a steering belongs to the work it serves.
 
 import * as vscode from 'vscode';
-import type { Steering } from '../protocol/interventions';
+import { describeSteering, type Steering } from '../protocol/interventions';
 
 export const STEER_COMMAND = 'glassbox.steerCompletions';
 const CURRENT_KEY = 'glassbox.steering';
 const SAVED_KEY = 'glassbox.savedSteerings';
-
-/** `+Love −Hate @L6 ×4`: how a steering reads in the status bar and the menus. */
-export function describeSteering(s: Steering): string {
-  return `+${JSON.stringify(s.add)} −${JSON.stringify(s.subtract)} @L${s.layer} ×${s.scale}`;
-}
 
 export class SteeringState implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('glassbox.steering', vscode.StatusBarAlignment.Right, 99);
