@@ -164,7 +164,7 @@ function optionalAblation(f: Record<string, unknown>, p: string): { ablation?: A
   return f.ablation === undefined ? {} : { ablation: ablationSetting(f.ablation, `${p}.ablation`) };
 }
 
-function steering(v: unknown, p: string): Steering {
+export function steering(v: unknown, p: string): Steering {
   const f = record(v, p);
   return { add: text(f.add, `${p}.add`), subtract: text(f.subtract, `${p}.subtract`), layer: integer(f.layer, `${p}.layer`, 0), scale: finite(f.scale, `${p}.scale`) };
 }
@@ -183,7 +183,7 @@ const probability: Reader<number> = (v, p) => {
 
 const generatedToken: Reader<GeneratedToken> = (v, p) => ({ ...generated(v, p), prob: probability(record(v, p).prob, `${p}.prob`) });
 
-const continuation: Reader<Continuation> = (v, p) => {
+export const continuation: Reader<Continuation> = (v, p) => {
   const f = record(v, p);
   return { tokens: array(generatedToken)(f.tokens, `${p}.tokens`), text: string(f.text, `${p}.text`), stop: oneOf(GENERATION_STOPS)(f.stop, `${p}.stop`) };
 };
