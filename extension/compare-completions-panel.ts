@@ -60,10 +60,14 @@ export class CompareCompletionsPanel implements vscode.Disposable {
     );
   }
 
-  /** Compares the continuations of the text before the cursor of the active editor. */
+  /**
+   * Compares the continuations of the text before the cursor of the active editor; with none (a view has the
+   * focus, as after its own Steer Completions… button), the context compared last.
+   */
   async compareAtCursor(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
+      if (this.context) return this.run(this.context);
       void vscode.window.showInformationMessage('Glassbox: put the cursor after the text to continue in an editor, then run Compare Completions.');
       return;
     }
