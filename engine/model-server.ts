@@ -9,9 +9,12 @@ import { parseHostToModel } from '../protocol/model-message-guards';
 import type {
   AttributeParams,
   HeadsParams,
+  CompareParams,
+  CompareResult,
   HeadWritesParams,
   CompleteParams,
   CompleteResult,
+  Continuation,
   HostToModel,
   InspectParams,
   InspectResult,
@@ -24,7 +27,7 @@ import type {
   RequestOf,
 } from '../protocol/model-messages';
 import { Gpt2Engine } from './run/gpt2-engine';
-import type { GenerateOptions } from './run/generation';
+import type { GenerateOptions, Generation } from './run/generation';
 import type { AttributionReport, PatchReport } from '../protocol/interventions';
 import type { RouteImportances } from '../protocol/routes';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind, type HeadScores } from '../protocol/head-scores';
@@ -132,6 +135,8 @@ export class ModelServer {
       }
       case 'complete/run':
         return this.complete(request as RequestOf<'complete/run'>, job.abort.signal);
+      case 'complete/compare':
+        return this.compare((request as RequestOf<'complete/compare'>).params, job.abort.signal);
       case 'attribute/run':
         return this.attribute((request as RequestOf<'attribute/run'>).params);
       case 'heads/score':
@@ -261,21 +266,12 @@ export class ModelServer {
   private async complete(request: RequestOf<'complete/run'>, signal: AbortSignal): Promise<CompleteResult> {
     const engine = this.loaded();
     const p: CompleteParams = request.params;
-    const all = engine.tokenize(p.prompt);
-    // The new tokens need room after the prompt; generation stops early ('context-full') where they have none.
-    const room = Math.max(1, engine.summary.nCtx - p.maxNewTokens);
-    const { tokens: prompt, textOffset } = p.windowToContext ? windowTokens(all, p.prompt, room, { lineStart: true }) : { tokens: all, textOffset: 0 };
+    const { tokens: prompt, textOffset } = this.completionPrompt(p);
     // A steered completion runs on the intervention graph with a cache of its own (the steered model is another model).
     const { steering } = p;
     const generate = (t: readonly Token[], o: GenerateOptions) => (steering ? engine.generateSteeredTokens(t, o, steering) : engine.generateTokens(t, o));
     const generation = await generate(prompt, {
-      maxNewTokens: p.maxNewTokens,
-      temperature: p.temperature,
-      topK: p.topK,
-      topP: p.topP,
-      seed: p.seed,
-      stopAtNewline: p.stopAtNewline,
-      signal,
+      ...generateOptions(p, signal),
       onToken: (token) => this.send({ type: 'progress', id: request.id, progress: { kind: 'token', ...token } }),
     });
     return {
@@ -288,4 +284,27 @@ export class ModelServer {
       textOffset,
     };
   }
+
+  /** The same prompt tokens continued in the model as it is, then with the steering, with the same settings (and seed). */
+  private async compare(p: CompareParams, signal: AbortSignal): Promise<CompareResult> {
+    const engine = this.loaded();
+    const { tokens: prompt, textOffset } = this.completionPrompt(p);
+    const options = generateOptions(p, signal);
+    const continuation = ({ tokens, text, stop }: Generation): Continuation => ({ tokens, text, stop });
+    const unsteered = continuation(await engine.generateTokens(prompt, options));
+    const steered = continuation(await engine.generateSteeredTokens(prompt, options, p.steering));
+    return { promptTokens: prompt, textOffset, unsteered, steered };
+  }
+
+  /** The prompt's tokens that leave room for the new ones; generation stops early ('context-full') where they have none. */
+  private completionPrompt(p: Omit<CompleteParams, 'steering'>): { tokens: readonly Token[]; textOffset: number } {
+    const engine = this.loaded();
+    const all = engine.tokenize(p.prompt);
+    const room = Math.max(1, engine.summary.nCtx - p.maxNewTokens);
+    return p.windowToContext ? windowTokens(all, p.prompt, room, { lineStart: true }) : { tokens: all, textOffset: 0 };
+  }
+}
+
+function generateOptions(p: Omit<CompleteParams, 'steering'>, signal: AbortSignal): GenerateOptions {
+  return { maxNewTokens: p.maxNewTokens, temperature: p.temperature, topK: p.topK, topP: p.topP, seed: p.seed, stopAtNewline: p.stopAtNewline, signal };
 }

@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import { registerCompletions } from './completion-provider';
+import { CompareCompletionsPanel } from './compare-completions-panel';
 import { CompletionStore } from './completion-store';
 import { registerExplainCommands } from './explain-commands';
 import { CompletionHistory } from './explain-history';
@@ -23,13 +24,15 @@ export function activate(extension: vscode.ExtensionContext): void {
   const explained = new CompletionHistory(completions);
   const panel = new InspectPanel(context, extension.extensionUri);
   const steering = new SteeringState(extension.workspaceState);
+  const comparison = new CompareCompletionsPanel(context, steering, panel, extension.extensionUri);
   extension.subscriptions.push(
     context,
     panel,
     steering,
+    comparison,
     ...registerModelCommands(context),
     ...registerCompletions(context, completions, steering),
-    registerSteerCommand(steering, async () => (await context.ensureModel()).summary.nLayer),
+    registerSteerCommand(steering, async () => (await context.ensureModel()).summary.nLayer, () => comparison.compareAtCursor()),
     new SurprisalHighlighting(context),
     new AttentionFromCursor(context),
     registerInspectCommand(panel),

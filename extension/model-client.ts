@@ -79,6 +79,8 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
   'attention/pattern': 60_000,
   'lens/target': 30_000,
   'complete/run': 60_000,
+  // Two generations, the steered one after the steering vector's two forward runs.
+  'complete/compare': 120_000,
   'attribute/run': 60_000,
   'heads/score': 120_000,
   // One forward run and one pass over W_U in JavaScript: well under a second on GPT-2 small.

@@ -3,16 +3,11 @@
 // in the status bar while it is on. Kept in the workspace state: a steering belongs to the work it serves.
 
 import * as vscode from 'vscode';
-import type { Steering } from '../protocol/interventions';
+import { describeSteering, type Steering } from '../protocol/interventions';
 
 export const STEER_COMMAND = 'glassbox.steerCompletions';
 const CURRENT_KEY = 'glassbox.steering';
 const SAVED_KEY = 'glassbox.savedSteerings';
-
-/** `+Love −Hate @L6 ×4`: how a steering reads in the status bar and the menus. */
-export function describeSteering(s: Steering): string {
-  return `+${JSON.stringify(s.add)} −${JSON.stringify(s.subtract)} @L${s.layer} ×${s.scale}`;
-}
 
 export class SteeringState implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('glassbox.steering', vscode.StatusBarAlignment.Right, 99);
@@ -58,18 +53,22 @@ export class SteeringState implements vscode.Disposable {
   }
 }
 
-/** The command: set a new steering, pick a saved one, save or export, or clear. */
-export function registerSteerCommand(state: SteeringState, nLayer: () => Promise<number>): vscode.Disposable {
+/**
+ * The command: set a new steering, pick a saved one, save or export, or clear; `compare` (Compare Completions)
+ * is offered beside them and once a new steering is set.
+ */
+export function registerSteerCommand(state: SteeringState, nLayer: () => Promise<number>, compare: () => Promise<void>): vscode.Disposable {
   return vscode.commands.registerCommand(STEER_COMMAND, async () => {
     const current = state.current;
     const saved = state.saved();
     type Item = vscode.QuickPickItem & { run: () => Promise<void> };
     const items: Item[] = [
-      { label: '$(add) New steering…', detail: 'Add the difference between two texts’ residual streams while the prompt runs', run: () => ask(state, nLayer) },
+      { label: '$(add) New steering…', detail: 'Add the difference between two texts’ residual streams while the prompt runs', run: () => ask(state, nLayer, compare) },
       ...Object.entries(saved).map(([name, s]) => ({ label: `$(compass) ${name}`, description: describeSteering(s), run: () => state.set(s) })),
     ];
     if (current) {
       items.push(
+        { label: '$(split-horizontal) Compare Completions', description: 'The text before the cursor continued unsteered and steered, side by side', run: compare },
         { label: '$(save) Save the current steering…', description: describeSteering(current), run: () => saveAs(state, current) },
         { label: '$(close) Clear steering', description: 'Completions from the model as it is', run: () => state.set(undefined) },
       );
@@ -80,7 +79,7 @@ export function registerSteerCommand(state: SteeringState, nLayer: () => Promise
   });
 }
 
-async function ask(state: SteeringState, nLayer: () => Promise<number>): Promise<void> {
+async function ask(state: SteeringState, nLayer: () => Promise<number>, compare: () => Promise<void>): Promise<void> {
   const layers = await nLayer();
   const add = await vscode.window.showInputBox({ title: 'Steer toward (add)', prompt: 'A text whose residual stream is added, e.g. "Love"', ignoreFocusOut: true });
   if (!add) return;
@@ -100,7 +99,10 @@ async function ask(state: SteeringState, nLayer: () => Promise<number>): Promise
     validateInput: (v) => (v.trim() !== '' && Number.isFinite(Number(v)) ? undefined : 'A number, e.g. 4 or -2.5'),
   });
   if (scaleText === undefined) return;
-  await state.set({ add, subtract, layer: Number(layerText), scale: Number(scaleText) });
+  const steering = { add, subtract, layer: Number(layerText), scale: Number(scaleText) };
+  await state.set(steering);
+  // Not awaited: the notice stays until dismissed, and the command is done once the steering is set.
+  void vscode.window.showInformationMessage(`Glassbox: completions are steered ${describeSteering(steering)}.`, 'Compare Completions').then((choice) => (choice ? compare() : undefined));
 }
 
 async function saveAs(state: SteeringState, steering: Steering): Promise<void> {

@@ -110,6 +110,11 @@ export interface Steering {
   readonly scale: number;
 }
 
+/** `+"Love" −"Hate" @L6 ×4`: how a steering reads in the status bar, the menus and the Compare Completions view. */
+export function describeSteering(s: Steering): string {
+  return `+${JSON.stringify(s.add)} −${JSON.stringify(s.subtract)} @L${s.layer} ×${s.scale}`;
+}
+
 /** The token the shorter steering text is padded with: a single space. */
 export const STEERING_PAD_ID = 220;
 

@@ -27,9 +27,14 @@ import {
   type PatchParams,
   type RoutesParams,
   type HeadsParams,
+  GENERATION_STOPS,
+  type CompareParams,
+  type CompareResult,
   type HeadWritesParams,
   type CompleteParams,
   type CompleteResult,
+  type Continuation,
+  type GeneratedToken,
   type HostToModel,
   type InspectParams,
   type InspectResult,
@@ -110,17 +115,11 @@ const params: Readers<'params'> = {
   'lens/target': (v, p): TargetParams => ({ text: text(record(v, p).text, `${p}.text`) }),
   'complete/run': (v, p): CompleteParams => {
     const f = record(v, p);
-    return {
-      prompt: text(f.prompt, `${p}.prompt`),
-      maxNewTokens: integer(f.maxNewTokens, `${p}.maxNewTokens`, 1),
-      temperature: finite(f.temperature, `${p}.temperature`),
-      topK: integer(f.topK, `${p}.topK`, 0),
-      topP: finite(f.topP, `${p}.topP`),
-      ...(f.seed === undefined ? {} : { seed: integer(f.seed, `${p}.seed`, 0) }),
-      stopAtNewline: boolean(f.stopAtNewline, `${p}.stopAtNewline`),
-      windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
-      ...(f.steering === undefined ? {} : { steering: steering(f.steering, `${p}.steering`) }),
-    };
+    return { ...generationParams(f, p), ...(f.steering === undefined ? {} : { steering: steering(f.steering, `${p}.steering`) }) };
+  },
+  'complete/compare': (v, p): CompareParams => {
+    const f = record(v, p);
+    return { ...generationParams(f, p), steering: steering(f.steering, `${p}.steering`) };
   },
   'heads/score': (v, p): HeadsParams => {
     const f = record(v, p);
@@ -159,11 +158,25 @@ const params: Readers<'params'> = {
   'routes/run': (v, p): RoutesParams => ({ ids: ids(record(v, p).ids, `${p}.ids`) }),
 };
 
+/** What a completion and a comparison ask of generation alike. */
+function generationParams(f: Record<string, unknown>, p: string): Omit<CompleteParams, 'steering'> {
+  return {
+    prompt: text(f.prompt, `${p}.prompt`),
+    maxNewTokens: integer(f.maxNewTokens, `${p}.maxNewTokens`, 1),
+    temperature: finite(f.temperature, `${p}.temperature`),
+    topK: integer(f.topK, `${p}.topK`, 0),
+    topP: finite(f.topP, `${p}.topP`),
+    ...(f.seed === undefined ? {} : { seed: integer(f.seed, `${p}.seed`, 0) }),
+    stopAtNewline: boolean(f.stopAtNewline, `${p}.stopAtNewline`),
+    windowToContext: boolean(f.windowToContext, `${p}.windowToContext`),
+  };
+}
+
 function optionalAblation(f: Record<string, unknown>, p: string): { ablation?: AblationSetting } {
   return f.ablation === undefined ? {} : { ablation: ablationSetting(f.ablation, `${p}.ablation`) };
 }
 
-function steering(v: unknown, p: string): Steering {
+export function steering(v: unknown, p: string): Steering {
   const f = record(v, p);
   return { add: text(f.add, `${p}.add`), subtract: text(f.subtract, `${p}.subtract`), layer: integer(f.layer, `${p}.layer`, 0), scale: finite(f.scale, `${p}.scale`) };
 }
@@ -171,6 +184,20 @@ function steering(v: unknown, p: string): Steering {
 const generated = (v: unknown, p: string) => {
   const f = record(v, p);
   return { id: integer(f.id, `${p}.id`, 0), text: string(f.text, `${p}.text`) };
+};
+
+/** A probability, where a generated token carries one. */
+const probability: Reader<number> = (v, p) => {
+  const x = finite(v, p);
+  if (x < 0 || x > 1) fail(p, 'a probability from 0 to 1', x);
+  return x;
+};
+
+const generatedToken: Reader<GeneratedToken> = (v, p) => ({ ...generated(v, p), prob: probability(record(v, p).prob, `${p}.prob`) });
+
+export const continuation: Reader<Continuation> = (v, p) => {
+  const f = record(v, p);
+  return { tokens: array(generatedToken)(f.tokens, `${p}.tokens`), text: string(f.text, `${p}.text`), stop: oneOf(GENERATION_STOPS)(f.stop, `${p}.stop`) };
 };
 
 const results: Readers<'result'> = {
@@ -202,12 +229,21 @@ const results: Readers<'result'> = {
     const f = record(v, p);
     return {
       promptTokens: array(token)(f.promptTokens, `${p}.promptTokens`),
-      tokens: array(generated)(f.tokens, `${p}.tokens`),
+      tokens: array(generatedToken)(f.tokens, `${p}.tokens`),
       text: string(f.text, `${p}.text`),
-      stop: oneOf(['max-tokens', 'newline', 'end-of-text', 'cancelled', 'context-full'] as const)(f.stop, `${p}.stop`),
+      stop: oneOf(GENERATION_STOPS)(f.stop, `${p}.stop`),
       tokensPerSecond: finite(f.tokensPerSecond, `${p}.tokensPerSecond`),
       reusedTokens: integer(f.reusedTokens, `${p}.reusedTokens`, 0),
       textOffset: integer(f.textOffset, `${p}.textOffset`, 0),
+    };
+  },
+  'complete/compare': (v, p): CompareResult => {
+    const f = record(v, p);
+    return {
+      promptTokens: array(token)(f.promptTokens, `${p}.promptTokens`),
+      textOffset: integer(f.textOffset, `${p}.textOffset`, 0),
+      unsteered: continuation(f.unsteered, `${p}.unsteered`),
+      steered: continuation(f.steered, `${p}.steered`),
     };
   },
   'attribute/run': (v, p): AttributionReport => attributionReport(v, p),

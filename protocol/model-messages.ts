@@ -119,16 +119,51 @@ export interface CompleteParams {
   readonly steering?: Steering;
 }
 
+/** A token the model generated. */
+export interface GeneratedToken {
+  readonly id: number;
+  readonly text: string;
+  /**
+   * The model's probability for this token where it chose it: the softmax of the raw logits, before any
+   * temperature, so the same number an inspection of the prompt and the tokens before it reports as `next.prob`.
+   */
+  readonly prob: number;
+}
+
+/** Why a generation ended. */
+export type GenerationStop = 'max-tokens' | 'newline' | 'end-of-text' | 'cancelled' | 'context-full';
+export const GENERATION_STOPS: readonly GenerationStop[] = ['max-tokens', 'newline', 'end-of-text', 'cancelled', 'context-full'];
+
 export interface CompleteResult {
   readonly promptTokens: readonly Token[];
-  readonly tokens: readonly { readonly id: number; readonly text: string }[];
+  readonly tokens: readonly GeneratedToken[];
   readonly text: string;
-  readonly stop: 'max-tokens' | 'newline' | 'end-of-text' | 'cancelled' | 'context-full';
+  readonly stop: GenerationStop;
   readonly tokensPerSecond: number;
   /** Prompt tokens served from the previous completion's KV cache. */
   readonly reusedTokens: number;
   /** UTF-16 offset in the prompt where the tokens the model read start (0 unless windowed); promptTokens are relative to it. */
   readonly textOffset: number;
+}
+
+/** The same prompt continued by the model as it is and with a steering, with the same settings. */
+export interface CompareParams extends Omit<CompleteParams, 'steering'> {
+  readonly steering: Steering;
+}
+
+export interface Continuation {
+  readonly tokens: readonly GeneratedToken[];
+  readonly text: string;
+  readonly stop: GenerationStop;
+}
+
+export interface CompareResult {
+  /** The prompt as the model read it (both runs read the same tokens); offsets are into the prompt from `textOffset`. */
+  readonly promptTokens: readonly Token[];
+  /** UTF-16 offset in the prompt where the tokens the model read start (0 unless windowed). */
+  readonly textOffset: number;
+  readonly unsteered: Continuation;
+  readonly steered: Continuation;
 }
 
 /** Every request: its method name, params and result. No method name is spelled anywhere else. */
@@ -143,6 +178,8 @@ export interface ModelRequests {
   'lens/target': { params: TargetParams; result: TargetResult };
   /** host → model: continue a prompt; the newest completion supersedes older ones. */
   'complete/run': { params: CompleteParams; result: CompleteResult };
+  /** host → model: a prompt continued unsteered and steered (Compare Completions); newer completions do not supersede it. */
+  'complete/compare': { params: CompareParams; result: CompareResult };
   /** host → model: direct logit attribution at a position of inspected tokens. */
   'attribute/run': { params: AttributeParams; result: AttributionReport };
   /** host → model: the head catalogue of the loaded model, averaged over seeded probes (cached per model). */
@@ -195,7 +232,7 @@ export interface AttributeParams {
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'attribute/run', 'heads/score', 'heads/writes', 'patch/run', 'routes/run'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'complete/compare', 'attribute/run', 'heads/score', 'heads/writes', 'patch/run', 'routes/run'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

@@ -349,7 +349,7 @@ export interface WebviewToHostPayloads {
   readonly [StateChanged]: StateChangedPayload;
 }
 
-type MessageOf<P> = { [K in keyof P]: { readonly type: K; readonly payload: P[K] } }[keyof P];
+export type MessageOf<P> = { [K in keyof P]: { readonly type: K; readonly payload: P[K] } }[keyof P];
 export type HostToWebview = MessageOf<HostToWebviewPayloads>;
 export type WebviewToHost = MessageOf<WebviewToHostPayloads>;
 
@@ -598,7 +598,7 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
   [StateChanged]: (v, path) => ({ state: parsePanelViewState(record(v, path).state, `${path}.state`) }),
 };
 
-function parseWith<P>(readers: { readonly [K in keyof P]: Reader<P[K]> }, raw: unknown): MessageOf<P> | { error: string } {
+export function parseWith<P>(readers: { readonly [K in keyof P]: Reader<P[K]> }, raw: unknown): MessageOf<P> | { error: string } {
   try {
     const message = record(raw, 'message');
     const type = message.type;

@@ -46,7 +46,7 @@ const entries: { label: string; options: BuildOptions }[] = [
       target: 'es2022',
       format: 'iife',
       sourcemap: 'linked',
-      entryPoints: { webview: 'webview/main.ts' },
+      entryPoints: { webview: 'webview/main.ts', 'compare-completions': 'webview/compare-completions/main.ts' },
       logLevel: 'warning',
     },
   },

@@ -24,7 +24,7 @@ const TARGETS: Record<string, string> = {
 
 const RUNTIME = 'node_modules/onnxruntime-node';
 const BINARIES = `${RUNTIME}/bin/napi-v6/`;
-const BUNDLES = ['dist/extension.js', 'dist/model-process.js', 'dist/webview.js'];
+const BUNDLES = ['dist/extension.js', 'dist/model-process.js', 'dist/webview.js', 'dist/compare-completions.js'];
 
 // npm's tarball turns the symlink libonnxruntime.1.dylib -> libonnxruntime.1.30.0.dylib into two 45 MB copies.
 // The binding loads @rpath/libonnxruntime.1.dylib (its LC_LOAD_DYLIB, and the library's own LC_ID_DYLIB), so

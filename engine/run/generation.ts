@@ -2,6 +2,7 @@
 // previous generation is not run again (typing on after a completion shares almost all of it), and each
 // step runs one token with the hooks off.
 
+import type { GeneratedToken, GenerationStop } from '../../protocol/model-messages';
 import type { Gpt2Session } from './gpt2-session';
 import type { KvCache } from './kv-cache';
 import { softmaxAt, TokenSampler } from './token-sampler';
@@ -22,22 +23,12 @@ export interface GenerateOptions {
   readonly onToken?: (token: GeneratedToken) => void;
 }
 
-export interface GeneratedToken {
-  readonly id: number;
-  readonly text: string;
-  /**
-   * The model's probability for this token where it chose it: the softmax of the raw logits, before any
-   * temperature, so the same number an inspection of the prompt and the tokens before it reports as `next.prob`.
-   */
-  readonly prob: number;
-}
-
 export interface Generation {
   readonly promptTokens: number;
   readonly tokens: readonly GeneratedToken[];
   readonly text: string;
   /** Why it ended. */
-  readonly stop: 'max-tokens' | 'newline' | 'end-of-text' | 'cancelled' | 'context-full';
+  readonly stop: GenerationStop;
   readonly seconds: number;
   /** Prompt tokens whose keys and values came from the previous generation's cache instead of a new run. */
   readonly reusedTokens: number;

@@ -4,7 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ModelServer } from '../../engine/model-server';
 import { Gpt2Engine } from '../../engine/run/gpt2-engine';
+import type { CompareResult } from '../../protocol/model-messages';
+import { Inbox } from './raw-model-process';
 import { generatedModel, referenceModel, SHAPES } from './generated-models';
 import { testCacheDir } from './generated-models';
 import { referenceForward, softmax } from './reference-gpt2';
@@ -69,5 +72,38 @@ describe(`steered generation on a generated model (${SHAPE.nLayer} layers)`, () 
 
   test('a layer past the model is refused', async () => {
     await assert.rejects(engine.generateSteered('Hi', { maxNewTokens: 2 }, { add: 'a', subtract: 'b', layer: SHAPE.nLayer, scale: 1 }), /Layer 4 does not exist/);
+  });
+});
+
+describe('complete/compare: the same prompt continued unsteered and steered (Compare Completions)', () => {
+  const steering = { add: 'Love and kindness', subtract: 'Hate', layer: 1, scale: 4 };
+  const params = { prompt: 'I think that you are a', maxNewTokens: 6, temperature: 0, topK: 40, topP: 0.95, stopAtNewline: false, windowToContext: true, steering };
+
+  test('answers what generate and generateSteered give, and a newer completion does not supersede it', async () => {
+    const inbox = new Inbox();
+    const server = new ModelServer((message) => inbox.push(message));
+    const engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+    try {
+      server.receive({ type: 'request', id: 1, method: 'model/load', params: { source: { kind: 'folder', path: dir }, device: 'cpu', storageDir: testCacheDir() } });
+      assert.equal((await inbox.answer(1)).type, 'result');
+      server.receive({ type: 'request', id: 2, method: 'complete/compare', params });
+      server.receive({ type: 'request', id: 3, method: 'complete/run', params: { ...params, steering: undefined } });
+      const answer = await inbox.answer(2);
+      assert.equal(answer.type, 'result', JSON.stringify(answer));
+      const compared = answer.result as CompareResult;
+      assert.equal((await inbox.answer(3)).type, 'result');
+
+      const plain = await engine.generate(params.prompt, { maxNewTokens: 6 });
+      const steered = await engine.generateSteered(params.prompt, { maxNewTokens: 6 }, steering);
+      assert.deepEqual(compared.promptTokens.map((t) => t.id), engine.tokenize(params.prompt).map((t) => t.id));
+      assert.deepEqual(compared.unsteered.tokens.map((t) => t.id), plain.tokens.map((t) => t.id));
+      assert.deepEqual(compared.steered.tokens.map((t) => t.id), steered.tokens.map((t) => t.id));
+      compared.steered.tokens.forEach((t, i) => assert.ok(Math.abs(t.prob - steered.tokens[i].prob) < 1e-6));
+      assert.equal(compared.steered.text, steered.text);
+      assert.equal(compared.unsteered.stop, 'max-tokens');
+    } finally {
+      await server.dispose();
+      await engine.dispose();
+    }
   });
 });

@@ -41,12 +41,13 @@ before(() => {
 after(() => rmSync(temp, { recursive: true, force: true }));
 
 describe(`the ${TARGET} VSIX`, () => {
-  test('carries the three bundles, the media, the manifest and the docs', () => {
+  test('carries the bundles, the media, the manifest and the docs', () => {
     for (const name of [
       'extension/package.json',
       'extension/dist/extension.js',
       'extension/dist/model-process.js',
       'extension/dist/webview.js',
+      'extension/dist/compare-completions.js',
       'extension/media/panel.css',
       'extension/media/icon.png',
       // the trained demo model, which works offline (Select Model… → demo)

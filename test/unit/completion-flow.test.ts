@@ -45,7 +45,7 @@ function typed(prefix: string, more: Partial<CompletionRequest> = {}): Completio
 }
 
 function result(text: string, stop: CompleteResult['stop'] = 'max-tokens'): CompleteResult {
-  return { promptTokens: [{ id: 464, text: 'The', start: 0, end: 3 }], tokens: [{ id: 1, text }], text, stop, tokensPerSecond: 50, reusedTokens: 0, textOffset: 0 };
+  return { promptTokens: [{ id: 464, text: 'The', start: 0, end: 3 }], tokens: [{ id: 1, text, prob: 0.5 }], text, stop, tokensPerSecond: 50, reusedTokens: 0, textOffset: 0 };
 }
 
 const current = () => true;

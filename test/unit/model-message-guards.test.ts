@@ -26,6 +26,7 @@ const hostToModel: readonly HostToModel[] = [
   { type: 'request', id: 4, method: 'inspect/run', params: { text: 'x', topK: 1, targetId: null, windowToContext: false } },
   { type: 'request', id: 5, method: 'lens/target', params: { text: ' dog' } },
   { type: 'request', id: 6, method: 'complete/run', params: { prompt: 'Once upon', maxNewTokens: 16, temperature: 0.7, topK: 40, topP: 0.9, seed: 42, stopAtNewline: true, windowToContext: true } },
+  { type: 'request', id: 8, method: 'complete/compare', params: { prompt: 'Once', maxNewTokens: 4, temperature: 0, topK: 40, topP: 0.95, stopAtNewline: false, windowToContext: true, steering: { add: 'Love', subtract: 'Hate', layer: 1, scale: 4 } } },
   { type: 'request', id: Number.MAX_SAFE_INTEGER, method: 'complete/run', params: { prompt: 'a', maxNewTokens: 1, temperature: 0, topK: 0, topP: 1, stopAtNewline: false, windowToContext: false } },
   { type: 'cancel', id: 6 },
   { type: 'request', id: 8, method: 'inspect/run', params: { text: 'The cat sat', topK: 5, targetId: null, windowToContext: true, patternLayers: [0, 3] } },
@@ -39,7 +40,7 @@ const hostToModel: readonly HostToModel[] = [
 ];
 
 // The host knows which method each pending id is for; results are checked against it.
-const methodOf = (id: number): ModelMethod | undefined => ({ 1: 'model/load', 2: 'inspect/run', 3: 'lens/target', 4: 'complete/run', 5: 'attention/pattern' })[id] as ModelMethod | undefined;
+const methodOf = (id: number): ModelMethod | undefined => ({ 1: 'model/load', 2: 'inspect/run', 3: 'lens/target', 4: 'complete/run', 5: 'attention/pattern', 6: 'complete/compare' })[id] as ModelMethod | undefined;
 
 const fixture = fixtureInspection({ layers: 2, heads: 2, k: 3, tokens: 4 });
 const withTarget = { ...fixture, lens: { ...fixture.lens, target: fixtureLensTarget(fixture, 262) } };
@@ -61,7 +62,7 @@ const modelToHost: readonly ModelToHost[] = [
     id: 4,
     result: {
       promptTokens: [{ id: 7454, text: 'Once', start: 0, end: 4 }, { id: 2402, text: ' upon', start: 4, end: 9 }],
-      tokens: [{ id: 257, text: ' a' }, { id: 640, text: ' time' }],
+      tokens: [{ id: 257, text: ' a', prob: 0.25 }, { id: 640, text: ' time', prob: 0.875 }],
       text: ' a time',
       stop: 'max-tokens',
       tokensPerSecond: 120.5,
@@ -72,6 +73,16 @@ const modelToHost: readonly ModelToHost[] = [
   // A long text's inspection carries one layer's full patterns; the other comes on request.
   { type: 'result', id: 2, result: { inspection: { ...fixture, attention: { ...fixture.attention, patterns: [null, fixture.attention.patterns[1]] } }, droppedTokens: 0, textOffset: 0 } },
   { type: 'result', id: 5, result: { layer: 0, tokens: 4, pattern: fixture.attention.patterns[0]! } },
+  {
+    type: 'result',
+    id: 6,
+    result: {
+      promptTokens: [{ id: 7454, text: 'Once', start: 0, end: 4 }],
+      textOffset: 0,
+      unsteered: { tokens: [{ id: 2402, text: ' upon', prob: 0.5 }], text: ' upon', stop: 'max-tokens' },
+      steered: { tokens: [{ id: 50256, text: '<|endoftext|>', prob: 1 }], text: '<|endoftext|>', stop: 'end-of-text' },
+    },
+  },
 ];
 
 const parseFromModel = (raw: unknown) => parseModelToHost(raw, methodOf);
@@ -133,6 +144,14 @@ test('a result must fit the method of the request it answers', () => {
   const lensTargetResult = modelToHost[10] as Extract<ModelToHost, { type: 'result' }>;
   assert.match(errorOf(parseFromModel({ ...lensTargetResult, id: 2 })), /^message\.result\.inspection: expected an object/);
   assert.match(errorOf(parseFromModel({ ...lensTargetResult, id: 99 })), /^message\.id: expected the id of a pending request/);
+});
+
+test('a generated token carries the probability the model gave it, from 0 to 1', () => {
+  const compared = modelToHost.at(-1) as Extract<ModelToHost, { type: 'result' }>;
+  const steered = { tokens: [{ id: 11, text: ',', prob: 1.5 }], text: ',', stop: 'max-tokens' };
+  assert.match(errorOf(parseFromModel({ ...compared, result: { ...(compared.result as object), steered } })), /^message\.result\.steered\.tokens\[0\]\.prob: expected a probability from 0 to 1/);
+  const noProb = { ...steered, tokens: [{ id: 11, text: ',' }] };
+  assert.match(errorOf(parseFromModel({ ...compared, result: { ...(compared.result as object), steered: noProb } })), /prob: expected a finite number/);
 });
 
 test('a tensor whose data does not fit its dims is refused', () => {
