@@ -16,7 +16,6 @@ import type {
   CompleteResult,
   Continuation,
   HostToModel,
-  InspectParams,
   InspectResult,
   LoadParams,
   LoadResult,
@@ -26,7 +25,7 @@ import type {
   ModelToHost,
   RequestOf,
 } from '../protocol/model-messages';
-import { Gpt2Engine } from './run/gpt2-engine';
+import { Gpt2Engine, type InspectOptions } from './run/gpt2-engine';
 import type { GenerateOptions, Generation } from './run/generation';
 import type { AttributionReport, PatchReport } from '../protocol/interventions';
 import type { RouteImportances } from '../protocol/routes';
@@ -121,7 +120,7 @@ export class ModelServer {
       case 'model/load':
         return this.load(request as RequestOf<'model/load'>, job.abort.signal);
       case 'inspect/run':
-        return this.inspect((request as RequestOf<'inspect/run'>).params);
+        return this.inspect(request as RequestOf<'inspect/run'>);
       case 'attention/pattern': {
         const { ids, layer, ablation } = (request as RequestOf<'attention/pattern'>).params;
         return this.loaded()
@@ -250,7 +249,8 @@ export class ModelServer {
     return { summary: this.engine.summary, backend: this.engine.backend, randomWeights: this.engine.randomWeights, seconds: (performance.now() - started) / 1000 };
   }
 
-  private async inspect(params: InspectParams): Promise<InspectResult> {
+  private async inspect(request: RequestOf<'inspect/run'>): Promise<InspectResult> {
+    const { params } = request;
     const engine = this.loaded();
     if (params.text.length === 0) throw new GlassboxError('text-empty', 'There is no text to inspect: select some text, or put the cursor on a line that has some.');
     const all = params.ids ? engine.tokensOf(params.text, params.ids) : engine.tokenize(params.text);
@@ -259,7 +259,10 @@ export class ModelServer {
     // The layers a panel shows are a hint from its last model: after a switch to a model with fewer layers
     // they may not exist, and the panel falls back to layer 0 when the inspection arrives.
     const patternLayers = params.patternLayers?.map((layer) => (layer < engine.summary.nLayer ? layer : 0));
-    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers, ablation: params.ablation });
+    const onTokens: InspectOptions['onTokens'] = params.tokensFirst
+      ? (reading, timing) => this.send({ type: 'progress', id: request.id, progress: { kind: 'tokens', reading, droppedTokens, textOffset, ...timing } })
+      : undefined;
+    const inspection = await engine.inspectTokens(tokens, { topK: params.topK, targetId: params.targetId, patternLayers, ablation: params.ablation, onTokens });
     return { inspection, droppedTokens, textOffset };
   }
 

@@ -8,7 +8,7 @@ import { headOfLayer, withoutPatterns, type ModelSummary } from '../protocol/ins
 import { inspectionToJson } from '../protocol/inspection-json';
 import type { Float32Tensor } from '../protocol/tensor';
 import { ablationProblem, isAblating, type AblationSetting } from '../protocol/interventions';
-import type { InspectResult } from '../protocol/model-messages';
+import type { InspectResult, Progress } from '../protocol/model-messages';
 import {
   AblationSet,
   ComparePin,
@@ -25,6 +25,8 @@ import {
   InspectionError,
   InspectionExport,
   InspectionProgress,
+  InspectionTokens,
+  InspectionCancel,
   InspectionShow,
   LensTargetRequest,
   LensTargetResult,
@@ -210,8 +212,22 @@ export class InspectPanel implements vscode.Disposable {
     this.running = abort;
     this.reveal();
     this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null });
+    let ticking: ReturnType<typeof setInterval> | undefined;
+    // The tokens come first when the text is long enough: the page paints them while the rest runs.
+    const onProgress = (progress: Progress): void => {
+      if (progress.kind !== 'tokens' || abort.signal.aborted) return;
+      const { reading, droppedTokens } = progress;
+      this.post(InspectionTokens, {
+        reading,
+        source: { uri: document.uri.toString(), windowed: droppedTokens > 0 ? { droppedTokens } : null, randomWeights: this.context.currentModel?.randomWeights ?? false, generated: null },
+      });
+      ticking = this.tickProgress(reading.tokens.length, progress.seconds, progress.secondsLeft);
+    };
     try {
-      const result = await this.context.request('inspect/run', { ...input, ...this.inspectSettings(), windowToContext: true }, { signal: abort.signal, what: 'inspecting' });
+      // Not when units are ablated: the tokens painted first would be the unablated model's.
+      const tokensFirst = !isAblating(this.ablation);
+      const result = await this.context.request('inspect/run', { ...input, ...this.inspectSettings(), windowToContext: true, tokensFirst }, { signal: abort.signal, onProgress, what: 'inspecting' });
+      clearInterval(ticking);
       if (abort.signal.aborted) return;
       const target: InspectedText = {
         uri: document.uri,
@@ -228,8 +244,25 @@ export class InspectPanel implements vscode.Disposable {
       if (code === 'cancelled' || abort.signal.aborted) return;
       this.post(InspectionError, { message });
     } finally {
+      clearInterval(ticking);
       if (this.running === abort) this.running = null;
     }
+  }
+
+  /**
+   * A determinate bar while the rest of an inspection runs after its tokens were painted: the share of the
+   * estimated time gone (the engine's estimate, from the last inspection's proportions), never quite full.
+   */
+  private tickProgress(tokens: number, done: number, left: number): ReturnType<typeof setInterval> {
+    const since = Date.now();
+    const tick = (): void => {
+      const elapsed = done + (Date.now() - since) / 1000;
+      const remaining = done + left - elapsed;
+      const eta = remaining >= 1 ? `about ${Math.ceil(remaining)} s left` : 'nearly done';
+      this.post(InspectionProgress, { message: `${tokens.toLocaleString('en-US')} tokens: probabilities shown; computing the logit lens and attention (${eta})…`, fraction: Math.min(0.95, elapsed / (done + left)) });
+    };
+    tick();
+    return setInterval(tick, 250);
   }
 
   /** What every inspection of the panel asks for: its top-k, lens target, and the attention layer it shows. */
@@ -385,6 +418,9 @@ export class InspectPanel implements vscode.Disposable {
         return;
       case TokenResolve:
         void this.answerResolve(message.payload.requestId, message.payload.text);
+        return;
+      case InspectionCancel:
+        this.running?.abort();
         return;
       case InspectionExport:
         void this.exportInspection(message.payload.filename);

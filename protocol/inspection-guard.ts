@@ -1,7 +1,7 @@
 // The reader of an Inspection: every tensor's dims checked against the token count and the model's shape,
 // so a view can index without checking.
 
-import { packedPatternLength, thumbnailTiles, type Inspection, type LensTarget, type ModelSummary, type Token } from './inspection';
+import { packedPatternLength, thumbnailTiles, type Inspection, type LensTarget, type ModelSummary, type Token, type TokenReading } from './inspection';
 import type { Float32Tensor } from './tensor';
 import { array, fail, float32Tensor, int32Tensor, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
 
@@ -76,6 +76,25 @@ export function inspection(value: unknown, path: string): Inspection {
       thumbnails: perLayer(float32Dims([h + 1, thumbnailTiles(n), thumbnailTiles(n)]))(attention.thumbnails, `${path}.attention.thumbnails`, l),
       patterns: perLayer(nullable(layerPattern(h, n)))(attention.patterns, `${path}.attention.patterns`, l),
     },
+  };
+}
+
+export function tokenReading(value: unknown, path: string): TokenReading {
+  const f = record(value, path);
+  const tokens = array(token)(f.tokens, `${path}.tokens`);
+  const n = tokens.length;
+  if (n === 0) throw new InvalidMessage(`${path}.tokens: expected at least one token`);
+  const next = record(f.next, `${path}.next`);
+  const top = record(f.top, `${path}.top`);
+  const ids = int32Tensor(top.ids, `${path}.top.ids`, [n, dimOf(top.ids, `${path}.top.ids`, 2, 1)]);
+  return {
+    model: modelSummary(f.model, `${path}.model`),
+    backend: oneOf(['cpu', 'webgpu'] as const)(f.backend, `${path}.backend`),
+    tokens,
+    pieces: pieces(f.pieces, `${path}.pieces`),
+    next: { prob: float32Tensor(next.prob, `${path}.next.prob`, [n]), rank: int32Tensor(next.rank, `${path}.next.rank`, [n]) },
+    top: { ids, probs: float32Tensor(top.probs, `${path}.top.probs`, ids.dims) },
+    entropy: float32Tensor(f.entropy, `${path}.entropy`, [n]),
   };
 }
 

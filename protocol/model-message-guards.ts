@@ -14,7 +14,7 @@ import {
   string,
   type Reader,
 } from './guards';
-import { dimOf, inspection, layerPattern, modelSummary, token } from './inspection-guard';
+import { dimOf, inspection, layerPattern, modelSummary, token, tokenReading } from './inspection-guard';
 import { ERROR_CODES } from './errors';
 import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchReport, type Steering } from './interventions';
 import { ablationSetting, attributionReport, headCatalogue, headWrites, patchReport, routeImportances } from './experiment-guards';
@@ -106,6 +106,7 @@ const params: Readers<'params'> = {
       ...(f.ids === undefined ? {} : { ids: ids(f.ids, `${p}.ids`) }),
       ...(f.patternLayers === undefined ? {} : { patternLayers: array(layer)(f.patternLayers, `${p}.patternLayers`) }),
       ...optionalAblation(f, p),
+      ...(f.tokensFirst === undefined ? {} : { tokensFirst: boolean(f.tokensFirst, `${p}.tokensFirst`) }),
     };
   },
   'attention/pattern': (v, p): PatternParams => {
@@ -255,8 +256,22 @@ const results: Readers<'result'> = {
 
 const progress: Reader<Progress> = (v, p) => {
   const f = record(v, p);
-  const kind = oneOf(['download', 'load', 'token'] as const)(f.kind, `${p}.kind`);
+  const kind = oneOf(['download', 'load', 'token', 'tokens'] as const)(f.kind, `${p}.kind`);
   if (kind === 'load') return { kind, message: string(f.message, `${p}.message`) };
+  if (kind === 'tokens') {
+    const seconds = (key: string) => {
+      const x = finite(f[key], `${p}.${key}`);
+      return x >= 0 ? x : fail(`${p}.${key}`, 'seconds ≥ 0', x);
+    };
+    return {
+      kind,
+      reading: tokenReading(f.reading, `${p}.reading`),
+      droppedTokens: integer(f.droppedTokens, `${p}.droppedTokens`, 0),
+      textOffset: integer(f.textOffset, `${p}.textOffset`, 0),
+      seconds: seconds('seconds'),
+      secondsLeft: seconds('secondsLeft'),
+    };
+  }
   if (kind === 'token') return { kind, ...generated(v, p) };
   const bytes = (key: string) => integer(f[key], `${p}.${key}`, 0);
   return { kind, file: string(f.file, `${p}.file`), receivedBytes: bytes('receivedBytes'), totalBytes: bytes('totalBytes'), overallReceived: bytes('overallReceived'), overallTotal: bytes('overallTotal') };

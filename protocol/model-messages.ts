@@ -9,7 +9,7 @@ import type { HeadCatalogue } from './head-scores';
 import type { HeadWrites } from './head-writes';
 import type { RouteImportances } from './routes';
 import type { ErrorInfo } from './errors';
-import type { Backend, Inspection, ModelSummary, Token } from './inspection';
+import type { Backend, Inspection, ModelSummary, Token, TokenReading } from './inspection';
 import type { Float32Tensor } from './tensor';
 
 /** Where the weights come from: a folder in the Hub layout, or a Hub repo downloaded once into the cache. */
@@ -65,6 +65,11 @@ export interface InspectParams {
   readonly patternLayers?: readonly number[];
   /** Inspect the model with these units ablated; absent or empty: the model as it is. */
   readonly ablation?: AblationSetting;
+  /**
+   * Send the tokens' own next-token distribution as a `tokens` progress first, when the text is long enough
+   * for that to come sooner than the whole inspection (the panel paints them while the rest is computed).
+   */
+  readonly tokensFirst?: boolean;
 }
 
 export interface InspectResult {
@@ -237,7 +242,17 @@ export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }
   | { readonly kind: 'load'; readonly message: string }
-  | { readonly kind: 'token'; readonly id: number; readonly text: string };
+  | { readonly kind: 'token'; readonly id: number; readonly text: string }
+  /** An inspection's first part (`tokensFirst`): the tokens' reading, windowed as the result will be, and time. */
+  | {
+      readonly kind: 'tokens';
+      readonly reading: TokenReading;
+      readonly droppedTokens: number;
+      readonly textOffset: number;
+      readonly seconds: number;
+      /** An estimate of the rest of the inspection, from the proportions of the last one. */
+      readonly secondsLeft: number;
+    };
 
 export type HostToModel =
   | { readonly type: 'request'; readonly id: number; readonly method: ModelMethod; readonly params: ModelRequests[ModelMethod]['params'] }

@@ -3,8 +3,8 @@
 // because a webview is a separate page and nothing it sends (or is sent) is trusted by its type alone.
 
 import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
-import { packedPatternTokens, type Inspection, type LensTarget } from './inspection';
-import { dimOf, inspection, layerPattern, lensTarget } from './inspection-guard';
+import { packedPatternTokens, type Inspection, type LensTarget, type TokenReading } from './inspection';
+import { dimOf, inspection, layerPattern, lensTarget, tokenReading } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
 import { ablationSetting, attributionReport, headCatalogue, headWrites, patchReport, routeImportances } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
@@ -88,6 +88,17 @@ export interface InspectionShowPayload {
   readonly ablated?: AblatedView | null;
   /** Set while a text is pinned as the Compare tab's baseline (the clean run of a patching sweep). */
   readonly pinned?: PinnedView | null;
+}
+
+/**
+ * host → webview: the first part of an inspection still running — its tokens with the model's own
+ * next-token distribution. The page paints the Tokens tab from it; the finished inspection follows as
+ * `inspection/show` (or `inspection/error`).
+ */
+export const InspectionTokens = 'inspection/tokens';
+export interface InspectionTokensPayload {
+  readonly reading: TokenReading;
+  readonly source: InspectionSource;
 }
 
 /** The pinned baseline: the text the shown one is compared with, in the same model. */
@@ -187,6 +198,7 @@ export interface HeadWritesResultPayload {
 
 export interface HostToWebviewPayloads {
   readonly [InspectionShow]: InspectionShowPayload;
+  readonly [InspectionTokens]: InspectionTokensPayload;
   readonly [InspectionProgress]: InspectionProgressPayload;
   readonly [InspectionError]: InspectionErrorPayload;
   readonly [EditorCursor]: EditorCursorPayload;
@@ -295,6 +307,9 @@ export interface HeadsRequestPayload {
   readonly requestId: number;
 }
 
+/** webview → host: the user cancelled the inspection running (the page goes back to what it showed before). */
+export const InspectionCancel = 'inspection/cancel';
+
 /**
  * webview → host: save the shown inspection as JSON in the CLI's format (`glassbox inspect --json`). The host
  * writes it: it holds the full attention patterns the page never gets.
@@ -346,6 +361,7 @@ export interface WebviewToHostPayloads {
   readonly [TokenResolve]: TokenResolvePayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [InspectionExport]: InspectionExportPayload;
+  readonly [InspectionCancel]: Record<string, never>;
   readonly [StateChanged]: StateChangedPayload;
 }
 
@@ -449,6 +465,11 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
       ...(f.ablated === undefined ? {} : { ablated: nullable(ablatedView(shown))(f.ablated, `${path}.ablated`) }),
       ...(f.pinned === undefined ? {} : { pinned: nullable(pinnedView(shown))(f.pinned, `${path}.pinned`) }),
     };
+  },
+  [InspectionTokens]: (v, path) => {
+    const f = record(v, path);
+    const reading = tokenReading(f.reading, `${path}.reading`);
+    return { reading, source: source(f.source, `${path}.source`, reading.tokens.length) };
   },
   [InspectionProgress]: (v, path) => {
     const f = record(v, path);
@@ -593,6 +614,10 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
       data: string(f.data, `${path}.data`),
       encoding: oneOf(['utf8', 'base64'] as const)(f.encoding, `${path}.encoding`),
     };
+  },
+  [InspectionCancel]: (v, path) => {
+    record(v, path);
+    return {};
   },
   [InspectionExport]: (v, path) => ({ filename: bareFilename(record(v, path).filename, `${path}.filename`) }),
   [StateChanged]: (v, path) => ({ state: parsePanelViewState(record(v, path).state, `${path}.state`) }),

@@ -17,9 +17,11 @@ import {
   AttentionPatternResult,
   EditorCursor,
   ExportSave,
+  InspectionCancel,
   InspectionError,
   InspectionExport,
   InspectionProgress,
+  InspectionTokens,
   InspectionShow,
   LensTargetRequest,
   LensTargetResult,
@@ -43,6 +45,7 @@ import { createAttentionView } from './attention-view';
 import { tokenIndexAt } from '../protocol/token-index';
 import { exportFilename, exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
+import { provisionalInspection } from './provisional-inspection';
 import type { HeadsStatus, HeadWritesStatus, HeadPattern, PanelContext, PanelView, PatchQuestion, PatchStatus, RoutesStatus, Shown, TargetStatus, WhyStatus } from './panel-context';
 import { createShell } from './panel-shell';
 import { defaultViewState, fitStateTo } from './panel-state';
@@ -83,6 +86,8 @@ function boot(): void {
   const channel = connectToHost();
   let state: PanelViewState = channel.savedState() ?? defaultViewState;
   let shown: Shown | null = null;
+  /** The last finished inspection shown: what the panel goes back to when one painted provisionally fails. */
+  let confirmed: Shown | null = null;
   let exact: LensTarget | null = null;
   let targetStatus: TargetStatus = { kind: 'idle' };
   let pendingTarget: { requestId: number; timer: ReturnType<typeof setTimeout> } | null = null;
@@ -123,6 +128,8 @@ function boot(): void {
       renderAll();
     },
     reveal(token) {
+      // A provisional inspection's offsets are of a text the host does not show yet.
+      if (shown?.provisional) return;
       const t = shown?.inspection.tokens[token];
       if (t) channel.post(TokenReveal, { start: t.start, end: t.end });
     },
@@ -276,6 +283,11 @@ function boot(): void {
       onFollow: (followSelection) => {
         if (followSelection !== state.followSelection) ctx.update({ followSelection });
       },
+      onCancel: () => {
+        channel.post(InspectionCancel, {});
+        shell.setProgress(null);
+        restoreConfirmed();
+      },
     },
   );
   document.body.append(shell.root);
@@ -288,11 +300,24 @@ function boot(): void {
     shell.setTab(state.tab);
     shell.setFollow(state.followSelection);
     ablationBar.render(shown);
-    if (shown) views[state.tab].render(shown);
+    // Only the Tokens tab can draw a provisional inspection; the others say they are waiting (setPending).
+    if (shown && !(shown.provisional && state.tab !== 'tokens')) views[state.tab].render(shown);
+  }
+
+  /** After an inspection that painted its tokens first failed or was cancelled: what was shown before it. */
+  function restoreConfirmed(): void {
+    if (!shown?.provisional) return;
+    if (confirmed) show(confirmed);
+    else {
+      shown = null;
+      shell.setShown(null);
+      shell.setPending(false);
+    }
   }
 
   function show(next: Shown): void {
     shown = next;
+    if (!next.provisional) confirmed = next;
     requestedAblation = null;
     headPatterns = new Map();
     attributions = new Map();
@@ -309,12 +334,14 @@ function boot(): void {
     }
     exact = carried;
     shell.setShown(next);
-    shell.setProgress(null);
+    shell.setPending(next.provisional === true);
+    // The provisional tokens come while the rest is computed: its progress goes on.
+    if (!next.provisional) shell.setProgress(null);
     shell.setError(null);
     persist();
     renderAll();
     // A target restored from an earlier inspection has no values for this one yet.
-    if (state.lensTarget && carried?.id !== state.lensTarget.id) ctx.requestTarget(state.lensTarget.text, state.lensTarget.id);
+    if (!next.provisional && state.lensTarget && carried?.id !== state.lensTarget.id) ctx.requestTarget(state.lensTarget.text, state.lensTarget.id);
   }
 
   function receive(message: HostToWebview): void {
@@ -322,11 +349,15 @@ function boot(): void {
       case InspectionShow:
         show(message.payload);
         break;
+      case InspectionTokens:
+        show({ inspection: provisionalInspection(message.payload.reading), source: message.payload.source, provisional: true });
+        break;
       case InspectionProgress:
         shell.setProgress(message.payload);
         break;
       case InspectionError:
         shell.setProgress(null);
+        restoreConfirmed();
         shell.setError(message.payload.message);
         // An ablation the host could not run is not shown: the chips go back to what is.
         if (requestedAblation) {

@@ -17,6 +17,8 @@ export interface Shown {
   readonly ablated?: AblatedView | null;
   /** Set while a text is pinned as the Compare tab's baseline. */
   readonly pinned?: PinnedView | null;
+  /** True while only the tokens of an inspection still running are in (provisional-inspection.ts). */
+  readonly provisional?: boolean;
 }
 
 /** The shown text's route importances: arrived, asked, or failed. */

@@ -18,6 +18,8 @@ export interface ShellParts {
   setTab(tab: PanelTab): void;
   setShown(shown: Shown | null): void;
   setProgress(progress: { message: string; fraction: number | null } | null): void;
+  /** While only an inspection's tokens are in, every tab but Tokens says it is still being computed. */
+  setPending(pending: boolean): void;
   setError(message: string | null): void;
   setFollow(follow: boolean): void;
 }
@@ -26,6 +28,8 @@ export interface ShellHandlers {
   onTab(tab: PanelTab): void;
   onExport(format: ExportFormat): void;
   onFollow(follow: boolean): void;
+  /** The user cancelled the inspection running. */
+  onCancel(): void;
 }
 
 const tabTitles: Readonly<Record<PanelTab, string>> = { tokens: 'Tokens', lens: 'Logit lens', attention: 'Attention', why: 'Why', routes: 'Routes', heads: 'Heads', compare: 'Compare' };
@@ -65,7 +69,9 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, abla
 
   const progressBar = el('vscode-progress-bar', { class: 'gb-progress-bar' });
   const progressText = el('span', { class: 'gb-progress-text' });
-  const progress = el('div', { class: 'gb-progress', attrs: { hidden: true, role: 'status' } }, [progressBar, progressText]);
+  const cancel = el('vscode-button', { class: 'gb-progress-cancel', text: 'Cancel', attrs: { secondary: true, title: 'Stop this inspection and keep what the panel showed before' } });
+  cancel.addEventListener('click', () => handlers.onCancel());
+  const progress = el('div', { class: 'gb-progress', attrs: { hidden: true, role: 'status' } }, [progressBar, progressText, cancel]);
 
   const menu = el('vscode-context-menu', { class: 'gb-export-menu' });
   menu.data = exportItems.map(({ label, value }) => ({ label, value }));
@@ -92,10 +98,13 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, abla
   ]);
 
   const tabs = el('vscode-tabs', { class: 'gb-tabs', attrs: { panel: true } });
+  const pendingNotes: { readonly view: HTMLElement; readonly note: HTMLElement }[] = [];
   for (const tab of panelTabs) {
     // vscode-tabs assigns the headers' ids itself; `data-tab` names them for tests and tools.
     tabs.append(el('vscode-tab-header', { text: tabTitles[tab], attrs: { 'data-tab': tab } }));
-    tabs.append(el('vscode-tab-panel', { class: 'gb-tab-panel' }, [views[tab]]));
+    const note = el('p', { class: 'gb-pending gb-muted', attrs: { hidden: true, role: 'status' }, text: `${tabTitles[tab]}: still being computed for this text. The Tokens tab already shows what the model predicts at each position.` });
+    if (tab !== 'tokens') pendingNotes.push({ view: views[tab], note });
+    tabs.append(el('vscode-tab-panel', { class: 'gb-tab-panel' }, tab === 'tokens' ? [views[tab]] : [note, views[tab]]));
   }
   // vscode-tabs lays its headers out in one row that overflows a narrow panel; wrapped, all six stay in reach.
   // Its shadow root takes the rule as a constructed sheet, as Lit gives it its own (the panel's CSP allows them).
@@ -148,6 +157,15 @@ export function createShell(views: Readonly<Record<PanelTab, HTMLElement>>, abla
     },
     setFollow(value) {
       follow.checked = value;
+    },
+    setPending(pending) {
+      root.classList.toggle('gb-provisional', pending);
+      for (const { view, note } of pendingNotes) {
+        view.hidden = pending;
+        note.hidden = !pending;
+      }
+      // An export is of a finished inspection (the host writes the JSON from the one it holds).
+      exporting.hidden = pending;
     },
     setProgress(state) {
       progress.hidden = state === null;

@@ -5,7 +5,7 @@ import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type Pr
 import { basename, dirname, join } from 'node:path';
 import { GlassboxError } from '../../protocol/errors';
 import { ablationKey, isAblating, type AblationSetting, type Steering } from '../../protocol/interventions';
-import { packedPatternLength, patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token } from '../../protocol/inspection';
+import { packedPatternLength, patternHookNames, type Attention, type Backend, type Inspection, type ModelSummary, type Token, type TokenReading } from '../../protocol/inspection';
 import type { Float32Tensor } from '../../protocol/tensor';
 import { AttentionPatterns, type LayersAttention } from './attention-patterns';
 import { generate, type GenerateOptions, type Generation } from './generation';
@@ -17,6 +17,7 @@ import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
 import { readInspection, readResiduals, type LensReading } from './inspection-outputs';
 import { KvCache } from './kv-cache';
+import { nextTokenStats, tokenReading } from './token-reading';
 import { checkInspectionMemory, systemAvailableMemory } from './memory-budget';
 import { INTERVENTION_GRAPH_FILE, prepareModel, type PreparedModel } from '../models/prepared-model';
 import { Experiments } from '../experiments/experiments';
@@ -59,7 +60,16 @@ export interface InspectOptions {
   readonly patternLayers?: readonly number[] | 'all';
   /** Inspect the model with these units ablated (intervention-graph.ts); none or empty: the model as it is. */
   readonly ablation?: AblationSetting;
+  /**
+   * Called first with the model's own next-token distribution (a plain forward, token-reading.ts) when the
+   * inspection has enough to compute that painting it first is worth the extra forward; `secondsLeft` is an
+   * estimate of the rest, from the last inspection's proportions.
+   */
+  readonly onTokens?: (reading: TokenReading, timing: { readonly seconds: number; readonly secondsLeft: number }) => void;
 }
+
+/** Fewer new positions than this and the whole inspection is as quick as the tokens alone would be. */
+const TOKENS_FIRST_FROM = 48;
 
 /**
  * The last inspection: its reading and the keys, values and queries of its tokens, for the next one to
@@ -93,6 +103,8 @@ export class Gpt2Engine {
   /** What the last generation read: the next one continues from its shared prefix. */
   private readonly generationCache: KvCache;
   private lastInspection: LastInspection | null = null;
+  /** How much longer than its plain forward the last painted-first inspection's hooked run took (4 before any). */
+  private hookedToPlain = 4;
   /**
    * Queries and keys of a text other than the last inspection's: the one inspected before it (the panel may
    * still show it after a hover inspected a line), or one whose patterns had to be recomputed.
@@ -241,6 +253,8 @@ export class Gpt2Engine {
     const session = ablation ? await this.ablatedSession(ablation) : this.session;
     const { cache, head, start } = ablation ? { cache: new KvCache(this.session.shape, true), head: null, start: 0 } : this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
     checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun }, this.availableMemory());
+    const plainSeconds = options.onTokens && !ablation && ids.length - start >= TOKENS_FIRST_FROM ? await this.paintTokensFirst(tokens, topK, options.onTokens) : null;
+    const hookedStart = performance.now();
     const outputs = await session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logits: 'none' });
     const read = readInspection(outputs, {
       summary: this.summary,
@@ -255,7 +269,28 @@ export class Gpt2Engine {
     if (ablation) this.ablatedSource = { key: ablationKey(ablation), cache };
     else this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
     const full = fullLayers === nLayer ? () => true : (layer: number) => (asked as readonly number[]).includes(layer);
-    return { ...reading, attention: await this.attentionOf(cache, full, layersPerPatternRun) };
+    const attention = await this.attentionOf(cache, full, layersPerPatternRun);
+    if (plainSeconds) this.hookedToPlain = (performance.now() - hookedStart) / 1000 / plainSeconds;
+    return { ...reading, attention };
+  }
+
+  /** The tokens' reading to `onTokens`, before the hooked run; returns the plain forward's seconds. */
+  private async paintTokensFirst(tokens: readonly Token[], topK: number, onTokens: NonNullable<InspectOptions['onTokens']>): Promise<number> {
+    const started = performance.now();
+    const reading = await this.readTokens(tokens, topK);
+    const seconds = (performance.now() - started) / 1000;
+    onTokens(reading, { seconds, secondsLeft: seconds * this.hookedToPlain });
+    return seconds;
+  }
+
+  /** The model's own next-token distribution at every position, from one plain forward (token-reading.ts). */
+  async readTokens(tokens: readonly Token[], topK = DEFAULT_TOP_K): Promise<TokenReading> {
+    const ids = tokens.map((t) => t.id);
+    const k = Math.min(topK, this.summary.vocabSize);
+    const stats = nextTokenStats((await this.logits(tokens)).data, ids, this.summary.vocabSize, k);
+    const pieces: Record<number, string> = {};
+    for (const id of [...ids, ...stats.topIds]) pieces[id] ??= this.tokenText(id);
+    return tokenReading({ model: this.summary, backend: this.backend, tokens, pieces }, stats, k);
   }
 
   /**

@@ -454,7 +454,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   });
 
-  test('Heads: every head of the model scored; a click opens it in the Attention tab', { timeout: 90_000 }, async () => {
+  test('Heads: every head of the model scored; a click shows its card, which opens it in the Attention tab', { timeout: 90_000 }, async () => {
     const s = session!;
     await withFailureArtifacts(s, 'inspect-heads', async () => {
       await panel.locator('vscode-tab-header[data-tab="heads"]').click();
@@ -462,6 +462,12 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       assert.equal(await visible(panel, '.gb-head-cell').count(), SHAPE.nLayer * SHAPE.nHead);
       await s.screenshot('inspect-heads-dark');
       await visible(panel, '.gb-head-cell[data-layer="1"][data-head="2"]').click();
+      const card = visible(panel, '.gb-head-card');
+      await card.locator('.gb-card-title').filter({ hasText: 'L1H2' }).waitFor();
+      // What it writes comes from the model process (heads/writes): its sections appear once answered.
+      await card.locator('.gb-head-writes').getByText('Its direct effect on the prediction here').waitFor({ timeout: 60_000 });
+      await s.screenshot('inspect-head-card-dark');
+      await card.locator('vscode-button').filter({ hasText: 'Open in Attention' }).click();
       await visible(panel, '.gb-head-title').filter({ hasText: 'blocks.1.attn.hook_pattern' }).filter({ hasText: 'head 2' }).waitFor();
     });
   });

@@ -275,6 +275,19 @@ async function main(): Promise<void> {
   assert.deepEqual({ ...again?.payload, requestId: undefined }, { requestId: undefined, text: ' dog', id: 3290 }, 'the restored target is asked for again');
 
   // 512 positions × 13 points: the DOM holds only what is in view, and scrolling stays within a frame.
+  // A long inspection paints its tokens first: the Tokens tab is readable, the others say they wait, and the
+  // whole inspection replaces both when it comes.
+  await page.goto(`${url}?theme=dark&tokensFirst=1500`);
+  await page.waitForSelector('.gb-chip');
+  assert.equal(await page.locator('.gb-chip:not(.gb-chip-next)').count(), 20, 'every token painted from the reading');
+  await page.locator('.gb-chip[data-index="5"]').click();
+  await page.waitForSelector('.gb-token-details .gb-toplist-row');
+  await tab(page, 'lens');
+  assert.ok(await page.locator('.gb-pending:visible').count() === 1 && (await page.locator('.gb-grid-cell').count()) === 0, 'the lens waits for the whole inspection');
+  await page.waitForSelector('.gb-grid-cell', { timeout: 5000 });
+  assert.equal(await page.locator('.gb-pending:visible').count(), 0, 'nothing pending once the inspection is in');
+  await tab(page, 'tokens');
+
   await page.goto(`${url}?theme=dark&tokens=512&layers=12&heads=12`);
   await page.waitForSelector('.gb-chip');
   await tab(page, 'lens');

@@ -4,7 +4,7 @@
 // model might, and records everything the panel posts
 // (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
 
-import { headOfLayer, withoutPatterns } from '../../protocol/inspection';
+import { headOfLayer, withoutPatterns, type Inspection, type TokenReading } from '../../protocol/inspection';
 import {
   AblationSet,
   AttentionPatternRequest,
@@ -18,6 +18,7 @@ import {
   TokenResolve,
   TokenResolved,
   InspectionShow,
+  InspectionTokens,
   LensTargetRequest,
   LensTargetResult,
   PanelReady,
@@ -59,6 +60,24 @@ const show: InspectionShowPayload = generatedFrom === null
   ? sent
   : { ...sent, source: { ...sent.source, generated: { start: Number(generatedFrom), end: sent.inspection.tokens.length } } };
 
+/** What the engine's readTokens would have sent first: the final lens point of the fixture. */
+function readingOf(inspection: Inspection): TokenReading {
+  const [points, n, k] = inspection.lens.topIds.dims;
+  const last = points - 1;
+  return {
+    model: inspection.model,
+    backend: inspection.backend,
+    tokens: inspection.tokens,
+    pieces: inspection.pieces,
+    next: inspection.next,
+    top: {
+      ids: { dims: [n, k], data: inspection.lens.topIds.data.slice(last * n * k, (last + 1) * n * k) },
+      probs: { dims: [n, k], data: inspection.lens.topProbs.data.slice(last * n * k, (last + 1) * n * k) },
+    },
+    entropy: { dims: [n], data: inspection.lens.entropy.data.slice(last * n, (last + 1) * n) },
+  };
+}
+
 const posted: unknown[] = [];
 let pinned: PinnedView | null = null;
 const send = (message: HostToWebview): void => window.postMessage(message, '*');
@@ -66,7 +85,13 @@ let saved: unknown = params.has('state') ? JSON.parse(params.get('state') ?? 'nu
 
 function receive(message: { type: string; payload: Record<string, unknown> }): void {
   posted.push(message);
-  if (message.type === PanelReady && !params.has('empty')) setTimeout(() => send({ type: InspectionShow, payload: show }), 10);
+  if (message.type === PanelReady && !params.has('empty')) {
+    // `tokensFirst`: as a long inspection arrives, its tokens' reading first and the whole a while later.
+    if (params.has('tokensFirst')) {
+      setTimeout(() => send({ type: InspectionTokens, payload: { reading: readingOf(show.inspection), source: show.source } }), 10);
+      setTimeout(() => send({ type: InspectionShow, payload: show }), Number(params.get('tokensFirst') || 600));
+    } else setTimeout(() => send({ type: InspectionShow, payload: show }), 10);
+  }
   if (message.type === LensTargetRequest) {
     const { requestId, id } = message.payload as { requestId: number; id: number | null };
     const target = fixtureLensTarget(show.inspection, id ?? 3290);

@@ -1,0 +1,82 @@
+// The first thing the panel paints: the model's own next-token distribution at every position, read from a
+// plain forward's logits (no lens, no patterns) — a fifth of a full inspection's cost at 128 tokens. The full
+// inspection that follows reports the same numbers at its last lens point (test/engine/token-reading.test.ts).
+
+import type { TokenReading } from '../../protocol/inspection';
+
+/** What a row of logits says: its top-k, entropy, and the rank and probability of the token that came next. */
+export interface NextTokenStats {
+  /** [position, k] */
+  readonly topIds: Int32Array;
+  /** [position, k] */
+  readonly topProbs: Float32Array;
+  /** [position], nats */
+  readonly entropy: Float32Array;
+  /** [position]; NaN at the last position */
+  readonly nextProb: Float32Array;
+  /** [position]; 0 = the top-1, -1 at the last position */
+  readonly nextRank: Int32Array;
+}
+
+/** Reads `logits` ([position, vocab]) of a text whose token ids are `ids`: softmax, top-k, entropy, next token. */
+export function nextTokenStats(logits: Float32Array, ids: readonly number[], vocab: number, k: number): NextTokenStats {
+  const n = ids.length;
+  const stats = {
+    topIds: new Int32Array(n * k),
+    topProbs: new Float32Array(n * k),
+    entropy: new Float32Array(n),
+    nextProb: new Float32Array(n).fill(Number.NaN),
+    nextRank: new Int32Array(n).fill(-1),
+  };
+  for (let t = 0; t < n; t++) {
+    const row = logits.subarray(t * vocab, (t + 1) * vocab);
+    let max = -Infinity;
+    for (let v = 0; v < vocab; v++) if (row[v] > max) max = row[v];
+    // Entropy from the logits: H = log Z − Σ p·(x − max), with Z = Σ exp(x − max).
+    let z = 0;
+    let weighted = 0;
+    for (let v = 0; v < vocab; v++) {
+      const e = Math.exp(row[v] - max);
+      z += e;
+      weighted += e * (row[v] - max);
+    }
+    stats.entropy[t] = Math.log(z) - weighted / z;
+    topK(row, k, stats.topIds.subarray(t * k, (t + 1) * k));
+    for (let i = 0; i < k; i++) stats.topProbs[t * k + i] = Math.exp(row[stats.topIds[t * k + i]] - max) / z;
+    if (t + 1 < n) {
+      const next = row[ids[t + 1]];
+      stats.nextProb[t] = Math.exp(next - max) / z;
+      // Rank as the lens graph counts it: how many tokens score strictly higher.
+      let above = 0;
+      for (let v = 0; v < vocab; v++) if (row[v] > next) above++;
+      stats.nextRank[t] = above;
+    }
+  }
+  return stats;
+}
+
+/** The ids of `row`'s k largest values into `out`, largest first (ties: the lower id first). */
+function topK(row: Float32Array, k: number, out: Int32Array): void {
+  let filled = 0;
+  for (let v = 0; v < row.length; v++) {
+    const x = row[v];
+    if (filled === k && x <= row[out[k - 1]]) continue;
+    let i = filled < k ? filled++ : k - 1;
+    while (i > 0 && row[out[i - 1]] < x) {
+      out[i] = out[i - 1];
+      i--;
+    }
+    out[i] = v;
+  }
+}
+
+/** A TokenReading from its parts, ready for the protocol. */
+export function tokenReading(base: Pick<TokenReading, 'model' | 'backend' | 'tokens' | 'pieces'>, stats: NextTokenStats, k: number): TokenReading {
+  const n = base.tokens.length;
+  return {
+    ...base,
+    next: { prob: { dims: [n], data: stats.nextProb }, rank: { dims: [n], data: stats.nextRank } },
+    top: { ids: { dims: [n, k], data: stats.topIds }, probs: { dims: [n, k], data: stats.topProbs } },
+    entropy: { dims: [n], data: stats.entropy },
+  };
+}

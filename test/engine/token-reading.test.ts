@@ -1,0 +1,97 @@
+// The tokens painted first: the model's own next-token distribution from a plain forward, held to the
+// plain-loop reference and to the full inspection that follows it (whose last lens point is the same
+// distribution), and handed to `onTokens` before the inspection returns.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Gpt2Engine } from '../../engine/run/gpt2-engine';
+import { nextTokenStats } from '../../engine/run/token-reading';
+import type { TokenReading } from '../../protocol/inspection';
+import { generatedModel, referenceModel, SHAPES, testCacheDir } from './generated-models';
+import { referenceForward, referenceNext, softmax } from './reference-gpt2';
+
+const TOLERANCE = 1e-4;
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const same = Number.isNaN(expected[i]) ? Number.isNaN(actual[i]) : Math.abs(actual[i] - expected[i]) <= TOLERANCE;
+    if (!same) assert.fail(`${what}[${i}]: ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+test('next-token statistics of a row of logits: top-k largest first, entropy in nats, the next token\'s probability and how many score higher', () => {
+  // Two positions over a vocabulary of four; the text is tokens [2, 0].
+  const logits = new Float32Array([0, 1, 3, 2, /**/ 5, 5, 0, -1]);
+  const stats = nextTokenStats(logits, [2, 0], 4, 2);
+  assert.deepEqual(Array.from(stats.topIds), [2, 3, /**/ 0, 1], 'ties go to the lower id');
+  const p0 = softmax([0, 1, 3, 2]);
+  assertClose(stats.topProbs.subarray(0, 2), [p0[2], p0[3]], 'top probabilities');
+  assertClose([stats.nextProb[0]], [p0[0]], 'the probability of token 0 after position 0');
+  assert.equal(stats.nextRank[0], 3, 'three tokens score higher than token 0');
+  assert.ok(Number.isNaN(stats.nextProb[1]) && stats.nextRank[1] === -1, 'the last position has no next token');
+  assertClose([stats.entropy[0]], [-p0.reduce((h, p) => h + p * Math.log(p), 0)], 'entropy');
+});
+
+describe('the tokens painted first, on a generated model', () => {
+  let engine: Gpt2Engine;
+  const dir = generatedModel(SHAPES.long);
+  const { config, weights } = referenceModel(dir);
+  const TEXT = 'Every evening at dusk, the keeper climbed the hundred and twelve steps of the tower, wound the clockwork that turned the great lens, and lit the lamp.';
+
+  before(async () => {
+    engine = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+  });
+  after(() => engine.dispose());
+
+  test('readTokens is the reference forward\'s final distribution: next token, top-k, entropy', async () => {
+    const tokens = engine.tokenize(TEXT);
+    const ids = tokens.map((t) => t.id);
+    const reading = await engine.readTokens(tokens, 5);
+    const run = referenceForward(config, weights, ids);
+    const next = referenceNext(run.logits, ids);
+    assertClose(reading.next.prob.data, next.prob, 'next.prob');
+    assert.deepEqual(Array.from(reading.next.rank.data), next.rank, 'next.rank');
+    for (let t = 0; t < ids.length; t++) {
+      const p = softmax(run.logits[t]);
+      const expected = Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b).slice(0, 5);
+      assertClose(reading.top.probs.data.subarray(t * 5, t * 5 + 5), expected.map((id) => p[id]), `top probs at ${t}`);
+      assertClose([reading.entropy.data[t]], [-p.reduce((h, x) => h + (x > 0 ? x * Math.log(x) : 0), 0)], `entropy at ${t}`);
+    }
+    assert.ok(ids.every((id) => typeof reading.pieces[id] === 'string'), 'every token\'s piece');
+  });
+
+  test('an inspection long enough hands its tokens to onTokens first, with the numbers its last lens point reports', async () => {
+    const tokens = engine.tokenize(TEXT.repeat(2));
+    const n = tokens.length;
+    const events: string[] = [];
+    let first: TokenReading | undefined;
+    const inspection = await engine.inspectTokens(tokens, {
+      topK: 5,
+      reusePrefix: false,
+      onTokens: (reading, timing) => {
+        events.push('tokens');
+        first = reading;
+        assert.ok(timing.seconds > 0 && timing.secondsLeft > 0, 'timing and an estimate of the rest');
+      },
+    });
+    events.push('inspection');
+    assert.deepEqual(events, ['tokens', 'inspection']);
+    assert.ok(first);
+    const last = inspection.lens.hooks.length - 1;
+    assertClose(first.next.prob.data, inspection.next.prob.data, 'next.prob');
+    assert.deepEqual(first.next.rank.data, inspection.next.rank.data, 'next.rank');
+    assertClose(first.top.probs.data, inspection.lens.topProbs.data.subarray(last * n * 5, (last + 1) * n * 5), 'top probabilities');
+    assertClose(first.entropy.data, inspection.lens.entropy.data.subarray(last * n, (last + 1) * n), 'entropy');
+  });
+
+  test('a short text, or one that continues the last inspection, is not read twice', async () => {
+    let calls = 0;
+    const onTokens = () => calls++;
+    await engine.inspectTokens(engine.tokenize('A short line.'), { topK: 5, onTokens });
+    const long = engine.tokenize(TEXT.repeat(2));
+    await engine.inspectTokens(long, { topK: 5, reusePrefix: false });
+    await engine.inspectTokens(engine.tokenize(`${TEXT.repeat(2)} And then?`), { topK: 5, onTokens });
+    assert.equal(calls, 0);
+  });
+});
