@@ -23,6 +23,8 @@ import type {
   ModelRequests,
   PatchParams,
   ModelToHost,
+  ReadParams,
+  ReadResult,
   RequestOf,
 } from '../protocol/model-messages';
 import { Gpt2Engine, type InspectOptions } from './run/gpt2-engine';
@@ -32,7 +34,7 @@ import type { RouteImportances } from '../protocol/routes';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScoreKind, type HeadScores } from '../protocol/head-scores';
 import type { Token } from '../protocol/inspection';
 import { HEAD_WRITES_SOURCES, HEAD_WRITES_TOP, type HeadWrites } from '../protocol/head-writes';
-import { windowTokens } from './run/token-window';
+import { windowTokens, type TokenWindow } from './run/token-window';
 import { HubDownloadError } from './models/hub-download-error';
 import { ensureHubModel } from './models/hub-download';
 import { fetchThroughProxy } from './models/hub-proxy';
@@ -121,6 +123,8 @@ export class ModelServer {
         return this.load(request as RequestOf<'model/load'>, job.abort.signal);
       case 'inspect/run':
         return this.inspect(request as RequestOf<'inspect/run'>);
+      case 'tokens/read':
+        return this.read((request as RequestOf<'tokens/read'>).params);
       case 'attention/pattern': {
         const { ids, layer, ablation } = (request as RequestOf<'attention/pattern'>).params;
         return this.loaded()
@@ -249,13 +253,24 @@ export class ModelServer {
     return { summary: this.engine.summary, backend: this.engine.backend, randomWeights: this.engine.randomWeights, seconds: (performance.now() - started) / 1000 };
   }
 
-  private async inspect(request: RequestOf<'inspect/run'>): Promise<InspectResult> {
-    const { params } = request;
+  private async read(params: ReadParams): Promise<ReadResult> {
     const engine = this.loaded();
+    const { tokens, droppedTokens, textOffset } = this.tokensOf(engine, params);
+    return { reading: await engine.readTokens(tokens, params.topK), droppedTokens, textOffset };
+  }
+
+  /** The tokens of a request's text (or the ids it gives), windowed to the context when it asks. */
+  private tokensOf(engine: Gpt2Engine, params: { readonly text: string; readonly ids?: readonly number[]; readonly windowToContext: boolean }): TokenWindow {
     if (params.text.length === 0) throw new GlassboxError('text-empty', 'There is no text to inspect: select some text, or put the cursor on a line that has some.');
     const all = params.ids ? engine.tokensOf(params.text, params.ids) : engine.tokenize(params.text);
     // Without windowing a text too long is refused by the engine, with a message that says so.
-    const { tokens, droppedTokens, textOffset } = params.windowToContext ? windowTokens(all, params.text, engine.summary.nCtx, { lineStart: false }) : { tokens: all, droppedTokens: 0, textOffset: 0 };
+    return params.windowToContext ? windowTokens(all, params.text, engine.summary.nCtx, { lineStart: false }) : { tokens: all, droppedTokens: 0, textOffset: 0 };
+  }
+
+  private async inspect(request: RequestOf<'inspect/run'>): Promise<InspectResult> {
+    const { params } = request;
+    const engine = this.loaded();
+    const { tokens, droppedTokens, textOffset } = this.tokensOf(engine, params);
     // The layers a panel shows are a hint from its last model: after a switch to a model with fewer layers
     // they may not exist, and the panel falls back to layer 0 when the inspection arrives.
     const patternLayers = params.patternLayers?.map((layer) => (layer < engine.summary.nLayer ? layer : 0));

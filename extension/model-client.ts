@@ -75,6 +75,8 @@ const DEFAULT_DEADLINES_MS: Record<ModelMethod, number> = {
   // Downloads report their own stalls; this only catches a process that stopped answering altogether.
   'model/load': 60 * 60_000,
   'inspect/run': 120_000,
+  // One plain forward, at most over the context.
+  'tokens/read': 60_000,
   // A forward over up to 1,024 tokens when the model process no longer holds the inspection's queries.
   'attention/pattern': 60_000,
   'lens/target': 30_000,

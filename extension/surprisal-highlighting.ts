@@ -11,13 +11,15 @@ import type { GlassboxContext } from './glassbox-context';
 import { HIGHLIGHT_MODES, LEVELS, tokenLevels, type HighlightMode } from './surprisal-levels';
 
 export const TOGGLE_SURPRISAL_COMMAND = 'glassbox.toggleSurprisal';
-const DEBOUNCE_MS = 400;
+// A read runs only the tokens that changed (tokens/read), so it can follow typing closely.
+const DEBOUNCE_MS = 250;
 /** Tints of levels 1–5 (0 is untinted): one hue, rising alpha, readable on light and dark themes. */
 const ALPHAS = [0.12, 0.22, 0.34, 0.48, 0.64];
 
 
 export class SurprisalHighlighting implements vscode.Disposable {
-  private readonly levels = ALPHAS.map((alpha) => vscode.window.createTextEditorDecorationType({ backgroundColor: `rgba(230, 90, 40, ${alpha})`, borderRadius: '2px' }));
+  // Closed ranges: text typed next to a tinted token is not tinted as if the model had read it.
+  private readonly levels = ALPHAS.map((alpha) => vscode.window.createTextEditorDecorationType({ backgroundColor: `rgba(230, 90, 40, ${alpha})`, borderRadius: '2px', rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }));
   private readonly item = vscode.window.createStatusBarItem('glassbox.surprisal', vscode.StatusBarAlignment.Right, 98);
   private readonly disposables: vscode.Disposable[] = [];
   private on = false;
@@ -84,17 +86,18 @@ export class SurprisalHighlighting implements vscode.Disposable {
     const mode = this.mode();
     this.render(mode, 'reading…');
     try {
-      const result = await this.context.request('inspect/run', { text, topK: 1, targetId: null, windowToContext: true, patternLayers: [] }, { signal: abort.signal, what: 'surprisal highlighting' });
+      // Only the next-token distribution: a plain forward, run from where the text departs from the last read.
+      const result = await this.context.request('tokens/read', { text, topK: 1, windowToContext: true }, { signal: abort.signal, what: 'surprisal highlighting' });
       if (abort.signal.aborted || document.version !== version || overlayEditor() !== editor) return;
       const base = document.offsetAt(range.start) + result.textOffset;
       const byLevel = ALPHAS.map(() => [] as vscode.DecorationOptions[]);
-      for (const t of tokenLevels(result.inspection, mode)) {
+      for (const t of tokenLevels(result.reading, mode)) {
         if (t.level === 0) continue;
         const tokenRange = new vscode.Range(document.positionAt(base + t.start), document.positionAt(base + t.end));
         byLevel[t.level - 1].push({ range: tokenRange });
       }
       this.levels.forEach((type, i) => editor.setDecorations(type, byLevel[i]));
-      this.render(mode, `${result.inspection.tokens.length} tokens${result.droppedTokens > 0 ? `, the last that fit the context` : ''}`);
+      this.render(mode, `${result.reading.tokens.length} tokens${result.droppedTokens > 0 ? `, the last that fit the context` : ''}`);
     } catch (error) {
       if (!abort.signal.aborted) this.render(mode, error instanceof Error ? error.message : String(error));
     } finally {

@@ -39,7 +39,7 @@ export interface TokenLevel {
  * Each token after the first of an inspection with its level: the first has no prediction before it (the
  * model saw nothing of what came before the inspected text), so it gets none.
  */
-export function tokenLevels(inspection: Inspection, mode: HighlightMode): TokenLevel[] {
+export function tokenLevels(inspection: Pick<Inspection, 'tokens' | 'next'>, mode: HighlightMode): TokenLevel[] {
   return inspection.tokens.slice(1).map((token, i) => {
     const prob = inspection.next.prob.data[i];
     const rank = inspection.next.rank.data[i];

@@ -38,6 +38,8 @@ import {
   type HostToModel,
   type InspectParams,
   type InspectResult,
+  type ReadParams,
+  type ReadResult,
   type LoadParams,
   type LoadResult,
   type ModelRequests,
@@ -108,6 +110,10 @@ const params: Readers<'params'> = {
       ...optionalAblation(f, p),
       ...(f.tokensFirst === undefined ? {} : { tokensFirst: boolean(f.tokensFirst, `${p}.tokensFirst`) }),
     };
+  },
+  'tokens/read': (v, p): ReadParams => {
+    const f = record(v, p);
+    return { text: text(f.text, `${p}.text`), topK: integer(f.topK, `${p}.topK`, 1), windowToContext: boolean(f.windowToContext, `${p}.windowToContext`) };
   },
   'attention/pattern': (v, p): PatternParams => {
     const f = record(v, p);
@@ -226,6 +232,10 @@ const results: Readers<'result'> = {
     return { layer: layer(f.layer, `${p}.layer`), tokens, pattern: layerPattern(heads, tokens)(f.pattern, `${p}.pattern`) };
   },
   'lens/target': (v, p): TargetResult => generated(v, p),
+  'tokens/read': (v, p): ReadResult => {
+    const f = record(v, p);
+    return { reading: tokenReading(f.reading, `${p}.reading`), droppedTokens: integer(f.droppedTokens, `${p}.droppedTokens`, 0), textOffset: integer(f.textOffset, `${p}.textOffset`, 0) };
+  },
   'complete/run': (v, p): CompleteResult => {
     const f = record(v, p);
     return {

@@ -177,6 +177,11 @@ export interface ModelRequests {
   'model/load': { params: LoadParams; result: LoadResult };
   /** host → model: tokens, lens and attention of a text. */
   'inspect/run': { params: InspectParams; result: InspectResult };
+  /**
+   * host → model: only the model's own next-token distribution at every position (a plain forward; running
+   * only where the text departs from the last one read): what surprisal highlighting tints by.
+   */
+  'tokens/read': { params: ReadParams; result: ReadResult };
   /** host → model: one layer's full attention patterns for inspected tokens, when the inspection did not carry them. */
   'attention/pattern': { params: PatternParams; result: PatternResult };
   /** host → model: the single token a lens target text encodes to. */
@@ -195,6 +200,21 @@ export interface ModelRequests {
   'patch/run': { params: PatchParams; result: PatchReport };
   /** host → model: the information-flow importances of inspected tokens, from which any route graph is drawn. */
   'routes/run': { params: RoutesParams; result: RouteImportances };
+}
+
+export interface ReadParams {
+  readonly text: string;
+  readonly topK: number;
+  /** Longer texts keep their last tokens that fit instead of being refused. */
+  readonly windowToContext: boolean;
+}
+
+export interface ReadResult {
+  readonly reading: TokenReading;
+  /** How many leading tokens were dropped to fit the context (0 when none). */
+  readonly droppedTokens: number;
+  /** UTF-16 offset in the request's text where the read part starts; token offsets are relative to it. */
+  readonly textOffset: number;
 }
 
 export interface RoutesParams {
@@ -237,7 +257,7 @@ export interface AttributeParams {
 }
 
 export type ModelMethod = keyof ModelRequests;
-export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'attention/pattern', 'lens/target', 'complete/run', 'complete/compare', 'attribute/run', 'heads/score', 'heads/writes', 'patch/run', 'routes/run'];
+export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run', 'tokens/read', 'attention/pattern', 'lens/target', 'complete/run', 'complete/compare', 'attribute/run', 'heads/score', 'heads/writes', 'patch/run', 'routes/run'];
 
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }

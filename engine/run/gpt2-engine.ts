@@ -17,7 +17,7 @@ import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
 import { readInspection, readResiduals, type LensReading } from './inspection-outputs';
 import { KvCache } from './kv-cache';
-import { nextTokenStats, tokenReading } from './token-reading';
+import { tokenReading, TokenReader } from './token-reading';
 import { checkInspectionMemory, systemAvailableMemory } from './memory-budget';
 import { INTERVENTION_GRAPH_FILE, prepareModel, type PreparedModel } from '../models/prepared-model';
 import { Experiments } from '../experiments/experiments';
@@ -102,6 +102,9 @@ export class Gpt2Engine {
   private readonly session: Gpt2Session;
   /** What the last generation read: the next one continues from its shared prefix. */
   private readonly generationCache: KvCache;
+  /** What the last token reading ran (readTokens): the next continues from where the texts part. */
+  private readonly tokenReader: TokenReader;
+  private tokensReused = 0;
   private lastInspection: LastInspection | null = null;
   /** How much longer than its plain forward the last painted-first inspection's hooked run took (4 before any). */
   private hookedToPlain = 4;
@@ -133,6 +136,7 @@ export class Gpt2Engine {
     const session = (model as unknown as { sessions: { model: OrtSession } }).sessions.model;
     this.session = new Gpt2Session(session, { nLayer, nHead, headDim: nEmbd / nHead, nCtx });
     this.generationCache = new KvCache(this.session.shape);
+    this.tokenReader = new TokenReader(this.session, prepared.config.vocabSize);
   }
 
   static async load(options: LoadOptions): Promise<Gpt2Engine> {
@@ -283,11 +287,16 @@ export class Gpt2Engine {
     return seconds;
   }
 
-  /** The model's own next-token distribution at every position, from one plain forward (token-reading.ts). */
+  /**
+   * The model's own next-token distribution at every position, from a plain forward that runs only where the
+   * text departs from the last one read (token-reading.ts).
+   */
   async readTokens(tokens: readonly Token[], topK = DEFAULT_TOP_K): Promise<TokenReading> {
+    this.checkLength(tokens.length);
     const ids = tokens.map((t) => t.id);
     const k = Math.min(topK, this.summary.vocabSize);
-    const stats = nextTokenStats((await this.logits(tokens)).data, ids, this.summary.vocabSize, k);
+    const { stats, reused } = await this.tokenReader.read(ids, k);
+    this.tokensReused = reused;
     const pieces: Record<number, string> = {};
     for (const id of [...ids, ...stats.topIds]) pieces[id] ??= this.tokenText(id);
     return tokenReading({ model: this.summary, backend: this.backend, tokens, pieces }, stats, k);
@@ -388,6 +397,11 @@ export class Gpt2Engine {
   /** Whether the last attentionPattern call had to run the model: no kept queries were of its tokens. */
   get lastPatternRanModel(): boolean {
     return this.patternRanModel;
+  }
+
+  /** Positions the last readTokens took from the one before instead of running them (0 = a full run). */
+  get lastTokensReused(): number {
+    return this.tokensReused;
   }
 
   /** Positions the last inspection took from the one before instead of running them (0 = a full run). */

@@ -3,6 +3,8 @@
 // inspection that follows reports the same numbers at its last lens point (test/engine/token-reading.test.ts).
 
 import type { TokenReading } from '../../protocol/inspection';
+import type { Gpt2Session } from './gpt2-session';
+import { KvCache } from './kv-cache';
 
 /** What a row of logits says: its top-k, entropy, and the rank and probability of the token that came next. */
 export interface NextTokenStats {
@@ -20,16 +22,26 @@ export interface NextTokenStats {
 
 /** Reads `logits` ([position, vocab]) of a text whose token ids are `ids`: softmax, top-k, entropy, next token. */
 export function nextTokenStats(logits: Float32Array, ids: readonly number[], vocab: number, k: number): NextTokenStats {
-  const n = ids.length;
-  const stats = {
+  const stats = emptyStats(ids.length, k);
+  readRows(logits, ids, vocab, k, 0, stats);
+  return stats;
+}
+
+function emptyStats(n: number, k: number): NextTokenStats {
+  return {
     topIds: new Int32Array(n * k),
     topProbs: new Float32Array(n * k),
     entropy: new Float32Array(n),
     nextProb: new Float32Array(n).fill(Number.NaN),
     nextRank: new Int32Array(n).fill(-1),
   };
-  for (let t = 0; t < n; t++) {
-    const row = logits.subarray(t * vocab, (t + 1) * vocab);
+}
+
+/** Fills `stats` at positions `from` … from the rows of `logits`, which start at position `from`. */
+function readRows(logits: Float32Array, ids: readonly number[], vocab: number, k: number, from: number, stats: NextTokenStats): void {
+  const n = ids.length;
+  for (let t = from; t < n; t++) {
+    const row = logits.subarray((t - from) * vocab, (t - from + 1) * vocab);
     let max = -Infinity;
     for (let v = 0; v < vocab; v++) if (row[v] > max) max = row[v];
     // Entropy from the logits: H = log Z − Σ p·(x − max), with Z = Σ exp(x − max).
@@ -52,7 +64,48 @@ export function nextTokenStats(logits: Float32Array, ids: readonly number[], voc
       stats.nextRank[t] = above;
     }
   }
-  return stats;
+}
+
+/** Continuing from fewer shared positions than this saves less than keeping the cache costs. */
+const MIN_REUSED_POSITIONS = 8;
+
+/**
+ * Reads texts one after another through a plain forward, running only the positions from where a text
+ * departs from the last one read (its keys and values kept, as a generation keeps its prompt's): typing at the
+ * end of the view an overlay reads costs a token or two, not the whole view.
+ */
+export class TokenReader {
+  private readonly cache: KvCache;
+  private last: { readonly stats: NextTokenStats; readonly k: number } | null = null;
+
+  constructor(
+    private readonly session: Gpt2Session,
+    private readonly vocab: number,
+  ) {
+    this.cache = new KvCache(session.shape);
+  }
+
+  /** The statistics of `ids`, and how many leading positions were taken from the last read. */
+  async read(ids: readonly number[], k: number): Promise<{ stats: NextTokenStats; reused: number }> {
+    const last = this.last;
+    this.last = null; // a failed run leaves the cache in no known state
+    // Position s − 1's statistics name the token at s, so a text that departs at s runs again from s − 1.
+    const shared = last && last.k === k ? this.cache.sharedPrefix(ids, 1) : 0;
+    const from = shared - 1 >= MIN_REUSED_POSITIONS ? shared - 1 : 0;
+    this.cache.truncate(from);
+    const outputs = await this.session.run(ids.slice(from), this.cache, { logits: 'all' });
+    const stats = emptyStats(ids.length, k);
+    if (last && from > 0) {
+      stats.topIds.set(last.stats.topIds.subarray(0, from * k));
+      stats.topProbs.set(last.stats.topProbs.subarray(0, from * k));
+      stats.entropy.set(last.stats.entropy.subarray(0, from));
+      stats.nextProb.set(last.stats.nextProb.subarray(0, from));
+      stats.nextRank.set(last.stats.nextRank.subarray(0, from));
+    }
+    readRows(outputs.logits.data as Float32Array, ids, this.vocab, k, from, stats);
+    this.last = { stats, k };
+    return { stats, reused: from };
+  }
 }
 
 /** The ids of `row`'s k largest values into `out`, largest first (ties: the lower id first). */

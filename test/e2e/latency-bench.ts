@@ -2,10 +2,13 @@
 // real VS Code (code-server) driven in Chromium, on the GPT-2-small-shaped benchmark model. Beside every
 // browser figure, the engine's own time for the same work, measured in this process in the same run:
 //   - Inspect Selection of 128 / 512 / 1,000 tokens: from the Enter that runs the command to the first paint
-//     (the Tokens tab's chips), to the Tokens tab complete, and from a click on the Lens / Attention tab to
-//     that tab drawn; beside it the engine's inspection of the same tokens (as the panel asks for it);
+//     (the Tokens tab's chips, painted from the tokens' reading when the text is long enough), to the whole
+//     inspection in (no progress bar, no tab pending), and from a click on the Lens / Attention tab to that
+//     tab drawn; beside it the engine's inspection of the same tokens (as the panel asks for it);
 //   - ghost text: from the last keystroke to the suggestion on screen (p50/p90 over --trials typed words),
-//     beside the engine's generation of the same suggestion (its first token and the whole of it).
+//     beside the engine's generation of the same suggestion (its first token and the whole of it);
+//   - surprisal highlighting in a 2,000-line file: from the last keystroke of a typed word to its tint on
+//     screen (p50/p90 over --trials words), on the benchmark model and on the shipped demo model.
 // Not a test: it asserts nothing about time, prints a table and one JSON object keyed `browser`.
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -74,7 +77,7 @@ function textOfTokens(engine: Gpt2Engine, source: string, n: number): string {
 interface InspectFigures {
   readonly tokens: number;
   readonly firstPaintMs: number;
-  readonly tokensTabMs: number;
+  readonly wholeMs: number;
   readonly lensTabMs: number;
   readonly attentionTabMs: number;
   readonly engineMs: number;
@@ -94,11 +97,12 @@ async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: stri
   const chips = panel.locator('.gb-chip:not(.gb-chip-next)');
   const leadShown = () => chips.evaluateAll((nodes, count) => nodes.slice(0, count).map((c) => c.querySelector('.gb-chip-text')?.textContent ?? '').join(''), LEAD_TOKENS);
   const firstPaintMs = await msUntil(start, 'the first chips', async () => (await leadShown()) === lead);
-  const tokensTabMs = await msUntil(start, 'every chip', async () => (await chips.count()) === n);
+  // Complete: every chip, no progress bar, no tab waiting for the rest of the inspection.
+  const wholeMs = await msUntil(start, 'the whole inspection', async () => (await chips.count()) === n && (await panel.locator('.gb-progress').isHidden()) && (await panel.locator('.gb-pending:visible').count()) === 0);
   const lensTabMs = await tabDrawn(panel, 'lens', () => panel.locator('.gb-grid-rowhead').count().then((c) => c > 0));
   const attentionTabMs = await tabDrawn(panel, 'attention', async () => (await panel.locator('.gb-thumb').count()) > 0 && (await panel.locator('.gb-attn-detail canvas, .gb-attn-detail svg').count()) > 0);
   await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
-  return { tokens: n, firstPaintMs, tokensTabMs, lensTabMs, attentionTabMs };
+  return { tokens: n, firstPaintMs, wholeMs, lensTabMs, attentionTabMs };
 }
 
 async function tabDrawn(panel: FrameLocator, tab: string, drawn: () => Promise<boolean>): Promise<number> {
@@ -145,6 +149,57 @@ async function ghostTrials(s: VsCodeSession, engine: Gpt2Engine, prose: string):
   return figures;
 }
 
+/** A word no model expects, so that its tint is never the untinted lowest level. */
+const GIBBERISH = ['qzx', 'vjk', 'xqw', 'zzq', 'jxv', 'kqz', 'wxj', 'qvz'];
+
+/** Types words at the end of line 1,000 of a 2,000-line file with surprisal highlighting on; times each tint. */
+async function surprisalTrials(s: VsCodeSession): Promise<number[]> {
+  const { page } = s;
+  await s.runCommand('Glassbox: Toggle Inline Completions'); // off: ghost text runs would share the model
+  await textEditor(page).locator('.view-lines').click();
+  await s.openFile('long.txt');
+  await textEditor(page).locator('.view-lines').click();
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type('1000');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+  await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
+  const tinted = textEditor(page).locator('.view-overlays [class*="ced-"]');
+  await msUntil(performance.now(), 'the first tint', async () => (await tinted.count()) > 0, 120_000);
+  const times: number[] = [];
+  for (let i = 0; times.length < trials; i++) {
+    const word = ` ${GIBBERISH[i % GIBBERISH.length]}`;
+    await page.keyboard.type(word.slice(0, -1), { delay: 60 });
+    const last = performance.now();
+    await page.keyboard.type(word.slice(-1));
+    // Tinted: a decoration on the cursor's line reaches the cursor (the decorations' ranges are closed, so
+    // typed text stays untinted until the model has read it).
+    times.push(await msUntil(last, 'the typed word tinted', () => textEditor(page).evaluate((editor) => {
+      const cursor = editor.querySelector<HTMLElement>('.cursors-layer .cursor');
+      if (!cursor) return false;
+      const top = parseFloat(cursor.style.top);
+      const left = parseFloat(cursor.style.left);
+      for (const line of editor.querySelectorAll<HTMLElement>('.view-overlays > div')) {
+        if (Math.abs(parseFloat(line.style.top) - top) > 1) continue;
+        for (const d of line.querySelectorAll<HTMLElement>('[class*="ced-"]')) {
+          const start = parseFloat(d.style.left);
+          if (start < left && start + parseFloat(d.style.width) >= left - 1) return true;
+        }
+      }
+      return false;
+    }), 60_000));
+  }
+  await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
+  await s.runCommand('Glassbox: Toggle Inline Completions');
+  return times;
+}
+
+/** A 2,000-line file of prose (numbered lines, so that no two read alike). */
+function longFile(prose: string): string {
+  const sentences = prose.replace(/\s+/g, ' ').split(/(?<=\.) /);
+  return Array.from({ length: 2000 }, (_, i) => `${i + 1}. ${sentences[i % sentences.length]}`).join('\n');
+}
+
 async function main(): Promise<void> {
   const modelDir = benchModelDir(values.model);
   const temp = await mkdtemp(join(tmpdir(), 'glassbox-latency-'));
@@ -160,6 +215,7 @@ async function main(): Promise<void> {
     for (const n of sizes) for (let run = 0; run <= runs; run++) await writeFile(join(workspace, fileOf(n, run)), textOfTokens(engine, source.slice(run * 4000), n));
     const prose = readFileSync(join(root, 'sample', 'prose.md'), 'utf8');
     await writeFile(join(workspace, 'typing.txt'), prose.slice(0, 600));
+    await writeFile(join(workspace, 'long.txt'), longFile(prose));
     console.error('packaging the VSIX …');
     const vsix = packageVsix(temp);
     session = await startVsCode({
@@ -183,17 +239,26 @@ async function main(): Promise<void> {
       }
     }
     const ghost = await ghostTrials(session, engine, prose.slice(600));
+    const surprisal: Record<string, number[]> = { benchmark: await surprisalTrials(session) };
+    // The demo model, in a session of its own (`demo` names the model the VSIX ships).
+    await session.close();
+    session = await startVsCode({ vsix, workspace, settings: { 'glassbox.model': 'demo', 'glassbox.completions.enabled': true } });
+    await session.page.setViewportSize({ width: 1600, height: 900 });
+    surprisal.demo = await surprisalTrials(session);
 
     const median = (n: number, key: keyof InspectFigures) => percentile(inspections.filter((f) => f.tokens === n).map((f) => f[key]), 50) / 1000;
-    const rows: string[][] = [['tokens', 'first paint', 'Tokens tab', 'Lens tab (after click)', 'Attention tab (after click)', 'engine inspect', 'first paint ÷ engine']];
+    const rows: string[][] = [['tokens', 'first paint', 'whole inspection', 'Lens tab (after click)', 'Attention tab (after click)', 'engine inspect', 'first paint ÷ engine', 'whole ÷ engine']];
     for (const n of sizes) {
-      rows.push([String(n), `${round(median(n, 'firstPaintMs'))} s`, `${round(median(n, 'tokensTabMs'))} s`, `${round(median(n, 'lensTabMs'))} s`, `${round(median(n, 'attentionTabMs'))} s`, `${round(median(n, 'engineMs'))} s`, `${round(median(n, 'firstPaintMs') / median(n, 'engineMs'))} ×`]);
+      rows.push([String(n), `${round(median(n, 'firstPaintMs'))} s`, `${round(median(n, 'wholeMs'))} s`, `${round(median(n, 'lensTabMs'))} s`, `${round(median(n, 'attentionTabMs'))} s`, `${round(median(n, 'engineMs'))} s`, `${round(median(n, 'firstPaintMs') / median(n, 'engineMs'))} ×`, `${round(median(n, 'wholeMs') / median(n, 'engineMs'))} ×`]);
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     for (const r of rows) console.log(r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd());
     const p = (xs: number[], q: number) => round(percentile(xs, q) / 1000);
     console.log(`ghost text over ${ghost.browserMs.length} words: last keystroke → on screen p50 ${p(ghost.browserMs, 50)} s, p90 ${p(ghost.browserMs, 90)} s; engine alone: first token p50 ${p(ghost.engineFirstMs, 50)} s, whole suggestion p50 ${p(ghost.engineAllMs, 50)} s, p90 ${p(ghost.engineAllMs, 90)} s (debounce ${COMPLETION_DEFAULTS.debounceMs} ms)`);
-    console.log(JSON.stringify({ browser: { inspections, ghost } }));
+    for (const [model, times] of Object.entries(surprisal)) {
+      console.log(`surprisal highlighting, 2,000-line file, ${model} model, over ${times.length} words: last keystroke → tinted p50 ${p(times, 50)} s, p90 ${p(times, 90)} s`);
+    }
+    console.log(JSON.stringify({ browser: { inspections, ghost, surprisal } }));
   } finally {
     await session?.close();
     await engine.dispose();

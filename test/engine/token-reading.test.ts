@@ -61,6 +61,37 @@ describe('the tokens painted first, on a generated model', () => {
     assert.ok(ids.every((id) => typeof reading.pieces[id] === 'string'), 'every token\'s piece');
   });
 
+  test('a text read after another runs only from where they part, and reads as if read afresh', async () => {
+    const reader = await Gpt2Engine.load({ modelDir: dir, cacheDir: testCacheDir(), device: 'cpu' });
+    try {
+      const base = engine.tokenize(TEXT);
+      const typed = engine.tokenize(`${TEXT} The keeper`);
+      const edited = engine.tokenize(TEXT.replace('Every', 'Each'));
+      // Read afresh by another engine, after a text that shares nothing with it.
+      const fresh = async (tokens: typeof base) => {
+        await engine.readTokens(engine.tokenize('Unrelated.'), 5);
+        const reading = await engine.readTokens(tokens, 5);
+        assert.equal(engine.lastTokensReused, 0);
+        return reading;
+      };
+      await reader.readTokens(base, 5);
+      const continued = await reader.readTokens(typed, 5);
+      // The last shared position runs again: its next token is new.
+      assert.equal(reader.lastTokensReused, base.length - 1);
+      const expected = await fresh(typed);
+      assertClose(continued.next.prob.data, expected.next.prob.data, 'next.prob');
+      assert.deepEqual(continued.next.rank.data, expected.next.rank.data);
+      assert.deepEqual(continued.top.ids.data, expected.top.ids.data);
+      assertClose(continued.entropy.data, expected.entropy.data, 'entropy');
+      await reader.readTokens(edited, 5);
+      assert.equal(reader.lastTokensReused, 0, 'a text that departs at its first token runs whole');
+      await reader.readTokens(base, 3);
+      assert.equal(reader.lastTokensReused, 0, 'another top-k is another reading');
+    } finally {
+      await reader.dispose();
+    }
+  });
+
   test('an inspection long enough hands its tokens to onTokens first, with the numbers its last lens point reports', async () => {
     const tokens = engine.tokenize(TEXT.repeat(2));
     const n = tokens.length;

@@ -32,6 +32,7 @@ const hostToModel: readonly HostToModel[] = [
   { type: 'cancel', id: 6 },
   { type: 'request', id: 8, method: 'inspect/run', params: { text: 'The cat sat', topK: 5, targetId: null, windowToContext: true, patternLayers: [0, 3] } },
   { type: 'request', id: 9, method: 'attention/pattern', params: { ids: [464, 3797, 3332], layer: 1 } },
+  { type: 'request', id: 11, method: 'tokens/read', params: { text: 'The cat sat', topK: 1, windowToContext: true } },
   {
     type: 'request',
     id: 10,
@@ -41,7 +42,7 @@ const hostToModel: readonly HostToModel[] = [
 ];
 
 // The host knows which method each pending id is for; results are checked against it.
-const methodOf = (id: number): ModelMethod | undefined => ({ 1: 'model/load', 2: 'inspect/run', 3: 'lens/target', 4: 'complete/run', 5: 'attention/pattern', 6: 'complete/compare' })[id] as ModelMethod | undefined;
+const methodOf = (id: number): ModelMethod | undefined => ({ 1: 'model/load', 2: 'inspect/run', 3: 'lens/target', 4: 'complete/run', 5: 'attention/pattern', 6: 'complete/compare', 7: 'tokens/read' })[id] as ModelMethod | undefined;
 
 const fixture = fixtureInspection({ layers: 2, heads: 2, k: 3, tokens: 4 });
 const withTarget = { ...fixture, lens: { ...fixture.lens, target: fixtureLensTarget(fixture, 262) } };
@@ -86,6 +87,7 @@ const modelToHost: readonly ModelToHost[] = [
       textOffset: 0,
     },
   },
+  { type: 'result', id: 7, result: { reading: readingOf(fixture), droppedTokens: 3, textOffset: 17 } },
   // An inspection's tokens, sent before the inspection itself.
   { type: 'progress', id: 2, progress: { kind: 'tokens', reading: readingOf(fixture), droppedTokens: 0, textOffset: 0, seconds: 0.25, secondsLeft: 1 } },
   // A long text's inspection carries one layer's full patterns; the other comes on request.
