@@ -17,6 +17,7 @@ import {
   RoutesResult,
   TokenResolve,
   TokenResolved,
+  InspectionProgress,
   InspectionShow,
   InspectionTokens,
   LensTargetRequest,
@@ -89,6 +90,8 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     // `tokensFirst`: as a long inspection arrives, its tokens' reading first and the whole a while later.
     if (params.has('tokensFirst')) {
       setTimeout(() => send({ type: InspectionTokens, payload: { reading: readingOf(show.inspection), source: show.source } }), 10);
+      const message = `${show.inspection.tokens.length} tokens: probabilities shown; computing the logit lens and attention (about 3 s left)…`;
+      setTimeout(() => send({ type: InspectionProgress, payload: { message, fraction: 0.4 } }), 20);
       setTimeout(() => send({ type: InspectionShow, payload: show }), Number(params.get('tokensFirst') || 600));
     } else setTimeout(() => send({ type: InspectionShow, payload: show }), 10);
   }

@@ -37,6 +37,9 @@ const headCard = async (page: Page): Promise<void> => {
 
 const shots: readonly Shot[] = [
   { name: 'empty-dark', query: 'empty' },
+  // Tokens painted first while the rest of a long inspection runs: the bar, Cancel, a tab that waits.
+  { name: 'provisional-tokens-dark', query: 'theme=dark&tokensFirst=600000&tokens=120' },
+  { name: 'provisional-lens-narrow-light', query: 'tokensFirst=600000&tokens=120&theme=light', act: tab('lens'), size: { width: 320, height: 600 } },
   {
     name: 'tokens-dark',
     query: 'theme=dark&random&windowed',
