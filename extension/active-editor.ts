@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { linesToRead } from './surprisal-levels';
 
-/** Lines read above and below what is visible, so a small scroll needs no new run. */
+/** Lines read above what is visible: the visible lines' context (linesToRead says why none below). */
 const MARGIN_LINES = 20;
 
 /** The active text editor, or while a panel (the Glassbox one, say) has focus, the first visible one. */
@@ -12,7 +12,7 @@ export function overlayEditor(): vscode.TextEditor | undefined {
 }
 
 /**
- * The visible lines of `editor` and a margin (from the document's start when the margin reaches it), or null
+ * The visible lines of `editor` and a margin above (from the document's start when it reaches it), or null
  * when nothing is visible or there is only whitespace to read.
  */
 export function overlayText(editor: vscode.TextEditor): { readonly range: vscode.Range; readonly text: string } | null {

@@ -25,6 +25,7 @@ export function activate(extension: vscode.ExtensionContext): void {
   const panel = new InspectPanel(context, extension.extensionUri);
   const steering = new SteeringState(extension.workspaceState);
   const comparison = new CompareCompletionsPanel(context, steering, panel, extension.extensionUri);
+  const surprisal = new SurprisalHighlighting(context);
   extension.subscriptions.push(
     context,
     panel,
@@ -33,13 +34,13 @@ export function activate(extension: vscode.ExtensionContext): void {
     ...registerModelCommands(context),
     ...registerCompletions(context, completions, steering),
     registerSteerCommand(steering, async () => (await context.ensureModel()).summary.nLayer, () => comparison.compareAtCursor()),
-    new SurprisalHighlighting(context),
+    surprisal,
     new AttentionFromCursor(context),
     registerInspectCommand(panel),
     followSelection(panel),
     explained,
     ...registerExplainCommands(panel, completions, explained),
-    vscode.languages.registerHoverProvider({ pattern: '**' }, new TokenHoverProvider(context, panel)),
+    vscode.languages.registerHoverProvider({ pattern: '**' }, new TokenHoverProvider(context, panel, surprisal)),
     vscode.languages.registerHoverProvider({ pattern: '**' }, new CompletionHoverProvider(explained)),
     vscode.commands.registerCommand(SHOW_TOKEN_COMMAND, (offset: unknown) => {
       if (typeof offset === 'number') panel.focusOffset(offset);

@@ -1,11 +1,12 @@
 // Toggle Surprisal Highlighting: the visible text of the active editor, each token tinted by how surprised
 // the model was to see it (surprisal-levels.ts), following scrolling and editing. The visible lines and a
-// margin are read (from the document's start when the margin reaches it); a text longer than the model's
+// margin above are read (from the document's start when the margin reaches it); a text longer than the model's
 // context keeps its last tokens that fit, so a long view is coloured by a window sliding with the view (the
 // model process's windowToContext), and the tokens it dropped get no tint. Debounced and cancellable: a new
 // edit or scroll aborts the run in flight. Hovers over the tinted tokens are the existing Glassbox hovers.
 
 import * as vscode from 'vscode';
+import type { TokenReading } from '../protocol/inspection';
 import { overlayEditor, overlayText } from './active-editor';
 import type { GlassboxContext } from './glassbox-context';
 import { HIGHLIGHT_MODES, LEVELS, tokenLevels, type HighlightMode } from './surprisal-levels';
@@ -25,6 +26,8 @@ export class SurprisalHighlighting implements vscode.Disposable {
   private on = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: AbortController | null = null;
+  /** What the tints show: the hover over tinted text answers from it, so that both tell the same numbers. */
+  private read: { readonly uri: string; readonly version: number; readonly baseOffset: number; readonly reading: TokenReading } | null = null;
 
   constructor(private readonly context: GlassboxContext) {
     this.item.name = 'Glassbox surprisal';
@@ -43,6 +46,12 @@ export class SurprisalHighlighting implements vscode.Disposable {
     clearTimeout(this.timer);
     this.running?.abort();
     for (const d of [...this.levels, this.item, ...this.disposables]) d.dispose();
+  }
+
+  /** The reading the tints of `document` (as it is now) come from, with where its tokens start; null when none. */
+  readingAt(document: vscode.TextDocument): { readonly baseOffset: number; readonly reading: TokenReading } | null {
+    const read = this.read;
+    return this.on && read && read.uri === document.uri.toString() && read.version === document.version ? read : null;
   }
 
   private toggle(): void {
@@ -87,9 +96,11 @@ export class SurprisalHighlighting implements vscode.Disposable {
     this.render(mode, 'reading…');
     try {
       // Only the next-token distribution: a plain forward, run from where the text departs from the last read.
-      const result = await this.context.request('tokens/read', { text, topK: 1, windowToContext: true }, { signal: abort.signal, what: 'surprisal highlighting' });
+      // Five guesses a position: the hovers over tinted text show them (readingAt).
+      const result = await this.context.request('tokens/read', { text, topK: 5, windowToContext: true }, { signal: abort.signal, what: 'surprisal highlighting' });
       if (abort.signal.aborted || document.version !== version || overlayEditor() !== editor) return;
       const base = document.offsetAt(range.start) + result.textOffset;
+      this.read = { uri: document.uri.toString(), version, baseOffset: base, reading: result.reading };
       const byLevel = ALPHAS.map(() => [] as vscode.DecorationOptions[]);
       for (const t of tokenLevels(result.reading, mode)) {
         if (t.level === 0) continue;

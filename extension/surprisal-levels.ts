@@ -48,10 +48,13 @@ export function tokenLevels(inspection: Pick<Inspection, 'tokens' | 'next'>, mod
 }
 
 /**
- * The lines to inspect for visible lines `first` … `last`: `margin` more each side, and from the document's
- * first line when the margin reaches it, so that the start of the text is read as the start of the text.
+ * The lines to read for visible lines `first` … `last`: `margin` more above, as context, and from the
+ * document's first line when the margin reaches it, so that the start of the text is read as the start of
+ * the text. None below: a token is read from what comes before it, so lines below the view add nothing to
+ * the visible lines' numbers — and a text longer than the context keeps its last tokens, which lines below
+ * the view would take from the visible ones (the line being typed in among them).
  */
 export function linesToRead(first: number, last: number, lineCount: number, margin: number): { from: number; to: number } {
   const from = first - margin <= 0 ? 0 : first - margin;
-  return { from, to: Math.min(lineCount - 1, last + margin) };
+  return { from, to: Math.min(lineCount - 1, last) };
 }

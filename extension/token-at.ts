@@ -1,8 +1,8 @@
 // What the model made of the token at a document offset, from an inspection already computed: the hover's
 // facts, kept free of vscode so they are tested as plain data.
 
-import type { Inspection } from '../protocol/inspection';
-import { finalTopK, surprisalBits, type TopEntry } from '../protocol/inspection-reading';
+import type { Inspection, TokenReading } from '../protocol/inspection';
+import { finalTopK, readingTopK, surprisalBits, type TopEntry } from '../protocol/inspection-reading';
 
 export interface TokenFacts {
   readonly index: number;
@@ -22,10 +22,11 @@ export interface TokenFacts {
 }
 
 /**
- * The token covering `offset` (a document offset), given an inspection whose token offsets are relative to
- * `baseOffset`. A token's facts come from the position before it: that is where the model predicted it.
+ * The token covering `offset` (a document offset), given an inspection (or a token reading, as surprisal
+ * highlighting has) whose token offsets are relative to `baseOffset`. A token's facts come from the position
+ * before it: that is where the model predicted it.
  */
-export function tokenAt(inspection: Inspection, baseOffset: number, offset: number, guesses = 5): TokenFacts | null {
+export function tokenAt(inspection: Inspection | TokenReading, baseOffset: number, offset: number, guesses = 5): TokenFacts | null {
   const relative = offset - baseOffset;
   const index = inspection.tokens.findIndex((t) => relative >= t.start && relative < t.end);
   if (index < 0) return null;
@@ -39,6 +40,6 @@ export function tokenAt(inspection: Inspection, baseOffset: number, offset: numb
     prob,
     surprisal: surprisalBits(prob),
     rank: inspection.next.rank.data[before],
-    guesses: finalTopK(inspection, before).slice(0, guesses),
+    guesses: ('lens' in inspection ? finalTopK(inspection, before) : readingTopK(inspection, before)).slice(0, guesses),
   };
 }

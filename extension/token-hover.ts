@@ -1,6 +1,7 @@
 // Hover over inspected text: the token under the mouse, how likely the model found it, and what it expected
-// instead. Answers from the last inspection; with `glassbox.hover.enabled` it inspects the hovered line
-// itself, one request at a time and never queued (a hover that would wait gets nothing).
+// instead. Answers from the reading surprisal highlighting tinted the text by, else from the last inspection;
+// with `glassbox.hover.enabled` it inspects the hovered line itself, one request at a time and never queued
+// (a hover that would wait gets nothing).
 
 import * as vscode from 'vscode';
 import type { Inspection } from '../protocol/inspection';
@@ -8,6 +9,7 @@ import { config } from './config';
 import type { GlassboxContext } from './glassbox-context';
 import { documentLength, type InspectPanel } from './inspect-panel';
 import { chooseInspectText } from './inspect-text';
+import type { SurprisalHighlighting } from './surprisal-highlighting';
 import { tokenAt, type TokenFacts } from './token-at';
 import { visibleWhitespace } from '../protocol/visible-whitespace';
 import { formatBits, formatProbability, formatRank } from '../protocol/number-format';
@@ -27,10 +29,16 @@ export class TokenHoverProvider implements vscode.HoverProvider {
   constructor(
     private readonly context: GlassboxContext,
     private readonly panel: InspectPanel,
+    private readonly surprisal: SurprisalHighlighting,
   ) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const offset = document.offsetAt(position);
+    // Tinted text first: the hover explains the tint the user is looking at, with the numbers it came from
+    // (read with the view's context, which the panel's selection or the line alone would not have).
+    const tinted = this.surprisal.readingAt(document);
+    const read = tinted && tokenAt(tinted.reading, tinted.baseOffset, offset);
+    if (read) return hover(document, read, tinted.reading.tokens.length, false);
     const shown = this.panel.lastShown;
     if (shown && shown.target.uri.toString() === document.uri.toString() && shown.target.documentVersion === document.version) {
       const facts = tokenAt(shown.result.inspection, shown.target.baseOffset, offset);

@@ -1,7 +1,7 @@
 // Reading an Inspection's flat tensors by meaning: the one place that knows where the top-k of a lens
 // point and position sits, shared by the CLI's JSON, the panel and the hover.
 
-import type { Inspection } from './inspection';
+import type { Inspection, TokenReading } from './inspection';
 
 export interface TopEntry {
   readonly id: number;
@@ -24,6 +24,15 @@ export function lensTopK(inspection: Inspection, point: number, position: number
 /** What the model itself predicted after `position`: the lens at the last residual point. */
 export function finalTopK(inspection: Inspection, position: number): TopEntry[] {
   return lensTopK(inspection, inspection.lens.topIds.dims[0] - 1, position);
+}
+
+/** A token reading's top-k at `position` (the model's own distribution), most likely first. */
+export function readingTopK(reading: TokenReading, position: number): TopEntry[] {
+  const [, k] = reading.top.ids.dims;
+  return Array.from({ length: k }, (_, j) => {
+    const id = reading.top.ids.data[position * k + j];
+    return { id, text: reading.pieces[id] ?? `⟨${id}⟩`, prob: reading.top.probs.data[position * k + j] };
+  });
 }
 
 /** Surprisal in bits of an event with probability `prob`. */

@@ -485,6 +485,19 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
         const tinted = textEditor(s.page).locator('.view-overlays [class*="ced-"]');
         await waitUntil('tinted tokens', async () => (await tinted.count()) > 0, 60_000);
         await s.screenshot('inspect-surprisal-dark');
+        // The hover over tinted text tells the numbers the tint came from: the whole short file read at once,
+        // as the CLI reads it.
+        const read = cliInspect(model, (await editorLines(s.page)).join('\n'));
+        const lazy = read.tokens.findIndex((t) => t.text === ' lazy');
+        const { x, y } = await wordCentre(s.page, 'lazy');
+        await s.page.mouse.move(x, y);
+        const hover = s.page.locator('.monaco-hover:not(.hidden) .hover-contents').filter({ hasText: 'Glassbox' });
+        await hover.waitFor();
+        const text = await hover.innerText();
+        assert.match(text, new RegExp(`token ${lazy + 1} of ${read.tokens.length}`));
+        assert.ok(text.includes(`probability ${formatProbability(read.logits[lazy - 1].next!.prob)}`), text);
+        await s.page.mouse.move(5, 400);
+        await s.page.locator('.monaco-hover:not(.hidden)').waitFor({ state: 'detached' }).catch(() => undefined);
         await s.runCommand('Glassbox: Toggle Surprisal Highlighting');
         await waitUntil('no tint', async () => (await tinted.count()) === 0);
       } finally {

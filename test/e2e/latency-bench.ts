@@ -29,6 +29,7 @@ import { ghostText, selectionStatus, textEditor } from './workbench-reading';
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
+    // `none`: only the ghost-text and surprisal figures.
     sizes: { type: 'string', default: '128,512,1000' },
     runs: { type: 'string', default: '3' },
     trials: { type: 'string', default: '30' },
@@ -36,7 +37,7 @@ const { values } = parseArgs({
 });
 
 const root = resolve(import.meta.dirname, '..', '..');
-const sizes = values.sizes.split(',').map(Number);
+const sizes = values.sizes === 'none' ? [] : values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
 const trials = Number(values.trials);
 const POLL_MS = 10;

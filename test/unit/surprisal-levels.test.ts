@@ -24,8 +24,8 @@ test('every token but the first gets the level of the probability the model gave
   });
 });
 
-test('the visible lines plus a margin; the document start when the margin reaches it', () => {
-  assert.deepEqual(linesToRead(100, 140, 2000, 30), { from: 70, to: 170 });
-  assert.deepEqual(linesToRead(10, 40, 2000, 30), { from: 0, to: 70 });
+test('the visible lines plus a margin above, none below; the document start when the margin reaches it', () => {
+  assert.deepEqual(linesToRead(100, 140, 2000, 30), { from: 70, to: 140 });
+  assert.deepEqual(linesToRead(10, 40, 2000, 30), { from: 0, to: 40 });
   assert.deepEqual(linesToRead(1980, 1999, 2000, 30), { from: 1950, to: 1999 });
 });

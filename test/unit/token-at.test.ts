@@ -1,7 +1,7 @@
 // The hover's facts about the token under the mouse, read from an inspection.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Inspection } from '../../protocol/inspection';
+import type { Inspection, TokenReading } from '../../protocol/inspection';
 import { tokenAt } from '../../extension/token-at';
 import { fixtureAttention } from './webview-fixture';
 
@@ -58,4 +58,20 @@ test('the first token has no prediction', () => {
 test('offsets outside the inspected text have no token', () => {
   assert.equal(tokenAt(inspection(), 100, 99), null);
   assert.equal(tokenAt(inspection(), 100, 111), null);
+});
+
+test('tinted text is judged from the token reading its tint came from, with the same facts as an inspection', () => {
+  const full = inspection();
+  const [, n, k] = full.lens.topIds.dims;
+  const reading: TokenReading = {
+    model: full.model,
+    backend: full.backend,
+    tokens: full.tokens,
+    pieces: full.pieces,
+    next: full.next,
+    top: { ids: { dims: [n, k], data: full.lens.topIds.data.slice(n * k) }, probs: { dims: [n, k], data: full.lens.topProbs.data.slice(n * k) } },
+    entropy: { dims: [n], data: new Float32Array(n) },
+  };
+  assert.deepEqual(tokenAt(reading, 100, 109), tokenAt(full, 100, 109));
+  assert.deepEqual(tokenAt(reading, 100, 104)?.guesses.map((g) => g.text), [' cat', ' dog']);
 });
