@@ -31,11 +31,21 @@ export interface CompletionBackend {
   settings(): CompletionSettings;
   /** The model's context length in tokens, loading the model first if needed. */
   contextLength(): Promise<number>;
-  complete(params: CompleteParams, signal: AbortSignal): Promise<CompleteResult>;
+  /** Runs a completion; `onToken` hears each token as the model writes it. */
+  complete(params: CompleteParams, signal: AbortSignal, onToken?: (token: { readonly text: string }) => void): Promise<CompleteResult>;
   log(message: string): void;
   /** The steering completions are generated with (Steer Completions…), if any. */
   steering?(): Steering | undefined;
+  /**
+   * Asks the editor for the ghost text again (VS Code: editor.action.inlineSuggest.trigger). With it, the
+   * first tokens are shown while the model writes the rest, which is shown when it is done (the reuse rule
+   * answers the second ask from the store); without it, the ghost text waits for the whole suggestion.
+   */
+  refresh?(): void;
 }
+
+/** Tokens the ghost text shows first when the rest can follow (`refresh`): about a word's worth. */
+export const EARLY_TOKENS = 3;
 
 export class CompletionFlow {
   private readonly charsPerToken = new CharsPerToken();
@@ -86,18 +96,45 @@ export class CompletionFlow {
       wholeDocument: request.offset === request.prefix.length,
     });
     if (plan.prompt.trim() === '') return undefined;
-    const result = await this.run(plan, settings, place.mode, token, steering);
-    if (!result) return undefined;
-    // What the model read: the prompt less what the model process dropped to fit the context.
-    const prompt = plan.prompt.slice(result.textOffset);
-    this.charsPerToken.observe(request.documentUri, prompt.length, result.promptTokens.length);
-    // A run superseded in the model process by a newer one ends early with a partial continuation.
-    if (result.stop === 'cancelled' || !live()) return undefined;
-    const suggestion = shapeSuggestion(result.text, { ...place, healed: plan.healed });
-    if (suggestion === '') return undefined;
-    const { documentUri, offset, prefix } = request;
-    this.store.set({ documentUri, offset, prefix, prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion, ...(steering ? { steering } : {}) });
-    return suggestion;
+    const shape = (text: string) => shapeSuggestion(text, { ...place, healed: plan.healed });
+
+    // The first EARLY_TOKENS are shown as soon as they are written, when the editor can be asked again later.
+    let showEarly: (suggestion: string) => void = () => undefined;
+    const early = new Promise<string>((resolve) => (showEarly = resolve));
+    let shownEarly = false;
+    const written: string[] = [];
+    const onToken = this.backend.refresh
+      ? (t: { readonly text: string }) => {
+          written.push(t.text);
+          if (written.length !== EARLY_TOKENS || !live()) return;
+          const partial = shape(written.join(''));
+          if (partial === '') return;
+          shownEarly = true;
+          showEarly(partial);
+        }
+      : undefined;
+    const whole = this.run(plan, settings, place.mode, token, steering, onToken).then((result) => {
+      if (!result) return undefined;
+      // What the model read: the prompt less what the model process dropped to fit the context.
+      const prompt = plan.prompt.slice(result.textOffset);
+      this.charsPerToken.observe(request.documentUri, prompt.length, result.promptTokens.length);
+      // A run superseded in the model process by a newer one ends early with a partial continuation.
+      if (result.stop === 'cancelled') return undefined;
+      const suggestion = shape(result.text);
+      // Kept once its start was shown, even if the user has moved on (accepted it, say): it is the completion
+      // Explain Last Completion explains.
+      if (suggestion === '' || !(live() || shownEarly)) return undefined;
+      const { documentUri, offset, prefix } = request;
+      this.store.set({ documentUri, offset, prefix, prompt, promptTokens: result.promptTokens, tokens: result.tokens, text: result.text, suggestion, ...(steering ? { steering } : {}) });
+      return live() ? suggestion : undefined;
+    });
+    const first = await Promise.race([whole.then((suggestion) => ({ whole: suggestion })), early.then((suggestion) => ({ early: suggestion }))]);
+    if ('whole' in first) return first.whole;
+    // The rest, when it comes and nothing has moved, is shown by asking the editor again.
+    void whole.then((suggestion) => {
+      if (suggestion !== undefined && suggestion !== first.early) this.backend.refresh?.();
+    });
+    return first.early;
   }
 
   private async contextLength(): Promise<number | undefined> {
@@ -116,7 +153,7 @@ export class CompletionFlow {
    * One run at a time: a new one aborts the one before, whatever VS Code did with its token, so the older run
    * is settled here at once rather than by the model process superseding it.
    */
-  private async run(plan: PromptPlan, settings: CompletionSettings, mode: SuggestionMode, token: CancellationLike, steering: Steering | undefined): Promise<CompleteResult | undefined> {
+  private async run(plan: PromptPlan, settings: CompletionSettings, mode: SuggestionMode, token: CancellationLike, steering: Steering | undefined, onToken?: (token: { readonly text: string }) => void): Promise<CompleteResult | undefined> {
     const cancel = abortOnCancel(token);
     this.inFlight?.abort();
     this.inFlight = cancel.controller;
@@ -131,7 +168,7 @@ export class CompletionFlow {
       ...(steering ? { steering } : {}),
     };
     try {
-      return await this.backend.complete(params, cancel.signal);
+      return await this.backend.complete(params, cancel.signal, onToken);
     } catch (error) {
       if (!(error instanceof GlassboxError && error.code === 'cancelled')) this.backend.log(`Inline completion failed: ${toErrorInfo(error).message}`);
       return undefined;

@@ -22,9 +22,10 @@ export function registerCompletions(context: GlassboxContext, store: CompletionS
     {
       settings,
       contextLength: async () => (await context.ensureModel()).summary.nCtx,
-      complete: (params, signal) => context.request('complete/run', params, { signal, what: 'inline completion' }),
+      complete: (params, signal, onToken) => context.request('complete/run', params, { signal, what: 'inline completion', onProgress: (p) => p.kind === 'token' && onToken?.(p) }),
       log: (message) => context.log.warn(message),
       steering: () => steering.current,
+      refresh: () => void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'),
     },
     store,
   );

@@ -75,6 +75,12 @@ function textOfTokens(engine: Gpt2Engine, source: string, n: number): string {
   throw new Error(`no prefix of the source is ${n} tokens`);
 }
 
+/** Opens a workspace file in the first editor group, where the texts are (not beside the panel). */
+async function openInFirstGroup(s: VsCodeSession, file: string): Promise<void> {
+  if ((await textEditor(s.page).count()) > 0) await textEditor(s.page).locator('.view-lines').click();
+  await s.openFile(file);
+}
+
 interface InspectFigures {
   readonly tokens: number;
   readonly firstPaintMs: number;
@@ -86,9 +92,7 @@ interface InspectFigures {
 
 async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: string): Promise<Omit<InspectFigures, 'engineMs'>> {
   const { page } = s;
-  // Into the first editor group, where the texts are (Quick Open would open the file beside the panel).
-  if ((await textEditor(page).count()) > 0) await textEditor(page).locator('.view-lines').click();
-  await s.openFile(file);
+  await openInFirstGroup(s, file);
   await textEditor(page).locator('.view-lines').click();
   await page.keyboard.press('Control+A');
   await selectionStatus(page).filter({ hasText: 'selected' }).waitFor();
@@ -121,8 +125,7 @@ interface GhostFigures {
 /** Types words at the end of the prose one at a time and times each suggestion's arrival. */
 async function ghostTrials(s: VsCodeSession, engine: Gpt2Engine, prose: string): Promise<GhostFigures> {
   const { page } = s;
-  await textEditor(page).locator('.view-lines').click();
-  await s.openFile('typing.txt');
+  await openInFirstGroup(s, 'typing.txt');
   await textEditor(page).locator('.view-lines').click();
   await page.keyboard.press('Control+End');
   const words = prose.split(/\s+/).filter(Boolean);
@@ -157,8 +160,7 @@ const GIBBERISH = ['qzx', 'vjk', 'xqw', 'zzq', 'jxv', 'kqz', 'wxj', 'qvz'];
 async function surprisalTrials(s: VsCodeSession): Promise<number[]> {
   const { page } = s;
   await s.runCommand('Glassbox: Toggle Inline Completions'); // off: ghost text runs would share the model
-  await textEditor(page).locator('.view-lines').click();
-  await s.openFile('long.txt');
+  await openInFirstGroup(s, 'long.txt');
   await textEditor(page).locator('.view-lines').click();
   await page.keyboard.press('Control+G');
   await page.keyboard.type('1000');

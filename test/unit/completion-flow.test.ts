@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { GlassboxError } from '../../protocol/errors';
 import type { CompleteParams, CompleteResult } from '../../protocol/model-messages';
 import type { Steering } from '../../protocol/interventions';
-import { CompletionFlow, type CompletionRequest } from '../../extension/completion-flow';
+import { CompletionFlow, EARLY_TOKENS, type CompletionRequest } from '../../extension/completion-flow';
 import { COMPLETION_DEFAULTS, type CompletionSettings } from '../../extension/completion-settings';
 import { CompletionStore } from '../../extension/completion-store';
 import { Deferred, FakeClock, FakeTokenSource, flush } from './completion-fakes';
@@ -307,4 +307,77 @@ test('a steering goes with the request, and a suggestion made with another steer
   assert.equal(h.runs[1].params.steering, undefined);
   h.runs[1].answer.resolve(result('n dog'));
   assert.equal(await second, 'n dog');
+});
+
+/** A flow whose editor can be asked again (refresh): the model's tokens are fed by the test as it writes them. */
+function streamingHarness() {
+  const clock = new FakeClock();
+  const store = new CompletionStore();
+  const runs: { answer: Deferred<CompleteResult>; onToken?: (token: { readonly text: string }) => void }[] = [];
+  let refreshes = 0;
+  const flow = new CompletionFlow(
+    {
+      settings: () => COMPLETION_DEFAULTS,
+      contextLength: () => Promise.resolve(1024),
+      complete: (_params, _signal, onToken) => {
+        const answer = new Deferred<CompleteResult>();
+        runs.push({ answer, onToken });
+        return answer.promise;
+      },
+      log: () => undefined,
+      refresh: () => refreshes++,
+    },
+    store,
+    clock,
+  );
+  return { flow, clock, store, runs, refreshes: () => refreshes };
+}
+
+function written(texts: readonly string[]): CompleteResult {
+  return { ...result(texts.join('')), tokens: texts.map((text, i) => ({ id: i, text, prob: 0.5 })) };
+}
+
+test(`the first ${EARLY_TOKENS} tokens are shown while the model writes the rest, which the editor is asked for again when it is done`, async () => {
+  const h = streamingHarness();
+  const texts = [' brown', ' fox', ' jumps', ' over', ' the'];
+  const suggestion = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  for (const text of texts.slice(0, EARLY_TOKENS)) h.runs[0].onToken?.({ text });
+  assert.equal(await suggestion, ' brown fox jumps', 'shown before the run ends');
+  assert.equal(h.refreshes(), 0);
+  h.runs[0].answer.resolve(written(texts));
+  await flush();
+  assert.equal(h.refreshes(), 1, 'the editor asks again');
+  assert.equal(h.store.last?.suggestion, ' brown fox jumps over the');
+  // The editor's second ask is answered from the store, without a run.
+  assert.equal(await h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current), ' brown fox jumps over the');
+  assert.equal(h.runs.length, 1);
+});
+
+test('a suggestion whose start was shown is kept for Explain Last Completion even once the user moved on, but not shown again', async () => {
+  const h = streamingHarness();
+  let here = true;
+  const suggestion = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, () => here);
+  h.clock.advance(250);
+  await flush();
+  for (const text of [' brown', ' fox', ' jumps']) h.runs[0].onToken?.({ text });
+  assert.equal(await suggestion, ' brown fox jumps');
+  here = false; // accepted with Tab: the document changed
+  h.runs[0].answer.resolve(written([' brown', ' fox', ' jumps', ' over']));
+  await flush();
+  assert.equal(h.store.last?.text, ' brown fox jumps over');
+  assert.equal(h.refreshes(), 0);
+});
+
+test('a run that ends before its early tokens is shown whole, as without refresh', async () => {
+  const h = streamingHarness();
+  const suggestion = h.flow.suggest(typed('The quick'), new FakeTokenSource().token, current);
+  h.clock.advance(250);
+  await flush();
+  h.runs[0].onToken?.({ text: ' brown' });
+  h.runs[0].answer.resolve(written([' brown', '\n']));
+  assert.equal(await suggestion, ' brown');
+  await flush();
+  assert.equal(h.refreshes(), 0);
 });
