@@ -5,7 +5,8 @@
 // position p (hooks `hook_resid_pre`, `hook_attn_out`, `hook_mlp_out`) or each head h (`attn.hook_z`, every
 // position), the corrupt text is run with that one activation replaced by the clean run's, and the metric
 // logit(A) − logit(B) (or logit(A)) is read at the last position. The runs of a sweep go through the graph
-// as one batch at a time, each batch entry with its own `keep` mask and the clean activations shared.
+// as one batch at a time, each batch entry with its own `keep` mask and the clean activations shared; a run
+// for a patch at position p starts at p, on the corrupt run's keys and values before it (patch-plan.ts).
 
 import { Tensor } from 'onnxruntime-node';
 import { GlassboxError } from '../../protocol/errors';
@@ -16,6 +17,7 @@ import type { OrtSession } from '../run/gpt2-session';
 import type { Gpt2Weights } from '../models/gpt2-weights';
 import { NEW_KV_OUTPUTS } from '../graph/hooked-graph';
 import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
+import { patchBatches, patchUnits } from './patch-plan';
 import { routeImportances, type LayerActivations } from './routes';
 import type { Routes } from '../../protocol/routes';
 import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds } from './interventions';
@@ -34,6 +36,16 @@ export interface AttributionResult {
   readonly attribution: Attribution;
   /** logit(A) − logit(B) at P (or logit(A)), from the model's own logits. */
   readonly logitDiff: number;
+}
+
+export interface PatchOptions {
+  /** Token positions a batch may run at once (entries × positions computed), to bound its activations. */
+  readonly batchTokens?: number;
+  /**
+   * Whether a patch at position p runs only positions p … n − 1 on the corrupt run's keys and values before
+   * (the default); false runs every patched forward whole: with `batchTokens` ≤ n, the benchmark's naive baseline.
+   */
+  readonly reusePrefix?: boolean;
 }
 
 export interface PatchResult {
@@ -143,47 +155,51 @@ export class Experiments {
   }
 
   /** Activation patching of `hook` from `clean` into `corrupt` (same token count), metric at the last position. */
-  async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric, batchTokens = PATCH_BATCH_TOKENS): Promise<PatchResult> {
+  async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric, options: PatchOptions = {}): Promise<PatchResult> {
     this.checkIds(clean, 'clean text');
     this.checkIds(corrupt, 'corrupt text');
     this.checkMetric(metric);
     if (clean.length !== corrupt.length) {
       throw new GlassboxError('bad-request', `The clean text is ${clean.length} tokens and the corrupt text ${corrupt.length}: patching needs the same token count (edit one so both tokenize to as many tokens).`);
     }
+    const { batchTokens = PATCH_BATCH_TOKENS, reusePrefix = true } = options;
     const n = clean.length;
     const { nLayer, nHead, nEmbd, vocabSize } = this.config;
     const last = n - 1;
     const all = (l: number) => INTERVENTION_OUTPUTS.all(`blocks.${l}.${hook}`);
-    const cleanRun = await this.model.runBatch(clean, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...Array.from({ length: nLayer }, (_, l) => all(l))]);
-    const corruptRun = await this.model.runBatch(corrupt, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt]);
+    const layers = Array.from({ length: nLayer }, (_, l) => l);
+    const cleanRun = await this.model.runBatch(clean, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...layers.map(all)]);
+    const kv = [...layers.map(NEW_KV_OUTPUTS.key), ...layers.map(NEW_KV_OUTPUTS.value)];
+    const corruptRun = await this.model.runBatch(corrupt, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...kv]);
+    const data = (name: string) => corruptRun[name].data as Float32Array;
+    // [1, head, n, head_dim] a layer: what positions before a patch read, as the corrupt run left them.
+    const keys = layers.map((l) => data(NEW_KV_OUTPUTS.key(l)));
+    const values = layers.map((l) => data(NEW_KV_OUTPUTS.value(l)));
 
     // The clean activations of every layer, [1, layer, position, …unit]: the replacement every batch entry shares.
     const perLayer = (cleanRun[all(0)].data as Float32Array).length;
     const stacked = new Float32Array(nLayer * perLayer);
     for (let l = 0; l < nLayer; l++) stacked.set(cleanRun[all(l)].data as Float32Array, l * perLayer);
     const byHead = hook === 'attn.hook_z';
-    const unitDims = byHead ? [nHead, nEmbd / nHead] : [nEmbd];
     const per = byHead ? nHead : n; // patched units a layer: heads, or positions
-    const units = nLayer * per; // one run each
     const results = Array.from({ length: nLayer }, () => new Array<number>(per).fill(0));
-    // `batchTokens` ≤ n runs one patch at a time: the benchmark's naive baseline.
-    const batchSize = Math.max(1, Math.floor(batchTokens / n));
-    for (let first = 0; first < units; first += batchSize) {
-      const batch = Math.min(batchSize, units - first);
-      const feeds: Feeds = identityFeeds(this.config, last);
+    for (const { from, units } of patchBatches(patchUnits(nLayer, per, byHead, reusePrefix), n, batchTokens)) {
+      const batch = units.length;
+      const seq = n - from; // positions each run computes
+      const feeds: Feeds = identityFeeds(this.config, seq - 1);
       // keep [batch, layer, position | 1, …]: all 1 but the one unit each batch entry patches.
-      const keepDims = byHead ? [batch, nLayer, 1, nHead, 1] : [batch, nLayer, n, 1];
+      const keepDims = byHead ? [batch, nLayer, 1, nHead, 1] : [batch, nLayer, seq, 1];
       const perEntry = keepDims.slice(1).reduce((a, b) => a * b, 1);
       const keep = new Float32Array(batch * perEntry).fill(1);
-      for (let b = 0; b < batch; b++) keep[b * perEntry + (first + b)] = 0; // unit index = layer · (n | H) + (position | head)
+      units.forEach((u, b) => (keep[b * perEntry + u.layer * (byHead ? nHead : seq) + (u.index - from)] = 0));
       feeds[INTERVENTION_INPUTS.keep(hook)] = new Tensor('float32', keep, keepDims);
-      feeds[INTERVENTION_INPUTS.replace(hook)] = new Tensor('float32', stacked, [1, nLayer, n, ...unitDims]);
-      const out = await this.model.runBatch(corrupt, batch, this.config, feeds, [INTERVENTION_OUTPUTS.logitsAt]);
+      feeds[INTERVENTION_INPUTS.replace(hook)] = byHead
+        ? new Tensor('float32', stacked, [1, nLayer, n, nHead, nEmbd / nHead])
+        : new Tensor('float32', positionsOf(stacked, nLayer, n, from, nEmbd), [1, nLayer, seq, nEmbd]);
+      const prefix = from > 0 ? { length: from, keys, values } : undefined;
+      const out = await this.model.runBatch(corrupt, batch, this.config, feeds, [INTERVENTION_OUTPUTS.logitsAt], prefix);
       const logits = out[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array;
-      for (let b = 0; b < batch; b++) {
-        const unit = first + b;
-        results[Math.floor(unit / per)][unit % per] = metricOf(logits, b, vocabSize, metric);
-      }
+      units.forEach((u, b) => (results[u.layer][u.index] = metricOf(logits, b, vocabSize, metric)));
     }
     return {
       clean: metricOf(cleanRun[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array, 0, vocabSize, metric),
@@ -232,6 +248,14 @@ export class Experiments {
     if (!entry) throw new GlassboxError('internal', `The weights have no ${name}.`);
     return entry;
   }
+}
+
+/** Positions `from` … n − 1 of every layer of `x` ([layer, n, d]): [layer, n − from, d]. */
+function positionsOf(x: Float32Array, nLayer: number, n: number, from: number, d: number): Float32Array {
+  if (from === 0) return x;
+  const out = new Float32Array(nLayer * (n - from) * d);
+  for (let l = 0; l < nLayer; l++) out.set(x.subarray((l * n + from) * d, (l + 1) * n * d), l * (n - from) * d);
+  return out;
 }
 
 /** logit(A) − logit(B) (or logit(A)) in row `b` of [batch, vocab] logits. */

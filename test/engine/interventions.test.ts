@@ -223,6 +223,35 @@ for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.d
       });
     }
 
+    // A patch at position p runs only positions p … n − 1, on the corrupt run's keys and values before p. The
+    // texts differ before and after the middle, so keys from the wrong run, or off by a position, move the metric.
+    for (const hook of ['hook_resid_pre', 'hook_mlp_out'] as PatchHook[]) {
+      test(`patching ${hook} from a position on: the first, a middle and the last position in every layer, as the reference`, async () => {
+        const cleanLong = [464, 2068, 7586, 21831, 18045, 625, 262];
+        const corruptLong = [464, 3139, 7586, 21831, 8031, 625, 262];
+        const last = cleanLong.length - 1;
+        const metricOf = (logits: Float32Array) => logits[metric.targetId] - logits[metric.versusId];
+        const cleanSeen = recorder();
+        referenceForward(config, weights, cleanLong, cleanSeen.hook);
+        // A batch of at most 2 runs of the whole text: runs starting at different positions never share one.
+        const patched = await experiments.patch(cleanLong, corruptLong, hook, metric, { batchTokens: 2 * cleanLong.length });
+        const whole = await experiments.patch(cleanLong, corruptLong, hook, metric, { reusePrefix: false });
+        for (let l = 0; l < shape.nLayer; l++) {
+          const name = `blocks.${l}.${hook}`;
+          for (const p of [0, 3, last]) {
+            const run = referenceForward(config, weights, corruptLong, (hookName, activation) => {
+              if (hookName !== name) return activation;
+              const out = activation.map((row) => Float32Array.from(row));
+              out[p] = Float32Array.from(cleanSeen.seen.get(name)![p]);
+              return out;
+            });
+            assertNear(patched.results[l][p], metricOf(run.logits[last]), `${name} position ${p}`);
+          }
+          for (let p = 0; p <= last; p++) assertNear(patched.results[l][p], whole.results[l][p], `${name} position ${p}, from it on ÷ whole`, 1e-5);
+        }
+      });
+    }
+
     test('patching identical texts changes nothing; at layer 0, patching the position that differs restores the clean metric', async () => {
       const same = await experiments.patch(clean, clean, 'hook_resid_pre', metric);
       for (const row of same.results) for (const v of row) assertNear(v, same.clean, 'identical texts');
