@@ -17,10 +17,10 @@ import type { OrtSession } from '../run/gpt2-session';
 import type { Gpt2Weights } from '../models/gpt2-weights';
 import { NEW_KV_OUTPUTS } from '../graph/hooked-graph';
 import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
-import { patchBatches, patchUnits } from './patch-plan';
+import { patchBatches, patchUnits, type PatchUnit } from './patch-plan';
 import { routeImportances, type LayerActivations } from './routes';
 import type { Routes } from '../../protocol/routes';
-import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds } from './interventions';
+import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds, type Join, type KvPrefix } from './interventions';
 import { readFloat32Entry } from '../models/safetensors';
 import type { AttentionPatterns } from '../run/attention-patterns';
 
@@ -169,12 +169,12 @@ export class Experiments {
     const all = (l: number) => INTERVENTION_OUTPUTS.all(`blocks.${l}.${hook}`);
     const layers = Array.from({ length: nLayer }, (_, l) => l);
     const cleanRun = await this.model.runBatch(clean, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...layers.map(all)]);
+    // What a patch cannot change, as the corrupt run left it: the residual entering each layer, [1, n, d], where
+    // a patch at that layer joins the batch; the keys and values, [1, head, n, head_dim], positions before a patch read.
+    const resid = layers.map((l) => INTERVENTION_OUTPUTS.all(`blocks.${l}.hook_resid_pre`));
     const kv = [...layers.map(NEW_KV_OUTPUTS.key), ...layers.map(NEW_KV_OUTPUTS.value)];
-    const corruptRun = await this.model.runBatch(corrupt, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...kv]);
+    const corruptRun = await this.model.runBatch(corrupt, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...(reusePrefix ? [...resid, ...kv] : [])]);
     const data = (name: string) => corruptRun[name].data as Float32Array;
-    // [1, head, n, head_dim] a layer: what positions before a patch read, as the corrupt run left them.
-    const keys = layers.map((l) => data(NEW_KV_OUTPUTS.key(l)));
-    const values = layers.map((l) => data(NEW_KV_OUTPUTS.value(l)));
 
     // The clean activations of every layer, [1, layer, position, …unit]: the replacement every batch entry shares.
     const perLayer = (cleanRun[all(0)].data as Float32Array).length;
@@ -184,28 +184,51 @@ export class Experiments {
     const per = byHead ? nHead : n; // patched units a layer: heads, or positions
     const results = Array.from({ length: nLayer }, () => new Array<number>(per).fill(0));
     for (const { from, units } of patchBatches(patchUnits(nLayer, per, byHead, reusePrefix), n, batchTokens)) {
-      const batch = units.length;
+      const { inputRows, first, runs } = reusePrefix ? this.reuse(units, from, n, data) : { inputRows: units.length, first: 0, runs: {} };
+      const entries = first + units.length; // unit b is entry first + b
       const seq = n - from; // positions each run computes
       const feeds: Feeds = identityFeeds(this.config, seq - 1);
-      // keep [batch, layer, position | 1, …]: all 1 but the one unit each batch entry patches.
-      const keepDims = byHead ? [batch, nLayer, 1, nHead, 1] : [batch, nLayer, seq, 1];
+      // keep [entry, layer, position | 1, …]: all 1 but the one unit each entry patches.
+      const keepDims = byHead ? [entries, nLayer, 1, nHead, 1] : [entries, nLayer, seq, 1];
       const perEntry = keepDims.slice(1).reduce((a, b) => a * b, 1);
-      const keep = new Float32Array(batch * perEntry).fill(1);
-      units.forEach((u, b) => (keep[b * perEntry + u.layer * (byHead ? nHead : seq) + (u.index - from)] = 0));
+      const keep = new Float32Array(entries * perEntry).fill(1);
+      units.forEach((u, b) => (keep[(first + b) * perEntry + u.layer * (byHead ? nHead : seq) + (u.index - from)] = 0));
       feeds[INTERVENTION_INPUTS.keep(hook)] = new Tensor('float32', keep, keepDims);
       feeds[INTERVENTION_INPUTS.replace(hook)] = byHead
         ? new Tensor('float32', stacked, [1, nLayer, n, nHead, nEmbd / nHead])
         : new Tensor('float32', positionsOf(stacked, nLayer, n, from, nEmbd), [1, nLayer, seq, nEmbd]);
-      const prefix = from > 0 ? { length: from, keys, values } : undefined;
-      const out = await this.model.runBatch(corrupt, batch, this.config, feeds, [INTERVENTION_OUTPUTS.logitsAt], prefix);
+      const out = await this.model.runBatch(corrupt, inputRows, this.config, feeds, [INTERVENTION_OUTPUTS.logitsAt], runs);
       const logits = out[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array;
-      units.forEach((u, b) => (results[u.layer][u.index] = metricOf(logits, b, vocabSize, metric)));
+      units.forEach((u, b) => (results[u.layer][u.index] = metricOf(logits, first + b, vocabSize, metric)));
     }
     return {
       clean: metricOf(cleanRun[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array, 0, vocabSize, metric),
       corrupt: metricOf(corruptRun[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array, 0, vocabSize, metric),
       results,
     };
+  }
+
+  /**
+   * How a batch of patches (in layer order) reuses the corrupt run: a patch at layer 0 runs from the
+   * embeddings (an `input_ids` row), one at a later layer joins the batch there with the corrupt residual; all
+   * run positions `from` … n − 1 on the corrupt keys and values before `from`. A batch with no patch at layer 0
+   * starts with one unpatched row (entry 0, `first` = 1): onnxruntime crashed (SIGFPE) on layers of 0 entries.
+   */
+  private reuse(units: readonly PatchUnit[], from: number, n: number, corrupt: (name: string) => Float32Array): { inputRows: number; first: number; runs: { prefix?: KvPrefix; join: Join } } {
+    const { nLayer, nEmbd: d } = this.config;
+    const seq = n - from;
+    const atFirst = units.filter((u) => u.layer === 0).length;
+    const joining = units.slice(atFirst);
+    const resid = new Float32Array(joining.length * seq * d); // [row, seq, d]
+    const perLayer = new Array<number>(nLayer).fill(0);
+    joining.forEach((u, row) => {
+      resid.set(corrupt(INTERVENTION_OUTPUTS.all(`blocks.${u.layer}.hook_resid_pre`)).subarray(from * d, n * d), row * seq * d);
+      perLayer[u.layer]++;
+    });
+    const layers = Array.from({ length: nLayer }, (_, l) => l);
+    const prefix = from > 0 ? { length: from, keys: layers.map((l) => corrupt(NEW_KV_OUTPUTS.key(l))), values: layers.map((l) => corrupt(NEW_KV_OUTPUTS.value(l))) } : undefined;
+    const first = atFirst > 0 ? 0 : 1;
+    return { inputRows: atFirst + first, first, runs: { prefix, join: { resid, perLayer } } };
   }
 
   async dispose(): Promise<void> {

@@ -223,17 +223,18 @@ for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.d
       });
     }
 
-    // A patch at position p runs only positions p … n − 1, on the corrupt run's keys and values before p. The
-    // texts differ before and after the middle, so keys from the wrong run, or off by a position, move the metric.
+    // A patch at position p and layer l runs only positions p … n − 1 from layer l on: the corrupt run's keys and
+    // values before p, its residual entering l. The texts differ before and after the middle, so keys or residuals
+    // from the wrong run, position or layer move the metric.
     for (const hook of ['hook_resid_pre', 'hook_mlp_out'] as PatchHook[]) {
-      test(`patching ${hook} from a position on: the first, a middle and the last position in every layer, as the reference`, async () => {
+      test(`patching ${hook} from its position and layer on: the first, a middle and the last position in every layer, as the reference`, async () => {
         const cleanLong = [464, 2068, 7586, 21831, 18045, 625, 262];
         const corruptLong = [464, 3139, 7586, 21831, 8031, 625, 262];
         const last = cleanLong.length - 1;
         const metricOf = (logits: Float32Array) => logits[metric.targetId] - logits[metric.versusId];
         const cleanSeen = recorder();
         referenceForward(config, weights, cleanLong, cleanSeen.hook);
-        // A batch of at most 2 runs of the whole text: runs starting at different positions never share one.
+        // At most 2 runs of the whole text a batch: on the deep model some batches have no patch at layer 0.
         const patched = await experiments.patch(cleanLong, corruptLong, hook, metric, { batchTokens: 2 * cleanLong.length });
         const whole = await experiments.patch(cleanLong, corruptLong, hook, metric, { reusePrefix: false });
         for (let l = 0; l < shape.nLayer; l++) {
