@@ -4,7 +4,7 @@
 //     the ablated one runs the intervention graph — "live" means ≤ 1.1×;
 //   - attribution at the last of 128 tokens (one run of the intervention graph, then the decomposition);
 //   - a hook_resid_pre patching sweep over 20 tokens as the CLI runs it (batched, each patch from its position
-//     on), ÷ the naive one: one whole patched forward at a time — ≤ 0.5×, and ≤ 3 s;
+//     and layer on), ÷ the naive one: one whole patched forward at a time — ≤ 0.5×, and ≤ 3 s;
 //   - routes of 128 tokens ÷ a plain inspection — ≤ 0.5× extra.
 // Prints a table, then one JSON object keyed `experiments`.
 

@@ -6,7 +6,8 @@
 // position), the corrupt text is run with that one activation replaced by the clean run's, and the metric
 // logit(A) − logit(B) (or logit(A)) is read at the last position. The runs of a sweep go through the graph
 // as one batch at a time, each batch entry with its own `keep` mask and the clean activations shared; a run
-// for a patch at position p starts at p, on the corrupt run's keys and values before it (patch-plan.ts).
+// for a patch at position p and layer l computes only what the patch can change, positions p … n − 1 of
+// layers l … L − 1, on what the corrupt run left (patch-plan.ts).
 
 import { Tensor } from 'onnxruntime-node';
 import { GlassboxError } from '../../protocol/errors';
@@ -42,8 +43,9 @@ export interface PatchOptions {
   /** Token positions a batch may run at once (entries × positions computed), to bound its activations. */
   readonly batchTokens?: number;
   /**
-   * Whether a patch at position p runs only positions p … n − 1 on the corrupt run's keys and values before
-   * (the default); false runs every patched forward whole: with `batchTokens` ≤ n, the benchmark's naive baseline.
+   * Whether a patch at position p and layer l runs only positions p … n − 1 from layer l on, on the corrupt
+   * run's keys and values before p and its residual entering l (the default); false runs every patched
+   * forward whole: with `batchTokens` ≤ n, the benchmark's naive baseline.
    */
   readonly reusePrefix?: boolean;
 }
