@@ -253,6 +253,13 @@ for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.d
       });
     }
 
+    test('patching attn.hook_z from each layer on, in batches that start past layer 0, is the whole patched forward', async () => {
+      // 2 runs a batch: on the deep model most batches have no patch at layer 0.
+      const joined = await experiments.patch(clean, corrupt, 'attn.hook_z', metric, { batchTokens: 2 * clean.length });
+      const whole = await experiments.patch(clean, corrupt, 'attn.hook_z', metric, { reusePrefix: false });
+      joined.results.forEach((row, l) => row.forEach((v, h) => assertNear(v, whole.results[l][h], `layer ${l} head ${h}`, 1e-5)));
+    });
+
     test('patching identical texts changes nothing; at layer 0, patching the position that differs restores the clean metric', async () => {
       const same = await experiments.patch(clean, clean, 'hook_resid_pre', metric);
       for (const row of same.results) for (const v of row) assertNear(v, same.clean, 'identical texts');
