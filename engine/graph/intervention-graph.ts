@@ -9,16 +9,17 @@
 //
 // and `hook_resid_pre` also takes an `add` (X' + add): activation addition, for steering.
 //
-// Runs may also join the batch at a later layer (`join`): rows appended to the batch just before that layer's
-// `hook_resid_pre`, so a patching sweep runs a patch at layer l from layer l on, on the corrupt run's residual
-// there, instead of recomputing the layers below, which it cannot change. The batch's entries are the
-// `input_ids` rows, then the joined rows in layer order; an input indexed by batch covers them all, and layer
-// l sees the first entries that exist there. Joins are for runs without hooks (the lens expects one batch).
-//
 // with `keep` and `replace` inputs indexed by layer (and batch, position, head or neuron where a sweep needs
 // it; any of those dims may be 1 to broadcast), and one `mean` flag for all sites: keep = 1 is the identity,
 // keep = 0 with replace = 0 ablates to zero, with mean = 1 to the mean over the text's positions (of the
 // activation as this run computes it), with replace = another run's activation patches it in.
+//
+// Runs may also join the batch at a later layer (`join`): rows appended to the batch just before that layer's
+// `hook_resid_pre`, so a patching sweep runs a patch at layer l from layer l on, on the corrupt run's residual
+// there, instead of recomputing the layers below, which it cannot change. The batch's entries are the
+// `input_ids` rows, then the joined rows in layer order; an input indexed by batch covers them all, and layer
+// l sees the first entries that exist there. Joins are for runs without hooks (the lens expects one batch),
+// and with at least one `input_ids` row: a layer of 0 entries crashed onnxruntime (SIGFPE).
 //
 // The variant also returns what attribution needs at one position P (input `glassbox.position`): the
 // embeddings, each head's `attn.hook_result` (z_h · W_O[h], no bias), each layer's attention and MLP output,
