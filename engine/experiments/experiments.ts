@@ -5,7 +5,9 @@
 // position p (hooks `hook_resid_pre`, `hook_attn_out`, `hook_mlp_out`) or each head h (`attn.hook_z`, every
 // position), the corrupt text is run with that one activation replaced by the clean run's, and the metric
 // logit(A) − logit(B) (or logit(A)) is read at the last position. The runs of a sweep go through the graph
-// as one batch at a time, each batch entry with its own `keep` mask and the clean activations shared.
+// as one batch at a time, each batch entry with its own `keep` mask and the clean activations shared; a run
+// for a patch at position p and layer l computes only what the patch can change, positions p … n − 1 of
+// layers l … L − 1, on what the corrupt run left (patch-plan.ts).
 
 import { Tensor } from 'onnxruntime-node';
 import { GlassboxError } from '../../protocol/errors';
@@ -18,9 +20,10 @@ import type { OrtSession } from '../run/gpt2-session';
 import type { Gpt2Weights } from '../models/gpt2-weights';
 import { NEW_KV_OUTPUTS } from '../graph/hooked-graph';
 import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
+import { patchBatches, patchUnits, type PatchUnit } from './patch-plan';
 import { routeImportances, type LayerActivations } from './routes';
 import type { Routes } from '../../protocol/routes';
-import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds } from './interventions';
+import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds, type Join, type KvPrefix } from './interventions';
 import { readFloat32Entry } from '../models/safetensors';
 import type { AttentionPatterns } from '../run/attention-patterns';
 
@@ -48,6 +51,17 @@ export interface HeadWritesResult {
 export interface TokenValue {
   readonly id: number;
   readonly value: number;
+}
+
+export interface PatchOptions {
+  /** Token positions a batch may run at once (entries × positions computed), to bound its activations. */
+  readonly batchTokens?: number;
+  /**
+   * Whether a patch at position p and layer l runs only positions p … n − 1 from layer l on, on the corrupt
+   * run's keys and values before p and its residual entering l (the default); false runs every patched
+   * forward whole: with `batchTokens` ≤ n, the benchmark's naive baseline.
+   */
+  readonly reusePrefix?: boolean;
 }
 
 export interface PatchResult {
@@ -193,53 +207,80 @@ export class Experiments {
   }
 
   /** Activation patching of `hook` from `clean` into `corrupt` (same token count), metric at the last position. */
-  async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric, batchTokens = PATCH_BATCH_TOKENS): Promise<PatchResult> {
+  async patch(clean: readonly number[], corrupt: readonly number[], hook: PatchHook, metric: Metric, options: PatchOptions = {}): Promise<PatchResult> {
     this.checkIds(clean, 'clean text');
     this.checkIds(corrupt, 'corrupt text');
     this.checkMetric(metric);
     if (clean.length !== corrupt.length) {
       throw new GlassboxError('bad-request', `The clean text is ${clean.length} tokens and the corrupt text ${corrupt.length}: patching needs the same token count (edit one so both tokenize to as many tokens).`);
     }
+    const { batchTokens = PATCH_BATCH_TOKENS, reusePrefix = true } = options;
     const n = clean.length;
     const { nLayer, nHead, nEmbd, vocabSize } = this.config;
     const last = n - 1;
     const all = (l: number) => INTERVENTION_OUTPUTS.all(`blocks.${l}.${hook}`);
-    const cleanRun = await this.model.runBatch(clean, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...Array.from({ length: nLayer }, (_, l) => all(l))]);
-    const corruptRun = await this.model.runBatch(corrupt, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt]);
+    const layers = Array.from({ length: nLayer }, (_, l) => l);
+    const cleanRun = await this.model.runBatch(clean, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...layers.map(all)]);
+    // What a patch cannot change, as the corrupt run left it: the residual entering each layer, [1, n, d], where
+    // a patch at that layer joins the batch; the keys and values, [1, head, n, head_dim], positions before a patch read.
+    const resid = layers.map((l) => INTERVENTION_OUTPUTS.all(`blocks.${l}.hook_resid_pre`));
+    const kv = [...layers.map(NEW_KV_OUTPUTS.key), ...layers.map(NEW_KV_OUTPUTS.value)];
+    const corruptRun = await this.model.runBatch(corrupt, 1, this.config, identityFeeds(this.config, last), [INTERVENTION_OUTPUTS.logitsAt, ...(reusePrefix ? [...resid, ...kv] : [])]);
+    const data = (name: string) => corruptRun[name].data as Float32Array;
 
     // The clean activations of every layer, [1, layer, position, …unit]: the replacement every batch entry shares.
     const perLayer = (cleanRun[all(0)].data as Float32Array).length;
     const stacked = new Float32Array(nLayer * perLayer);
     for (let l = 0; l < nLayer; l++) stacked.set(cleanRun[all(l)].data as Float32Array, l * perLayer);
     const byHead = hook === 'attn.hook_z';
-    const unitDims = byHead ? [nHead, nEmbd / nHead] : [nEmbd];
     const per = byHead ? nHead : n; // patched units a layer: heads, or positions
-    const units = nLayer * per; // one run each
     const results = Array.from({ length: nLayer }, () => new Array<number>(per).fill(0));
-    // `batchTokens` ≤ n runs one patch at a time: the benchmark's naive baseline.
-    const batchSize = Math.max(1, Math.floor(batchTokens / n));
-    for (let first = 0; first < units; first += batchSize) {
-      const batch = Math.min(batchSize, units - first);
-      const feeds: Feeds = identityFeeds(this.config, last);
-      // keep [batch, layer, position | 1, …]: all 1 but the one unit each batch entry patches.
-      const keepDims = byHead ? [batch, nLayer, 1, nHead, 1] : [batch, nLayer, n, 1];
+    for (const { from, units } of patchBatches(patchUnits(nLayer, per, byHead, reusePrefix), n, batchTokens)) {
+      const { inputRows, first, runs } = reusePrefix ? this.reuse(units, from, n, data) : { inputRows: units.length, first: 0, runs: {} };
+      const entries = first + units.length; // unit b is entry first + b
+      const seq = n - from; // positions each run computes
+      const feeds: Feeds = identityFeeds(this.config, seq - 1);
+      // keep [entry, layer, position | 1, …]: all 1 but the one unit each entry patches.
+      const keepDims = byHead ? [entries, nLayer, 1, nHead, 1] : [entries, nLayer, seq, 1];
       const perEntry = keepDims.slice(1).reduce((a, b) => a * b, 1);
-      const keep = new Float32Array(batch * perEntry).fill(1);
-      for (let b = 0; b < batch; b++) keep[b * perEntry + (first + b)] = 0; // unit index = layer · (n | H) + (position | head)
+      const keep = new Float32Array(entries * perEntry).fill(1);
+      units.forEach((u, b) => (keep[(first + b) * perEntry + u.layer * (byHead ? nHead : seq) + (u.index - from)] = 0));
       feeds[INTERVENTION_INPUTS.keep(hook)] = new Tensor('float32', keep, keepDims);
-      feeds[INTERVENTION_INPUTS.replace(hook)] = new Tensor('float32', stacked, [1, nLayer, n, ...unitDims]);
-      const out = await this.model.runBatch(corrupt, batch, this.config, feeds, [INTERVENTION_OUTPUTS.logitsAt]);
+      feeds[INTERVENTION_INPUTS.replace(hook)] = byHead
+        ? new Tensor('float32', stacked, [1, nLayer, n, nHead, nEmbd / nHead])
+        : new Tensor('float32', positionsOf(stacked, nLayer, n, from, nEmbd), [1, nLayer, seq, nEmbd]);
+      const out = await this.model.runBatch(corrupt, inputRows, this.config, feeds, [INTERVENTION_OUTPUTS.logitsAt], runs);
       const logits = out[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array;
-      for (let b = 0; b < batch; b++) {
-        const unit = first + b;
-        results[Math.floor(unit / per)][unit % per] = metricOf(logits, b, vocabSize, metric);
-      }
+      units.forEach((u, b) => (results[u.layer][u.index] = metricOf(logits, first + b, vocabSize, metric)));
     }
     return {
       clean: metricOf(cleanRun[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array, 0, vocabSize, metric),
       corrupt: metricOf(corruptRun[INTERVENTION_OUTPUTS.logitsAt].data as Float32Array, 0, vocabSize, metric),
       results,
     };
+  }
+
+  /**
+   * How a batch of patches (in layer order) reuses the corrupt run: a patch at layer 0 runs from the
+   * embeddings (an `input_ids` row), one at a later layer joins the batch there with the corrupt residual; all
+   * run positions `from` … n − 1 on the corrupt keys and values before `from`. A batch with no patch at layer 0
+   * starts with one unpatched row (entry 0, `first` = 1): onnxruntime crashed (SIGFPE) on layers of 0 entries.
+   */
+  private reuse(units: readonly PatchUnit[], from: number, n: number, corrupt: (name: string) => Float32Array): { inputRows: number; first: number; runs: { prefix?: KvPrefix; join: Join } } {
+    const { nLayer, nEmbd: d } = this.config;
+    const seq = n - from;
+    const atFirst = units.filter((u) => u.layer === 0).length;
+    const joining = units.slice(atFirst);
+    const resid = new Float32Array(joining.length * seq * d); // [row, seq, d]
+    const perLayer = new Array<number>(nLayer).fill(0);
+    joining.forEach((u, row) => {
+      resid.set(corrupt(INTERVENTION_OUTPUTS.all(`blocks.${u.layer}.hook_resid_pre`)).subarray(from * d, n * d), row * seq * d);
+      perLayer[u.layer]++;
+    });
+    const layers = Array.from({ length: nLayer }, (_, l) => l);
+    const prefix = from > 0 ? { length: from, keys: layers.map((l) => corrupt(NEW_KV_OUTPUTS.key(l))), values: layers.map((l) => corrupt(NEW_KV_OUTPUTS.value(l))) } : undefined;
+    const first = atFirst > 0 ? 0 : 1;
+    return { inputRows: atFirst + first, first, runs: { prefix, join: { resid, perLayer } } };
   }
 
   async dispose(): Promise<void> {
@@ -282,6 +323,14 @@ export class Experiments {
     if (!entry) throw new GlassboxError('internal', `The weights have no ${name}.`);
     return entry;
   }
+}
+
+/** Positions `from` … n − 1 of every layer of `x` ([layer, n, d]): [layer, n − from, d]. */
+function positionsOf(x: Float32Array, nLayer: number, n: number, from: number, d: number): Float32Array {
+  if (from === 0) return x;
+  const out = new Float32Array(nLayer * (n - from) * d);
+  for (let l = 0; l < nLayer; l++) out.set(x.subarray((l * n + from) * d, (l + 1) * n * d), l * (n - from) * d);
+  return out;
 }
 
 /** logit(A) − logit(B) (or logit(A)) in row `b` of [batch, vocab] logits. */

@@ -26,6 +26,8 @@ export function identityFeeds(config: Gpt2Config, position = 0): Feeds {
     feeds[INTERVENTION_INPUTS.keep(site)] = filled([1, 1, 1, ...unit.keep.map(() => 1)], 1);
     feeds[INTERVENTION_INPUTS.replace(site)] = filled([1, 1, 1, ...unit.replace.map(() => 1)], 0);
   }
+  feeds[INTERVENTION_INPUTS.join] = filled([0, 1, config.nEmbd], 0);
+  feeds[INTERVENTION_INPUTS.joinOffsets] = new Tensor('int64', BigInt64Array.from([0n]), [1]);
   feeds[INTERVENTION_INPUTS.residAdd] = filled([1, 1, 1, 1], 0);
   feeds[INTERVENTION_INPUTS.mean] = filled([1], 0);
   feeds[INTERVENTION_INPUTS.position] = new Tensor('int64', BigInt64Array.from([BigInt(position)]), [1]);
@@ -76,6 +78,31 @@ export function ablationFeeds(config: Gpt2Config, ablations: readonly Ablation[]
   return feeds;
 }
 
+/** The keys and values of a text's first `length` positions, from a run of it: per layer [1, head, ≥ length, head_dim]. */
+export interface KvPrefix {
+  readonly length: number;
+  readonly keys: readonly Float32Array[];
+  readonly values: readonly Float32Array[];
+}
+
+/** Runs that join a batch at later layers (intervention-graph.ts). */
+export interface Join {
+  /** Each joining run's `hook_resid_pre` at the layer it joins, in layer order: [rows, positions run, d]. */
+  readonly resid: Float32Array;
+  /** [layer]: how many rows join there. */
+  readonly perLayer: readonly number[];
+}
+
+/** The first `length` positions of `source` ([1, head, positions, head_dim]) for each of `batch` entries: [batch, head, length, head_dim]. */
+function tilePrefix(source: Float32Array, batch: number, nHead: number, length: number, headDim: number): Float32Array {
+  const positions = source.length / (nHead * headDim);
+  const out = new Float32Array(batch * nHead * length * headDim);
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < nHead; h++) out.set(source.subarray(h * positions * headDim, (h * positions + length) * headDim), (b * nHead + h) * length * headDim);
+  }
+  return out;
+}
+
 /** The intervention graph's session. */
 export class InterventionModel {
   private constructor(private readonly session: InferenceSession) {}
@@ -106,29 +133,47 @@ export class InterventionModel {
   }
 
   /**
-   * `batch` full runs of the same `ids` from position 0 (no cache), each with the interventions its slice of
-   * `feeds` says (a dim of 1 serves every batch entry); returns the `fetches`.
+   * `batch` runs of the same `ids` from the embeddings, and `join.perLayer[l]` more joining at each layer l
+   * (their `hook_resid_pre` there in `join.resid`, [rows, positions run, d]), each with the interventions its
+   * slice of `feeds` says (a dim of 1 serves every entry); returns the `fetches`. With a `prefix`, the runs
+   * cover positions `prefix.length` … n − 1 only, reading the prefix's keys and values for the positions
+   * before (shared by every entry); without, they run from position 0. The `feeds` are indexed by the
+   * positions a run covers, and by entry: the `input_ids` rows, then the joined rows in order.
    */
-  async runBatch(ids: readonly number[], batch: number, config: Gpt2Config, feeds: Feeds, fetches: readonly string[]): Promise<Record<string, Tensor>> {
+  async runBatch(ids: readonly number[], batch: number, config: Gpt2Config, feeds: Feeds, fetches: readonly string[], runs: { prefix?: KvPrefix; join?: Join } = {}): Promise<Record<string, Tensor>> {
+    const { prefix, join } = runs;
     const n = ids.length;
+    const from = prefix?.length ?? 0;
+    const seq = n - from;
     const { nLayer, nHead, nEmbd } = config;
+    const headDim = nEmbd / nHead;
     const int64 = (values: number[], dims: number[]) => new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    const tiled = (row: number[]) => Array.from({ length: batch }, () => row).flat();
     const base: Feeds = {
-      input_ids: int64(Array.from({ length: batch }, () => ids).flat() as number[], [batch, n]),
-      attention_mask: int64(new Array<number>(batch * n).fill(1), [batch, n]),
-      position_ids: int64(Array.from({ length: batch }, () => Array.from({ length: n }, (_, i) => i)).flat(), [batch, n]),
+      input_ids: int64(tiled(ids.slice(from)), [batch, seq]),
+      // One row serves every entry, however many have joined.
+      attention_mask: int64(new Array<number>(n).fill(1), [1, n]),
+      position_ids: int64(Array.from({ length: seq }, (_, i) => from + i), [1, seq]),
       num_logits_to_keep: int64([-1], []),
       [HOOKS_INPUT]: new Tensor('bool', [false], []),
       [EVERY_POSITION_INPUT]: new Tensor('bool', [true], []),
       [TOP_K_INPUT]: int64([1], [1]),
       [TARGET_INPUT]: int64([-1], [1]),
     };
+    let entries = batch;
     for (let l = 0; l < nLayer; l++) {
-      const empty = new Tensor('float32', new Float32Array(0), [batch, nHead, 0, nEmbd / nHead]);
-      base[`past_key_values.${l}.key`] = empty;
-      base[`past_key_values.${l}.value`] = empty;
+      entries += join?.perLayer[l] ?? 0; // entries at layer l
+      const past = (source: Float32Array | undefined) => new Tensor('float32', source ? tilePrefix(source, entries, nHead, from, headDim) : new Float32Array(0), [entries, nHead, from, headDim]);
+      base[`past_key_values.${l}.key`] = past(prefix?.keys[l]);
+      base[`past_key_values.${l}.value`] = past(prefix?.values[l]);
     }
-    return (await this.session.run({ ...base, ...feeds }, [...fetches])) as Record<string, Tensor>;
+    if (join) {
+      const offsets = [0];
+      for (const rows of join.perLayer) offsets.push(offsets.at(-1)! + rows);
+      base[INTERVENTION_INPUTS.join] = new Tensor('float32', join.resid, [offsets.at(-1)!, seq, nEmbd]);
+      base[INTERVENTION_INPUTS.joinOffsets] = int64(offsets, [offsets.length]);
+    }
+    return (await this.session.run({ ...feeds, ...base }, [...fetches])) as Record<string, Tensor>;
   }
 
   async dispose(): Promise<void> {

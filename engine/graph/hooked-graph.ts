@@ -77,13 +77,17 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     return name;
   };
 
+  // With interventions the batch may grow from layer to layer (runs join it, intervention-graph.ts) and the
+  // mask and positions may be one row for all: onnxruntime plans buffers as if dims of one name were equal
+  // ("Shape mismatch attempting to re-use buffer" otherwise), so each gets a name of its own.
+  const batchDim = (what: string): string => (interventions ? `${what}_batch` : 'batch_size');
   // Inputs as in the Hub's GPT-2 exports, so transformers.js feeds them; ours are optional.
-  const inputIds = g.input('input_ids', I, ['batch_size', 'sequence_length']);
-  const attentionMask = g.input('attention_mask', I, ['batch_size', 'total_sequence_length']);
-  const positionIds = g.input('position_ids', I, ['batch_size', 'sequence_length']);
+  const inputIds = g.input('input_ids', I, [batchDim('input_ids'), 'sequence_length']);
+  const attentionMask = g.input('attention_mask', I, [batchDim('attention_mask'), 'total_sequence_length']);
+  const positionIds = g.input('position_ids', I, [batchDim('position_ids'), 'sequence_length']);
   const past = Array.from({ length: nLayer }, (_, l) => ({
-    key: g.input(`past_key_values.${l}.key`, F, ['batch_size', nHead, 'past_sequence_length', headDim]),
-    value: g.input(`past_key_values.${l}.value`, F, ['batch_size', nHead, 'past_sequence_length', headDim]),
+    key: g.input(`past_key_values.${l}.key`, F, [batchDim(`layer_${l}`), nHead, 'past_sequence_length', headDim]),
+    value: g.input(`past_key_values.${l}.value`, F, [batchDim(`layer_${l}`), nHead, 'past_sequence_length', headDim]),
   }));
   const numLogitsToKeep = g.input('num_logits_to_keep', I, []);
   // onnxruntime-node feeds only the inputs it lists, and it does not list overridable initializers, so the
@@ -140,6 +144,7 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const sites: { layer: number; zHeads: string; attnOut: string; post: string; mlpOut: string }[] = [];
   for (let l = 0; l < nLayer; l++) {
     const h = `h.${l}`;
+    if (ctx) resid = g.op('Concat', [resid, ctx.join(l)], { axis: 0 }, `joined_${l}`); // [batch at l, seq, d]
     resid = hook(resid, 'hook_resid_pre', l);
     residPoints.push(resid);
     const qkv = linear(layerNorm(resid, `${h}.ln_1`), `${h}.attn.c_attn`); // [batch, seq, 3d]
@@ -170,15 +175,17 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
   const lnFinal = (x: string): string => layerNorm(x, 'ln_f');
   const kept = g.op('Slice', [lnFinal(resid), g.op('Sub', [lastRows, keep]), lastRows, g.ints([1])]); // [batch, keep, d]
   const unembed = (x: string): string => g.op('Gemm', [g.op('Reshape', [x, g.ints([-1, d])]), wte], { transB: 1 }, 'unembed'); // [rows, vocab]
-  const logitsShape = g.op('Concat', [batch, keep, g.ints([config.vocabSize])], { axis: 0 });
+  // The batch as it ends: runs may have joined it on the way (intervention-graph.ts).
+  const finalBatch = ctx ? g.op('Shape', [resid], { start: 0, end: 1 }) : batch;
+  const logitsShape = g.op('Concat', [finalBatch, keep, g.ints([config.vocabSize])], { axis: 0 });
   g.opN('Reshape', [unembed(kept), logitsShape], ['logits'], { allowzero: 1 }); // keep may be 0: a 0 is a size here, not a copy
-  g.output('logits', F, ['batch_size', 'sequence_length', config.vocabSize]);
+  g.output('logits', F, [batchDim('final'), 'sequence_length', config.vocabSize]);
   for (let l = 0; l < nLayer; l++) {
-    g.output(`present.${l}.key`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
-    g.output(`present.${l}.value`, F, ['batch_size', nHead, 'total_sequence_length', headDim]);
+    g.output(`present.${l}.key`, F, [batchDim(`layer_${l}`), nHead, 'total_sequence_length', headDim]);
+    g.output(`present.${l}.value`, F, [batchDim(`layer_${l}`), nHead, 'total_sequence_length', headDim]);
   }
   for (let l = 0; l < nLayer; l++) {
-    for (const name of [NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l), NEW_KV_OUTPUTS.query(l)]) g.output(name, F, ['batch_size', nHead, 'sequence_length', headDim]);
+    for (const name of [NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l), NEW_KV_OUTPUTS.query(l)]) g.output(name, F, [batchDim(`layer_${l}`), nHead, 'sequence_length', headDim]);
   }
 
   if (ctx) {

@@ -27,7 +27,7 @@ import { checkGpt2Tokenizer } from './tokenizer-check';
 import { checkGpt2Weights } from './weight-checks';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
-export const GRAPH_VERSION = 18;
+export const GRAPH_VERSION = 19;
 
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
 export const INTERVENTION_GRAPH_FILE = 'model-interventions.onnx';

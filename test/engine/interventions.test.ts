@@ -223,6 +223,43 @@ for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.d
       });
     }
 
+    // A patch at position p and layer l runs only positions p … n − 1 from layer l on: the corrupt run's keys and
+    // values before p, its residual entering l. The texts differ before and after the middle, so keys or residuals
+    // from the wrong run, position or layer move the metric.
+    for (const hook of ['hook_resid_pre', 'hook_mlp_out'] as PatchHook[]) {
+      test(`patching ${hook} from its position and layer on: the first, a middle and the last position in every layer, as the reference`, async () => {
+        const cleanLong = [464, 2068, 7586, 21831, 18045, 625, 262];
+        const corruptLong = [464, 3139, 7586, 21831, 8031, 625, 262];
+        const last = cleanLong.length - 1;
+        const metricOf = (logits: Float32Array) => logits[metric.targetId] - logits[metric.versusId];
+        const cleanSeen = recorder();
+        referenceForward(config, weights, cleanLong, cleanSeen.hook);
+        // At most 2 runs of the whole text a batch: on the deep model some batches have no patch at layer 0.
+        const patched = await experiments.patch(cleanLong, corruptLong, hook, metric, { batchTokens: 2 * cleanLong.length });
+        const whole = await experiments.patch(cleanLong, corruptLong, hook, metric, { reusePrefix: false });
+        for (let l = 0; l < shape.nLayer; l++) {
+          const name = `blocks.${l}.${hook}`;
+          for (const p of [0, 3, last]) {
+            const run = referenceForward(config, weights, corruptLong, (hookName, activation) => {
+              if (hookName !== name) return activation;
+              const out = activation.map((row) => Float32Array.from(row));
+              out[p] = Float32Array.from(cleanSeen.seen.get(name)![p]);
+              return out;
+            });
+            assertNear(patched.results[l][p], metricOf(run.logits[last]), `${name} position ${p}`);
+          }
+          for (let p = 0; p <= last; p++) assertNear(patched.results[l][p], whole.results[l][p], `${name} position ${p}, from it on ÷ whole`, 1e-5);
+        }
+      });
+    }
+
+    test('patching attn.hook_z from each layer on, in batches that start past layer 0, is the whole patched forward', async () => {
+      // 2 runs a batch: on the deep model most batches have no patch at layer 0.
+      const joined = await experiments.patch(clean, corrupt, 'attn.hook_z', metric, { batchTokens: 2 * clean.length });
+      const whole = await experiments.patch(clean, corrupt, 'attn.hook_z', metric, { reusePrefix: false });
+      joined.results.forEach((row, l) => row.forEach((v, h) => assertNear(v, whole.results[l][h], `layer ${l} head ${h}`, 1e-5)));
+    });
+
     test('patching identical texts changes nothing; at layer 0, patching the position that differs restores the clean metric', async () => {
       const same = await experiments.patch(clean, clean, 'hook_resid_pre', metric);
       for (const row of same.results) for (const v of row) assertNear(v, same.clean, 'identical texts');
