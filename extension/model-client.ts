@@ -250,7 +250,10 @@ export class ModelClient {
   }
 
   private receive(raw: unknown): void {
-    const message = parseModelToHost(raw, (id) => this.pending.get(id)?.method);
+    // A request cancelled here may still be answered (it ended before the cancel reached the process): its
+    // answer is read against the method it was sent with, so that it is counted as answered. Ignored, it left
+    // the process looking busy with it, and its deadline then killed a process that was idle.
+    const message = parseModelToHost(raw, (id) => this.pending.get(id)?.method ?? this.sent.find((s) => s.message.id === id)?.message.method);
     // Only a parsed message has a type. Not `'error' in message`: an 'error' answer has an `error` field too,
     // and testing for it dropped every error the process sent, leaving its request to time out.
     if (!('type' in message)) {

@@ -123,6 +123,23 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     await s.runCommand('Glassbox: Inspect Selection');
   }
 
+  /**
+   * The ghost text once it has stopped growing: it shows its first tokens while the model writes the rest,
+   * then the whole suggestion (the model idle, the text unchanged for half a second).
+   */
+  async function settledGhostText(s: VsCodeSession): Promise<string> {
+    await waitUntil('ghost text', async () => (await ghostText(s.page)) || undefined, 60_000);
+    await s.page.locator('.statusbar-item').filter({ hasText: `${MODEL_LABEL} · CPU · busy` }).waitFor({ state: 'detached', timeout: 60_000 });
+    // The editor asks again for the whole once the model is done: the same text for half a second is settled.
+    let last = '';
+    let since = 0;
+    return waitUntil('the ghost text to settle', async () => {
+      const now = await ghostText(s.page);
+      if (now !== last) [last, since] = [now, Date.now()];
+      return now !== '' && Date.now() - since >= 500 ? now : undefined;
+    });
+  }
+
   function visible(frame: FrameLocator, selector: string): Locator {
     return frame.locator(selector).filter({ visible: true });
   }
@@ -345,7 +362,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       await s.page.keyboard.press('Control+End');
       const typed = ' there';
       await s.page.keyboard.type(typed);
-      const ghost = await waitUntil('ghost text', async () => (await ghostText(s.page)) || undefined, 60_000);
+      const ghost = await settledGhostText(s);
       assert.deepEqual(await editorLines(s.page), [TITLE, SENTENCE, STORY + typed], 'the suggestion is in the document before Tab');
       await s.screenshot('inspect-ghost-text-dark');
 
@@ -392,7 +409,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
         await s.page.keyboard.press('ArrowLeft');
         await selectionStatus(s.page).filter({ hasText: `Ln 1, Col ${call.length + 1}` }).waitFor();
         await s.page.keyboard.press('Alt+Backslash'); // Trigger Inline Suggestion, Glassbox's keybinding
-        const ghost = await waitUntil('ghost text', async () => (await ghostText(s.page)) || undefined, 60_000);
+        const ghost = await settledGhostText(s);
         // What the model continues `console.log(` with, greedy, as the CLI runs it: the ghost text is its start.
         const continuation = cliGenerate(model, call, 16);
         assert.ok(continuation.startsWith(ghost), `${JSON.stringify(ghost)} starts ${JSON.stringify(continuation)}`);

@@ -217,3 +217,21 @@ test('a process hung on a request nobody wants any more is killed all the same, 
   assert.equal(child.killedBy, 'SIGKILL');
   assert.equal(queued.result.error?.code, 'process-crashed');
 });
+
+test('a request cancelled while it runs and answered all the same is done: the next one\'s deadline counts from then', async () => {
+  const { child, logs, inspect, advance } = await loadedClient({ deadlinesMs: { 'inspect/run': 60_000 } });
+  const cancelled = new AbortController();
+  const first = await inspect(cancelled.signal);
+  const second = await inspect();
+  cancelled.abort();
+  await flush();
+  assert.equal(first.result.state, 'rejected');
+  // The process had finished before the cancel reached it: its answer comes anyway, and the second starts.
+  child.answer(first.id, INSPECTED);
+  await advance(50_000);
+  assert.equal(child.killedBy, null, 'the second has run 50 s of its 60');
+  assert.deepEqual(logs.filter((l) => l.includes('malformed')), []);
+  child.answer(second.id, INSPECTED);
+  await flush();
+  assert.equal(second.result.state, 'resolved');
+});
