@@ -547,17 +547,25 @@ export class InspectPanel implements vscode.Disposable {
     }
   }
 
-  /** Direct logit attribution of the shown inspection's prediction at a position, for the Why tab. */
+  /**
+   * Direct logit attribution of a prediction, for the Why tab (of the shown text) and the Compare tab (of the
+   * pinned one too). Both in the model the panel shows, the chips' ablations included: compared, their
+   * difference is the text's alone.
+   */
   private async answerWhy(request: WhyAttributePayload): Promise<void> {
     const reply = (outcome: HostToWebviewPayloads[typeof WhyResult]['outcome']) => this.post(WhyResult, { requestId: request.requestId, outcome });
     const shown = this.shown;
+    const pinned = this.pinned;
     if (!shown) return reply({ error: 'Inspect some text first.' });
+    const attributed = request.of === 'pinned' ? pinned : shown;
+    if (!attributed) return reply({ error: 'Pin a text as the baseline first.' });
     try {
-      const ids = idsOf(shown.result);
+      const ids = idsOf(attributed.result);
       const { position, targetId, versusId } = request;
+      if (position >= ids.length) return reply({ error: `The ${request.of} text has no position ${position}.` });
       const ablation = shown.ablated?.setting;
       const report = await this.context.request('attribute/run', { ids, position, targetId, versusId, ...(ablation ? { ablation } : {}) }, { what: 'attributing the prediction' });
-      if (this.shown === shown) reply({ report });
+      if (this.shown === shown && this.pinned === pinned) reply({ report });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

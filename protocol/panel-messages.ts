@@ -42,7 +42,12 @@ export type PanelTab = (typeof panelTabs)[number];
 export const tokenColourModes = ['probability', 'surprisal', 'rank', 'change'] as const;
 export type TokenColourMode = (typeof tokenColourModes)[number];
 
-export const lensColourModes = ['probability', 'entropy', 'kl', 'target-probability', 'target-rank'] as const;
+/**
+ * `change`: log₂ of the probability the lens gives the followed token (the target when one is set, else the
+ * token that comes next in the shown text) over the baseline's — the unablated model, or a pinned text of as
+ * many tokens; only with one of them (webview/lens-change.ts).
+ */
+export const lensColourModes = ['probability', 'entropy', 'kl', 'target-probability', 'target-rank', 'change'] as const;
 export type LensColourMode = (typeof lensColourModes)[number];
 
 export const attentionViews = ['matrix', 'lines'] as const;
@@ -249,13 +254,19 @@ export interface AttentionPatternRequestPayload {
   readonly head: number | null;
 }
 
+/** Which text an attribution is of: the shown one, or the pinned one (the Compare tab's difference). */
+export const attributedTexts = ['shown', 'pinned'] as const;
+export type AttributedText = (typeof attributedTexts)[number];
+
 /**
- * webview → host: direct logit attribution of the shown inspection's prediction at `position` (answered by
- * `why/result`): logit(targetId) − logit(versusId), or logit(targetId) when versusId is null.
+ * webview → host: direct logit attribution of the prediction at `position` of the shown text or of the pinned
+ * one (answered by `why/result`): logit(targetId) − logit(versusId), or logit(targetId) when versusId is null.
+ * Both in the model the panel shows (with the chips' ablations), so that a difference is the text's alone.
  */
 export const WhyAttribute = 'why/attribute';
 export interface WhyAttributePayload {
   readonly requestId: number;
+  readonly of: AttributedText;
   readonly position: number;
   readonly targetId: number;
   readonly versusId: number | null;
@@ -575,6 +586,7 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
     const f = record(v, path);
     return {
       requestId: integer(f.requestId, `${path}.requestId`, 0),
+      of: oneOf(attributedTexts)(f.of, `${path}.of`),
       position: integer(f.position, `${path}.position`, 0),
       targetId: integer(f.targetId, `${path}.targetId`, 0),
       versusId: nullable((x, p) => integer(x, p, 0))(f.versusId, `${path}.versusId`),

@@ -1,6 +1,7 @@
 // The Compare tab: a pinned text (the baseline, patching's clean run) beside the shown one (the corrupt run),
 // position by position, and an activation-patching sweep between them as a layer × position (or × head)
-// heatmap of the normalised effect (patched − corrupt) / (clean − corrupt).
+// heatmap of the normalised effect (patched − corrupt) / (clean − corrupt); and how the direct logit attribution
+// of the Patch metric differs between the two texts, component by component.
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
@@ -10,14 +11,19 @@ import { finalTopK } from '../protocol/inspection-reading';
 import { normalisedEffect, PATCH_HOOKS, type PatchHook, type PatchReport } from '../protocol/interventions';
 import { formatNumber, formatProbability } from '../protocol/number-format';
 import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { attributionChange, attributionChangeCsv, componentName, type AttributionChange } from './attribution-change';
 import { comparePositions, defaultPatchQuestion, metricCandidates, type ComparedPosition } from './compare-reading';
 import { el } from './element-builder';
 import { explanation } from './explanations';
+import { fileStem } from './figure-export';
 import { layerGridFigure } from './figure-svg';
 import type { Figure, PanelContext, PanelView, PatchQuestion, Shown } from './panel-context';
 
 /** Positions listed side by side before the list says how many more there are. */
 const maxRows = 200;
+
+/** Components listed by how much their share changed; the CSV has them all. */
+const maxChanges = 10;
 
 const hookTitles: Readonly<Record<PatchHook, string>> = {
   hook_resid_pre: 'hook_resid_pre by position',
@@ -63,8 +69,12 @@ export function createCompareView(ctx: PanelContext): PanelView {
     run,
   ]);
   const patchSection = el('section', { class: 'gb-compare-patch' }, [el('h3', { text: 'Patch from the pinned text into the shown one' }), patchTools, patchStatus, grid]);
+  const attributionStatus = el('p', { class: 'gb-muted', attrs: { 'aria-live': 'polite' } });
+  const changes = el('ol', { class: 'gb-why-list gb-attribution-changes' });
+  const exportChanges = el('button', { class: 'gb-link-button', text: 'Export CSV', attrs: { type: 'button', title: 'Every component’s share in both texts and the change, with TransformerLens hook names' } });
+  const attributionSection = el('section', { class: 'gb-compare-attribution' }, [el('h3', { text: 'How the attribution differs' }), attributionStatus, changes, exportChanges]);
   const pinTools = el('div', { class: 'gb-toolbar' }, [pinButton, unpinButton]);
-  const pinned = el('div', { class: 'gb-compare-pinned' }, [heading, pinTools, predictions, rows, patchSection]);
+  const pinned = el('div', { class: 'gb-compare-pinned' }, [heading, pinTools, predictions, rows, patchSection, attributionSection]);
   const empty = el('div', { class: 'gb-compare-empty' }, [
     el('p', { text: 'Nothing is pinned. Pin the shown text, then change it in the editor (one word is enough) and inspect again: this tab compares the two and patches activations from the pinned text into the new one.' }),
   ]);
@@ -82,6 +92,12 @@ export function createCompareView(ctx: PanelContext): PanelView {
   });
   run.addEventListener('click', () => {
     if (question) ctx.runPatch(question);
+  });
+  exportChanges.addEventListener('click', () => {
+    const shown = ctx.shown();
+    const change = shown ? attributionDifference(shown) : null;
+    if (!shown || !change || typeof change === 'string') return;
+    ctx.saveFile({ format: 'csv', filename: `glassbox-attribution-change-${fileStem(shown.source.uri)}.csv`, data: attributionChangeCsv(change), encoding: 'utf8' });
   });
 
   function render(shown: Shown): void {
@@ -114,6 +130,53 @@ export function createCompareView(ctx: PanelContext): PanelView {
       ...(compared.length > maxRows ? [el('p', { class: 'gb-muted', text: `… and ${compared.length - maxRows} more positions.` })] : []),
     );
     renderPatch(a, b);
+    renderAttribution(shown);
+  }
+
+  /**
+   * The Patch metric's attribution at the last position in both texts: the change, or a sentence saying why
+   * there is none yet (asked, failed, texts of different lengths).
+   */
+  function attributionDifference(shown: Shown): AttributionChange | string | null {
+    const pin = shown.pinned;
+    if (!pin || !question || pin.inspection.tokens.length !== shown.inspection.tokens.length) return null;
+    const asked = { position: shown.inspection.tokens.length - 1, targetId: question.targetId, versusId: question.versusId };
+    const before = ctx.attribution(asked, 'pinned');
+    const after = ctx.attribution(asked, 'shown');
+    if (before.kind === 'failed' || after.kind === 'failed') return `Attribution failed: ${before.kind === 'failed' ? before.message : after.kind === 'failed' ? after.message : ''}`;
+    if (before.kind !== 'ready' || after.kind !== 'ready') return 'Attributing the metric in both texts…';
+    try {
+      return attributionChange(before.report, after.report);
+    } catch (error) {
+      return `Attribution failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  function renderAttribution(shown: Shown): void {
+    const change = attributionDifference(shown);
+    attributionSection.hidden = change === null;
+    exportChanges.hidden = typeof change !== 'object' || change === null;
+    if (change === null || typeof change === 'string') {
+      attributionStatus.textContent = change ?? '';
+      changes.replaceChildren();
+      return;
+    }
+    const { inspection } = shown;
+    const label = (id: number | null) => (id === null ? '' : quoted(inspection.pieces[id] ?? shown.pinned?.inspection.pieces[id] ?? `⟨${id}⟩`));
+    const metric = `logit(${label(change.targetId)})${change.versusId === null ? '' : ` − logit(${label(change.versusId)})`}`;
+    const units = shown.ablated?.setting.ablations.length ?? 0;
+    const model = units ? `, both in the model with ${units} unit${units === 1 ? '' : 's'} ablated` : '';
+    const signed = (x: number) => `${x >= 0 ? '+' : '−'}${formatNumber(Math.abs(x))}`;
+    attributionStatus.textContent = `Direct logit attribution of ${metric} (the Patch metric) at the last position${model}: pinned ${formatNumber(change.pinned)}, shown ${formatNumber(change.shown)}, ${signed(change.delta)}. The components whose share changed most, shown − pinned (red: more for the target in the shown text):`;
+    changes.replaceChildren(
+      ...change.components.slice(0, maxChanges).map((c) =>
+        el('li', { attrs: { title: `${componentName(c)}: ${formatNumber(c.pinned)} in the pinned text, ${formatNumber(c.shown)} in the shown one` } }, [
+          el('span', { class: c.delta >= 0 ? 'gb-why-up' : 'gb-why-down', text: signed(c.delta) }),
+          ` ${componentName(c)} `,
+          el('span', { class: 'gb-muted', text: `${formatNumber(c.pinned)} → ${formatNumber(c.shown)}` }),
+        ]),
+      ),
+    );
   }
 
   function renderPatch(a: Inspection, b: Inspection): void {

@@ -4,6 +4,7 @@
 import type { Inspection } from '../protocol/inspection';
 import type { HeadRef } from './attention-layout';
 import type { TargetToken } from './lens-cells';
+import { lensChanges, type LensBaseline } from './lens-change';
 import { surprisalBits } from '../protocol/inspection-reading';
 
 type Field = string | number | null;
@@ -42,12 +43,18 @@ export function tokensCsv(inspection: Inspection): string {
   );
 }
 
-export function lensCsv(inspection: Inspection, target: TargetToken | null): string {
+/**
+ * With a `baseline` (webview/lens-change.ts), four more columns: the token the change follows, its lens
+ * probability in the shown run and in the baseline (empty where outside a run's top-k), and log₂ of their ratio.
+ */
+export function lensCsv(inspection: Inspection, target: TargetToken | null, baseline: LensBaseline | null = null): string {
   const { lens, tokens, pieces } = inspection;
   const [points, n, k] = lens.topIds.dims;
   const exact = target?.exact && target.exact.id === target.id ? target.exact : null;
+  const changeAt = baseline ? lensChanges(inspection, exact, baseline.inspection, target?.id ?? null) : null;
   const header = ['hook', 'point', 'position', 'input_text', 'top1_id', 'top1_text', 'top1_prob', 'entropy_nats', 'kl_nats'];
   if (target) header.push('target_id', 'target_prob', 'target_rank0');
+  if (baseline) header.push('change_id', 'change_prob', `change_${baseline.name}_prob`, 'change_bits');
   function* rows(): Generator<Field[]> {
     for (let p = 0; p < points; p++) {
       for (let t = 0; t < n; t++) {
@@ -60,6 +67,10 @@ export function lensCsv(inspection: Inspection, target: TargetToken | null): str
           const prob = exact ? exact.prob.data[at] : j >= 0 ? lens.topProbs.data[at * k + j] : null;
           const rank = exact ? exact.rank.data[at] : j >= 0 ? j : null;
           row.push(target.id, prob, rank);
+        }
+        if (changeAt) {
+          const change = changeAt(p, t);
+          row.push(change?.id ?? null, change?.shown ?? null, change?.baseline ?? null, change?.bits ?? null);
         }
         yield row;
       }

@@ -4,8 +4,9 @@
 import { lensTopK, type TopEntry } from '../protocol/inspection-reading';
 import type { Inspection, LensTarget } from '../protocol/inspection';
 import type { LensColourMode } from '../protocol/panel-messages';
-import { colourOf, entropyScale, klScale, probabilityScale, rankScale, textColourOn, type ColourScale, type Rgb } from './colour-scale';
-import { formatNats, formatProbability, formatRank } from '../protocol/number-format';
+import { changeScale, colourOf, entropyScale, klScale, probabilityScale, rankScale, textColourOn, type ColourScale, type Rgb } from './colour-scale';
+import { lensChanges, type LensBaseline, type LensChange } from './lens-change';
+import { formatNats, formatProbability, formatRank, formatSignedBits } from '../protocol/number-format';
 import { visibleWhitespace } from '../protocol/visible-whitespace';
 
 /** The token whose probability the target modes follow across layers. */
@@ -35,6 +36,8 @@ export interface LensCell {
   /** The top-1 is the token that actually comes next in the text. */
   readonly isNextToken: boolean;
   readonly target: TargetAt | null;
+  /** Against the baseline, when the grid has one (webview/lens-change.ts); null where no token is followed. */
+  readonly change: LensChange | null;
   /** What the colour encodes; NaN when unknown (then `background` is null). */
   readonly value: number;
   readonly background: Rgb | null;
@@ -46,7 +49,7 @@ export interface LensGrid {
   readonly positions: number;
   readonly k: number;
   readonly hooks: readonly string[];
-  /** The mode actually used: a target mode without a target falls back to probability. */
+  /** The mode actually used: a target mode without a target, or `change` without a baseline, falls back to probability. */
   readonly mode: LensColourMode;
   readonly scale: ColourScale;
   cell(point: number, position: number): LensCell;
@@ -54,7 +57,8 @@ export interface LensGrid {
   label(point: number, position: number): string;
 }
 
-export function lensScale(mode: LensColourMode, vocabSize: number): ColourScale {
+/** `change` names what it follows and against what: the legend is the only place a reader learns it. */
+export function lensScale(mode: LensColourMode, vocabSize: number, change: { readonly target: string | null; readonly baseline: LensBaseline['name'] } | null = null): ColourScale {
   switch (mode) {
     case 'probability':
       return probabilityScale('top-1 probability');
@@ -66,15 +70,21 @@ export function lensScale(mode: LensColourMode, vocabSize: number): ColourScale 
       return probabilityScale('target probability');
     case 'target-rank':
       return rankScale('target rank');
+    case 'change': {
+      const token = change?.target ? `target ${JSON.stringify(visibleWhitespace(change.target))}` : 'the next token';
+      return changeScale(`change in bits of the lens probability of ${token}, log₂(p shown ÷ p ${change?.baseline ?? 'baseline'})`);
+    }
   }
 }
 
-export function lensGrid(inspection: Inspection, mode: LensColourMode, target: TargetToken | null): LensGrid {
+/** `baseline`: the run the `change` mode compares with (lensBaseline); without one `change` is not offered. */
+export function lensGrid(inspection: Inspection, mode: LensColourMode, target: TargetToken | null, baseline: LensBaseline | null = null): LensGrid {
   const { lens, tokens, pieces } = inspection;
   const [points, positions, k] = lens.topIds.dims;
-  const used: LensColourMode = target === null && mode.startsWith('target') ? 'probability' : mode;
-  const scale = lensScale(used, inspection.model.vocabSize);
+  const used: LensColourMode = (target === null && mode.startsWith('target')) || (baseline === null && mode === 'change') ? 'probability' : mode;
+  const scale = lensScale(used, inspection.model.vocabSize, baseline && { target: target?.text ?? null, baseline: baseline.name });
   const exact = target?.exact && target.exact.id === target.id && sameDims(target.exact.prob.dims, [points, positions]) ? target.exact : null;
+  const changeAt = baseline ? lensChanges(inspection, exact, baseline.inspection, target?.id ?? null) : null;
 
   const targetAt = (point: number, position: number): TargetAt | null => {
     if (!target) return null;
@@ -99,7 +109,8 @@ export function lensGrid(inspection: Inspection, mode: LensColourMode, target: T
     const entropy = lens.entropy.data[at];
     const kl = lens.kl.data[at];
     const t = targetAt(point, position);
-    const value = modeValue(used, { topProb, entropy, kl, target: t });
+    const change = changeAt?.(point, position) ?? null;
+    const value = modeValue(used, { topProb, entropy, kl, target: t, change });
     const background = colourOf(scale, value);
     return {
       point,
@@ -111,6 +122,7 @@ export function lensGrid(inspection: Inspection, mode: LensColourMode, target: T
       kl,
       isNextToken: position + 1 < tokens.length && tokens[position + 1].id === topId,
       target: t,
+      change,
       value,
       background,
       foreground: background ? textColourOn(background) : null,
@@ -128,6 +140,7 @@ export function lensGrid(inspection: Inspection, mode: LensColourMode, target: T
       `KL ${formatNats(c.kl)}`,
     ];
     if (target && c.target) parts.push(`target ${visibleWhitespace(target.text)} ${describeTarget(c.target, k)}`);
+    if (baseline && c.change) parts.push(describeChange(c.change, baseline.name, pieces, k));
     return parts.join('; ');
   };
 
@@ -136,7 +149,7 @@ export function lensGrid(inspection: Inspection, mode: LensColourMode, target: T
 
 function modeValue(
   mode: LensColourMode,
-  v: { topProb: number; entropy: number; kl: number; target: TargetAt | null },
+  v: { topProb: number; entropy: number; kl: number; target: TargetAt | null; change: LensChange | null },
 ): number {
   switch (mode) {
     case 'probability':
@@ -149,7 +162,16 @@ function modeValue(
       return v.target?.prob ?? Number.NaN;
     case 'target-rank':
       return v.target?.rank ?? Number.NaN;
+    case 'change':
+      return v.change?.bits ?? Number.NaN;
   }
+}
+
+/** `“·fox” 12.0% shown, 3.00% unablated: +2.00 bits`, with “not in the top 10” for a side not known. */
+export function describeChange(c: LensChange, baseline: LensBaseline['name'], pieces: Readonly<Record<number, string>>, k: number): string {
+  const prob = (p: number | null) => (p === null ? `not in the top ${k}` : formatProbability(p));
+  const bits = Number.isNaN(c.bits) ? 'change unknown' : `${formatSignedBits(c.bits)}`;
+  return `“${visibleWhitespace(pieces[c.id] ?? `⟨${c.id}⟩`)}” ${prob(c.shown)} shown, ${prob(c.baseline)} ${baseline}: ${bits}`;
 }
 
 export function describeTarget(t: TargetAt, k: number): string {

@@ -6,7 +6,6 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import type { Inspection } from '../protocol/inspection';
 import { lensColourModes, type LensColourMode } from '../protocol/panel-messages';
 import { el } from './element-builder';
 import { explanation } from './explanations';
@@ -14,10 +13,11 @@ import { isGenerated } from './generated-span';
 import { lensCsv } from './export-tables';
 import { lensFigure } from './figure-svg';
 import { legend } from './legend';
-import { describeTarget, lensGrid, type LensGrid } from './lens-cells';
+import { describeChange, describeTarget, lensGrid, type LensGrid } from './lens-cells';
+import { lensBaseline } from './lens-change';
 import { createLensGrid, type CellRef } from './lens-grid';
 import { formatNats } from '../protocol/number-format';
-import type { PanelContext, PanelView } from './panel-context';
+import type { PanelContext, PanelView, Shown } from './panel-context';
 import { tokenList, tokenText } from './token-list';
 
 const modeLabels: Readonly<Record<LensColourMode, string>> = {
@@ -26,6 +26,7 @@ const modeLabels: Readonly<Record<LensColourMode, string>> = {
   kl: 'KL to the output',
   'target-probability': 'Target probability',
   'target-rank': 'Target rank',
+  change: 'Change (vs baseline)',
 };
 
 export function createLensView(ctx: PanelContext): PanelView {
@@ -53,7 +54,8 @@ export function createLensView(ctx: PanelContext): PanelView {
     if (event.key === 'Enter') submit();
   });
   targetState.addEventListener('click', (event) => {
-    if ((event.target as Element).closest('[data-clear]')) ctx.update({ lensTarget: null, lensColour: 'probability' });
+    // `change` stays, following the next token again; a target mode has nothing left to show.
+    if ((event.target as Element).closest('[data-clear]')) ctx.update({ lensTarget: null, lensColour: ctx.state().lensColour.startsWith('target') ? 'probability' : ctx.state().lensColour });
   });
 
   const legendSlot = el('div', { class: 'gb-legend-slot' });
@@ -72,7 +74,8 @@ export function createLensView(ctx: PanelContext): PanelView {
     if (!button) return;
     const id = Number(button.dataset.id);
     const text = button.dataset.text ?? '';
-    ctx.update({ lensTarget: { id, text }, lensColour: ctx.state().lensColour.startsWith('target') ? ctx.state().lensColour : 'target-probability' });
+    const mode = ctx.state().lensColour;
+    ctx.update({ lensTarget: { id, text }, lensColour: mode.startsWith('target') || mode === 'change' ? mode : 'target-probability' });
     ctx.requestTarget(text, id);
   });
 
@@ -105,6 +108,7 @@ export function createLensView(ctx: PanelContext): PanelView {
     const { inspection } = shown;
     const cell = grid.cell(point, position);
     const target = ctx.lensTarget();
+    const baseline = lensBaseline(shown);
     const next = inspection.tokens[position + 1];
     const nextGenerated = isGenerated(shown.source.generated, position + 1);
     details.replaceChildren(
@@ -122,6 +126,8 @@ export function createLensView(ctx: PanelContext): PanelView {
         el('dd', {}, [next ? tokenText(next.text) : 'none (last token)']),
         target && cell.target ? el('dt', { text: 'target' }) : null,
         target && cell.target ? el('dd', {}, [tokenText(target.text), ` ${describeTarget(cell.target, grid.k)}`]) : null,
+        baseline && cell.change ? el('dt', { text: `vs ${baseline.name}` }) : null,
+        baseline && cell.change ? el('dd', { text: describeChange(cell.change, baseline.name, inspection.pieces, grid.k) }) : null,
       ]),
       tokenList(grid.topK(point, position), {
         highlight: next ? { id: next.id, label: nextGenerated ? 'generated' : 'actual' } : null,
@@ -130,7 +136,8 @@ export function createLensView(ctx: PanelContext): PanelView {
     );
   }
 
-  function drawTargetState(inspection: Inspection): void {
+  function drawTargetState(shown: Shown): void {
+    const { inspection } = shown;
     const target = ctx.lensTarget();
     const status = ctx.targetStatus();
     const parts: (Node | string)[] = [];
@@ -156,18 +163,22 @@ export function createLensView(ctx: PanelContext): PanelView {
     for (const mode of ['target-probability', 'target-rank'] as const) {
       options.get(mode)?.toggleAttribute('disabled', target === null);
     }
+    options.get('change')?.toggleAttribute('disabled', lensBaseline(shown) === null);
   }
 
   return {
     element,
-    render({ inspection, source }) {
-      grid = lensGrid(inspection, ctx.state().lensColour, ctx.lensTarget());
+    render(shown) {
+      const { inspection, source } = shown;
+      grid = lensGrid(inspection, ctx.state().lensColour, ctx.lensTarget(), lensBaseline(shown));
       if (select.value !== grid.mode) select.value = grid.mode;
       const generated = source.generated ?? null;
-      const key = `${grid.mode}${generated ? ' generated' : ''}`;
+      const key = `${grid.mode}${generated ? ' generated' : ''} ${grid.scale.title}`;
       if (key !== legendKey) {
         const notes: (string | Node)[] = [el('span', { class: 'gb-swatch gb-swatch-next', attrs: { 'aria-hidden': 'true' } }), 'guess is the actual next token'];
         if (grid.mode.startsWith('target')) notes.push(el('span', { class: 'gb-swatch gb-swatch-unknown', attrs: { 'aria-hidden': 'true' } }), 'target outside the top-k');
+        // Exact where the data holds the token's probability: the target's values, the output's next token, a top-k.
+        if (grid.mode === 'change') notes.push(el('span', { class: 'gb-swatch gb-swatch-unknown', attrs: { 'aria-hidden': 'true' } }), `unknown: outside a run’s top-${grid.k}`);
         if (generated) {
           notes.push(el('span', { class: 'gb-swatch gb-swatch-generated', attrs: { 'aria-hidden': 'true' } }), 'generated token');
           notes.push(el('span', { class: 'gb-swatch gb-swatch-chose-generated', attrs: { 'aria-hidden': 'true' } }), 'output that chose a generated token');
@@ -177,13 +188,13 @@ export function createLensView(ctx: PanelContext): PanelView {
       }
       if (selected && (selected.position >= grid.positions || selected.point >= grid.points)) selected = null;
       gridElement.show(grid, inspection.tokens, generated);
-      drawTargetState(inspection);
+      drawTargetState(shown);
       drawDetails();
     },
     setCursor(token) {
       gridElement.setCursorColumn(token);
     },
-    figure: ({ inspection }) => lensFigure(lensGrid(inspection, ctx.state().lensColour, ctx.lensTarget()), inspection),
-    table: ({ inspection }) => lensCsv(inspection, ctx.lensTarget()),
+    figure: (shown) => lensFigure(lensGrid(shown.inspection, ctx.state().lensColour, ctx.lensTarget(), lensBaseline(shown)), shown.inspection),
+    table: (shown) => lensCsv(shown.inspection, ctx.lensTarget(), lensBaseline(shown)),
   };
 }

@@ -94,7 +94,7 @@ function boot(): void {
   let requestIds = 0;
   /** Heads' patterns of the shown inspection, by headKey: asked for (by request id) or answered. Emptied by each new inspection. */
   let headPatterns = new Map<string, { readonly requestId: number; readonly status: HeadPattern }>();
-  /** Attributions asked for the shown inspection, by question ("position:target:versus"). Emptied by each new inspection. */
+  /** Attributions asked for the shown inspection or the pinned one, by "of:position:target:versus". Emptied by each new inspection (and pin). */
   let attributions = new Map<string, { readonly requestId: number; readonly status: WhyStatus }>();
   /** What heads write, asked for the shown inspection, by question ("layer:head:position"). Emptied by each new inspection. */
   let headWrites = new Map<string, { readonly requestId: number; readonly status: HeadWritesStatus }>();
@@ -230,13 +230,13 @@ function boot(): void {
       channel.post(PatchRequest, { requestId, ...question });
       renderAll();
     },
-    attribution(question) {
-      const key = `${question.position}:${question.targetId}:${question.versusId}`;
+    attribution(question, of = 'shown') {
+      const key = `${of}:${question.position}:${question.targetId}:${question.versusId}`;
       const known = attributions.get(key);
       if (known) return known.status;
       const requestId = ++requestIds;
       attributions.set(key, { requestId, status: { kind: 'pending' } });
-      channel.post(WhyAttribute, { requestId, ...question });
+      channel.post(WhyAttribute, { requestId, of, position: question.position, targetId: question.targetId, versusId: question.versusId });
       return { kind: 'pending' };
     },
   };
@@ -429,7 +429,8 @@ function boot(): void {
         } else {
           targetStatus = { kind: 'idle' };
           exact = outcome.target;
-          const lensColour = state.lensColour.startsWith('target') ? state.lensColour : 'target-probability';
+          // A target mode stays, and so does `change`, which then follows the target.
+          const lensColour = state.lensColour.startsWith('target') || state.lensColour === 'change' ? state.lensColour : 'target-probability';
           state = { ...state, lensTarget: { id: outcome.target.id, text: outcome.text }, lensColour };
           persist();
         }

@@ -6,7 +6,7 @@ import type { HeadCatalogue } from '../protocol/head-scores';
 import type { HeadWrites } from '../protocol/head-writes';
 import type { RouteImportances } from '../protocol/routes';
 import type { Float32Tensor } from '../protocol/tensor';
-import type { AblatedView, ExportSavePayload, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
+import type { AblatedView, AttributedText, ExportSavePayload, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
 import type { HeadRef } from './attention-layout';
 import type { TargetToken } from './lens-cells';
 
@@ -75,10 +75,11 @@ export interface PanelContext {
   /** Forget a failed answer for a head and ask the host again. */
   retryHeadPattern(ref: HeadRef): void;
   /**
-   * The direct logit attribution of the shown inspection's prediction at `position`: asks the host once per
-   * question, and the views render again when the answer comes.
+   * The direct logit attribution of the prediction at `position` of the shown text (or, `of` 'pinned', of the
+   * pinned one, in the same model): asks the host once per question, and the views render again when the
+   * answer comes.
    */
-  attribution(question: { readonly position: number; readonly targetId: number; readonly versusId: number | null }): WhyStatus;
+  attribution(question: { readonly position: number; readonly targetId: number; readonly versusId: number | null }, of?: AttributedText): WhyStatus;
   /** The loaded model's head catalogue: asks the host once per model, and the views render again when it comes. */
   headCatalogue(): HeadsStatus;
   /** What a head writes at a position of the shown inspection: asks the host once per question; views render again when it comes. */

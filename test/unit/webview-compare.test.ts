@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { finalTopK } from '../../protocol/inspection-reading';
-import { normalisedEffect, type PatchReport } from '../../protocol/interventions';
+import { normalisedEffect, type AttributionReport, type PatchReport } from '../../protocol/interventions';
 import { parseHostToModel } from '../../protocol/model-message-guards';
 import { ComparePin, InspectionShow, PatchRequest, PatchResult, parseHostMessage, parseWebviewMessage } from '../../protocol/panel-messages';
+import { attributionChange, attributionChangeCsv, componentName } from '../../webview/attribution-change';
 import { comparePositions, defaultPatchQuestion, metricCandidates } from '../../webview/compare-reading';
 import { fixtureCounterfactual, fixtureInspection, fixtureShow } from './webview-fixture';
 
@@ -69,4 +70,38 @@ test('a pinned baseline must be of the shown inspection’s model', () => {
   assert.ok(!('error' in ok), errorOf(ok));
   const other = { ...pinned, model: { ...pinned.model, name: 'distilgpt2' } };
   assert.match(errorOf(parseHostMessage({ type: InspectionShow, payload: { ...show, pinned: { uri: 'file:///a.md', inspection: other } } })), /pinned\.inspection\.model\.name/);
+});
+
+test('the attribution difference: each component’s share in both texts, largest change first, summing to the metric’s change', () => {
+  const question = { position: 5, targetId: 3290, versusId: 3797 };
+  const report = (embed: number, head: number, mlp: number): AttributionReport => ({
+    ...question,
+    logitDiff: embed + head + mlp,
+    components: [
+      { hook: 'hook_embed', value: embed },
+      { hook: 'blocks.0.attn.hook_result', head: 1, value: head },
+      { hook: 'blocks.0.hook_mlp_out', value: mlp },
+    ],
+    neurons: [],
+  });
+  const change = attributionChange(report(0.5, 1, -0.25), report(0.5, -1, 0.75));
+  assert.deepEqual(change.components.map((c) => [componentName(c), c.delta]), [
+    ['blocks.0.attn.hook_result head 1', -2],
+    ['blocks.0.hook_mlp_out', 1],
+    ['hook_embed', 0],
+  ]);
+  assert.deepEqual([change.pinned, change.shown, change.delta], [1.25, 0.25, -1]);
+  assert.equal(change.components.reduce((sum, c) => sum + c.delta, 0), change.delta, 'the components add up, in the difference too');
+  assert.equal(
+    attributionChangeCsv(change),
+    [
+      'position,target_id,versus_id,hook,head,pinned,shown,change',
+      '5,3290,3797,blocks.0.attn.hook_result,1,1,-1,-2',
+      '5,3290,3797,blocks.0.hook_mlp_out,,-0.25,0.75,1',
+      '5,3290,3797,hook_embed,,0.5,0.5,0',
+      '5,3290,3797,logit_diff,,1.25,0.25,-1',
+      '',
+    ].join('\n'),
+  );
+  assert.throws(() => attributionChange(report(0, 0, 0), { ...report(0, 0, 0), versusId: null }), /different metrics/);
 });

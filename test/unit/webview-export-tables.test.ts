@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { attentionCsv, csvRow, lensCsv, tokensCsv } from '../../webview/export-tables';
 import { headOfLayer } from '../../protocol/inspection';
 import { squarePattern } from '../../webview/attention-layout';
-import { fixtureInspection, fixtureLensTarget } from './webview-fixture';
+import { fixtureAblated, fixtureInspection, fixtureLensTarget } from './webview-fixture';
 
 /** RFC 4180 reading, as a spreadsheet would: quoted fields may hold commas, quotes and newlines. */
 function readCsv(text: string): string[][] {
@@ -52,6 +52,20 @@ test('the lens table has one row per point and position, with target columns whe
   const targeted = readCsv(lensCsv(inspection, { id: 3290, text: ' dog', exact }));
   assert.deepEqual(targeted[0].slice(-3), ['target_id', 'target_prob', 'target_rank0']);
   assert.deepEqual(targeted[1].slice(-3), ['3290', String(Number(exact.prob.data[0].toPrecision(7))), String(exact.rank.data[0])]);
+});
+
+test('with a baseline the lens table adds the change: the token followed, both probabilities, bits', () => {
+  const baseline = fixtureInspection();
+  const ablated = fixtureAblated(baseline, 2);
+  const rows = readCsv(lensCsv(ablated, null, { inspection: baseline, name: 'unablated' }));
+  assert.deepEqual(rows[0].slice(-4), ['change_id', 'change_prob', 'change_unablated_prob', 'change_bits']);
+  // The output point (2) at position 0 follows " quick", whose probability both runs report exactly.
+  const output = rows[1 + 2 * 20];
+  assert.deepEqual(output.slice(0, 3), ['blocks.1.hook_resid_post', '2', '0']);
+  assert.equal(output.at(-4), String(baseline.tokens[1].id));
+  const bits = Math.log2(ablated.next.prob.data[0] / baseline.next.prob.data[0]);
+  assert.equal(Number(output.at(-1)), Number(bits.toPrecision(7)));
+  assert.equal(rows[20][rows[0].length - 1], '', 'nothing follows the last token');
 });
 
 test('the attention table lists the causal entries of the chosen head', () => {

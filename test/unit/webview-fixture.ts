@@ -4,7 +4,7 @@
 // Deterministic (seeded) and free of node imports, so the browser preview can bundle it too.
 
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
-import type { Attention, Inspection, LensTarget, Token } from '../../protocol/inspection';
+import type { Attention, Inspection, LensTarget, LogitLens, Token } from '../../protocol/inspection';
 import type { AttributionComponent, AttributionReport, PatchHook, PatchReport } from '../../protocol/interventions';
 import type { HeadCatalogue } from '../../protocol/head-scores';
 import type { HeadWrites, ScoredToken } from '../../protocol/head-writes';
@@ -290,16 +290,19 @@ export function fixtureShow(options: FixtureOptions & { randomWeights?: boolean;
  * in its order, with seeded values (later layers and the MLPs weigh more), and `logitDiff` their sum.
  */
 export function fixtureAttribution(inspection: Inspection, question: { position: number; targetId: number; versusId: number | null }): AttributionReport {
-  const random = new SeededRandom(question.position * 7919 + question.targetId);
   const { nLayer, nHead } = inspection.model;
+  const random = new SeededRandom(question.position * 7919 + question.targetId);
+  // Seeded by the text: a pinned counterfactual's later layers read its changed token, so their shares differ.
+  const text = new SeededRandom(inspection.tokens.reduce((sum, t) => sum + t.id, 0));
+  const late = (l: number): number => (l >= nLayer / 2 ? 0.6 * text.normal() : 0);
   const components: AttributionComponent[] = [
     { hook: 'hook_embed', value: 0.4 * random.normal() },
     { hook: 'hook_pos_embed', value: 0.1 * random.normal() },
   ];
   for (let l = 0; l < nLayer; l++) {
-    for (let h = 0; h < nHead; h++) components.push({ hook: `blocks.${l}.attn.hook_result`, head: h, value: (0.3 + l / nLayer) * random.normal() });
+    for (let h = 0; h < nHead; h++) components.push({ hook: `blocks.${l}.attn.hook_result`, head: h, value: (0.3 + l / nLayer) * random.normal() + (h % 3 === 0 ? late(l) : 0) });
     components.push({ hook: `blocks.${l}.attn.b_O`, value: 0.05 * random.normal() });
-    components.push({ hook: `blocks.${l}.hook_mlp_out`, value: (0.5 + l / nLayer) * random.normal() });
+    components.push({ hook: `blocks.${l}.hook_mlp_out`, value: (0.5 + l / nLayer) * random.normal() + late(l) });
   }
   components.push({ hook: 'ln_final.b', value: 0.02 });
   const neurons = Array.from({ length: nLayer }, (_, layer) => ({
@@ -360,10 +363,24 @@ export function fixtureHeadWrites(inspection: Inspection, question: { position: 
   };
 }
 
+/** The lens with each cell's top-k probabilities scaled by `factor(point, position)`, capped so that none passes 1. */
+function scaledLens(lens: LogitLens, factor: (point: number, position: number) => number): LogitLens {
+  const [points, n, k] = lens.topProbs.dims;
+  const probs = Float32Array.from(lens.topProbs.data); // [point, position, k]
+  for (let p = 0; p < points; p++) {
+    for (let q = 0; q < n; q++) {
+      const at = (p * n + q) * k;
+      const f = Math.min(factor(p, q), 1 / probs[at]);
+      for (let j = 0; j < k; j++) probs[at + j] *= f;
+    }
+  }
+  return { ...lens, topProbs: { ...lens.topProbs, data: probs } };
+}
+
 /**
  * The fixture as an ablated model might read it, for the preview's answer to `ablation/set`: each token's
- * probability moved by a seeded factor (more ablated units, larger moves), its rank with it, and the top two
- * final guesses swapped where the guess got much less likely.
+ * probability moved by a seeded factor (more ablated units, larger moves), its rank with it, the top two
+ * final guesses swapped where the guess got much less likely, and the lens's middle points moved likewise.
  */
 export function fixtureAblated(inspection: Inspection, units: number): Inspection {
   const random = new SeededRandom(units);
@@ -379,6 +396,8 @@ export function fixtureAblated(inspection: Inspection, units: number): Inspectio
     [topIds[at], topIds[at + 1]] = [topIds[at + 1], topIds[at]];
     [topProbs[at], topProbs[at + 1]] = [topProbs[at + 1], topProbs[at]];
   }
+  const moved = scaledLens(inspection.lens, (p) => (p === 0 || p === points - 1 ? 1 : 2 ** (units * (random.next() * 2 - 1.2))));
+  for (let p = 1; p < points - 1; p++) topProbs.set(moved.topProbs.data.subarray(p * n * k, (p + 1) * n * k), p * n * k);
   return {
     ...inspection,
     next: { prob: { dims: [n], data: prob }, rank: { dims: [n], data: rank } },
@@ -386,12 +405,22 @@ export function fixtureAblated(inspection: Inspection, units: number): Inspectio
   };
 }
 
-/** The fixture with token 3 changed to " cat": a counterfactual of as many tokens, for the Compare tab. */
+/**
+ * The fixture with token 3 changed to " cat": a counterfactual of as many tokens, for the Compare tab. Its lens
+ * guesses the same tokens; from position 3 on, which reads " cat", with seeded probabilities (position 2 predicts
+ * " cat" rather than " fox", and is as sure of it).
+ */
 export function fixtureCounterfactual(inspection: Inspection): Inspection {
+  const random = new SeededRandom(3797);
+  const n = inspection.tokens.length;
+  const factor = (q: number) => (q < 3 ? 1 : 2 ** (random.next() * 3 - 1.5));
+  const prob = Float32Array.from(inspection.next.prob.data, (p, q) => Math.min(1, p * factor(q)));
   return {
     ...inspection,
     tokens: inspection.tokens.map((t, i) => (i === 3 ? { ...t, id: 3797, text: ' cat' } : t)),
     pieces: { ...inspection.pieces, 3797: ' cat' },
+    next: { ...inspection.next, prob: { dims: [n], data: prob } },
+    lens: scaledLens(inspection.lens, (_, q) => factor(q)),
   };
 }
 

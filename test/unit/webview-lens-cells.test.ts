@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Inspection } from '../../protocol/inspection';
-import { colourOf, probabilityScale } from '../../webview/colour-scale';
+import { changeScale, colourOf, probabilityScale } from '../../webview/colour-scale';
 import { lensGrid, type TargetToken } from '../../webview/lens-cells';
+import { lensBaseline } from '../../webview/lens-change';
 import { fixtureAttention } from './webview-fixture';
 
 // Two residual points × three positions, top-2 at each. Tokens "a", " b", "\n"; id 4 is " c".
@@ -103,4 +104,67 @@ test('labels name the hook and the position, for tooltips and screen readers', (
     grid.topK(0, 1).map((e) => e.text),
     [' c', ' b'],
   );
+});
+
+// The same tiny inspection as another run would read it: the output gave " b" after "a" half the probability
+// (0.45, not 0.9), and the first residual point gave " c" at position 0 a quarter (0.025, not 0.1).
+function tinyBaseline(): Inspection {
+  const shown = tinyInspection();
+  const topProbs = Float32Array.from(shown.lens.topProbs.data);
+  topProbs[1] = 0.025; // point 0, position 0, second guess (" c")
+  topProbs[6] = 0.45; // output, position 0, top guess (" b")
+  return {
+    ...shown,
+    next: { ...shown.next, prob: { dims: [3], data: new Float32Array([0.45, 0.6, Number.NaN]) } },
+    lens: { ...shown.lens, topProbs: { ...shown.lens.topProbs, data: topProbs } },
+  };
+}
+
+test('change mode: log₂ of the next token’s lens probability over the baseline’s, exact at the output', () => {
+  const grid = lensGrid(tinyInspection(), 'change', null, { inspection: tinyBaseline(), name: 'unablated' });
+  assert.equal(grid.mode, 'change');
+  assert.match(grid.scale.title, /the next token, log₂\(p shown ÷ p unablated\)/);
+  const output = grid.cell(1, 0);
+  assert.deepEqual(output.change, { id: 2, shown: Math.fround(0.9), baseline: Math.fround(0.45), bits: 1 });
+  assert.equal(output.value, 1, 'twice as likely: one bit');
+  assert.deepEqual(output.background, colourOf(changeScale(grid.scale.title), 1));
+  assert.equal(grid.cell(1, 1).value, 0, '"\\n" after " b" is as likely in both runs');
+  assert.equal(grid.label(1, 0).split('; ').at(-1), '“·b” 90.0% shown, 45.0% unablated: +1.0 bits');
+});
+
+test('change mode leaves a cell unknown where the token is outside a run’s top-k, and follows nothing after the last token', () => {
+  const grid = lensGrid(tinyInspection(), 'change', null, { inspection: tinyBaseline(), name: 'pinned' });
+  const outside = grid.cell(0, 0);
+  assert.deepEqual(outside.change, { id: 2, shown: null, baseline: null, bits: Number.NaN }, '" b" is not in the first point’s top-2 at position 0');
+  assert.equal(outside.background, null);
+  assert.match(grid.label(0, 0), /“·b” not in the top 2 shown, not in the top 2 pinned: change unknown$/);
+  assert.equal(grid.cell(1, 2).change, null, 'no token follows the last');
+});
+
+test('change mode follows the target when one is set, exact where a run carries its values', () => {
+  const target: TargetToken = { id: 4, text: ' c', exact: null };
+  const grid = lensGrid(tinyInspection(), 'change', target, { inspection: tinyBaseline(), name: 'unablated' });
+  assert.match(grid.scale.title, /target "·c"/);
+  assert.equal(grid.cell(0, 0).value, 2, '0.1 against 0.025: two bits');
+  assert.ok(Number.isNaN(grid.cell(0, 2).value), '" c" is outside the top-2 there and no run has exact values');
+  const exact = { id: 4, prob: { dims: [2, 3], data: new Float32Array([0.1, 0.3, 0.01, 0.05, 0.001, 0.4]) }, rank: { dims: [2, 3], data: new Int32Array(6) } };
+  const baseline = tinyBaseline();
+  const both = lensGrid(tinyInspection(), 'change', { ...target, exact }, { inspection: { ...baseline, lens: { ...baseline.lens, target: { ...exact, prob: { dims: [2, 3], data: new Float32Array([0.1, 0.3, 0.04, 0.05, 0.001, 0.4]) } } } }, name: 'unablated' });
+  assert.equal(both.cell(0, 2).value, Math.log2(Math.fround(0.01) / Math.fround(0.04)), 'exact in both runs');
+});
+
+test('change mode without a baseline falls back to probability', () => {
+  assert.equal(lensGrid(tinyInspection(), 'change', null).mode, 'probability');
+});
+
+test('the baseline: the unablated run when units are ablated, else a pinned text of as many tokens', () => {
+  const shown = tinyInspection();
+  const source = { uri: 'file:///a.md', windowed: null, randomWeights: false };
+  const pinned = { uri: 'file:///b.md', inspection: tinyBaseline() };
+  const ablated = { setting: { ablations: [{ hook: 'attn.hook_z' as const, layer: 0, unit: 0 }], mode: 'zero' as const }, baseline: tinyBaseline() };
+  assert.equal(lensBaseline({ inspection: shown, source }), null);
+  assert.deepEqual(lensBaseline({ inspection: shown, source, pinned }), { inspection: pinned.inspection, name: 'pinned' });
+  assert.deepEqual(lensBaseline({ inspection: shown, source, pinned, ablated }), { inspection: ablated.baseline, name: 'unablated' }, 'the ablation first');
+  const longer = { ...pinned, inspection: { ...pinned.inspection, tokens: [...shown.tokens, { id: 4, text: ' c', start: 4, end: 6 }] } };
+  assert.equal(lensBaseline({ inspection: shown, source, pinned: longer }), null, 'positions must match one to one');
 });

@@ -13,6 +13,7 @@ import {
   PanelReady,
   StateChanged,
   TokenReveal,
+  WhyAttribute,
   parseHostMessage,
   parsePanelViewState,
   parseWebviewMessage,
@@ -131,4 +132,14 @@ test('the inspection\'s JSON is asked of the host by a bare file name', () => {
 test('saved view state is checked the same way when the webview restores it', () => {
   assert.deepEqual(parsePanelViewState(state), state);
   assert.throws(() => parsePanelViewState({ ...state, sampling: { temperature: -1, topK: 5, topP: 0.9 } }), /temperature/);
+  assert.equal(parsePanelViewState({ ...state, lensColour: 'change' }).lensColour, 'change', 'the lens’s difference mode is remembered');
+  assert.throws(() => parsePanelViewState({ ...state, lensColour: 'difference' }), /state\.lensColour/);
+});
+
+test('an attribution is asked of the shown text or of the pinned one, and says which', () => {
+  const request = { requestId: 5, of: 'pinned', position: 19, targetId: 3290, versusId: null };
+  assert.deepEqual(parseWebviewMessage({ type: WhyAttribute, payload: request }), { type: WhyAttribute, payload: request });
+  assert.match(errorOf(parseWebviewMessage({ type: WhyAttribute, payload: { ...request, of: 'clean' } })), /payload\.of: expected shown \| pinned/);
+  const { of: _, ...unsaid } = request;
+  assert.match(errorOf(parseWebviewMessage({ type: WhyAttribute, payload: unsaid })), /payload\.of/, 'never left out');
 });

@@ -1,5 +1,5 @@
 // Interaction checks on the dev preview in Debian's chromium: exports from every tab, the editor cursor,
-// token reveal, typed lens targets, keyboard use, view state surviving a reload, and the lens grid's
+// token reveal, typed lens targets, the lens and attribution differences, keyboard use, view state surviving a reload, and the lens grid's
 // DOM size and frame time at 512 positions. Run: npx tsx webview/dev/preview-checks.ts
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -27,6 +27,13 @@ async function exportAs(page: Page, label: string, type = 'export/save'): Promis
   const save = all.slice(before).find((m) => m.type === type);
   assert.ok(save, `no ${type} after ${label}`);
   return save;
+}
+
+async function setLensColour(page: Page, mode: string): Promise<void> {
+  await page.locator('.gb-lens vscode-single-select').evaluate((s, value) => {
+    (s as HTMLSelectElement).value = value;
+    s.dispatchEvent(new Event('change'));
+  }, mode);
 }
 
 async function main(): Promise<void> {
@@ -169,6 +176,17 @@ async function main(): Promise<void> {
   await page.waitForSelector('.gb-legend-slot >> text=change in bits');
   assert.match((await page.getAttribute('.gb-chip[data-index="5"]', 'title')) ?? '', /Unablated: .* change [+−±]/);
   await page.screenshot({ path: join(root, 'test-output', 'preview', 'ablation-tokens.png') });
+  // The lens too: its change mode compares with the unablated run, following the target set above.
+  await tab(page, 'lens');
+  await setLensColour(page, 'change');
+  await page.waitForSelector('.gb-lens .gb-legend-slot >> text=target "·dog"');
+  assert.match(await page.locator('.gb-lens .gb-legend-slot').innerText(), /log₂\(p shown ÷ p unablated\)/);
+  await page.locator('.gb-grid-cell[data-point="2"][data-position="4"]').hover();
+  assert.match((await page.getAttribute('.gb-grid-cell[data-point="2"][data-position="4"]', 'title')) ?? '', /“·dog” (not in the top 10|[\d.]+%) shown, (not in the top 10|[\d.]+%) unablated: /);
+  const lensChangeCsv = await exportAs(page, 'Table as CSV');
+  assert.match(String(lensChangeCsv.payload.data).split('\n')[0], /,change_id,change_prob,change_unablated_prob,change_bits$/);
+  await setLensColour(page, 'probability');
+  await tab(page, 'tokens');
   await page.locator('.gb-ablation-chip').first().click();
   await page.waitForFunction(() => document.querySelectorAll('.gb-ablation-chip').length === 1);
   await page.click('.gb-ablation-bar .gb-link-button');
@@ -214,7 +232,24 @@ async function main(): Promise<void> {
   assert.equal(patchRequest[0].payload.hook, 'hook_resid_pre');
   const patchCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(patchCsv.payload.data), /^hook,layer,position,metric,normalised\nblocks\.0\.hook_resid_pre,0,0,/);
-  await page.screenshot({ path: join(root, 'test-output', 'preview', 'compare.png') });
+  // The attribution of the Patch metric at the last position, asked of both texts, and what changed most.
+  await page.waitForSelector('.gb-attribution-changes li');
+  assert.equal(await page.locator('.gb-attribution-changes li').count(), 10);
+  const attributed = (await posted(page)).filter((m) => m.type === 'why/attribute' && m.payload.position === 19).map((m) => m.payload.of).sort();
+  assert.deepEqual(attributed, ['pinned', 'shown'], 'each text once');
+  assert.match(await page.locator('.gb-compare-attribution').innerText(), /the Patch metric\) at the last position: pinned -?[\d.]+, shown -?[\d.]+, [+−][\d.]+/);
+  assert.match(await page.locator('.gb-attribution-changes li').first().innerText(), /^[+−][\d.]+\s+(blocks\.\d+\.(attn\.hook_result head \d+|hook_mlp_out|attn\.b_O)|hook_embed|hook_pos_embed|ln_final\.b) /);
+  await page.locator('.gb-compare-attribution .gb-link-button').click();
+  const changeCsv = (await posted(page)).filter((m) => m.type === 'export/save').at(-1);
+  assert.equal(changeCsv?.payload.filename, 'glassbox-attribution-change-fox.csv');
+  assert.match(String(changeCsv?.payload.data), /^position,target_id,versus_id,hook,head,pinned,shown,change\n19,\d+,\d+,blocks\.\d+\./);
+  await page.screenshot({ path: join(root, 'test-output', 'preview', 'compare.png'), fullPage: true });
+  // With a pin of as many tokens and no ablation, the lens's change mode compares with the pinned text.
+  await tab(page, 'lens');
+  await setLensColour(page, 'change');
+  await page.waitForSelector('.gb-lens .gb-legend-slot >> text=p pinned');
+  await setLensColour(page, 'probability');
+  await tab(page, 'compare');
   await page.locator('.gb-compare vscode-button').filter({ hasText: 'Unpin' }).click();
   await page.waitForSelector('.gb-compare-empty:not([hidden])');
 

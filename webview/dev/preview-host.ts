@@ -1,5 +1,6 @@
 // A stand-in for the extension host in the dev preview: provides `acquireVsCodeApi`, answers `panel/ready`
-// with the test fixture, `lens/target` with the fixture's target, `why/attribute` with a fixture attribution,
+// with the test fixture, `lens/target` with the fixture's target, `why/attribute` with a fixture attribution
+// (of the pinned text's fixture when asked for it),
 // `heads/writes` with a fixture of what a head writes and `ablation/set` with the fixture read as an ablated
 // model might, and records everything the panel posts
 // (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
@@ -34,6 +35,7 @@ import {
   type ComparePinPayload,
   type PatchRequestPayload,
   type PinnedView,
+  type WhyAttributePayload,
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
@@ -140,8 +142,10 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
     setTimeout(() => send({ type: PatchResult, payload: { requestId, outcome: { report: fixturePatchReport(show.inspection, question) } } }), 300);
   }
   if (message.type === WhyAttribute) {
-    const { requestId, ...question } = message.payload as { requestId: number; position: number; targetId: number; versusId: number | null };
-    setTimeout(() => send({ type: WhyResult, payload: { requestId, outcome: { report: fixtureAttribution(show.inspection, question) } } }), 150);
+    const { requestId, of, ...question } = message.payload as unknown as WhyAttributePayload;
+    const attributed = of === 'pinned' ? pinned?.inspection : show.inspection;
+    const outcome = attributed ? { report: fixtureAttribution(attributed, question) } : { error: 'Pin a text as the baseline first.' };
+    setTimeout(() => send({ type: WhyResult, payload: { requestId, outcome } }), 150);
   }
 }
 

@@ -35,6 +35,31 @@ const headCard = async (page: Page): Promise<void> => {
   await page.waitForSelector('.gb-head-ov .gb-piece');
 };
 
+const lensColour = async (page: Page, mode: string): Promise<void> => {
+  await page.locator('.gb-lens vscode-single-select').evaluate((s, value) => {
+    (s as HTMLElement & { value: string }).value = value;
+    s.dispatchEvent(new Event('change'));
+  }, mode);
+  await page.waitForTimeout(150);
+};
+
+/** Head 2 of layer 5 ablated from the Why tab, then the lens coloured by the change against the unablated run. */
+const lensChange = async (page: Page): Promise<void> => {
+  await whyTab(page);
+  await page.click('.gb-why-cell[data-ablate="blocks.5.attn.hook_z:2"]');
+  await page.waitForSelector('.gb-ablation-summary strong');
+  await tab('lens')(page);
+  await lensColour(page, 'change');
+  await page.click('.gb-grid-cell[data-point="11"][data-position="2"]');
+};
+
+/** A pinned counterfactual (" cat" for " fox") and the attribution of the Patch metric in both texts. */
+const compareAttribution = async (page: Page): Promise<void> => {
+  await tab('compare')(page);
+  await page.locator('.gb-compare vscode-button').filter({ hasText: 'Pin the shown text' }).click();
+  await page.waitForSelector('.gb-attribution-changes li');
+};
+
 const shots: readonly Shot[] = [
   { name: 'empty-dark', query: 'empty' },
   // Tokens painted first while the rest of a long inspection runs: the bar, Cancel, a tab that waits.
@@ -135,6 +160,20 @@ const shots: readonly Shot[] = [
   { name: 'head-card-dark', query: 'theme=dark&layers=12&heads=12', size: { width: 1000, height: 900 }, act: headCard },
   { name: 'head-card-light-narrow', query: 'theme=light&layers=12&heads=12', size: { width: 320, height: 900 }, act: headCard },
   { name: 'why-light-narrow', query: 'theme=light&layers=6&heads=6', size: { width: 320, height: 900 }, act: whyTab },
+  { name: 'lens-change-dark', query: 'theme=dark&layers=12&heads=12', size: { width: 1000, height: 900 }, act: lensChange },
+  { name: 'lens-change-light-narrow', query: 'theme=light&layers=12&heads=12', size: { width: 320, height: 900 }, act: lensChange },
+  {
+    name: 'lens-change-pinned-dark',
+    query: 'theme=dark&layers=12&heads=12',
+    size: { width: 1000, height: 900 },
+    act: async (page) => {
+      await compareAttribution(page);
+      await tab('lens')(page);
+      await lensColour(page, 'change');
+    },
+  },
+  { name: 'compare-attribution-dark', query: 'theme=dark&layers=12&heads=12', size: { width: 1000, height: 900 }, act: compareAttribution },
+  { name: 'compare-attribution-light-narrow', query: 'theme=light&layers=12&heads=12', size: { width: 320, height: 900 }, act: compareAttribution },
   { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
 ];
 
