@@ -255,16 +255,19 @@ export class ModelServer {
 
   private async read(params: ReadParams): Promise<ReadResult> {
     const engine = this.loaded();
-    const { tokens, droppedTokens, textOffset } = this.tokensOf(engine, params);
+    // A window that starts at a line, as a completion's prompt does: while the user types at the end of a view
+    // longer than the context, the window keeps its start (a cut a token at a time would move with every
+    // keystroke and read the whole window again), and the reading continues from the last one.
+    const { tokens, droppedTokens, textOffset } = this.tokensOf(engine, params, true);
     return { reading: await engine.readTokens(tokens, params.topK), droppedTokens, textOffset };
   }
 
-  /** The tokens of a request's text (or the ids it gives), windowed to the context when it asks. */
-  private tokensOf(engine: Gpt2Engine, params: { readonly text: string; readonly ids?: readonly number[]; readonly windowToContext: boolean }): TokenWindow {
+  /** The tokens of a request's text (or the ids it gives), windowed to the context when it asks (token-window.ts). */
+  private tokensOf(engine: Gpt2Engine, params: { readonly text: string; readonly ids?: readonly number[]; readonly windowToContext: boolean }, lineStart = false): TokenWindow {
     if (params.text.length === 0) throw new GlassboxError('text-empty', 'There is no text to inspect: select some text, or put the cursor on a line that has some.');
     const all = params.ids ? engine.tokensOf(params.text, params.ids) : engine.tokenize(params.text);
     // Without windowing a text too long is refused by the engine, with a message that says so.
-    return params.windowToContext ? windowTokens(all, params.text, engine.summary.nCtx, { lineStart: false }) : { tokens: all, droppedTokens: 0, textOffset: 0 };
+    return params.windowToContext ? windowTokens(all, params.text, engine.summary.nCtx, { lineStart }) : { tokens: all, droppedTokens: 0, textOffset: 0 };
   }
 
   private async inspect(request: RequestOf<'inspect/run'>): Promise<InspectResult> {
