@@ -124,7 +124,7 @@ class AttentionParts {
       }
     }
     // Only coordinates with |y_k| < limit can take part in any correction.
-    const count = coordinates.sort(y, limit);
+    coordinates.sort(y, limit);
     const { order, magnitude, signs } = coordinates;
     for (let h = 0; h < nHead; h++) {
       for (let j = 0; j <= i; j++) {
@@ -132,11 +132,7 @@ class AttentionParts {
         const bound = bounds[h * n + j];
         const u = (h * n + j) * d;
         let excess = 0;
-        for (let r = 0; r < count && magnitude[r] < bound; r++) {
-          const k = order[r];
-          const over = a * signs[k] * written[u + k] - magnitude[r];
-          if (over > 0) excess += over;
-        }
+        for (let r = 0; magnitude[r] < bound; r++) excess += Math.max(0, a * signs[order[r]] * written[u + order[r]] - magnitude[r]);
         out[j * nHead + h] = Math.max(0, a * aligned[(h * n + i) * n + j] - 2 * excess);
       }
     }
@@ -147,7 +143,7 @@ class AttentionParts {
 /** The coordinates of y with |y_k| below a limit, in increasing |y_k|, with those magnitudes and y's signs (sign(0) = 1). */
 class MagnitudeOrder {
   readonly order: Int32Array;
-  readonly magnitude: Float32Array; // |y| in `order`
+  readonly magnitude: Float32Array; // |y| in `order`, then Infinity
   readonly signs: Float32Array;
   private readonly keys: Float64Array;
   private readonly absolute: Float32Array;
@@ -156,15 +152,15 @@ class MagnitudeOrder {
   constructor(private readonly d: number) {
     if (d > KEY_SPAN) throw new Error(`MagnitudeOrder keys hold at most ${KEY_SPAN} coordinates, not ${d}`);
     this.order = new Int32Array(d);
-    this.magnitude = new Float32Array(d);
+    this.magnitude = new Float32Array(d + 1);
     this.signs = new Float32Array(d);
     this.keys = new Float64Array(d);
     this.absolute = new Float32Array(d);
     this.bits = new Uint32Array(this.absolute.buffer);
   }
 
-  /** Sorts the coordinates of |y_k| < limit; returns how many. */
-  sort(y: Float32Array, limit: number): number {
+  /** Sorts the coordinates of |y_k| < limit; `magnitude` is Infinity after them, which ends every scan. */
+  sort(y: Float32Array, limit: number): void {
     let count = 0;
     for (let k = 0; k < this.d; k++) {
       this.signs[k] = y[k] < 0 ? -1 : 1;
@@ -179,7 +175,7 @@ class MagnitudeOrder {
       this.order[r] = k;
       this.magnitude[r] = this.absolute[k];
     }
-    return count;
+    this.magnitude[count] = Infinity;
   }
 }
 
