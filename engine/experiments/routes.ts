@@ -27,6 +27,7 @@
 // so it visits y's coordinates in increasing |y_k| and stops there: a few coordinates for most parts, which
 // are much smaller than y.
 
+import { packedPatternLength } from '../../protocol/inspection';
 import type { RouteImportances, Routes } from '../../protocol/routes';
 
 export interface LayerActivations {
@@ -46,8 +47,9 @@ export interface HeadParts {
   readonly written: Float32Array;
   /** [head, n (i), n (j)]: sign(resid_mid[i]) · u_{j,h}, with sign(0) = 1. */
   readonly aligned: Float32Array;
-  /** [head, n]: max_k |u_{j,h}[k]|. */
-  readonly reach: Float32Array;
+  /** [head, n] each: max_k max(0, u_{j,h}[k]) and max_k max(0, −u_{j,h}[k]). */
+  readonly reachUp: Float32Array;
+  readonly reachDown: Float32Array;
 }
 
 /** The importances of every layer; with `byHead`, also each head's (the CLI's JSON; the Routes view sums over heads). */
@@ -59,6 +61,7 @@ export function routeImportances(layers: readonly LayerActivations[], n: number,
   const parts = new AttentionParts(n, nHead, d);
   const post = new Float64Array(d);
   for (const layer of layers) {
+    const all = parts.proximities(layer.parts, layer.residMid); // [i][j ≤ i][head]
     const attention: number[][] = [];
     const perHead: number[][][] = [];
     const attentionResidual: number[] = [];
@@ -68,7 +71,7 @@ export function routeImportances(layers: readonly LayerActivations[], n: number,
       // Attention block: y = resid_mid[i], parts resid_pre[i] and every c_{j,h}.
       const y = layer.residMid.subarray(i * d, (i + 1) * d);
       const residual = proximity(y, layer.residPre.subarray(i * d, (i + 1) * d));
-      const proximities = parts.proximities(layer.parts, i, y); // [j ≤ i][head]
+      const proximities = all.subarray(packedPatternLength(i) * nHead, packedPatternLength(i + 1) * nHead); // [j ≤ i][head]
       let sum = residual;
       for (let p = 0; p < (i + 1) * nHead; p++) sum += proximities[p];
       const scale = sum > 0 ? 1 / sum : 0;
@@ -95,87 +98,111 @@ export function routeImportances(layers: readonly LayerActivations[], n: number,
   return byHead ? { ...routes, attentionByHead } : routes;
 }
 
-/** The proximities of one position's attention parts, by the identity in the header; buffers reused across positions. */
+/**
+ * One layer's attention proximities by the identity in the header, [i][j ≤ i][head] packed as the patterns
+ * are; buffers reused across layers. Each head's parts from one token j are taken together, so that u_{j,h}
+ * stays in cache while every position's coordinates are visited: a position at a time, the reads scattered
+ * over the layer's u (4.7 MB for GPT-2 small at 128 tokens) missed it (twelve layers took ~1.2× as long).
+ */
 class AttentionParts {
-  private readonly out: Float64Array; // [j][head]
-  private readonly bounds: Float64Array; // [head][j]: A_h[i, j] · reach[h, j]
-  private readonly coordinates: MagnitudeOrder;
+  private readonly out: Float64Array;
+  private readonly up: SmallCoordinates; // y_k ≥ 0 (s_k = 1)
+  private readonly down: SmallCoordinates; // y_k < 0 (s_k = −1)
 
   constructor(
     private readonly n: number,
     private readonly nHead: number,
     private readonly d: number,
   ) {
-    this.out = new Float64Array(n * nHead);
-    this.bounds = new Float64Array(nHead * n);
-    this.coordinates = new MagnitudeOrder(d);
+    this.out = new Float64Array(packedPatternLength(n) * nHead);
+    this.up = new SmallCoordinates(n, d, 1);
+    this.down = new SmallCoordinates(n, d, -1);
   }
 
-  /** [j][head] for j ≤ i: max(0, ‖y‖₁ − ‖y − c_{j,h}‖₁) with y = resid_mid[i]. A view, overwritten by the next call. */
-  proximities(parts: HeadParts, i: number, y: Float32Array): Float64Array {
-    const { n, nHead, d, out, bounds, coordinates } = this;
-    const { pattern, written, aligned, reach } = parts;
-    let limit = 0;
-    for (let h = 0; h < nHead; h++) {
-      for (let j = 0; j <= i; j++) {
-        const bound = pattern[(h * n + i) * n + j] * reach[h * n + j];
-        bounds[h * n + j] = bound;
-        if (bound > limit) limit = bound;
+  /** max(0, ‖y_i‖₁ − ‖y_i − c_{j,h}‖₁) for y = `residMid` [n, d]. A view, overwritten by the next call. */
+  proximities(parts: HeadParts, residMid: Float32Array): Float64Array {
+    const { n, nHead, d, out, up, down } = this;
+    const { pattern, written, aligned, reachUp, reachDown } = parts;
+    for (let i = 0; i < n; i++) {
+      // A term max(0, a · s_k · u_k − |y_k|) can be positive only where |y_k| < a · max_k' s_k · u_k', for
+      // y_k ≥ 0 and y_k < 0 apart: each side's coordinates below the largest such bound at i, sorted.
+      let [limitUp, limitDown] = [0, 0];
+      for (let h = 0; h < nHead; h++) {
+        for (let j = 0; j <= i; j++) {
+          const a = pattern[(h * n + i) * n + j];
+          limitUp = Math.max(limitUp, a * reachUp[h * n + j]);
+          limitDown = Math.max(limitDown, a * reachDown[h * n + j]);
+        }
       }
+      const y = residMid.subarray(i * d, (i + 1) * d);
+      up.keep(i, y, limitUp);
+      down.keep(i, y, limitDown);
     }
-    // Only coordinates with |y_k| < limit can take part in any correction.
-    coordinates.sort(y, limit);
-    const { order, magnitude, signs } = coordinates;
     for (let h = 0; h < nHead; h++) {
-      for (let j = 0; j <= i; j++) {
-        const a = pattern[(h * n + i) * n + j];
-        const bound = bounds[h * n + j];
+      for (let j = 0; j < n; j++) {
         const u = (h * n + j) * d;
-        let excess = 0;
-        for (let r = 0; magnitude[r] < bound; r++) excess += Math.max(0, a * signs[order[r]] * written[u + order[r]] - magnitude[r]);
-        out[j * nHead + h] = Math.max(0, a * aligned[(h * n + i) * n + j] - 2 * excess);
+        const [most, least] = [reachUp[h * n + j], reachDown[h * n + j]];
+        for (let i = j; i < n; i++) {
+          const a = pattern[(h * n + i) * n + j];
+          const excess = up.excess(i, written, u, a, a * most) + down.excess(i, written, u, -a, a * least);
+          out[(packedPatternLength(i) + j) * nHead + h] = Math.max(0, a * aligned[(h * n + i) * n + j] - 2 * excess);
+        }
       }
     }
-    return out.subarray(0, (i + 1) * nHead);
+    return out;
   }
 }
 
-/** The coordinates of y with |y_k| below a limit, in increasing |y_k|, with those magnitudes and y's signs (sign(0) = 1). */
-class MagnitudeOrder {
-  readonly order: Int32Array;
-  readonly magnitude: Float32Array; // |y| in `order`, then Infinity
-  readonly signs: Float32Array;
+/** Each position's coordinates of y of one sign (sign(0) = 1) whose |y_k| is below a limit, in increasing |y_k|. */
+class SmallCoordinates {
+  private readonly start: Int32Array; // [position]: where its coordinates begin in `order`
+  private readonly order: Int32Array;
+  private readonly magnitude: Float32Array; // |y| in `order`, each position's followed by Infinity, which ends every scan
   private readonly keys: Float64Array;
   private readonly absolute: Float32Array;
   private readonly bits: Uint32Array;
 
-  constructor(private readonly d: number) {
-    if (d > KEY_SPAN) throw new Error(`MagnitudeOrder keys hold at most ${KEY_SPAN} coordinates, not ${d}`);
-    this.order = new Int32Array(d);
-    this.magnitude = new Float32Array(d + 1);
-    this.signs = new Float32Array(d);
+  constructor(
+    n: number,
+    private readonly d: number,
+    private readonly sign: 1 | -1,
+  ) {
+    if (d > KEY_SPAN) throw new Error(`SmallCoordinates keys hold at most ${KEY_SPAN} coordinates, not ${d}`);
+    this.start = new Int32Array(n + 1);
+    this.order = new Int32Array(n * (d + 1));
+    this.magnitude = new Float32Array(n * (d + 1));
     this.keys = new Float64Array(d);
     this.absolute = new Float32Array(d);
     this.bits = new Uint32Array(this.absolute.buffer);
   }
 
-  /** Sorts the coordinates of |y_k| < limit; `magnitude` is Infinity after them, which ends every scan. */
-  sort(y: Float32Array, limit: number): void {
+  /** Keeps position i's coordinates of this sign with |y_k| < limit, sorted; positions are kept in order 0, 1, …. */
+  keep(i: number, y: Float32Array, limit: number): void {
     let count = 0;
     for (let k = 0; k < this.d; k++) {
-      this.signs[k] = y[k] < 0 ? -1 : 1;
+      if ((y[k] < 0 ? -1 : 1) !== this.sign) continue;
       this.absolute[k] = Math.abs(y[k]);
       // A non-negative float's bits order as it does; with the coordinate below them, one native numeric sort
       // of exact doubles (bits < 2³¹, times 2¹⁶) orders the coordinates, much faster than a comparator.
       if (this.absolute[k] < limit) this.keys[count++] = this.bits[k] * KEY_SPAN + k;
     }
     const keys = this.keys.subarray(0, count).sort();
+    const first = i === 0 ? 0 : this.start[i];
     for (let r = 0; r < count; r++) {
       const k = keys[r] % KEY_SPAN;
-      this.order[r] = k;
-      this.magnitude[r] = this.absolute[k];
+      this.order[first + r] = k;
+      this.magnitude[first + r] = this.absolute[k];
     }
-    this.magnitude[count] = Infinity;
+    this.magnitude[first + count] = Infinity;
+    this.start[i + 1] = first + count + 1;
+  }
+
+  /** Σ max(0, scale · written[at + k] − |y_k|) over position i's kept coordinates with |y_k| < bound. */
+  excess(i: number, written: Float32Array, at: number, scale: number, bound: number): number {
+    const { order, magnitude } = this;
+    let sum = 0;
+    for (let r = this.start[i]; magnitude[r] < bound; r++) sum += Math.max(0, scale * written[at + order[r]] - magnitude[r]);
+    return sum;
   }
 }
 

@@ -28,8 +28,9 @@ export const ROUTE_PARTS_OUTPUTS = {
   written: 'written',
   /** [head, n (i), n (j)]: s_i · u_{j,h}, s_i = sign(y_i) with sign(0) = 1. */
   aligned: 'aligned',
-  /** [head, n]: max_k |u_{j,h}[k]|. */
-  reach: 'reach',
+  /** [head, n] each: max_k max(0, u_{j,h}[k]) and max_k max(0, −u_{j,h}[k]). */
+  reachUp: 'reach_up',
+  reachDown: 'reach_down',
 } as const;
 
 const F = DataType.FLOAT;
@@ -51,11 +52,14 @@ export function buildRoutePartsGraph(nHead: number, headDim: number): Uint8Array
   const signByHead = g.op('Reshape', [g.op('Gemm', [sign, outputWeight], { transB: 1 }), g.ints([-1, nHead, headDim])]); // [n, head, head_dim]
   const perHead = g.op('Transpose', [signByHead], { perm: [1, 0, 2] }); // [head, n, head_dim]
   g.opN('MatMul', [perHead, g.op('Transpose', [values], { perm: [0, 2, 1] })], [ROUTE_PARTS_OUTPUTS.aligned]); // [head, n, n]
-  g.opN('ReduceMax', [g.op('Abs', [written]), g.ints([2])], [ROUTE_PARTS_OUTPUTS.reach], { keepdims: 0 }); // [head, n]
+  const largest = (x: string, name: string) => g.opN('Relu', [g.op('ReduceMax', [x, g.ints([2])], { keepdims: 0 })], [name]); // [head, n]
+  largest(written, ROUTE_PARTS_OUTPUTS.reachUp);
+  largest(g.op('Neg', [written]), ROUTE_PARTS_OUTPUTS.reachDown);
 
   g.output(ROUTE_PARTS_OUTPUTS.pattern, F, [nHead, 'n', 'n']);
   g.output(ROUTE_PARTS_OUTPUTS.written, F, [nHead, 'n', d]);
   g.output(ROUTE_PARTS_OUTPUTS.aligned, F, [nHead, 'n', 'n']);
-  g.output(ROUTE_PARTS_OUTPUTS.reach, F, [nHead, 'n']);
+  g.output(ROUTE_PARTS_OUTPUTS.reachUp, F, [nHead, 'n']);
+  g.output(ROUTE_PARTS_OUTPUTS.reachDown, F, [nHead, 'n']);
   return encodeModel(g.graph(), OPSET, 'glassbox');
 }

@@ -48,7 +48,8 @@ export class RouteParts {
       pattern: data(ROUTE_PARTS_OUTPUTS.pattern),
       written: data(ROUTE_PARTS_OUTPUTS.written),
       aligned: data(ROUTE_PARTS_OUTPUTS.aligned),
-      reach: data(ROUTE_PARTS_OUTPUTS.reach),
+      reachUp: data(ROUTE_PARTS_OUTPUTS.reachUp),
+      reachDown: data(ROUTE_PARTS_OUTPUTS.reachDown),
     };
   }
 
