@@ -100,7 +100,7 @@ export class Experiments {
 
   /**
    * Information-flow importances (routes.ts) of `ids`, from one run: any route graph is drawn from them
-   * (protocol/routes.ts). Each head's share comes too with `byHead` (the CLI's JSON); it is n²·H numbers a layer.
+   * (protocol/routes.ts). Each head's share comes too with `byHead` (the CLI's JSON): n²·H/2 numbers a layer.
    */
   async routes(ids: readonly number[], byHead: true): Promise<Routes>;
   async routes(ids: readonly number[], byHead?: false): Promise<RouteImportances>;
@@ -114,22 +114,25 @@ export class Experiments {
     const data = (name: string) => out[name].data as Float32Array;
     this.routeParts ??= RouteParts.create(nHead, d / nHead);
     const routeParts = await this.routeParts;
-    const layers: LayerActivations[] = [];
-    for (let l = 0; l < nLayer; l++) {
-      const residPre = data(all(l, 'hook_resid_pre'));
-      const attnOut = data(all(l, 'hook_attn_out'));
-      const residMid = new Float32Array(residPre.length); // [n, d]
-      for (let k = 0; k < residMid.length; k++) residMid[k] = residPre[k] + attnOut[k];
-      const parts = await routeParts.layer({
-        query: data(NEW_KV_OUTPUTS.query(l)),
-        key: data(NEW_KV_OUTPUTS.key(l)),
-        value: data(NEW_KV_OUTPUTS.value(l)),
-        residMid,
-        outputWeight: this.tensor(`h.${l}.attn.c_proj.weight`),
-      });
-      layers.push({ residPre, residMid, mlpOut: data(all(l, 'hook_mlp_out')), parts });
+    const outputWeight = (l: number) => this.tensor(`h.${l}.attn.c_proj.weight`);
+    // One layer's products at a time: at 1,024 tokens they are 140 MB a layer.
+    async function* layers(): AsyncGenerator<LayerActivations> {
+      for (let l = 0; l < nLayer; l++) {
+        const residPre = data(all(l, 'hook_resid_pre'));
+        const attnOut = data(all(l, 'hook_attn_out'));
+        const residMid = new Float32Array(residPre.length); // [n, d]
+        for (let k = 0; k < residMid.length; k++) residMid[k] = residPre[k] + attnOut[k];
+        const parts = await routeParts.layer({
+          query: data(NEW_KV_OUTPUTS.query(l)),
+          key: data(NEW_KV_OUTPUTS.key(l)),
+          value: data(NEW_KV_OUTPUTS.value(l)),
+          residMid,
+          outputWeight: outputWeight(l),
+        });
+        yield { residPre, residMid, mlpOut: data(all(l, 'hook_mlp_out')), parts };
+      }
     }
-    return byHead ? routeImportances(layers, n, nHead, d, true) : routeImportances(layers, n, nHead, d);
+    return byHead ? routeImportances(layers(), n, nHead, d, true) : routeImportances(layers(), n, nHead, d);
   }
 
   /** Direct logit attribution at `position` (attribution.ts), from one run of `ids` (in the ablated model, with `ablation`). */

@@ -163,7 +163,7 @@ describe('routes on crafted activations', () => {
     try {
       const parts = await routeParts.layer({ query, key, value, residMid, outputWeight });
       const layers = [{ residPre, residMid, mlpOut, parts }];
-      const routes = routeImportances(layers, n, nHead, d, true);
+      const routes = await routeImportances(layers, n, nHead, d, true);
       let corrected = 0;
       for (let i = 0; i < n; i++) {
         const y = row(residMid, i);
@@ -184,7 +184,7 @@ describe('routes on crafted activations', () => {
         close(routes.mlpResidual[0][i], fromMid / (fromMlp + fromMid), `mlpResidual[${i}]`);
       }
       assert.ok(corrected > n, `parts that outweigh y in some coordinate: ${corrected}`);
-      const summed = routeImportances(layers, n, nHead, d);
+      const summed = await routeImportances(layers, n, nHead, d);
       assert.deepEqual(summed, { attention: routes.attention, attentionResidual: routes.attentionResidual, mlp: routes.mlp, mlpResidual: routes.mlpResidual });
     } finally {
       await routeParts.dispose();
