@@ -243,7 +243,8 @@ async function routes(engine: Gpt2Engine, text: string, flags: Flags): Promise<v
   const threshold = decimal(flags, 'threshold', (n) => n >= 0 && n <= 1, 'a number from 0 to 1') ?? DEFAULT_ROUTE_THRESHOLD;
   const tokens = engine.tokenize(text);
   const experiments = await engine.experiments();
-  const importances = await experiments.routes(tokens.map((t) => t.id));
+  const ids = tokens.map((t) => t.id);
+  const importances = flags.json ? await experiments.routes(ids, true) : await experiments.routes(ids);
   const result = { ...importances, edges: routeEdges(importances, tokens.length - 1, threshold) };
   if (flags.json) return console.log(JSON.stringify(result));
   console.log(`route of the prediction after ${JSON.stringify(tokens.at(-1)!.text)} (edges of weight ≥ ${threshold}):`);

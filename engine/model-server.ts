@@ -197,10 +197,9 @@ export class ModelServer {
     return { hook, targetId, versusId, ...result };
   }
 
-  /** The importances of every layer and position; the per-head split stays here (the graph sums over heads). */
+  /** The importances of every layer and position, without the per-head split (the route graph sums over heads). */
   private async routes(ids: readonly number[]): Promise<RouteImportances> {
-    const { attention, attentionResidual, mlp, mlpResidual } = await (await this.loaded().experiments()).routes(ids);
-    return { attention, attentionResidual, mlp, mlpResidual };
+    return (await this.loaded().experiments()).routes(ids);
   }
 
   private loaded(): Gpt2Engine {

@@ -22,7 +22,8 @@ import { NEW_KV_OUTPUTS } from '../graph/hooked-graph';
 import { INTERVENTION_INPUTS, INTERVENTION_OUTPUTS } from '../graph/intervention-graph';
 import { patchBatches, patchUnits, type PatchUnit } from './patch-plan';
 import { routeImportances, type LayerActivations } from './routes';
-import type { Routes } from '../../protocol/routes';
+import type { RouteImportances, Routes } from '../../protocol/routes';
+import { RouteParts } from '../run/route-parts';
 import { ablationFeeds, identityFeeds, InterventionModel, steeringFeeds, type Feeds, type Join, type KvPrefix } from './interventions';
 import { readFloat32Entry } from '../models/safetensors';
 import type { AttentionPatterns } from '../run/attention-patterns';
@@ -73,6 +74,8 @@ export interface PatchResult {
 
 export class Experiments {
   private readonly cache = new Map<string, Float32Array>();
+  /** The route-parts graph's session, loaded on the first routes. */
+  private routeParts: Promise<RouteParts> | null = null;
 
   private constructor(
     private readonly model: InterventionModel,
@@ -109,8 +112,13 @@ export class Experiments {
     return this.model.withFeeds((first, n) => steeringFeeds(this.config, vector, layer, first, n));
   }
 
-  /** Information-flow importances (routes.ts) of `ids`, from one run: any route graph is drawn from them (protocol/routes.ts). */
-  async routes(ids: readonly number[]): Promise<Routes> {
+  /**
+   * Information-flow importances (routes.ts) of `ids`, from one run: any route graph is drawn from them
+   * (protocol/routes.ts). Each head's share comes too with `byHead` (the CLI's JSON): n²·H/2 numbers a layer.
+   */
+  async routes(ids: readonly number[], byHead: true): Promise<Routes>;
+  async routes(ids: readonly number[], byHead?: false): Promise<RouteImportances>;
+  async routes(ids: readonly number[], byHead = false): Promise<RouteImportances | Routes> {
     this.checkIds(ids, 'text');
     const { nLayer, nHead, nEmbd: d } = this.config;
     const n = ids.length;
@@ -118,21 +126,27 @@ export class Experiments {
     const perLayer = (l: number) => [all(l, 'hook_resid_pre'), all(l, 'hook_attn_out'), all(l, 'hook_mlp_out'), NEW_KV_OUTPUTS.query(l), NEW_KV_OUTPUTS.key(l), NEW_KV_OUTPUTS.value(l)];
     const out = await this.model.runBatch(ids, 1, this.config, identityFeeds(this.config), Array.from({ length: nLayer }, (_, l) => perLayer(l)).flat());
     const data = (name: string) => out[name].data as Float32Array;
-    const layers: LayerActivations[] = [];
-    for (let l = 0; l < nLayer; l++) {
-      // The queries come scaled, [1, head, n, head_dim] like the keys: what the pattern graph takes for one layer.
-      const shape = { layers: 1, nHead, n, headDim: d / nHead };
-      const { patterns } = await this.patterns.layers(data(NEW_KV_OUTPUTS.query(l)), data(NEW_KV_OUTPUTS.key(l)), shape, true);
-      layers.push({
-        residPre: data(all(l, 'hook_resid_pre')),
-        attnOut: data(all(l, 'hook_attn_out')),
-        mlpOut: data(all(l, 'hook_mlp_out')),
-        pattern: patterns![0],
-        value: data(NEW_KV_OUTPUTS.value(l)),
-        outputWeight: this.tensor(`h.${l}.attn.c_proj.weight`),
-      });
+    this.routeParts ??= RouteParts.create(nHead, d / nHead);
+    const routeParts = await this.routeParts;
+    const outputWeight = (l: number) => this.tensor(`h.${l}.attn.c_proj.weight`);
+    // One layer's products at a time: at 1,024 tokens they are 140 MB a layer.
+    async function* layers(): AsyncGenerator<LayerActivations> {
+      for (let l = 0; l < nLayer; l++) {
+        const residPre = data(all(l, 'hook_resid_pre'));
+        const attnOut = data(all(l, 'hook_attn_out'));
+        const residMid = new Float32Array(residPre.length); // [n, d]
+        for (let k = 0; k < residMid.length; k++) residMid[k] = residPre[k] + attnOut[k];
+        const parts = await routeParts.layer({
+          query: data(NEW_KV_OUTPUTS.query(l)),
+          key: data(NEW_KV_OUTPUTS.key(l)),
+          value: data(NEW_KV_OUTPUTS.value(l)),
+          residMid,
+          outputWeight: outputWeight(l),
+        });
+        yield { residPre, residMid, mlpOut: data(all(l, 'hook_mlp_out')), parts };
+      }
     }
-    return routeImportances(layers, n, nHead, d);
+    return byHead ? routeImportances(layers(), n, nHead, d, true) : routeImportances(layers(), n, nHead, d);
   }
 
   /** Direct logit attribution at `position` (attribution.ts), from one run of `ids` (in the ablated model, with `ablation`). */
@@ -284,6 +298,7 @@ export class Experiments {
   }
 
   async dispose(): Promise<void> {
+    await (await this.routeParts?.catch(() => null))?.dispose();
     await this.model.dispose();
   }
 

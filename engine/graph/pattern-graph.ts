@@ -30,15 +30,8 @@ export function buildPatternGraph(headDim: number, thumbnailSize: number): Uint8
   const query = g.input(PATTERN_INPUTS.query, F, ['layer', 'head', 'n', headDim]);
   const key = g.input(PATTERN_INPUTS.key, F, ['layer', 'head', 'n', headDim]);
 
-  // The model graph's attention scores; the mask is added rather than selected with a broadcast Where, which
-  // took longer than the MatMul. Masked scores come out exactly 0 either way.
-  // The model graph's queries come already multiplied by their layer's attention scale (hooked-graph.ts).
-  const scores = g.op('MatMul', [query, g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]); // [layer, head, n, n]
+  const pattern = causalPattern(g, query, key, PATTERN_OUTPUTS.pattern); // [layer, head, n, n]
   const n = g.op('Shape', [query], { start: 2, end: 3 }); // [1]
-  const positions = g.op('Range', [g.scalarInt(0), g.op('Squeeze', [n, g.ints([0])]), g.scalarInt(1)]);
-  const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [positions, g.ints([0])]), g.op('Unsqueeze', [positions, g.ints([1])])]); // [query, key]
-  const maskBias = g.op('Where', [causal, g.scalarFloat(0), g.scalarFloat(MASKED_SCORE)]); // [query, key]
-  const pattern = g.opN('Softmax', [g.op('Add', [scores, maskBias])], [PATTERN_OUTPUTS.pattern], { axis: -1 })[0]; // [layer, head, n, n]
 
   // Blocks of b = ⌈n / size⌉, t = ⌈n / b⌉ tiles a side; the pattern padded with zeros to t·b.
   const size = g.ints([thumbnailSize]);
@@ -55,4 +48,20 @@ export function buildPatternGraph(headDim: number, thumbnailSize: number): Uint8
   g.output(PATTERN_OUTPUTS.pattern, F, ['layer', 'head', 'n', 'n']);
   g.output(PATTERN_OUTPUTS.thumbnails, F, ['layer', 'thumbnail', 'tiles', 'tiles']);
   return encodeModel(g.graph(), OPSET, 'glassbox');
+}
+
+/**
+ * softmax(q · kᵀ + causal mask) over keys, for `query` and `key` [layer | 1, head, n, head_dim] as the model
+ * graph returns them: [layer | 1, head, n, n], exactly 0 above the diagonal; named `name` when given.
+ */
+export function causalPattern(g: GraphBuilder, query: string, key: string, name = g.fresh('pattern')): string {
+  // The model graph's attention scores; the mask is added rather than selected with a broadcast Where, which
+  // took longer than the MatMul. Masked scores come out exactly 0 either way.
+  // The model graph's queries come already multiplied by their layer's attention scale (hooked-graph.ts).
+  const scores = g.op('MatMul', [query, g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]); // [layer, head, n, n]
+  const n = g.op('Shape', [query], { start: 2, end: 3 }); // [1]
+  const positions = g.op('Range', [g.scalarInt(0), g.op('Squeeze', [n, g.ints([0])]), g.scalarInt(1)]);
+  const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [positions, g.ints([0])]), g.op('Unsqueeze', [positions, g.ints([1])])]); // [query, key]
+  const maskBias = g.op('Where', [causal, g.scalarFloat(0), g.scalarFloat(MASKED_SCORE)]); // [query, key]
+  return g.opN('Softmax', [g.op('Add', [scores, maskBias])], [name], { axis: -1 })[0]; // [layer, head, n, n]
 }

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { generatedModel, referenceModel, SHAPES } from './generated-models';
-import { layerNorm, referenceForward } from './reference-gpt2';
+import { layerNorm, referenceForward, seededRandom } from './reference-gpt2';
+import { routeImportances } from '../../engine/experiments/routes';
+import { RouteParts } from '../../engine/run/route-parts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const work = mkdtempSync(join(tmpdir(), 'glassbox-routes-'));
@@ -121,3 +123,71 @@ for (const [name, shape] of Object.entries({ small: SHAPES.small, deep: SHAPES.d
     });
   });
 }
+
+// The engine computes the attention parts by the sign identity in routes.ts, visiting only y's smallest
+// coordinates; here parts often outweigh y coordinate by coordinate (the correction taken), y has exact zeros
+// (sign(0) = 1) and ties, and every importance is held to the definition written plainly.
+describe('routes on crafted activations', () => {
+  const [n, nHead, headDim] = [7, 2, 4];
+  const d = nHead * headDim;
+  const random = seededRandom(7);
+  const uniform = (length: number, scale: number) => Float32Array.from({ length }, () => scale * (2 * random() - 1));
+  const query = uniform(nHead * n * headDim, 2); // [1, head, n, head_dim]
+  const key = uniform(nHead * n * headDim, 2);
+  const value = uniform(nHead * n * headDim, 3);
+  const outputWeight = uniform(d * d, 1); // [d, d]
+  const residPre = uniform(n * d, 1); // [n, d]
+  const residMid = uniform(n * d, 1);
+  const mlpOut = uniform(n * d, 1);
+  for (const k of [0, 5, 13, 40]) residMid[k] = 0;
+  [residMid[20], residMid[21]] = [0.5, -0.5];
+
+  // The definition: A_h = softmax(q_h · k_hᵀ) over j ≤ i, c_{j,h} = A_h[i, j] · v_h[j] · W_O[h].
+  const pattern = (h: number, i: number) => {
+    const at = (x: Float32Array, j: number) => x.subarray((h * n + j) * headDim, (h * n + j + 1) * headDim);
+    const scores = Array.from({ length: i + 1 }, (_, j) => at(query, i).reduce((s, q, e) => s + q * at(key, j)[e], 0));
+    const max = Math.max(...scores);
+    const e = scores.map((x) => Math.exp(x - max));
+    return e.map((x) => x / e.reduce((a, b) => a + b, 0));
+  };
+  const part = (h: number, i: number, j: number) =>
+    Array.from({ length: d }, (_, k) => {
+      let s = 0;
+      for (let e = 0; e < headDim; e++) s += value[(h * n + j) * headDim + e] * outputWeight[(h * headDim + e) * d + k];
+      return pattern(h, i)[j] * s;
+    });
+  const row = (x: Float32Array, i: number) => x.subarray(i * d, (i + 1) * d);
+
+  test('every importance is its definition, with and without the per-head split', async () => {
+    const routeParts = await RouteParts.create(nHead, headDim);
+    try {
+      const parts = await routeParts.layer({ query, key, value, residMid, outputWeight });
+      const layers = [{ residPre, residMid, mlpOut, parts }];
+      const routes = await routeImportances(layers, n, nHead, d, true);
+      let corrected = 0;
+      for (let i = 0; i < n; i++) {
+        const y = row(residMid, i);
+        const residual = proximity(y, row(residPre, i));
+        const byHead = Array.from({ length: i + 1 }, (_, j) => Array.from({ length: nHead }, (_, h) => proximity(y, part(h, i, j))));
+        // The identity's correction is taken where s_k · c_k > |y_k| (s = sign(y), sign(0) = 1).
+        for (let j = 0; j <= i; j++) for (let h = 0; h < nHead; h++) if (part(h, i, j).some((c, k) => (y[k] < 0 ? -c : c) > Math.abs(y[k]))) corrected++;
+        const sum = residual + byHead.flat().reduce((a, b) => a + b, 0);
+        const share = (p: number) => (sum > 0 ? p / sum : 0);
+        close(routes.attentionResidual[0][i], share(residual), `attentionResidual[${i}]`);
+        for (let j = 0; j <= i; j++) {
+          close(routes.attention[0][i][j], byHead[j].reduce((s, p) => s + share(p), 0), `attention[${i}][${j}]`);
+          for (let h = 0; h < nHead; h++) close(routes.attentionByHead[0][i][j][h], share(byHead[j][h]), `attentionByHead[${i}][${j}][${h}]`);
+        }
+        const post = Array.from(y, (x, k) => x + mlpOut[i * d + k]);
+        const [fromMlp, fromMid] = [proximity(post, row(mlpOut, i)), proximity(post, y)];
+        close(routes.mlp[0][i], fromMlp / (fromMlp + fromMid), `mlp[${i}]`);
+        close(routes.mlpResidual[0][i], fromMid / (fromMlp + fromMid), `mlpResidual[${i}]`);
+      }
+      assert.ok(corrected > n, `parts that outweigh y in some coordinate: ${corrected}`);
+      const summed = await routeImportances(layers, n, nHead, d);
+      assert.deepEqual(summed, { attention: routes.attention, attentionResidual: routes.attentionResidual, mlp: routes.mlp, mlpResidual: routes.mlpResidual });
+    } finally {
+      await routeParts.dispose();
+    }
+  });
+});
