@@ -9,8 +9,7 @@ import { deserialize, serialize } from 'node:v8';
 import { SeededRandom } from '../../engine/models/seeded-random';
 import { parseHostToModel, parseModelToHost } from '../../protocol/model-message-guards';
 import { MODEL_METHODS, type HostToModel, type ModelMethod, type ModelToHost } from '../../protocol/model-messages';
-import type { TokenReading } from '../../protocol/inspection';
-import { fixtureInspection, fixtureLensTarget } from './webview-fixture';
+import { fixtureInspection, fixtureLensTarget, fixtureReading } from './webview-fixture';
 
 /** What a message looks like after crossing a `serialization: 'advanced'` IPC channel (a V8 structured clone). */
 const overIpc = <T>(message: T): T => deserialize(serialize(message));
@@ -47,21 +46,6 @@ const methodOf = (id: number): ModelMethod | undefined => ({ 1: 'model/load', 2:
 const fixture = fixtureInspection({ layers: 2, heads: 2, k: 3, tokens: 4 });
 const withTarget = { ...fixture, lens: { ...fixture.lens, target: fixtureLensTarget(fixture, 262) } };
 
-/** The final lens point of an inspection, as the engine's readTokens sends it first. */
-function readingOf(inspection: typeof fixture): TokenReading {
-  const [points, n, k] = inspection.lens.topIds.dims;
-  const at = (points - 1) * n;
-  return {
-    model: inspection.model,
-    backend: inspection.backend,
-    tokens: inspection.tokens,
-    pieces: inspection.pieces,
-    next: inspection.next,
-    top: { ids: { dims: [n, k], data: inspection.lens.topIds.data.slice(at * k, (at + n) * k) }, probs: { dims: [n, k], data: inspection.lens.topProbs.data.slice(at * k, (at + n) * k) } },
-    entropy: { dims: [n], data: inspection.lens.entropy.data.slice(at, at + n) },
-  };
-}
-
 const modelToHost: readonly ModelToHost[] = [
   { type: 'ready', pid: 4242 },
   { type: 'log', message: 'Model ready on CPU.' },
@@ -87,9 +71,9 @@ const modelToHost: readonly ModelToHost[] = [
       textOffset: 0,
     },
   },
-  { type: 'result', id: 7, result: { reading: readingOf(fixture), droppedTokens: 3, textOffset: 17 } },
+  { type: 'result', id: 7, result: { reading: fixtureReading(fixture), droppedTokens: 3, textOffset: 17 } },
   // An inspection's tokens, sent before the inspection itself.
-  { type: 'progress', id: 2, progress: { kind: 'tokens', reading: readingOf(fixture), droppedTokens: 0, textOffset: 0, seconds: 0.25, secondsLeft: 1 } },
+  { type: 'progress', id: 2, progress: { kind: 'tokens', reading: fixtureReading(fixture), droppedTokens: 0, textOffset: 0, seconds: 0.25, secondsLeft: 1 } },
   // A long text's inspection carries one layer's full patterns; the other comes on request.
   { type: 'result', id: 2, result: { inspection: { ...fixture, attention: { ...fixture.attention, patterns: [null, fixture.attention.patterns[1]] } }, droppedTokens: 0, textOffset: 0 } },
   { type: 'result', id: 5, result: { layer: 0, tokens: 4, pattern: fixture.attention.patterns[0]! } },
@@ -175,7 +159,7 @@ test('a generated token carries the probability the model gave it, from 0 to 1',
 });
 
 test('the tokens an inspection sends first are checked like an inspection: top-k and entropy per token, seconds never negative', () => {
-  const reading = readingOf(fixture);
+  const reading = fixtureReading(fixture);
   const tokens = (patch: object) => parseModelToHost({ type: 'progress', id: 2, progress: { kind: 'tokens', reading, droppedTokens: 0, textOffset: 0, seconds: 0.25, secondsLeft: 1, ...patch } }, methodOf);
   assert.match(errorOf(tokens({ reading: { ...reading, entropy: { dims: [3], data: new Float32Array(3) } } })), /reading\.entropy/);
   assert.match(errorOf(tokens({ reading: { ...reading, top: { ...reading.top, probs: { dims: [4, 2], data: new Float32Array(8) } } } })), /reading\.top\.probs/);

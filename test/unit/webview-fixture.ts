@@ -4,7 +4,7 @@
 // Deterministic (seeded) and free of node imports, so the browser preview can bundle it too.
 
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
-import type { Attention, Inspection, LensTarget, LogitLens, Token } from '../../protocol/inspection';
+import type { Attention, Inspection, LensTarget, LogitLens, Token, TokenReading } from '../../protocol/inspection';
 import type { AttributionComponent, AttributionReport, PatchHook, PatchReport } from '../../protocol/interventions';
 import type { HeadCatalogue } from '../../protocol/head-scores';
 import type { HeadWrites, ScoredToken } from '../../protocol/head-writes';
@@ -272,6 +272,24 @@ export function fixtureLensTarget(inspection: Inspection, id: number): LensTarge
     rank[cell] = j >= 0 ? j : k + ((cell * 104729) % 400);
   }
   return { id, prob: { dims: [points, n], data: prob }, rank: { dims: [points, n], data: rank } };
+}
+
+/** What the engine's readTokens would send first for `inspection`: its last lens point, the model's own distribution. */
+export function fixtureReading(inspection: Inspection): TokenReading {
+  const [points, n, k] = inspection.lens.topIds.dims;
+  const at = (points - 1) * n;
+  return {
+    model: inspection.model,
+    backend: inspection.backend,
+    tokens: inspection.tokens,
+    pieces: inspection.pieces,
+    next: inspection.next,
+    top: {
+      ids: { dims: [n, k], data: inspection.lens.topIds.data.slice(at * k, (at + n) * k) },
+      probs: { dims: [n, k], data: inspection.lens.topProbs.data.slice(at * k, (at + n) * k) },
+    },
+    entropy: { dims: [n], data: inspection.lens.entropy.data.slice(at, at + n) },
+  };
 }
 
 export function fixtureShow(options: FixtureOptions & { randomWeights?: boolean; droppedTokens?: number } = {}): InspectionShowPayload {

@@ -5,7 +5,7 @@
 // model might, and records everything the panel posts
 // (on `window.glassboxPreview`) so a script driving the page can check it. Never part of the product bundle.
 
-import { headOfLayer, withoutPatterns, type Inspection, type TokenReading } from '../../protocol/inspection';
+import { headOfLayer, withoutPatterns } from '../../protocol/inspection';
 import {
   AblationSet,
   AttentionPatternRequest,
@@ -39,7 +39,7 @@ import {
   type HostToWebview,
   type InspectionShowPayload,
 } from '../../protocol/panel-messages';
-import { fixtureAblated, fixtureAttribution, fixtureCounterfactual, fixtureHeadCatalogue, fixtureHeadWrites, fixtureLensTarget, fixturePatchReport, fixtureRoutes, fixtureShow } from '../../test/unit/webview-fixture';
+import { fixtureAblated, fixtureAttribution, fixtureCounterfactual, fixtureHeadCatalogue, fixtureHeadWrites, fixtureLensTarget, fixturePatchReport, fixtureReading, fixtureRoutes, fixtureShow } from '../../test/unit/webview-fixture';
 import { themes, type ThemeName } from './themes';
 
 const params = new URLSearchParams(location.search);
@@ -63,24 +63,6 @@ const show: InspectionShowPayload = generatedFrom === null
   ? sent
   : { ...sent, source: { ...sent.source, generated: { start: Number(generatedFrom), end: sent.inspection.tokens.length } } };
 
-/** What the engine's readTokens would have sent first: the final lens point of the fixture. */
-function readingOf(inspection: Inspection): TokenReading {
-  const [points, n, k] = inspection.lens.topIds.dims;
-  const last = points - 1;
-  return {
-    model: inspection.model,
-    backend: inspection.backend,
-    tokens: inspection.tokens,
-    pieces: inspection.pieces,
-    next: inspection.next,
-    top: {
-      ids: { dims: [n, k], data: inspection.lens.topIds.data.slice(last * n * k, (last + 1) * n * k) },
-      probs: { dims: [n, k], data: inspection.lens.topProbs.data.slice(last * n * k, (last + 1) * n * k) },
-    },
-    entropy: { dims: [n], data: inspection.lens.entropy.data.slice(last * n, (last + 1) * n) },
-  };
-}
-
 const posted: unknown[] = [];
 let pinned: PinnedView | null = null;
 const send = (message: HostToWebview): void => window.postMessage(message, '*');
@@ -91,7 +73,7 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
   if (message.type === PanelReady && !params.has('empty')) {
     // `tokensFirst`: as a long inspection arrives, its tokens' reading first and the whole a while later.
     if (params.has('tokensFirst')) {
-      setTimeout(() => send({ type: InspectionTokens, payload: { reading: readingOf(show.inspection), source: show.source } }), 10);
+      setTimeout(() => send({ type: InspectionTokens, payload: { reading: fixtureReading(show.inspection), source: show.source } }), 10);
       const message = `${show.inspection.tokens.length} tokens: probabilities shown; computing the logit lens and attention (about 3 s left)…`;
       setTimeout(() => send({ type: InspectionProgress, payload: { message, fraction: 0.4 } }), 20);
       setTimeout(() => send({ type: InspectionShow, payload: show }), Number(params.get('tokensFirst') || 600));
