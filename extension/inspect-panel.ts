@@ -93,6 +93,9 @@ export interface ShownInspection {
 
 const TOP_K = 10;
 
+/** Characters a GPT-2 token spans in English prose (code runs shorter): a text's token count, guessed. */
+const CHARS_PER_TOKEN_GUESS = 4;
+
 /**
  * The CLI's JSON spells every attention weight out as a number: 12 × 12 heads at 512 tokens is 38 million of
  * them, several hundred megabytes of text. Past this many the panel refuses and names the CLI.
@@ -109,6 +112,8 @@ export class InspectPanel implements vscode.Disposable {
   /** The text pinned as the Compare tab's baseline (the clean run of a patch), in the model as it is. */
   private pinned: ShownInspection | null = null;
   private running: AbortController | null = null;
+  /** Seconds a token the last inspection took, from request to answer: the next one's first estimate. */
+  private secondsPerToken: number | null = null;
   /** The last layer's patterns asked of the model for the shown inspection (a long text carries one layer). */
   private fetchedLayer: { readonly shown: ShownInspection; readonly layer: number; readonly pattern: Float32Tensor } | null = null;
   private readonly highlight = vscode.window.createTextEditorDecorationType({
@@ -211,8 +216,13 @@ export class InspectPanel implements vscode.Disposable {
     const abort = new AbortController();
     this.running = abort;
     this.reveal();
-    this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null });
-    let ticking: ReturnType<typeof setInterval> | undefined;
+    const started = Date.now();
+    // A determinate bar from the start when the last inspection's pace gives an estimate (an animated one took
+    // CPU from the model in a browser without a GPU); the engine's own estimate once the tokens are in.
+    const guessed = Math.ceil(text.length / CHARS_PER_TOKEN_GUESS);
+    let ticking = this.secondsPerToken === null || !this.context.currentModel
+      ? (this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null }), undefined)
+      : this.tickProgress((eta) => `Reading about ${guessed.toLocaleString('en-US')} tokens (${eta})…`, 0, guessed * this.secondsPerToken);
     // The tokens come first when the text is long enough: the page paints them while the rest runs.
     const onProgress = (progress: Progress): void => {
       if (progress.kind !== 'tokens' || abort.signal.aborted) return;
@@ -221,7 +231,9 @@ export class InspectPanel implements vscode.Disposable {
         reading,
         source: { uri: document.uri.toString(), windowed: droppedTokens > 0 ? { droppedTokens } : null, randomWeights: this.context.currentModel?.randomWeights ?? false, generated: null },
       });
-      ticking = this.tickProgress(reading.tokens.length, progress.seconds, progress.secondsLeft);
+      clearInterval(ticking);
+      const tokens = reading.tokens.length.toLocaleString('en-US');
+      ticking = this.tickProgress((eta) => `${tokens} tokens: probabilities shown; computing the logit lens and attention (${eta})…`, (Date.now() - started) / 1000, progress.secondsLeft);
     };
     try {
       // Not when units are ablated: the tokens painted first would be the unablated model's.
@@ -229,6 +241,7 @@ export class InspectPanel implements vscode.Disposable {
       const result = await this.context.request('inspect/run', { ...input, ...this.inspectSettings(), windowToContext: true, tokensFirst }, { signal: abort.signal, onProgress, what: 'inspecting' });
       clearInterval(ticking);
       if (abort.signal.aborted) return;
+      this.secondsPerToken = (Date.now() - started) / 1000 / Math.max(1, result.inspection.tokens.length);
       const target: InspectedText = {
         uri: document.uri,
         documentVersion,
@@ -250,19 +263,18 @@ export class InspectPanel implements vscode.Disposable {
   }
 
   /**
-   * A determinate bar while the rest of an inspection runs after its tokens were painted: the share of the
-   * estimated time gone (the engine's estimate, from the last inspection's proportions), never quite full.
+   * A determinate bar while an inspection runs: the share of the estimated time gone (`done` seconds already,
+   * `left` more expected), never quite full, twice a second; `describe` words it with the time left.
    */
-  private tickProgress(tokens: number, done: number, left: number): ReturnType<typeof setInterval> {
+  private tickProgress(describe: (eta: string) => string, done: number, left: number): ReturnType<typeof setInterval> {
     const since = Date.now();
     const tick = (): void => {
       const elapsed = done + (Date.now() - since) / 1000;
       const remaining = done + left - elapsed;
-      const eta = remaining >= 1 ? `about ${Math.ceil(remaining)} s left` : 'nearly done';
-      this.post(InspectionProgress, { message: `${tokens.toLocaleString('en-US')} tokens: probabilities shown; computing the logit lens and attention (${eta})…`, fraction: Math.min(0.95, elapsed / (done + left)) });
+      this.post(InspectionProgress, { message: describe(remaining >= 1 ? `about ${Math.ceil(remaining)} s left` : 'nearly done'), fraction: Math.min(0.95, elapsed / Math.max(done + left, 0.001)) });
     };
     tick();
-    return setInterval(tick, 250);
+    return setInterval(tick, 500);
   }
 
   /** What every inspection of the panel asks for: its top-k, lens target, and the attention layer it shows. */

@@ -40,7 +40,8 @@ const root = resolve(import.meta.dirname, '..', '..');
 const sizes = values.sizes === 'none' ? [] : values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
 const trials = Number(values.trials);
-const POLL_MS = 10;
+// Each poll crosses frames and takes CPU the model would use: often enough to time, rarely enough to not slow it.
+const POLL_MS = 50;
 /** Tokens at the start of a text that tell its inspection from the one shown before. */
 const LEAD_TOKENS = 8;
 
