@@ -249,6 +249,11 @@ export function createCompareView(ctx: PanelContext): PanelView {
       const rowsOf = report.results.map((row) => row.map((v) => normalisedEffect(report, v)));
       return layerGridFigure(`patching ${report.hook}: normalised effect (patched − corrupt) / (clean − corrupt)`, columnsOf(report, shown.inspection), rowsOf, tint);
     },
+    // As `glassbox patch --json` prints it.
+    json(shown) {
+      const { clean, corrupt, hook, results } = ready(shown);
+      return { clean, corrupt, hook, results };
+    },
     table(shown) {
       const report = ready(shown);
       const unit = report.hook === 'attn.hook_z' ? 'head' : 'position';

@@ -28,9 +28,9 @@ export function fileStem(uri: string): string {
   return stem || 'text';
 }
 
-/** The file name an export of `tab` (or, for JSON, of the whole inspection) is offered under. */
-export function exportFilename(format: ExportFormat, tab: PanelTab, shown: Shown): string {
-  return `glassbox-${format === 'json' ? 'inspection' : tab}-${fileStem(shown.source.uri)}.${format}`;
+/** The file name an export of `tab` is offered under; JSON is the whole inspection's unless `ownJson` (the tab's data). */
+export function exportFilename(format: ExportFormat, tab: PanelTab, shown: Shown, ownJson = false): string {
+  return `glassbox-${format === 'json' && !ownJson ? 'inspection' : tab}-${fileStem(shown.source.uri)}.${format}`;
 }
 
 /** The current tab's figure or table (the inspection's JSON is written by the host, which has its patterns). */

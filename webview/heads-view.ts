@@ -124,6 +124,8 @@ export function createHeadsView(ctx: PanelContext): PanelView {
       const columns = Array.from({ length: shown.inspection.model.nHead }, (_, h) => `H${h}`);
       return layerGridFigure(`${KIND_TITLES[kind]} score by layer and head`, columns, catalogueOf().scores[kind], tint);
     },
+    // The catalogue as the panel has it: every kind's [layer][head] scores, averaged over `probes` seeded probes.
+    json: () => catalogueOf(),
     table() {
       const catalogue = catalogueOf();
       const lines = [`layer,head,${HEAD_SCORE_KINDS.join(',')}`];

@@ -264,7 +264,9 @@ function boot(): void {
   async function save(format: ExportFormat): Promise<void> {
     if (!shown) return;
     try {
-      if (format === 'json') channel.post(InspectionExport, { filename: exportFilename(format, state.tab, shown) });
+      const own = format === 'json' ? views[state.tab].json?.(shown) : undefined;
+      if (own !== undefined) channel.post(ExportSave, { format: 'json', filename: exportFilename('json', state.tab, shown, true), data: `${JSON.stringify(own, null, 2)}\n`, encoding: 'utf8' });
+      else if (format === 'json') channel.post(InspectionExport, { filename: exportFilename(format, state.tab, shown) });
       else channel.post(ExportSave, await exportPayload(format, state.tab, views[state.tab], shown));
     } catch (error) {
       shell.setError(`Export failed: ${error instanceof Error ? error.message : String(error)}`);

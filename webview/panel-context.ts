@@ -119,4 +119,9 @@ export interface PanelView {
   setCursor(token: number | null): void;
   figure(shown: Shown): Figure;
   table(shown: Shown): string;
+  /**
+   * The tab's own data as JSON, in the CLI's shape where the CLI has the command (attribute, patch, routes,
+   * heads); tabs without it export the inspection (written by the host).
+   */
+  json?(shown: Shown): unknown;
 }

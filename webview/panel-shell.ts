@@ -41,7 +41,8 @@ const exportItems: readonly { label: string; value: ExportFormat }[] = [
   { label: 'Figure as PNG', value: 'png' },
   { label: 'Figure as SVG', value: 'svg' },
   { label: 'Table as CSV', value: 'csv' },
-  { label: 'Inspection as JSON (CLI format)', value: 'json' },
+  // The Why, Compare, Routes and Heads tabs' own data; the other tabs', the whole inspection.
+  { label: 'Data as JSON (CLI format)', value: 'json' },
 ];
 
 function banner(kind: 'warning' | 'info' | 'error', icon: string): { element: HTMLElement; text: HTMLElement } {

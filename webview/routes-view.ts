@@ -113,6 +113,13 @@ export function createRoutesView(ctx: PanelContext): PanelView {
     render,
     setCursor() {},
     figure: (shown) => figureOf(shown, graphOf(shown, routesOf())),
+    // As `glassbox routes --json` prints it, less the per-head split (the panel does not ask for it), plus the
+    // position and threshold of the graph shown.
+    json(shown) {
+      const routes = routesOf();
+      const { attention, attentionResidual, mlp, mlpResidual } = routes;
+      return { position: position(shown), threshold, attention, attentionResidual, mlp, mlpResidual, edges: graphOf(shown, routes).edges };
+    },
     table(shown) {
       const graph = graphOf(shown, routesOf());
       const lines = [

@@ -274,5 +274,11 @@ export function createWhyView(ctx: PanelContext): PanelView {
       const lines = ['hook,head,value', ...report.components.map((c) => `${c.hook},${c.head ?? ''},${c.value}`)];
       return `${lines.join('\n')}\n`;
     },
+    // As `glassbox attribute --json` prints it.
+    json(shown) {
+      const report = ready(shown);
+      const token = (id: number) => ({ id, text: shown.inspection.pieces[id] ?? '' });
+      return { position: report.position, target: token(report.targetId), versus: report.versusId === null ? null : token(report.versusId), logitDiff: report.logitDiff, components: report.components, neurons: report.neurons };
+    },
   };
 }

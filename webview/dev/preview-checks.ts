@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const csv = await exportAs(page, 'Table as CSV');
   assert.match(String(csv.payload.data), /^position,id,text/);
   // The inspection's JSON is written by the host, which holds the attention patterns the page never gets.
-  const json = await exportAs(page, 'Inspection as JSON (CLI format)', 'export/inspection');
+  const json = await exportAs(page, 'Data as JSON (CLI format)', 'export/inspection');
   assert.deepEqual(json.payload, { filename: 'glassbox-inspection-fox.json' });
 
   // The export menu works from the keyboard too.
@@ -137,6 +137,12 @@ async function main(): Promise<void> {
   assert.equal(await page.locator('.gb-why-list').first().locator('li').count(), 10);
   const whyCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(whyCsv.payload.data), /^hook,head,value\nhook_embed,,/);
+  // The tab's own JSON is `glassbox attribute --json`'s shape.
+  const whyJson = await exportAs(page, 'Data as JSON (CLI format)');
+  const attribution = JSON.parse(String(whyJson.payload.data)) as { position: number; target: { id: number; text: string }; logitDiff: number; components: { hook: string; value: number }[] };
+  assert.equal(whyJson.payload.filename, 'glassbox-why-fox.json');
+  assert.deepEqual(Object.keys(attribution), ['position', 'target', 'versus', 'logitDiff', 'components', 'neurons']);
+  assert.equal(attribution.components[0].hook, 'hook_embed');
   await exportAs(page, 'Figure as SVG');
 
   // The question can be edited: a guess offered at the position, or any single token the host resolves.
@@ -214,6 +220,8 @@ async function main(): Promise<void> {
   assert.equal((await posted(page)).filter((m) => m.type === 'routes/request').length, 1, 'not asked again');
   await page.locator('.gb-route-figure [data-edge]').first().dispatchEvent('click');
   assert.match(await page.locator('.gb-route-detail').innerText(), /^Layer \d+ (attention reads|MLP at)/);
+  const routesJson = JSON.parse(String((await exportAs(page, 'Data as JSON (CLI format)')).payload.data)) as { edges: unknown[]; attention: unknown[] };
+  assert.ok(routesJson.edges.length > 0 && routesJson.attention.length === 2, 'the routes as `glassbox routes --json` has them');
   const routesCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(routesCsv.payload.data), /^layer,kind,from,to,weight\n\d+,(attention|mlp),/);
   await page.screenshot({ path: join(root, 'test-output', 'preview', 'routes.png') });
@@ -230,6 +238,8 @@ async function main(): Promise<void> {
   const patchRequest = (await posted(page)).filter((m) => m.type === 'patch/run');
   assert.equal(patchRequest.length, 1);
   assert.equal(patchRequest[0].payload.hook, 'hook_resid_pre');
+  const patchJson = JSON.parse(String((await exportAs(page, 'Data as JSON (CLI format)')).payload.data)) as { hook: string; results: number[][] };
+  assert.ok(patchJson.hook && patchJson.results.length > 0, 'the sweep as `glassbox patch --json` has it');
   const patchCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(patchCsv.payload.data), /^hook,layer,position,metric,normalised\nblocks\.0\.hook_resid_pre,0,0,/);
   // The attribution of the Patch metric at the last position, asked of both texts, and what changed most.
@@ -260,6 +270,8 @@ async function main(): Promise<void> {
   await page.waitForSelector('.gb-head-cell');
   assert.equal((await posted(page)).filter((m) => m.type === 'heads/request').length, 1);
   assert.equal(await page.locator('.gb-head-cell').count(), 2 * 4);
+  const headsJson = JSON.parse(String((await exportAs(page, 'Data as JSON (CLI format)')).payload.data)) as { scores: { induction: number[][] } };
+  assert.ok(headsJson.scores.induction.length > 0, 'the head catalogue');
   const headsCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(headsCsv.payload.data), /^layer,head,previousToken,firstToken,duplicateToken,induction\n0,0,/);
   assert.ok(await page.locator('.gb-head-card').isHidden(), 'no card before a head is chosen');
