@@ -140,6 +140,15 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     });
   }
 
+  /** The Glassbox hover's text over `word` in the text editor, once it shows. */
+  async function glassboxHover(s: VsCodeSession, word: string): Promise<string> {
+    const { x, y } = await wordCentre(s.page, word);
+    await s.page.mouse.move(x, y);
+    const hover = s.page.locator('.monaco-hover:not(.hidden) .hover-contents').filter({ hasText: 'Glassbox' });
+    await hover.waitFor();
+    return hover.innerText();
+  }
+
   function visible(frame: FrameLocator, selector: string): Locator {
     return frame.locator(selector).filter({ visible: true });
   }
@@ -193,11 +202,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
     const s = session!;
     await withFailureArtifacts(s, 'inspect-hover', async () => {
       const lazy = reference.tokens.findIndex((t) => t.text === ' lazy');
-      const { x, y } = await wordCentre(s.page, 'lazy');
-      await s.page.mouse.move(x, y);
-      const hover = s.page.locator('.monaco-hover:not(.hidden) .hover-contents').filter({ hasText: 'Glassbox' });
-      await hover.waitFor();
-      const text = await hover.innerText();
+      const text = await glassboxHover(s, 'lazy');
       assert.match(text, new RegExp(`token ${lazy + 1} of ${reference.tokens.length}`));
       assert.ok(text.includes(`${visibleWhitespace(' lazy')}`), text);
       assert.ok(text.includes(`probability ${formatProbability(reference.logits[lazy - 1].next!.prob)}`), text);
@@ -507,11 +512,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
         // as the CLI reads it.
         const read = cliInspect(model, (await editorLines(s.page)).join('\n'));
         const lazy = read.tokens.findIndex((t) => t.text === ' lazy');
-        const { x, y } = await wordCentre(s.page, 'lazy');
-        await s.page.mouse.move(x, y);
-        const hover = s.page.locator('.monaco-hover:not(.hidden) .hover-contents').filter({ hasText: 'Glassbox' });
-        await hover.waitFor();
-        const text = await hover.innerText();
+        const text = await glassboxHover(s, 'lazy');
         assert.match(text, new RegExp(`token ${lazy + 1} of ${read.tokens.length}`));
         assert.ok(text.includes(`probability ${formatProbability(read.logits[lazy - 1].next!.prob)}`), text);
         await s.page.mouse.move(5, 400);
