@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { GlassboxError, toErrorInfo } from '../protocol/errors';
-import { headOfLayer, withoutPatterns, type ModelSummary } from '../protocol/inspection';
+import { headOfLayer, withoutPatterns, type Inspection, type ModelSummary } from '../protocol/inspection';
 import { inspectionToJson } from '../protocol/inspection-json';
 import type { Float32Tensor } from '../protocol/tensor';
 import { ablationProblem, isAblating, type AblationSetting } from '../protocol/interventions';
@@ -48,6 +48,8 @@ import {
   type WhyAttributePayload,
   type HeadWritesRequestPayload,
   type PanelViewState,
+  type GeneratedSpan,
+  type InspectionSource,
 } from '../protocol/panel-messages';
 import { commonPrefixLength, type CompletionExplanation } from './explain-completion';
 import type { GlassboxContext } from './glassbox-context';
@@ -220,17 +222,14 @@ export class InspectPanel implements vscode.Disposable {
     // A determinate bar from the start when the last inspection's pace gives an estimate (an animated one took
     // CPU from the model in a browser without a GPU); the engine's own estimate once the tokens are in.
     const guessed = Math.ceil(text.length / CHARS_PER_TOKEN_GUESS);
-    let ticking = this.secondsPerToken === null || !this.context.currentModel
-      ? (this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null }), undefined)
-      : this.tickProgress((eta) => `Reading about ${guessed.toLocaleString('en-US')} tokens (${eta})…`, 0, guessed * this.secondsPerToken);
+    let ticking: ReturnType<typeof setInterval> | undefined;
+    if (this.secondsPerToken !== null && this.context.currentModel) ticking = this.tickProgress((eta) => `Reading about ${guessed.toLocaleString('en-US')} tokens (${eta})…`, 0, guessed * this.secondsPerToken);
+    else this.post(InspectionProgress, { message: this.context.currentModel ? 'Running the model…' : 'Loading the model…', fraction: null });
     // The tokens come first when the text is long enough: the page paints them while the rest runs.
     const onProgress = (progress: Progress): void => {
       if (progress.kind !== 'tokens' || abort.signal.aborted) return;
       const { reading, droppedTokens } = progress;
-      this.post(InspectionTokens, {
-        reading,
-        source: { uri: document.uri.toString(), windowed: droppedTokens > 0 ? { droppedTokens } : null, randomWeights: this.context.currentModel?.randomWeights ?? false, generated: null },
-      });
+      this.post(InspectionTokens, { reading, source: this.sourceOf(document.uri, droppedTokens, null) });
       clearInterval(ticking);
       const tokens = reading.tokens.length.toLocaleString('en-US');
       ticking = this.tickProgress((eta) => `${tokens} tokens: probabilities shown; computing the logit lens and attention (${eta})…`, (Date.now() - started) / 1000, progress.secondsLeft);
@@ -350,18 +349,18 @@ export class InspectPanel implements vscode.Disposable {
     this.post(InspectionShow, {
       // Patterns go a head at a time, when the page draws one (answerPattern): at 128 tokens of GPT-2 small
       // every layer's weigh 7 MB, and a large message holds up the first paint.
-      inspection: withoutPatterns((ablated?.result ?? result).inspection),
+      inspection: withoutPatterns(displayed(this.shown)),
       ablated: ablated ? { setting: ablated.setting, baseline: withoutPatterns(result.inspection) } : null,
       pinned: this.pinned && this.pinned.result.inspection.model.name === result.inspection.model.name
         ? { uri: this.pinned.target.uri.toString(), inspection: withoutPatterns(this.pinned.result.inspection) }
         : null,
-      source: {
-        uri: target.uri.toString(),
-        windowed: result.droppedTokens > 0 ? { droppedTokens: result.droppedTokens } : null,
-        randomWeights: this.context.currentModel?.randomWeights ?? false,
-        generated: target.completion?.generated ?? null,
-      },
+      source: this.sourceOf(target.uri, result.droppedTokens, target.completion?.generated ?? null),
     });
+  }
+
+  /** Where an inspection's text came from, as the page's banners and links read it. */
+  private sourceOf(uri: vscode.Uri, droppedTokens: number, generated: GeneratedSpan | null): InspectionSource {
+    return { uri: uri.toString(), windowed: droppedTokens > 0 ? { droppedTokens } : null, randomWeights: this.context.currentModel?.randomWeights ?? false, generated };
   }
 
   private reveal(): void {
@@ -489,10 +488,9 @@ export class InspectPanel implements vscode.Disposable {
     if (!this.shown) return reply({ error: 'Inspect some text first.' });
     try {
       const id = request.id ?? (await this.context.request('lens/target', { text: request.text }, { what: 'finding the target token' })).id;
-      const { target: inspected, result: plain, ablated } = this.shown;
+      const shown = this.shown;
       // The shown tokens, in the model the panel shows (ablated or not).
-      const ids = idsOf(plain);
-      const result = await this.context.request('inspect/run', { text: inspected.text, ids, topK: TOP_K, targetId: id, windowToContext: false, ...(ablated ? { ablation: ablated.setting } : {}) }, { what: 'computing the target across layers' });
+      const result = await this.context.request('inspect/run', { text: shown.target.text, ids: idsOf(shown.result), topK: TOP_K, targetId: id, windowToContext: false, ...ablationOf(shown) }, { what: 'computing the target across layers' });
       const target = result.inspection.lens.target;
       if (!target) throw new GlassboxError('internal', 'The model returned no target values.');
       reply({ text: result.inspection.pieces[id] ?? request.text, target });
@@ -523,11 +521,10 @@ export class InspectPanel implements vscode.Disposable {
 
   /** A layer's full patterns ([head, n·(n+1)/2]) of what the panel shows (the ablated run when there is one). */
   private async layerPattern(shown: ShownInspection, layer: number): Promise<Float32Tensor> {
-    const carried = (shown.ablated?.result ?? shown.result).inspection.attention.patterns[layer];
+    const carried = displayed(shown).attention.patterns[layer];
     if (carried) return carried;
     if (this.fetchedLayer?.shown === shown && this.fetchedLayer.layer === layer) return this.fetchedLayer.pattern;
-    const ablation = shown.ablated?.setting;
-    const { pattern } = await this.context.request('attention/pattern', { ids: idsOf(shown.result), layer, ...(ablation ? { ablation } : {}) }, { what: 'computing an attention pattern' });
+    const { pattern } = await this.context.request('attention/pattern', { ids: idsOf(shown.result), layer, ...ablationOf(shown) }, { what: 'computing an attention pattern' });
     this.fetchedLayer = { shown, layer, pattern };
     return pattern;
   }
@@ -551,8 +548,7 @@ export class InspectPanel implements vscode.Disposable {
     if (!shown) return reply({ error: 'Inspect some text first.' });
     try {
       const { position, layer, head } = request;
-      const ablation = shown.ablated?.setting;
-      const writes = await this.context.request('heads/writes', { ids: idsOf(shown.result), position, layer, head, ...(ablation ? { ablation } : {}) }, { what: 'reading what the head writes' });
+      const writes = await this.context.request('heads/writes', { ids: idsOf(shown.result), position, layer, head, ...ablationOf(shown) }, { what: 'reading what the head writes' });
       if (this.shown === shown) reply({ writes });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
@@ -575,8 +571,7 @@ export class InspectPanel implements vscode.Disposable {
       const ids = idsOf(attributed.result);
       const { position, targetId, versusId } = request;
       if (position >= ids.length) return reply({ error: `The ${request.of} text has no position ${position}.` });
-      const ablation = shown.ablated?.setting;
-      const report = await this.context.request('attribute/run', { ids, position, targetId, versusId, ...(ablation ? { ablation } : {}) }, { what: 'attributing the prediction' });
+      const report = await this.context.request('attribute/run', { ids, position, targetId, versusId, ...ablationOf(shown) }, { what: 'attributing the prediction' });
       if (this.shown === shown && this.pinned === pinned) reply({ report });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
@@ -629,7 +624,7 @@ export class InspectPanel implements vscode.Disposable {
   private async exportInspection(filename: string): Promise<void> {
     const shown = this.shown;
     if (!shown) return;
-    const inspection = (shown.ablated?.result ?? shown.result).inspection;
+    const inspection = displayed(shown);
     const weights = inspection.attention.patterns.reduce((sum, layer) => sum + (layer?.data.length ?? 0), 0);
     if (weights > MAX_JSON_WEIGHTS) {
       void vscode.window.showErrorMessage(
@@ -662,6 +657,16 @@ export class InspectPanel implements vscode.Disposable {
     if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', destination);
     if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', destination);
   }
+}
+
+/** What the panel shows of `shown`: the ablated run when there is one, else the model as it is. */
+function displayed(shown: ShownInspection): Inspection {
+  return (shown.ablated?.result ?? shown.result).inspection;
+}
+
+/** The `ablation` field of a request about `shown`, in the model the panel shows it in (none without units ablated). */
+function ablationOf(shown: ShownInspection): { ablation?: AblationSetting } {
+  return shown.ablated ? { ablation: shown.ablated.setting } : {};
 }
 
 /** The token ids an inspection read: what every later request about the shown text sends. */

@@ -372,7 +372,7 @@ export interface WebviewToHostPayloads {
   readonly [TokenResolve]: TokenResolvePayload;
   readonly [ExportSave]: ExportSavePayload;
   readonly [InspectionExport]: InspectionExportPayload;
-  readonly [InspectionCancel]: Record<string, never>;
+  readonly [InspectionCancel]: Readonly<Record<string, never>>;
   readonly [StateChanged]: StateChangedPayload;
 }
 
@@ -541,6 +541,12 @@ function answer<K extends string, T>(key: K, read: Reader<T>): Reader<{ readonly
   };
 }
 
+/** A message that says all it says by its type: an object, its fields ignored. */
+function noFields(value: unknown, path: string): Readonly<Record<string, never>> {
+  record(value, path);
+  return {};
+}
+
 /** The host joins this to a folder the user picks; a bare name keeps it from naming another place. */
 function bareFilename(value: unknown, path: string): string {
   const filename = string(value, path);
@@ -561,10 +567,7 @@ function lensTargetOfOwnShape(value: unknown, path: string): LensTarget {
 }
 
 const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<WebviewToHostPayloads[K]> } = {
-  [PanelReady]: (v, path) => {
-    record(v, path);
-    return {};
-  },
+  [PanelReady]: noFields,
   [TokenReveal]: (v, path) => {
     const f = record(v, path);
     const start = integer(f.start, `${path}.start`, 0);
@@ -627,10 +630,7 @@ const webviewToHost: { readonly [K in keyof WebviewToHostPayloads]: Reader<Webvi
       encoding: oneOf(['utf8', 'base64'] as const)(f.encoding, `${path}.encoding`),
     };
   },
-  [InspectionCancel]: (v, path) => {
-    record(v, path);
-    return {};
-  },
+  [InspectionCancel]: noFields,
   [InspectionExport]: (v, path) => ({ filename: bareFilename(record(v, path).filename, `${path}.filename`) }),
   [StateChanged]: (v, path) => ({ state: parsePanelViewState(record(v, path).state, `${path}.state`) }),
 };

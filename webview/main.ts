@@ -62,6 +62,9 @@ const targetTimeoutMs = 30_000;
 
 const noAblation: AblationSetting = { ablations: [], mode: 'zero' };
 
+/** A question asked of the host and not yet answered. */
+type Pending = { readonly kind: 'pending' };
+
 const patchKey = (q: PatchQuestion): string => `${q.hook}:${q.targetId}:${q.versusId}`;
 
 /** A host's answer as the status a view reads: failed with its message, or what `ready` makes of it. */
@@ -154,13 +157,7 @@ function boot(): void {
       renderAll();
     },
     headPattern(ref) {
-      const key = headKey(ref);
-      const known = headPatterns.get(key);
-      if (known) return known.status;
-      const requestId = ++requestIds;
-      headPatterns.set(key, { requestId, status: { kind: 'pending' } });
-      channel.post(AttentionPatternRequest, { requestId, layer: ref.layer, head: ref.head });
-      return { kind: 'pending' };
+      return askOnce(headPatterns, headKey(ref), (requestId) => channel.post(AttentionPatternRequest, { requestId, layer: ref.layer, head: ref.head }));
     },
     retryHeadPattern(ref) {
       const key = headKey(ref);
@@ -177,13 +174,7 @@ function boot(): void {
       return heads.status;
     },
     headWrites(question) {
-      const key = `${question.layer}:${question.head}:${question.position}`;
-      const known = headWrites.get(key);
-      if (known) return known.status;
-      const requestId = ++requestIds;
-      headWrites.set(key, { requestId, status: { kind: 'pending' } });
-      channel.post(HeadWritesRequest, { requestId, ...question });
-      return { kind: 'pending' };
+      return askOnce(headWrites, `${question.layer}:${question.head}:${question.position}`, (requestId) => channel.post(HeadWritesRequest, { requestId, ...question }));
     },
     ablation() {
       return requestedAblation ?? shown?.ablated?.setting ?? noAblation;
@@ -232,14 +223,19 @@ function boot(): void {
     },
     attribution(question, of = 'shown') {
       const key = `${of}:${question.position}:${question.targetId}:${question.versusId}`;
-      const known = attributions.get(key);
-      if (known) return known.status;
-      const requestId = ++requestIds;
-      attributions.set(key, { requestId, status: { kind: 'pending' } });
-      channel.post(WhyAttribute, { requestId, of, position: question.position, targetId: question.targetId, versusId: question.versusId });
-      return { kind: 'pending' };
+      return askOnce(attributions, key, (requestId) => channel.post(WhyAttribute, { requestId, of, position: question.position, targetId: question.targetId, versusId: question.versusId }));
     },
   };
+
+  /** The status of the question filed under `key` in `asked`; asked of the host (by `send`, with a new request id) the first time. */
+  function askOnce<S>(asked: Map<string, { readonly requestId: number; readonly status: S | Pending }>, key: string, send: (requestId: number) => void): S | Pending {
+    const known = asked.get(key);
+    if (known) return known.status;
+    const requestId = ++requestIds;
+    asked.set(key, { requestId, status: { kind: 'pending' } });
+    send(requestId);
+    return { kind: 'pending' };
+  }
 
   function patternArrived(ref: HeadRef, requestId: number, status: HeadPattern): void {
     const key = headKey(ref);

@@ -104,7 +104,6 @@ export class Gpt2Engine {
   private readonly generationCache: KvCache;
   /** What the last token reading ran (readTokens): the next continues from where the texts part. */
   private readonly tokenReader: TokenReader;
-  private tokensReused = 0;
   private lastInspection: LastInspection | null = null;
   /** How much longer than its plain forward the last painted-first inspection's hooked run took (4 before any). */
   private hookedToPlain = 4;
@@ -295,8 +294,7 @@ export class Gpt2Engine {
     this.checkLength(tokens.length);
     const ids = tokens.map((t) => t.id);
     const k = Math.min(topK, this.summary.vocabSize);
-    const { stats, reused } = await this.tokenReader.read(ids, k);
-    this.tokensReused = reused;
+    const stats = await this.tokenReader.read(ids, k);
     const pieces: Record<number, string> = {};
     for (const id of [...ids, ...stats.topIds]) pieces[id] ??= this.tokenText(id);
     return tokenReading({ model: this.summary, backend: this.backend, tokens, pieces }, stats, k);
@@ -401,7 +399,7 @@ export class Gpt2Engine {
 
   /** Positions the last readTokens took from the one before instead of running them (0 = a full run). */
   get lastTokensReused(): number {
-    return this.tokensReused;
+    return this.tokenReader.reused;
   }
 
   /** Positions the last inspection took from the one before instead of running them (0 = a full run). */

@@ -77,6 +77,8 @@ const MIN_REUSED_POSITIONS = 8;
 export class TokenReader {
   private readonly cache: KvCache;
   private last: { readonly stats: NextTokenStats; readonly k: number } | null = null;
+  /** Leading positions the last read took from the one before instead of running them (0 = a full run). */
+  reused = 0;
 
   constructor(
     private readonly session: Gpt2Session,
@@ -85,8 +87,8 @@ export class TokenReader {
     this.cache = new KvCache(session.shape);
   }
 
-  /** The statistics of `ids`, and how many leading positions were taken from the last read. */
-  async read(ids: readonly number[], k: number): Promise<{ stats: NextTokenStats; reused: number }> {
+  /** The statistics of `ids` (and in `reused`, how many leading positions came from the last read). */
+  async read(ids: readonly number[], k: number): Promise<NextTokenStats> {
     const last = this.last;
     this.last = null; // a failed run leaves the cache in no known state
     // Position s − 1's statistics name the token at s, so a text that departs at s runs again from s − 1.
@@ -104,7 +106,8 @@ export class TokenReader {
     }
     readRows(outputs.logits.data as Float32Array, ids, this.vocab, k, from, stats);
     this.last = { stats, k };
-    return { stats, reused: from };
+    this.reused = from;
+    return stats;
   }
 }
 
