@@ -111,6 +111,9 @@ async function installInto(prefix: string): Promise<void> {
     npm_config_unsafe_perm: 'true',
     // code-server's postinstall runs `npx node-gyp`, which would stop at npx's "ok to proceed?" prompt.
     npm_config_yes: 'true',
+    // code-server needs its install scripts (native modules, ripgrep). Under `npm start`/`npm test` npm passes
+    // this project's `ignore-scripts=true` (.npmrc) down as an environment variable, which would skip them.
+    npm_config_ignore_scripts: 'false',
   };
   const args = ['install', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`];
   const heartbeat = setInterval(() => {
