@@ -338,8 +338,22 @@ function boot(): void {
     shell.setError(null);
     persist();
     renderAll();
+    markOnScreen(next.provisional === true);
     // A target restored from an earlier inspection has no values for this one yet.
     if (!next.provisional && state.lensTarget && carried?.id !== state.lensTarget.id) ctx.requestTarget(state.lensTarget.text, state.lensTarget.id);
+  }
+
+  /**
+   * A User Timing mark when an inspection's first chips (provisional) or the whole of it reached the screen: at
+   * the next frame, the one that paints what was just rendered. DevTools' Performance panel shows them, and the
+   * browser benchmark reads them instead of polling the page (polls took the CPU the model needed).
+   */
+  function markOnScreen(provisional: boolean): void {
+    const name = provisional ? 'glassbox:tokens-shown' : 'glassbox:inspection-shown';
+    requestAnimationFrame(() => {
+      performance.clearMarks(name); // the latest only: a long session must not pile them up
+      performance.mark(name);
+    });
   }
 
   function receive(message: HostToWebview): void {

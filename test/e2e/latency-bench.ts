@@ -4,7 +4,9 @@
 //   - Inspect Selection of 128 / 512 / 1,000 tokens: from the Enter that runs the command to the first paint
 //     (the Tokens tab's chips, painted from the tokens' reading when the text is long enough), to the whole
 //     inspection in (no progress bar, no tab pending), and from a click on the Lens / Attention tab to that
-//     tab drawn; beside it the engine's inspection of the same tokens (as the panel asks for it);
+//     tab drawn; beside it the engine's inspection of the same tokens (as the panel asks for it). The first
+//     paint and the whole are the page's own User Timing marks (webview/main.ts), read twice a second, and
+//     a second table gives the CPU seconds each process spent meanwhile (process-cpu.ts): who had the cores;
 //   - ghost text: from the last keystroke to the suggestion on screen (p50/p90 over --trials typed words),
 //     beside the engine's generation of the same suggestion (its first token and the whole of it);
 //   - surprisal highlighting in a 2,000-line file: from the last keystroke of a typed word to its tint on
@@ -24,6 +26,7 @@ import { Gpt2Engine } from '../../engine/run/gpt2-engine';
 import { COMPLETION_DEFAULTS } from '../../extension/completion-settings';
 import { visibleWhitespace } from '../../protocol/visible-whitespace';
 import { packageVsix, startVsCode, type VsCodeSession } from './vscode-session';
+import { cpuByRole, cpuSince, type CpuByRole } from './process-cpu';
 import { ghostText, selectionStatus, textEditor } from './workbench-reading';
 
 const { values } = parseArgs({
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '128,512,1000' },
     runs: { type: 'string', default: '3' },
     trials: { type: 'string', default: '30' },
+    // `inspect`: only the inspections (no ghost text, no surprisal).
+    only: { type: 'string' },
   },
 });
 
@@ -42,15 +47,18 @@ const runs = Number(values.runs);
 const trials = Number(values.trials);
 // Each poll crosses frames and takes CPU the model would use: often enough to time, rarely enough to not slow it.
 const POLL_MS = 50;
+// Waiting for a mark whose own time is the figure: the poll's period adds nothing to it, so look rarely.
+const MARK_POLL_MS = 500;
+const IDLE_MS = 5_000;
 /** Tokens at the start of a text that tell its inspection from the one shown before. */
 const LEAD_TOKENS = 8;
 
 /** Milliseconds from `start` until `check` holds, polling (the states span frames: no single locator waits on them). */
-async function msUntil(start: number, what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<number> {
+async function msUntil(start: number, what: string, check: () => Promise<boolean>, timeoutMs = 180_000, pollMs = POLL_MS): Promise<number> {
   for (;;) {
     if (await check()) return performance.now() - start;
     if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, POLL_MS));
+    await new Promise((done) => setTimeout(done, pollMs));
   }
 }
 
@@ -89,6 +97,8 @@ interface InspectFigures {
   readonly lensTabMs: number;
   readonly attentionTabMs: number;
   readonly engineMs: number;
+  /** CPU seconds by process role from the Enter to the whole inspection in. */
+  readonly cpu: CpuByRole;
 }
 
 async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: string): Promise<Omit<InspectFigures, 'engineMs'>> {
@@ -98,17 +108,29 @@ async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: stri
   await page.keyboard.press('Control+A');
   await selectionStatus(page).filter({ hasText: 'selected' }).waitFor();
   const start = await pressCommand(page, 'Glassbox: Inspect Selection');
+  const startEpoch = performance.timeOrigin + start;
+  const cpuBefore = cpuByRole();
   const panel = await s.webviewFrame('Glassbox');
-  // The panel still shows the previous inspection until this one's chips come: they start with `lead`.
+  // The page marks when an inspection's first chips and the whole of it reach the screen (User Timing); read
+  // rarely, since every look into the page takes CPU from the model it is timing.
+  const onScreen = () => panel.locator('body').evaluate(() => ({
+    tokens: performance.getEntriesByName('glassbox:tokens-shown', 'mark').map((m) => performance.timeOrigin + m.startTime).pop() ?? 0,
+    whole: performance.getEntriesByName('glassbox:inspection-shown', 'mark').map((m) => performance.timeOrigin + m.startTime).pop() ?? 0,
+  }));
+  await msUntil(start, 'the whole inspection', async () => (await onScreen()).whole > startEpoch, 180_000, MARK_POLL_MS);
+  const cpu = cpuSince(cpuBefore, cpuByRole());
+  const marks = await onScreen();
+  const wholeMs = marks.whole - startEpoch;
+  const firstPaintMs = (marks.tokens > startEpoch ? marks.tokens : marks.whole) - startEpoch;
+  // What the marks claim, checked on the page: this text's chips, all of them, no bar, no tab waiting.
   const chips = panel.locator('.gb-chip:not(.gb-chip-next)');
-  const leadShown = () => chips.evaluateAll((nodes, count) => nodes.slice(0, count).map((c) => c.querySelector('.gb-chip-text')?.textContent ?? '').join(''), LEAD_TOKENS);
-  const firstPaintMs = await msUntil(start, 'the first chips', async () => (await leadShown()) === lead);
-  // Complete: every chip, no progress bar, no tab waiting for the rest of the inspection.
-  const wholeMs = await msUntil(start, 'the whole inspection', async () => (await chips.count()) === n && (await panel.locator('.gb-progress').isHidden()) && (await panel.locator('.gb-pending:visible').count()) === 0);
+  const leadShown = await chips.evaluateAll((nodes, count) => nodes.slice(0, count).map((c) => c.querySelector('.gb-chip-text')?.textContent ?? '').join(''), LEAD_TOKENS);
+  if (leadShown !== lead || (await chips.count()) !== n) throw new Error(`the panel does not show the inspected text (starts ${JSON.stringify(leadShown)})`);
+  if (!(await panel.locator('.gb-progress').isHidden()) || (await panel.locator('.gb-pending:visible').count()) > 0) throw new Error('the inspection marked whole still shows progress or a pending tab');
   const lensTabMs = await tabDrawn(panel, 'lens', () => panel.locator('.gb-grid-rowhead').count().then((c) => c > 0));
   const attentionTabMs = await tabDrawn(panel, 'attention', async () => (await panel.locator('.gb-thumb').count()) > 0 && (await panel.locator('.gb-attn-detail canvas, .gb-attn-detail svg').count()) > 0);
   await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
-  return { tokens: n, firstPaintMs, wholeMs, lensTabMs, attentionTabMs };
+  return { tokens: n, firstPaintMs, wholeMs, lensTabMs, attentionTabMs, cpu };
 }
 
 async function tabDrawn(panel: FrameLocator, tab: string, drawn: () => Promise<boolean>): Promise<number> {
@@ -203,6 +225,11 @@ function longFile(prose: string): string {
   return Array.from({ length: 2000 }, (_, i) => `${i + 1}. ${sentences[i % sentences.length]}`).join('\n');
 }
 
+function printTable(rows: readonly string[][]): void {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) console.log(r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd());
+}
+
 async function main(): Promise<void> {
   const modelDir = benchModelDir(values.model);
   const temp = await mkdtemp(join(tmpdir(), 'glassbox-latency-'));
@@ -228,6 +255,12 @@ async function main(): Promise<void> {
     });
     await session.page.setViewportSize({ width: 1600, height: 900 });
 
+    // What the workbench takes when nobody does anything: the floor under every figure below.
+    const idleBefore = cpuByRole();
+    await new Promise((done) => setTimeout(done, IDLE_MS));
+    const idle = cpuSince(idleBefore, cpuByRole());
+    console.log(`idle workbench, CPU seconds per second: ${Object.entries(idle).filter(([, v]) => v > 0).map(([role, v]) => `${role} ${round(v / (IDLE_MS / 1000))}`).join(', ')}`);
+
     const inspections: InspectFigures[] = [];
     for (const n of sizes) {
       for (let run = 0; run <= runs; run++) {
@@ -235,29 +268,40 @@ async function main(): Promise<void> {
         const lead = engine.tokenize(text).slice(0, LEAD_TOKENS).map((t) => visibleWhitespace(t.text)).join('');
         const browser = await inspectOnce(session, fileOf(n, run), n, lead);
         const t = performance.now();
+        const cpuBefore = process.cpuUsage();
         await engine.inspect(text, { topK: 10, patternLayers: [0], reusePrefix: false });
         const engineMs = performance.now() - t;
-        if (run > 0) inspections.push({ ...browser, engineMs }); // run 0 warms up (model load, first page)
+        const { user, system } = process.cpuUsage(cpuBefore);
+        if (run > 0) inspections.push({ ...browser, engineMs, cpu: { ...browser.cpu, 'engine alone': (user + system) / 1e6 } }); // run 0 warms up (model load, first page)
         console.error(`${n} tokens: ${JSON.stringify({ ...browser, engineMs: Math.round(engineMs) })}`);
       }
     }
-    const ghost = await ghostTrials(session, engine, prose.slice(600));
-    const surprisal: Record<string, number[]> = { benchmark: await surprisalTrials(session) };
-    // The demo model, in a session of its own (`demo` names the model the VSIX ships).
-    await session.close();
-    session = await startVsCode({ vsix, workspace, settings: { 'glassbox.model': 'demo', 'glassbox.completions.enabled': true } });
-    await session.page.setViewportSize({ width: 1600, height: 900 });
-    surprisal.demo = await surprisalTrials(session);
+    const inspectionsOnly = values.only === 'inspect';
+    const ghost = inspectionsOnly ? null : await ghostTrials(session, engine, prose.slice(600));
+    const surprisal: Record<string, number[]> = {};
+    if (!inspectionsOnly) {
+      surprisal.benchmark = await surprisalTrials(session);
+      // The demo model, in a session of its own (`demo` names the model the VSIX ships).
+      await session.close();
+      session = await startVsCode({ vsix, workspace, settings: { 'glassbox.model': 'demo', 'glassbox.completions.enabled': true } });
+      await session.page.setViewportSize({ width: 1600, height: 900 });
+      surprisal.demo = await surprisalTrials(session);
+    }
 
-    const median = (n: number, key: keyof InspectFigures) => percentile(inspections.filter((f) => f.tokens === n).map((f) => f[key]), 50) / 1000;
+    const ofSize = (n: number) => inspections.filter((f) => f.tokens === n);
+    const median = (n: number, key: Exclude<keyof InspectFigures, 'cpu'>) => percentile(ofSize(n).map((f) => f[key]), 50) / 1000;
     const rows: string[][] = [['tokens', 'first paint', 'whole inspection', 'Lens tab (after click)', 'Attention tab (after click)', 'engine inspect', 'first paint ÷ engine', 'whole ÷ engine']];
     for (const n of sizes) {
       rows.push([String(n), `${round(median(n, 'firstPaintMs'))} s`, `${round(median(n, 'wholeMs'))} s`, `${round(median(n, 'lensTabMs'))} s`, `${round(median(n, 'attentionTabMs'))} s`, `${round(median(n, 'engineMs'))} s`, `${round(median(n, 'firstPaintMs') / median(n, 'engineMs'))} ×`, `${round(median(n, 'wholeMs') / median(n, 'engineMs'))} ×`]);
     }
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    for (const r of rows) console.log(r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd());
+    printTable(rows);
+    // Who had the CPU while the user waited for the whole inspection (2 cores: at most 2 CPU-seconds a second).
+    const roles = [...new Set(inspections.flatMap((f) => Object.keys(f.cpu)))].sort();
+    const cpuRows: string[][] = [['tokens', 'whole inspection', ...roles.map((r) => `${r} CPU`)]];
+    for (const n of sizes) cpuRows.push([String(n), `${round(median(n, 'wholeMs'))} s`, ...roles.map((r) => `${round(percentile(ofSize(n).map((f) => f.cpu[r] ?? 0), 50))} s`)]);
+    printTable(cpuRows);
     const p = (xs: number[], q: number) => round(percentile(xs, q) / 1000);
-    console.log(`ghost text over ${ghost.browserMs.length} words: last keystroke → on screen p50 ${p(ghost.browserMs, 50)} s, p90 ${p(ghost.browserMs, 90)} s; engine alone: first token p50 ${p(ghost.engineFirstMs, 50)} s, whole suggestion p50 ${p(ghost.engineAllMs, 50)} s, p90 ${p(ghost.engineAllMs, 90)} s (debounce ${COMPLETION_DEFAULTS.debounceMs} ms)`);
+    if (ghost) console.log(`ghost text over ${ghost.browserMs.length} words: last keystroke → on screen p50 ${p(ghost.browserMs, 50)} s, p90 ${p(ghost.browserMs, 90)} s; engine alone: first token p50 ${p(ghost.engineFirstMs, 50)} s, whole suggestion p50 ${p(ghost.engineAllMs, 50)} s, p90 ${p(ghost.engineAllMs, 90)} s (debounce ${COMPLETION_DEFAULTS.debounceMs} ms)`);
     for (const [model, times] of Object.entries(surprisal)) {
       console.log(`surprisal highlighting, 2,000-line file, ${model} model, over ${times.length} words: last keystroke → tinted p50 ${p(times, 50)} s, p90 ${p(times, 90)} s`);
     }
