@@ -9,7 +9,7 @@
 // data, so one file on disk serves both, and models over protobuf's 2 GB limit load the same way.
 
 import { encodeModel, DataType, GraphBuilder } from './onnx-builder';
-import { logitLens } from './lens-graph';
+import { finalLens } from './lens-graph';
 import { attentionScale, type Gpt2Config } from '../models/gpt2-config';
 import { atPosition, intervene, INTERVENTION_OUTPUTS, interventionInputs, type InterventionContext, type InterventionSite } from './intervention-graph';
 import type { Gpt2Weights } from '../models/gpt2-weights';
@@ -40,14 +40,17 @@ export const NEW_KV_OUTPUTS = {
   query: (layer: number) => `new.${layer}.query`,
 } as const;
 
-/** Outputs of the lens and next-token reductions, all in the graph. */
-export const LENS_OUTPUTS = {
-  topIds: 'logit_lens.top_ids', // int64 [point, batch, position, k]
-  topProbs: 'logit_lens.top_probs', // [point, batch, position, k]
-  entropy: 'logit_lens.entropy', // [point, batch, position]
-  kl: 'logit_lens.kl', // [point, batch, position]
-  targetProb: 'logit_lens.target_prob', // [point, batch, position]
-  targetRank: 'logit_lens.target_rank', // int64 [point, batch, position]
+/**
+ * The final lens point and the next-token reductions, in the graph (lens-graph.ts finalLens); the earlier
+ * points come from the earlier-lens graph, fed the residual points this graph returns beside them.
+ */
+export const FINAL_LENS_OUTPUTS = {
+  topIds: 'final_lens.top_ids', // int64 [rows, k]
+  topProbs: 'final_lens.top_probs', // [rows, k]
+  entropy: 'final_lens.entropy', // [rows]
+  targetProb: 'final_lens.target_prob', // [rows]
+  targetRank: 'final_lens.target_rank', // int64 [rows]
+  projected: 'final_lens.projected', // [rows, d]
   nextProb: 'next.prob', // [batch, position - 1]
   nextRank: 'next.rank', // int64 [batch, position - 1]
 } as const;
@@ -238,26 +241,27 @@ function gatedOutputs(g: GraphBuilder, hooksOn: string, outputs: readonly HookOu
   for (const o of outputs) g.output(o.name, o.type, null);
 }
 
-/** The residual points, the lens and the next-token reductions, in one gated If at the end of the graph. */
+/** The residual points, the final lens point and the next-token reductions, in one gated If at the end of the graph. */
 function lensOutputs(g: GraphBuilder, hooksOn: string, config: Gpt2Config, s: HookSources): void {
+  const o = FINAL_LENS_OUTPUTS;
   const outputs: HookOutput[] = [
     ...residHookNames(config.nLayer).map((name) => ({ name, type: F, rank: 3 })),
-    { name: LENS_OUTPUTS.topIds, type: I, rank: 4 },
-    { name: LENS_OUTPUTS.topProbs, type: F, rank: 4 },
-    { name: LENS_OUTPUTS.entropy, type: F, rank: 3 },
-    { name: LENS_OUTPUTS.kl, type: F, rank: 3 },
-    { name: LENS_OUTPUTS.targetProb, type: F, rank: 3 },
-    { name: LENS_OUTPUTS.targetRank, type: I, rank: 3 },
-    { name: LENS_OUTPUTS.nextProb, type: F, rank: 2 },
-    { name: LENS_OUTPUTS.nextRank, type: I, rank: 2 },
+    { name: o.topIds, type: I, rank: 2 },
+    { name: o.topProbs, type: F, rank: 2 },
+    { name: o.entropy, type: F, rank: 1 },
+    { name: o.targetProb, type: F, rank: 1 },
+    { name: o.targetRank, type: I, rank: 1 },
+    { name: o.projected, type: F, rank: 2 },
+    { name: o.nextProb, type: F, rank: 2 },
+    { name: o.nextRank, type: I, rank: 2 },
   ];
   gatedOutputs(
     g,
     hooksOn,
     outputs,
     (t) => {
-      const lens = logitLens(t, { ...s, config });
-      return [...s.residPoints, lens.topIds, lens.topProbs, lens.entropy, lens.kl, lens.targetProb, lens.targetRank, lens.nextProb, lens.nextRank];
+      const f = finalLens(t, { ...s, config, residPost: s.residPoints[config.nLayer] });
+      return [...s.residPoints, f.topIds, f.topProbs, f.entropy, f.targetProb, f.targetRank, f.projected, f.nextProb, f.nextRank];
     },
     'hooks',
   );

@@ -1,6 +1,11 @@
 // The logit lens inside the graph: at each residual point, ln_final then the unembedding, reduced to top-k,
 // entropy, KL(final || lens) and a target's probability and rank. Full-vocabulary tensors never leave it.
 //
+// In two parts: the final point in the model's own graph (hooked-graph.ts), right after the forward, and every
+// earlier point in a graph of its own (earlier-lens-graph.ts) fed the residual stream the forward returned. So
+// the tokens' reading (the final point) is known after the forward alone, and the panel paints it while the
+// earlier points run, at no extra cost: before, a plain forward ran first for it, a third of the inspection again.
+//
 // Memory: every point's rows go through a Loop in chunks of LENS_CHUNK_ROWS (the final point's first, then
 // the earlier points' flattened), so only one chunk's [rows, vocab] distribution is alive at a time instead
 // of one stacked tensor of every point (2.7 GB per tensor at 1,024 tokens).
@@ -22,10 +27,10 @@ export const LENS_CHUNK_ROWS = 256;
 const I = DataType.INT64;
 const INT64_MAX = Number.MAX_SAFE_INTEGER;
 
-export interface LensSources {
+export interface FinalLensSources {
   readonly config: Gpt2Config;
-  /** hook_resid_pre of every block, then hook_resid_post of the last: each [batch, seq, d]. */
-  readonly residPoints: readonly string[];
+  /** blocks.{L-1}.hook_resid_post: [batch, seq, d]. */
+  readonly residPost: string;
   /** [batch, seq]: the token after each position is the one whose probability and rank `next` reports. */
   readonly inputIds: string;
   readonly wte: string; // [vocab, d]
@@ -36,17 +41,42 @@ export interface LensSources {
   readonly lnFinalWeights: readonly [string, string];
 }
 
-export interface LensValues {
-  readonly topIds: string; // int64 [point, batch, seq, k]
-  readonly topProbs: string; // [point, batch, seq, k]
-  readonly entropy: string; // [point, batch, seq]
-  readonly kl: string; // [point, batch, seq]
-  readonly targetProb: string; // [point, batch, seq]
-  readonly targetRank: string; // int64 [point, batch, seq]
-  /** The final distribution's probability of the token that follows each position: [batch, seq - 1]. */
+/** The final point: the model's own distribution at every position (rows = batch·seq). */
+export interface FinalLensValues {
+  readonly topIds: string; // int64 [rows, k]
+  readonly topProbs: string; // [rows, k]
+  readonly entropy: string; // [rows]
+  readonly targetProb: string; // [rows]
+  readonly targetRank: string; // int64 [rows]
+  /** p_final @ W_U, [rows, d]: what the earlier points' KL to the final distribution needs of it. */
+  readonly projected: string;
+  /** The probability of the token that follows each position: [batch, seq - 1]. */
   readonly nextProb: string;
   /** Its rank there (0 = the top guess): int64 [batch, seq - 1]. */
   readonly nextRank: string;
+}
+
+export interface EarlierLensSources {
+  readonly config: Gpt2Config;
+  /** hook_resid_pre of every block, stacked: [layer, rows, d]. */
+  readonly residPre: string;
+  /** FinalLensValues' projected and entropy of the same rows. */
+  readonly finalProjected: string;
+  readonly finalEntropy: string;
+  readonly wte: string;
+  readonly topK: string;
+  readonly target: string;
+  readonly lnFinalWeights: readonly [string, string];
+}
+
+/** Every earlier point, [layer, rows, …]. */
+export interface EarlierLensValues {
+  readonly topIds: string; // int64 [layer, rows, k]
+  readonly topProbs: string; // [layer, rows, k]
+  readonly entropy: string; // [layer, rows]
+  readonly kl: string; // [layer, rows], KL(final || lens) in nats
+  readonly targetProb: string; // [layer, rows]
+  readonly targetRank: string; // int64 [layer, rows]
 }
 
 /**
@@ -88,17 +118,22 @@ function chunkedRows(
   });
 }
 
-export function logitLens(b: GraphBuilder, s: LensSources): LensValues {
-  const { nLayer, nEmbd: d } = s.config;
-  const lnFinal = (x: string) => b.op('LayerNormalization', [x, ...s.lnFinalWeights], { axis: -1, epsilon: { float: s.config.layerNormEpsilon } });
-  const rowsPerPoint = b.op('Mul', [s.batch, s.seq]); // [1]
+function lnFinalOf(b: GraphBuilder, config: Gpt2Config, weights: readonly [string, string]): (x: string) => string {
+  return (x) => b.op('LayerNormalization', [x, ...weights], { axis: -1, epsilon: { float: config.layerNormEpsilon } });
+}
 
-  // The final point first, in chunks of positions: its distribution, p_final @ W_U for the KL of the others,
-  // and the probability and rank of the token that actually follows. No [position, vocab] tensor of the
-  // whole text is ever alive (0.2 GB each at 1,024 tokens).
+/**
+ * The final point in chunks of positions: its distribution, p_final @ W_U for the KL of the others, and the
+ * probability and rank of the token that actually follows. No [position, vocab] tensor of the whole text is
+ * ever alive (0.2 GB each at 1,024 tokens). In the model's own graph, right after the forward: it is the
+ * tokens' reading the panel paints first.
+ */
+export function finalLens(b: GraphBuilder, s: FinalLensSources): FinalLensValues {
+  const { nEmbd: d } = s.config;
+  const rowsPerPoint = b.op('Mul', [s.batch, s.seq]); // [1]
   const nextIds = b.op('Reshape', [b.op('Concat', [b.op('Slice', [s.inputIds, b.ints([1]), b.ints([INT64_MAX]), b.ints([1])]), b.op('Slice', [s.inputIds, b.ints([0]), b.ints([1]), b.ints([1])])], { axis: 1 }), b.ints([-1, 1])]); // [rows, 1]: the last position's is a stand-in, dropped below
-  const finalRows = b.op('Reshape', [lnFinal(s.residPoints[nLayer]), b.ints([-1, d])]);
-  const [fTopIds, fTopProbs, fEntropy, fTargetProb, fTargetRank, finalProjected, nextProb, nextRank] = chunkedRows(
+  const finalRows = b.op('Reshape', [lnFinalOf(b, s.config, s.lnFinalWeights)(s.residPost), b.ints([-1, d])]);
+  const [topIds, topProbs, entropy, targetProb, targetRank, projected, nextProb, nextRank] = chunkedRows(
     b,
     'final_chunk',
     finalRows,
@@ -112,45 +147,37 @@ export function logitLens(b: GraphBuilder, s: LensSources): LensValues {
       return [final.topIds, final.topProbs, final.entropy, final.targetProb, final.targetRank, g.op('MatMul', [final.probs, s.wte]), g.op('Exp', [g.op('Squeeze', [nextLogProb, g.ints([1])])]), rankOf(g, final.logProbs, nextLogProb, 1)];
     },
   );
+  // [batch, seq - 1]: the last position has no next token.
+  const bySeq = b.op('Concat', [s.batch, s.seq], { axis: 0 });
+  const beforeLast = (x: string) => b.op('Slice', [b.op('Reshape', [x, bySeq]), b.ints([0]), b.ints([-1]), b.ints([1])]);
+  return { topIds, topProbs, entropy, targetProb, targetRank, projected, nextProb: beforeLast(nextProb), nextRank: beforeLast(nextRank) };
+}
 
-  // Every earlier point's rows, normalised, flattened point-major: [layer·batch·seq, d].
-  const stacked = b.op('Concat', s.residPoints.slice(0, nLayer).map((r) => b.op('Unsqueeze', [r, b.ints([0])])), { axis: 0 }); // [layer, batch, seq, d]
-  const earlierRows = b.op('Reshape', [lnFinal(stacked), b.ints([-1, d])]);
+/**
+ * Every earlier point (hook_resid_pre of each block), its rows normalised and flattened point-major, in chunks:
+ * top-k, entropy, target, and the KL to the final distribution from the final point's projection.
+ */
+export function earlierLens(b: GraphBuilder, s: EarlierLensSources): EarlierLensValues {
+  const { nLayer, nEmbd: d } = s.config;
+  const rowsPerPoint = b.op('Shape', [s.residPre], { start: 1, end: 2 }); // [1]
+  const earlierRows = b.op('Reshape', [lnFinalOf(b, s.config, s.lnFinalWeights)(s.residPre), b.ints([-1, d])]);
   // topIds, topProbs, entropy, kl, targetProb, targetRank
   const earlierScan = { types: [I, F, F, F, F, I], ranks: [1, 1, 0, 0, 0, 0] };
-  const earlierFlat = chunkedRows(b, 'lens_chunk', earlierRows, b.op('Mul', [rowsPerPoint, b.ints([nLayer])]), earlierScan, (g, rows, rowIndices) => {
+  const flat = chunkedRows(b, 'lens_chunk', earlierRows, b.op('Mul', [rowsPerPoint, b.ints([nLayer])]), earlierScan, (g, rows, rowIndices) => {
     const logits = g.op('Gemm', [rows, s.wte], { transB: 1 }); // [chunk, vocab]
     const point = reduceDistribution(g, logits, s.topK, s.target);
     const firstColumn = (x: string) => g.op('Squeeze', [g.op('Slice', [x, g.ints([0]), g.ints([1]), g.ints([1])]), g.ints([1])]);
     const logPartition = g.op('Sub', [firstColumn(logits), firstColumn(point.logProbs)]); // [chunk]: log Σ exp(x_l)
-    // Row r of the flattened points is position r mod (batch·seq).
+    // Row r of the flattened points is position r mod rows.
     const positions = g.op('Mod', [rowIndices, rowsPerPoint]); // [chunk]
-    const finalDotLens = g.op('ReduceSum', [g.op('Mul', [rows, g.op('Gather', [finalProjected, positions], { axis: 0 })]), g.ints([1])], { keepdims: 0 }); // [chunk]: Σ p_final · x_l
+    const finalDotLens = g.op('ReduceSum', [g.op('Mul', [rows, g.op('Gather', [s.finalProjected, positions], { axis: 0 })]), g.ints([1])], { keepdims: 0 }); // [chunk]: Σ p_final · x_l
     // KL(final || lens) = Σ p_f log p_f − Σ p_f (x_l − log Z_l) = −H_final − Σ p_f·x_l + log Z_l
-    const kl = g.op('Sub', [g.op('Sub', [logPartition, finalDotLens]), g.op('Gather', [fEntropy, positions], { axis: 0 })]);
+    const kl = g.op('Sub', [g.op('Sub', [logPartition, finalDotLens]), g.op('Gather', [s.finalEntropy, positions], { axis: 0 })]);
     return [point.topIds, point.topProbs, point.entropy, kl, point.targetProb, point.targetRank];
   });
   // [layer, rows, …]
-  const earlier = earlierFlat.map((v, i) => b.op('Reshape', [v, b.op('Concat', [b.ints([nLayer]), rowsPerPoint, ...(i < 2 ? [b.ints([-1])] : [])], { axis: 0 })]));
-
-  const byPoint = b.op('Concat', [b.ints([nLayer + 1]), s.batch, s.seq], { axis: 0 });
-  const withK = b.op('Concat', [byPoint, b.ints([-1])], { axis: 0 });
-  const zeros = b.op('Sub', [fEntropy, fEntropy]); // the final point's KL to itself
-  const finalValues = [fTopIds, fTopProbs, fEntropy, zeros, fTargetProb, fTargetRank];
-  const all = earlier.map((values, i) => b.op('Concat', [values, b.op('Unsqueeze', [finalValues[i], b.ints([0])])], { axis: 0 })); // [point, rows, …]
-  // [batch, seq - 1]: the last position has no next token.
-  const bySeq = b.op('Concat', [s.batch, s.seq], { axis: 0 });
-  const beforeLast = (x: string) => b.op('Slice', [b.op('Reshape', [x, bySeq]), b.ints([0]), b.ints([-1]), b.ints([1])]);
-  return {
-    topIds: b.op('Reshape', [all[0], withK]),
-    topProbs: b.op('Reshape', [all[1], withK]),
-    entropy: b.op('Reshape', [all[2], byPoint]),
-    kl: b.op('Reshape', [all[3], byPoint]),
-    targetProb: b.op('Reshape', [all[4], byPoint]),
-    targetRank: b.op('Reshape', [all[5], byPoint]),
-    nextProb: beforeLast(nextProb),
-    nextRank: beforeLast(nextRank),
-  };
+  const [topIds, topProbs, entropy, kl, targetProb, targetRank] = flat.map((v, i) => b.op('Reshape', [v, b.op('Concat', [b.ints([nLayer]), rowsPerPoint, ...(i < 2 ? [b.ints([-1])] : [])], { axis: 0 })]));
+  return { topIds, topProbs, entropy, kl, targetProb, targetRank };
 }
 
 interface Reductions {

@@ -16,6 +16,7 @@ import { GlassboxError } from '../../protocol/errors';
 import type { ModelSummary } from '../../protocol/inspection';
 import { readGpt2Config, type Gpt2Config } from './gpt2-config';
 import { locateGpt2Weights } from './gpt2-weights';
+import { buildEarlierLensGraph, EARLIER_LENS_GRAPH_FILE } from '../graph/earlier-lens-graph';
 import { buildHookedGpt2 } from '../graph/hooked-graph';
 import { GENERATED_METADATA_KEY } from './generated-model';
 import { gpt2TokenizerConfigJson } from './gpt2-tokenizer-files';
@@ -27,7 +28,7 @@ import { checkGpt2Tokenizer } from './tokenizer-check';
 import { checkGpt2Weights } from './weight-checks';
 
 /** Bump when the graph changes, so cached graphs are rebuilt. */
-export const GRAPH_VERSION = 19;
+export const GRAPH_VERSION = 20;
 
 const WEIGHTS_BESIDE_GRAPH = 'model.safetensors';
 export const INTERVENTION_GRAPH_FILE = 'model-interventions.onnx';
@@ -112,6 +113,8 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
     // Its sibling with intervention inputs, for ablation, patching and attribution (intervention-graph.ts):
     // beside the same weights, loaded only when an experiment asks for it.
     if (withHooks) writeFileSync(join(building, 'onnx', INTERVENTION_GRAPH_FILE), buildHookedGpt2(config, weights, WEIGHTS_BESIDE_GRAPH, true, true));
+    // The lens at the earlier residual points, which an inspection runs after the forward (earlier-lens-graph.ts).
+    if (withHooks) writeFileSync(join(building, 'onnx', EARLIER_LENS_GRAPH_FILE), buildEarlierLensGraph(config, weights, WEIGHTS_BESIDE_GRAPH));
     writeManifest(building, GRAPH_VERSION, source);
     renameSync(building, runDir);
     for (const dir of retireSupersededGraphs(graphsDir, basename(runDir), source)) log(`Left ${dir} alone: Glassbox did not make it.`);

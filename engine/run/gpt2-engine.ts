@@ -2,6 +2,7 @@
 // outputs and generating on its own KV cache (generation.ts).
 
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { GlassboxError } from '../../protocol/errors';
 import { ablationKey, isAblating, type AblationSetting, type Steering } from '../../protocol/interventions';
@@ -15,10 +16,12 @@ import type { HeadScores } from '../../protocol/head-scores';
 import type { TokenPiece } from '../../protocol/head-writes';
 import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
-import { readInspection, readResiduals, type LensReading } from './inspection-outputs';
+import { EarlierLens } from './earlier-lens';
+import { finalPointOf, readInspection, readResiduals, tokenReadingOf, type LensReading } from './inspection-outputs';
 import { KvCache } from './kv-cache';
 import { tokenReading, TokenReader } from './token-reading';
 import { checkInspectionMemory, systemAvailableMemory } from './memory-budget';
+import { EARLIER_LENS_GRAPH_FILE } from '../graph/earlier-lens-graph';
 import { INTERVENTION_GRAPH_FILE, prepareModel, type PreparedModel } from '../models/prepared-model';
 import { Experiments } from '../experiments/experiments';
 import { locateGpt2Weights } from '../models/gpt2-weights';
@@ -61,14 +64,15 @@ export interface InspectOptions {
   /** Inspect the model with these units ablated (intervention-graph.ts); none or empty: the model as it is. */
   readonly ablation?: AblationSetting;
   /**
-   * Called first with the model's own next-token distribution (a plain forward, token-reading.ts) when the
-   * inspection has enough to compute that painting it first is worth the extra forward; `secondsLeft` is an
-   * estimate of the rest, from the last inspection's proportions.
+   * Called with the model's own next-token distribution (the final lens point, known after the forward) while
+   * the earlier lens points are still to run, when there are enough new positions for that to be worth a
+   * message; `seconds` is the forward's time and `secondsLeft` an estimate of the rest, from the last
+   * inspection's proportions.
    */
   readonly onTokens?: (reading: TokenReading, timing: { readonly seconds: number; readonly secondsLeft: number }) => void;
 }
 
-/** Fewer new positions than this and the whole inspection is as quick as the tokens alone would be. */
+/** Fewer new positions than this and the whole inspection comes about as soon as its tokens would. */
 const TOKENS_FIRST_FROM = 48;
 
 /**
@@ -105,8 +109,8 @@ export class Gpt2Engine {
   /** What the last token reading ran (readTokens): the next continues from where the texts part. */
   private readonly tokenReader: TokenReader;
   private lastInspection: LastInspection | null = null;
-  /** How much longer than its plain forward the last painted-first inspection's hooked run took (4 before any). */
-  private hookedToPlain = 4;
+  /** The last inspection's earlier lens points ÷ its forward, in time (2 before any: about so for GPT-2 small). */
+  private lensToForward = 2;
   /**
    * Queries and keys of a text other than the last inspection's: the one inspected before it (the panel may
    * still show it after a hover inspected a line), or one whose patterns had to be recomputed.
@@ -126,6 +130,8 @@ export class Gpt2Engine {
     private readonly model: PreTrainedModel,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly patterns: AttentionPatterns,
+    /** The lens at the earlier residual points; none for a graph built without hooks (the benchmark's). */
+    private readonly earlierLens: EarlierLens | null,
     private readonly availableMemory: () => number,
   ) {
     // id → byte-level vocabulary entry, for token texts and offsets without re-running the tokenizer.
@@ -172,10 +178,12 @@ export class Gpt2Engine {
         });
         const { nEmbd, nHead } = prepared.config;
         const patterns = await AttentionPatterns.create(nEmbd / nHead);
+        const lensGraph = join(prepared.runDir, 'onnx', EARLIER_LENS_GRAPH_FILE);
+        const earlierLens = existsSync(lensGraph) ? await EarlierLens.create(lensGraph, device, prepared.config.nLayer, log) : null;
         log(`Model ready on ${device === 'cpu' ? 'CPU' : 'WebGPU'}.`);
         const loadedRss = process.memoryUsage().rss;
         const availableMemory = options.availableMemory ?? (() => systemAvailableMemory() + Math.max(0, process.memoryUsage().rss - loadedRss));
-        return new Gpt2Engine(prepared, device, model, tokenizer, patterns, availableMemory);
+        return new Gpt2Engine(prepared, device, model, tokenizer, patterns, earlierLens, availableMemory);
       } catch (error) {
         lastError = error;
         log(`${device === 'cpu' ? 'CPU' : 'WebGPU'} unavailable: ${firstLine(error)}`);
@@ -256,34 +264,25 @@ export class Gpt2Engine {
     const session = ablation ? await this.ablatedSession(ablation) : this.session;
     const { cache, head, start } = ablation ? { cache: new KvCache(this.session.shape, true), head: null, start: 0 } : this.continueLastInspection(ids, { topK, targetId, residuals, reusePrefix: options.reusePrefix !== false });
     checkInspectionMemory(this.summary, { queries: ids.length - start, keys: ids.length, fullLayers, layersPerPatternRun }, this.availableMemory());
-    const plainSeconds = options.onTokens && !ablation && ids.length - start >= TOKENS_FIRST_FROM ? await this.paintTokensFirst(tokens, topK, options.onTokens) : null;
-    const hookedStart = performance.now();
-    const outputs = await session.run(ids.slice(start), cache, { hooks: { topK, targetId, residuals }, logits: 'none' });
-    const read = readInspection(outputs, {
-      summary: this.summary,
-      backend: this.backend,
-      tokens: tokens.slice(start),
-      topK,
-      targetId,
-      pieceText: (id) => this.tokenText(id),
-    });
+    if (!this.earlierLens) throw new Error('this graph was built without hooks');
+    const forwardStart = performance.now();
+    const outputs = await session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logits: 'none' });
+    const forwardSeconds = (performance.now() - forwardStart) / 1000;
+    const context = { summary: this.summary, backend: this.backend, tokens: tokens.slice(start), topK, targetId, pieceText: (id: number) => this.tokenText(id) };
+    if (options.onTokens && !ablation && ids.length - start >= TOKENS_FIRST_FROM) {
+      const finalTail = readInspection(outputs, null, context);
+      options.onTokens(tokenReadingOf(head ? spliceInspection(finalPointOf(head), finalTail, start, tokens) : finalTail), { seconds: forwardSeconds, secondsLeft: forwardSeconds * this.lensToForward });
+    }
+    const lensStart = performance.now();
+    const read = readInspection(outputs, await this.earlierLens.run(outputs, topK, targetId), context);
+    this.lensToForward = (performance.now() - lensStart) / 1000 / Math.max(forwardSeconds, 1e-3);
     const tail = residuals ? { ...read, residuals: readResiduals(outputs, nLayer) } : read;
     const reading = head ? spliceInspection(head, tail, start, tokens) : tail;
     if (ablation) this.ablatedSource = { key: ablationKey(ablation), cache };
     else this.lastInspection = { topK, targetId, residuals, reading, cache, reusedTokens: start };
     const full = fullLayers === nLayer ? () => true : (layer: number) => (asked as readonly number[]).includes(layer);
     const attention = await this.attentionOf(cache, full, layersPerPatternRun);
-    if (plainSeconds) this.hookedToPlain = (performance.now() - hookedStart) / 1000 / plainSeconds;
     return { ...reading, attention };
-  }
-
-  /** The tokens' reading to `onTokens`, before the hooked run; returns the plain forward's seconds. */
-  private async paintTokensFirst(tokens: readonly Token[], topK: number, onTokens: NonNullable<InspectOptions['onTokens']>): Promise<number> {
-    const started = performance.now();
-    const reading = await this.readTokens(tokens, topK);
-    const seconds = (performance.now() - started) / 1000;
-    onTokens(reading, { seconds, secondsLeft: seconds * this.hookedToPlain });
-    return seconds;
   }
 
   /**
@@ -493,6 +492,7 @@ export class Gpt2Engine {
     await (await this.experimentsLoading?.catch(() => null))?.dispose();
     await this.model.dispose();
     await this.patterns.dispose();
+    await this.earlierLens?.dispose();
   }
 
   private checkedTokens(text: string): Token[] {

@@ -5,7 +5,6 @@
 // come back as the small per-run `new.*` outputs instead and go into the engine's KvCache.
 
 import { Tensor } from '@huggingface/transformers';
-import { residHookNames } from '../../protocol/inspection';
 import { EVERY_POSITION_INPUT, HOOKS_INPUT, NEW_KV_OUTPUTS, TARGET_INPUT, TOP_K_INPUT } from '../graph/hooked-graph';
 import type { HookOutputs, OutputTensor } from './inspection-outputs';
 import type { KvCache, KvShape, NewEntries } from './kv-cache';
@@ -21,8 +20,6 @@ export interface LensControls {
   readonly topK: number;
   /** Token id whose probability and rank the lens reports; null for none. */
   readonly targetId: number | null;
-  /** Also fetch the residual stream at every point (copied out whole: 40 MB at 1,024 tokens). */
-  readonly residuals: boolean;
 }
 
 export type LogitRows = 'all' | 'last' | 'none';
@@ -47,7 +44,6 @@ export class Gpt2Session {
   /** Whether the graph has the hook inputs and outputs (the benchmark's plain graph has not). */
   readonly hooked: boolean;
   private readonly hookOutputs: readonly string[];
-  private readonly residualOutputs: ReadonlySet<string>;
   private readonly kvOutputs: readonly string[];
   private readonly queryOutputs: readonly string[];
 
@@ -61,7 +57,6 @@ export class Gpt2Session {
     const perRun = new Set([...this.kvOutputs, ...this.queryOutputs]);
     // The intervention graph's own outputs (`at.*`, `all.*`) are read by the experiments, not by inspections.
     this.hookOutputs = session.outputNames.filter((name) => name !== 'logits' && !name.startsWith('present.') && !perRun.has(name) && !/^(at|all)\./.test(name));
-    this.residualOutputs = new Set(residHookNames(shape.nLayer));
   }
 
   /**
@@ -93,9 +88,9 @@ export class Gpt2Session {
     }
     // An inspection reads the lens, not the logits: [position, vocab] is 0.2 GB at 1,024 tokens.
     const perRun = cache.keepsQueries ? [...this.kvOutputs, ...this.queryOutputs] : this.kvOutputs;
-    const hooks = options.hooks;
-    const hookOutputs = hooks?.residuals ? this.hookOutputs : this.hookOutputs.filter((name) => !this.residualOutputs.has(name));
-    const outputs = await this.session.run(feeds, hooks ? [...perRun, ...hookOutputs] : options.logits === 'none' ? perRun : ['logits', ...perRun]);
+    // With hooks, the residual stream at every point comes too (40 MB at 1,024 tokens): the earlier lens points
+    // are computed from it (earlier-lens.ts).
+    const outputs = await this.session.run(feeds, options.hooks ? [...perRun, ...this.hookOutputs] : options.logits === 'none' ? perRun : ['logits', ...perRun]);
     const entries = (name: (layer: number) => string) => Array.from({ length: nLayer }, (_, l) => outputs[name(l)] as NewEntries);
     cache.append(ids, entries(NEW_KV_OUTPUTS.key), entries(NEW_KV_OUTPUTS.value), cache.keepsQueries ? entries(NEW_KV_OUTPUTS.query) : []);
     return outputs;

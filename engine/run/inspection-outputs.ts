@@ -1,10 +1,11 @@
 // From the hooked graph's named outputs (batch of one) to the Inspection the protocol ships, all but the
 // attention, which the engine rebuilds layer by layer from the queries and keys (attention-patterns.ts).
 
-import type { Backend, Inspection, ModelSummary, Token } from '../../protocol/inspection';
+import type { Backend, Inspection, ModelSummary, Token, TokenReading } from '../../protocol/inspection';
 import { residHookNames } from '../../protocol/inspection';
 import type { Float32Tensor, Int32Tensor } from '../../protocol/tensor';
-import { LENS_OUTPUTS } from '../graph/hooked-graph';
+import { EARLIER_LENS_OUTPUTS } from '../graph/earlier-lens-graph';
+import { FINAL_LENS_OUTPUTS } from '../graph/hooked-graph';
 
 export interface OutputTensor {
   readonly data: ArrayLike<number | bigint> & { readonly length: number };
@@ -24,24 +25,42 @@ export interface InspectionContext {
 /** An inspection without its attention. */
 export type LensReading = Omit<Inspection, 'attention'>;
 
-export function readInspection(outputs: HookOutputs, c: InspectionContext): LensReading {
+/**
+ * The lens reading of a forward's outputs (its final point, FINAL_LENS_OUTPUTS) and, when given, the earlier
+ * points' (EARLIER_LENS_OUTPUTS): every point in hook order. Without the earlier ones, a reading of the final
+ * point alone: what the tokens are painted from while those run.
+ */
+export function readInspection(forward: HookOutputs, earlier: HookOutputs | null, c: InspectionContext): LensReading {
   const { nLayer } = c.summary;
-  const points = nLayer + 1;
+  const points = earlier ? nLayer + 1 : 1;
   const n = c.tokens.length;
   const k = Math.min(c.topK, c.summary.vocabSize);
-  const get = (name: string): OutputTensor => {
+  const final = FINAL_LENS_OUTPUTS;
+  const lens = EARLIER_LENS_OUTPUTS;
+  const get = (outputs: HookOutputs, name: string): OutputTensor => {
     const t = outputs[name];
     if (!t) throw new Error(`the graph returned no ${name}`);
     return t;
   };
+  /** The earlier points' values then the final point's, as one [point, position, …] array. */
+  const byPoint = <T extends Float32Array | Int32Array>(make: (length: number) => T, earlierName: string | null, finalValues: ArrayLike<number | bigint>): T => {
+    const out = make(points * finalValues.length);
+    const earlierValues = earlier && earlierName ? get(earlier, earlierName).data : null;
+    for (let i = 0; i < out.length - finalValues.length; i++) out[i] = Number(earlierValues ? earlierValues[i] : 0);
+    const offset = out.length - finalValues.length;
+    for (let i = 0; i < finalValues.length; i++) out[offset + i] = Number(finalValues[i]);
+    return out;
+  };
+  const floats = (length: number) => new Float32Array(length);
+  const ints = (length: number) => new Int32Array(length);
 
   // next.* cover positions 0 … n-2; the last position has no next token.
   const nextProb = new Float32Array(n).fill(Number.NaN);
-  nextProb.set(get(LENS_OUTPUTS.nextProb).data as Float32Array);
+  nextProb.set(get(forward, final.nextProb).data as Float32Array);
   const nextRank = new Int32Array(n).fill(-1);
-  nextRank.set(toInt32(get(LENS_OUTPUTS.nextRank)));
+  nextRank.set(toInt32(get(forward, final.nextRank)));
 
-  const topIds = toInt32(get(LENS_OUTPUTS.topIds));
+  const topIds = byPoint(ints, lens.topIds, get(forward, final.topIds).data);
   const pieces: Record<number, string> = {};
   for (const id of [...c.tokens.map((t) => t.id), ...topIds, ...(c.targetId === null ? [] : [c.targetId])]) {
     pieces[id] ??= c.pieceText(id);
@@ -54,20 +73,57 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Lens
     pieces,
     next: { prob: { dims: [n], data: nextProb }, rank: { dims: [n], data: nextRank } },
     lens: {
-      hooks: residHookNames(nLayer),
+      hooks: residHookNames(nLayer).slice(-points),
       topIds: { dims: [points, n, k], data: topIds },
-      topProbs: float32(get(LENS_OUTPUTS.topProbs), [points, n, k]),
-      entropy: float32(get(LENS_OUTPUTS.entropy), [points, n]),
-      kl: float32(get(LENS_OUTPUTS.kl), [points, n]),
+      topProbs: { dims: [points, n, k], data: byPoint(floats, lens.topProbs, get(forward, final.topProbs).data) },
+      entropy: { dims: [points, n], data: byPoint(floats, lens.entropy, get(forward, final.entropy).data) },
+      // The final point's KL to itself is 0.
+      kl: { dims: [points, n], data: byPoint(floats, lens.kl, new Float32Array(n)) },
       target:
         c.targetId === null
           ? null
           : {
               id: c.targetId,
-              prob: float32(get(LENS_OUTPUTS.targetProb), [points, n]),
-              rank: { dims: [points, n], data: toInt32(get(LENS_OUTPUTS.targetRank)) },
+              prob: { dims: [points, n], data: byPoint(floats, lens.targetProb, get(forward, final.targetProb).data) },
+              rank: { dims: [points, n], data: byPoint(ints, lens.targetRank, get(forward, final.targetRank).data) },
             },
     },
+  };
+}
+
+/** `reading` with its final lens point only (what a reading of the forward alone has). */
+export function finalPointOf(reading: LensReading): LensReading {
+  const { lens } = reading;
+  const [points, n] = lens.entropy.dims;
+  const last = <T extends Float32Array | Int32Array>(t: { readonly dims: readonly number[]; readonly data: T }): { dims: number[]; data: T } => {
+    const width = t.dims.slice(2).reduce((x, y) => x * y, 1);
+    return { dims: [1, n, ...t.dims.slice(2)], data: t.data.slice((points - 1) * n * width) as T };
+  };
+  return {
+    ...reading,
+    lens: {
+      hooks: lens.hooks.slice(-1),
+      topIds: last(lens.topIds),
+      topProbs: last(lens.topProbs),
+      entropy: last(lens.entropy),
+      kl: last(lens.kl),
+      target: lens.target && { id: lens.target.id, prob: last(lens.target.prob), rank: last(lens.target.rank) },
+    },
+  };
+}
+
+/** The tokens' reading of a reading of the final point alone. */
+export function tokenReadingOf(reading: LensReading): TokenReading {
+  const { lens } = reading;
+  const [, n, k] = lens.topIds.dims;
+  return {
+    model: reading.model,
+    backend: reading.backend,
+    tokens: reading.tokens,
+    pieces: reading.pieces,
+    next: reading.next,
+    top: { ids: { dims: [n, k], data: lens.topIds.data }, probs: { dims: [n, k], data: lens.topProbs.data } },
+    entropy: { dims: [n], data: lens.entropy.data },
   };
 }
 
@@ -79,11 +135,6 @@ export function readResiduals(outputs: HookOutputs, nLayer: number): Float32Tens
   const data = new Float32Array(names.length * n * d);
   names.forEach((name, p) => data.set(outputs[name].data as Float32Array, p * n * d));
   return { dims: [names.length, n, d], data };
-}
-
-function float32(t: OutputTensor, dims: number[]): Float32Tensor {
-  // A copy, so the result does not pin onnxruntime's output buffers.
-  return { dims, data: Float32Array.from(t.data as Float32Array) };
 }
 
 function toInt32(t: OutputTensor): Int32Tensor['data'] {

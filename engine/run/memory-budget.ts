@@ -60,8 +60,9 @@ export interface InspectionSize {
  * Bytes an inspection needs beyond the loaded model at its peak, erring high: one layer's attention
  * temporaries in the model run (three fp32 [head, query, key] tensors) and those of the layers the pattern
  * graph rebuilds in one run (four [head, key, key] each), each returned layer's packed pattern twice
- * (onnxruntime's buffer and the JS copy), the keys, values, queries and residual points (about eight fp32
- * [layer, position, d_model] between onnxruntime's outputs, their JS copies and the cache), one lens chunk's
+ * (onnxruntime's buffer and the JS copy), the keys, values, queries and residual points (about ten fp32
+ * [layer, position, d_model] between onnxruntime's outputs, their JS copies, the cache and the residual points
+ * stacked for the earlier lens points' session), one lens chunk's
  * [LENS_CHUNK_ROWS, vocab] working set, and a margin. onnxruntime's arenas keep their peaks, so the two
  * sessions' temporaries add up. GPT-2 small, estimated → measured over the loaded process (npm run bench):
  * 512 tokens with every layer's patterns 0.80 → 0.64 GiB; 1,024 tokens as the panel asks 1.10 → 0.97 GiB,
@@ -70,7 +71,7 @@ export interface InspectionSize {
 export function inspectionBytes(shape: InspectionShape, size: InspectionSize): number {
   const runLayer = shape.nHead * size.queries * size.keys * 4;
   const patternLayer = shape.nHead * size.keys * size.keys * 4;
-  const perPosition = 8 * shape.nLayer * size.keys * shape.nEmbd * 4;
+  const perPosition = 10 * shape.nLayer * size.keys * shape.nEmbd * 4;
   const lens = size.lens === false ? 0 : 5 * LENS_CHUNK_ROWS * shape.vocabSize * 4;
   return 3 * runLayer + 4 * size.layersPerPatternRun * patternLayer + size.fullLayers * patternLayer + perPosition + lens + 0.2 * 2 ** 30;
 }

@@ -1,6 +1,7 @@
-// The tokens painted first: the model's own next-token distribution from a plain forward, held to the
-// plain-loop reference and to the full inspection that follows it (whose last lens point is the same
-// distribution), and handed to `onTokens` before the inspection returns.
+// The tokens' reading: the model's own next-token distribution, from a plain forward (readTokens, what
+// surprisal highlighting reads) held to the plain-loop reference, and from an inspection's forward before its
+// earlier lens points run (`onTokens`, what the panel paints first) held to the full inspection that follows
+// (whose last lens point is the same distribution).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -113,6 +114,22 @@ describe('the tokens painted first, on a generated model', () => {
     assertClose(first.next.prob.data, inspection.next.prob.data, 'next.prob');
     assert.deepEqual(first.next.rank.data, inspection.next.rank.data, 'next.rank');
     assertClose(first.top.probs.data, inspection.lens.topProbs.data.subarray(last * n * 5, (last + 1) * n * 5), 'top probabilities');
+    assertClose(first.entropy.data, inspection.lens.entropy.data.subarray(last * n, (last + 1) * n), 'entropy');
+  });
+
+  test('an inspection that continues the last one paints all its tokens: the kept ones from the last, the new from its forward', async () => {
+    const base = engine.tokenize(TEXT.repeat(2));
+    await engine.inspectTokens(base, { topK: 5 });
+    const longer = engine.tokenize(TEXT.repeat(4));
+    const n = longer.length;
+    let first: TokenReading | undefined;
+    const inspection = await engine.inspectTokens(longer, { topK: 5, onTokens: (reading) => (first = reading) });
+    assert.ok(engine.lastReusedTokens > 0, 'the inspection continued the last one');
+    assert.ok(first, 'the new positions are enough to paint first');
+    assert.equal(first.tokens.length, n);
+    const last = inspection.lens.hooks.length - 1;
+    assertClose(first.next.prob.data, inspection.next.prob.data, 'next.prob');
+    assert.deepEqual(first.top.ids.data, inspection.lens.topIds.data.subarray(last * n * 5, (last + 1) * n * 5), 'top ids');
     assertClose(first.entropy.data, inspection.lens.entropy.data.subarray(last * n, (last + 1) * n), 'entropy');
   });
 
