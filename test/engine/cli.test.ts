@@ -274,7 +274,13 @@ const BAD_INPUT: readonly BadInput[] = [
   {
     problem: 'a folder without model.safetensors',
     args: () => inspectModel(brokenModel('no-weights', (dir) => rmSync(join(dir, 'model.safetensors')))),
-    says: /no-weights is missing model\.safetensors/,
+    says: /no-weights is missing model\.safetensors; a GPT-2 model folder holds it beside config\.json and tokenizer\.json\.$/,
+    exit: 1,
+  },
+  {
+    problem: 'a folder with none of a model\'s files: each named once',
+    args: () => inspectModel(brokenModel('not-a-model', (dir) => ['config.json', 'model.safetensors', 'tokenizer.json'].forEach((name) => rmSync(join(dir, name))))),
+    says: /not-a-model is not a GPT-2 model folder: it holds none of config\.json, model\.safetensors or tokenizer\.json\.$/,
     exit: 1,
   },
   {
