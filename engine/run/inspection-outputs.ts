@@ -4,6 +4,7 @@
 import type { Backend, Inspection, ModelSummary, Token } from '../../protocol/inspection';
 import { residHookNames } from '../../protocol/inspection';
 import type { Float32Tensor, Int32Tensor } from '../../protocol/tensor';
+import type { TokenPiece } from '../../protocol/token-piece';
 import { LENS_OUTPUTS } from '../graph/hooked-graph';
 
 export interface OutputTensor {
@@ -18,7 +19,7 @@ export interface InspectionContext {
   readonly tokens: readonly Token[];
   readonly topK: number;
   readonly targetId: number | null;
-  readonly pieceText: (id: number) => string;
+  readonly piece: (id: number) => TokenPiece;
 }
 
 /** An inspection without its attention. */
@@ -42,9 +43,9 @@ export function readInspection(outputs: HookOutputs, c: InspectionContext): Lens
   nextRank.set(toInt32(get(LENS_OUTPUTS.nextRank)));
 
   const topIds = toInt32(get(LENS_OUTPUTS.topIds));
-  const pieces: Record<number, string> = {};
+  const pieces: Record<number, TokenPiece> = {};
   for (const id of [...c.tokens.map((t) => t.id), ...topIds, ...(c.targetId === null ? [] : [c.targetId])]) {
-    pieces[id] ??= c.pieceText(id);
+    pieces[id] ??= c.piece(id);
   }
 
   return {
