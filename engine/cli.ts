@@ -11,6 +11,7 @@ import { HEAD_SCORE_KINDS } from '../protocol/head-scores';
 import { routeEdges } from '../protocol/routes';
 import { parseAblation, PATCH_HOOKS, type AblationSetting, type PatchHook, type Steering } from '../protocol/interventions';
 import { readBoundedFile } from './models/model-folder';
+import { pieceText, type TokenPiece } from '../protocol/token-piece';
 
 const VOCAB_SIZE = 50257;
 /** TransformerLens's head detector probes with sequences of about this length. */
@@ -222,7 +223,7 @@ async function attribute(engine: Gpt2Engine, text: string, flags: Flags): Promis
   const position = integer(flags, 'position', 0, tokens.length - 1) ?? tokens.length - 1;
   const experiments = await engine.experiments();
   const { attribution, logitDiff } = await experiments.attribute(tokens.map((t) => t.id), position, metric);
-  const token = (id: number) => ({ id, text: engine.tokenText(id) });
+  const token = (id: number) => engine.tokenPiece(id);
   const json = {
     position,
     target: token(metric.targetId),
@@ -232,8 +233,8 @@ async function attribute(engine: Gpt2Engine, text: string, flags: Flags): Promis
     neurons: attribution.neurons,
   };
   if (flags.json) return console.log(JSON.stringify(json));
-  const what = `${JSON.stringify(json.target.text)}${json.versus ? ` − ${JSON.stringify(json.versus.text)}` : ''}`;
-  console.log(`logit ${what} at position ${position} (after ${JSON.stringify(tokens[position].text)}): ${logitDiff.toFixed(3)}, of which:`);
+  const what = `${shown(json.target)}${json.versus ? ` − ${shown(json.versus)}` : ''}`;
+  console.log(`logit ${what} at position ${position} (after ${shown(tokens[position])}): ${logitDiff.toFixed(3)}, of which:`);
   const ranked = [...attribution.components].sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
   for (const c of ranked.slice(0, 12)) console.log(`${`${c.value >= 0 ? '+' : ''}${c.value.toFixed(3)}`.padStart(9)}  ${c.hook}${c.head === undefined ? '' : ` head ${c.head}`}`);
 }
@@ -247,9 +248,9 @@ async function routes(engine: Gpt2Engine, text: string, flags: Flags): Promise<v
   const importances = flags.json ? await experiments.routes(ids, true) : await experiments.routes(ids);
   const result = { ...importances, edges: routeEdges(importances, tokens.length - 1, threshold) };
   if (flags.json) return console.log(JSON.stringify(result));
-  console.log(`route of the prediction after ${JSON.stringify(tokens.at(-1)!.text)} (edges of weight ≥ ${threshold}):`);
+  console.log(`route of the prediction after ${shown(tokens.at(-1)!)} (edges of weight ≥ ${threshold}):`);
   for (const e of result.edges) {
-    const what = e.kind === 'mlp' ? `MLP at ${JSON.stringify(tokens[e.to].text)}` : `${JSON.stringify(tokens[e.from].text)} → ${JSON.stringify(tokens[e.to].text)}`;
+    const what = e.kind === 'mlp' ? `MLP at ${shown(tokens[e.to])}` : `${shown(tokens[e.from])} → ${shown(tokens[e.to])}`;
     console.log(`layer ${String(e.layer).padStart(2)}  ${e.kind.padEnd(9)} ${e.weight.toFixed(3)}  ${what}`);
   }
 }
@@ -298,13 +299,17 @@ async function withEngine(flags: Flags, device: DeviceChoice, work: (engine: Gpt
   }
 }
 
+/** A token in the printed summaries: quoted, or by its bytes when it holds part of a character. */
+function shown(piece: TokenPiece): string {
+  return JSON.stringify(pieceText(piece));
+}
+
 function printInspection(json: ReturnType<typeof inspectionToJson>): void {
-  const show = (s: string) => JSON.stringify(s);
   console.log(`${json.model.name} on ${json.backend}: ${json.tokens.length} tokens`);
   json.tokens.forEach((token, t) => {
     const next = json.logits[t];
-    const guesses = next.topk.slice(0, 3).map((e) => `${show(e.text)} ${(100 * e.prob).toFixed(1)}%`).join(', ');
-    console.log(`${String(token.id).padStart(6)} ${show(token.text).padEnd(16)} → ${guesses}`);
+    const guesses = next.topk.slice(0, 3).map((e) => `${shown(e)} ${(100 * e.prob).toFixed(1)}%`).join(', ');
+    console.log(`${String(token.id).padStart(6)} ${shown(token).padEnd(16)} → ${guesses}`);
   });
 }
 

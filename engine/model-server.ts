@@ -134,7 +134,7 @@ export class ModelServer {
       case 'lens/target': {
         const engine = this.loaded();
         const id = engine.targetTokenId((request as RequestOf<'lens/target'>).params.text);
-        return Promise.resolve({ id, text: engine.tokenText(id) });
+        return Promise.resolve(engine.tokenPiece(id));
       }
       case 'complete/run':
         return this.complete(request as RequestOf<'complete/run'>, job.abort.signal);

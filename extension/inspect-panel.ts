@@ -493,7 +493,7 @@ export class InspectPanel implements vscode.Disposable {
       const result = await this.context.request('inspect/run', { text: shown.target.text, ids: idsOf(shown.result), topK: TOP_K, targetId: id, windowToContext: false, ...ablationOf(shown) }, { what: 'computing the target across layers' });
       const target = result.inspection.lens.target;
       if (!target) throw new GlassboxError('internal', 'The model returned no target values.');
-      reply({ text: result.inspection.pieces[id] ?? request.text, target });
+      reply({ piece: result.inspection.pieces[id] ?? { id, text: request.text }, target });
     } catch (error) {
       reply({ error: toErrorInfo(error).message });
     }

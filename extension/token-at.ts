@@ -1,13 +1,13 @@
 // What the model made of the token at a document offset, from an inspection already computed: the hover's
-// facts, kept free of vscode so they are tested as plain data.
+// facts and its words, kept free of vscode so they are tested as plain data.
 
 import type { Inspection, TokenReading } from '../protocol/inspection';
 import { finalTopK, readingTopK, surprisalBits, type TopEntry } from '../protocol/inspection-reading';
+import { formatBits, formatProbability, formatRank } from '../protocol/number-format';
+import { pieceLabel, type TokenPiece } from '../protocol/token-piece';
 
-export interface TokenFacts {
+export interface TokenFacts extends TokenPiece {
   readonly index: number;
-  readonly id: number;
-  readonly text: string;
   /** Document offsets the token covers. */
   readonly start: number;
   readonly end: number;
@@ -30,8 +30,8 @@ export function tokenAt(inspection: Inspection | TokenReading, baseOffset: numbe
   const relative = offset - baseOffset;
   const index = inspection.tokens.findIndex((t) => relative >= t.start && relative < t.end);
   if (index < 0) return null;
-  const token = inspection.tokens[index];
-  const facts = { index, id: token.id, text: token.text, start: token.start + baseOffset, end: token.end + baseOffset };
+  const { start, end, ...piece } = inspection.tokens[index];
+  const facts = { index, ...piece, start: start + baseOffset, end: end + baseOffset };
   if (index === 0) return { ...facts, prob: null, surprisal: null, rank: null, guesses: [] };
   const before = index - 1;
   const prob = inspection.next.prob.data[before];
@@ -42,4 +42,17 @@ export function tokenAt(inspection: Inspection | TokenReading, baseOffset: numbe
     rank: inspection.next.rank.data[before],
     guesses: ('lens' in inspection ? finalTopK(inspection, before) : readingTopK(inspection, before)).slice(0, guesses),
   };
+}
+
+/** The hover's Markdown for the token of `facts`, one of `count`: the token, how likely it was, the guesses. */
+export function factsMarkdown(facts: TokenFacts, count: number): string {
+  // A backtick in a token would end its code span: it shows as a look-alike.
+  const code = (piece: TokenPiece) => `\`${pieceLabel(piece).replace(/`/g, 'ˋ')}\``;
+  const head = `**Glassbox** · token ${facts.index + 1} of ${count}\n\n${code(facts)} · id ${facts.id}\n\n`;
+  if (facts.prob === null) return `${head}The first token: the model had no context to predict it from.\n\n`;
+  const guesses = facts.guesses.map((g, i) => `${i + 1}. ${code(g)} ${formatProbability(g.prob)}`).join('  \n');
+  return (
+    `${head}probability **${formatProbability(facts.prob)}** · surprisal ${formatBits(facts.surprisal ?? Number.NaN)} · rank ${formatRank(facts.rank ?? -1)}\n\n` +
+    `The model's top guesses here:  \n${guesses}\n\n`
+  );
 }

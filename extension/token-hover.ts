@@ -10,9 +10,7 @@ import type { GlassboxContext } from './glassbox-context';
 import { documentLength, type InspectPanel } from './inspect-panel';
 import { chooseInspectText } from './inspect-text';
 import type { SurprisalHighlighting } from './surprisal-highlighting';
-import { tokenAt, type TokenFacts } from './token-at';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
-import { formatBits, formatProbability, formatRank } from '../protocol/number-format';
+import { factsMarkdown, tokenAt, type TokenFacts } from './token-at';
 
 export const SHOW_TOKEN_COMMAND = 'glassbox.showTokenInPanel';
 
@@ -79,22 +77,10 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 function hover(document: vscode.TextDocument, facts: TokenFacts, count: number, inPanel: boolean): vscode.Hover {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: [SHOW_TOKEN_COMMAND] };
-  md.appendMarkdown(`**Glassbox** · token ${facts.index + 1} of ${count}\n\n`);
-  md.appendMarkdown(`\`${escapeCode(visibleWhitespace(facts.text))}\` · id ${facts.id}\n\n`);
-  if (facts.prob === null) {
-    md.appendMarkdown('The first token: the model had no context to predict it from.\n\n');
-  } else {
-    md.appendMarkdown(`probability **${formatProbability(facts.prob)}** · surprisal ${formatBits(facts.surprisal ?? Number.NaN)} · rank ${formatRank(facts.rank ?? -1)}\n\n`);
-    const guesses = facts.guesses.map((g, i) => `${i + 1}. \`${escapeCode(visibleWhitespace(g.text))}\` ${formatProbability(g.prob)}`).join('  \n');
-    md.appendMarkdown(`The model's top guesses here:  \n${guesses}\n\n`);
-  }
+  md.appendMarkdown(factsMarkdown(facts, count));
   if (inPanel) {
     const args = encodeURIComponent(JSON.stringify([facts.start]));
     md.appendMarkdown(`[Show in the Glassbox panel](command:${SHOW_TOKEN_COMMAND}?${args})`);
   }
   return new vscode.Hover(md, new vscode.Range(document.positionAt(facts.start), document.positionAt(facts.end)));
-}
-
-function escapeCode(text: string): string {
-  return text.replace(/`/g, 'ˋ');
 }

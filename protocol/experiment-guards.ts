@@ -18,7 +18,8 @@ import {
 } from './interventions';
 import { HEAD_SCORE_KINDS, type HeadCatalogue, type HeadScores } from './head-scores';
 import type { RouteImportances } from './routes';
-import type { HeadWrites, OvSource, ScoredToken, TokenPiece } from './head-writes';
+import type { HeadWrites, OvSource, ScoredToken } from './head-writes';
+import { tokenPiece } from './inspection-guard';
 
 const component: Reader<AttributionComponent> = (v, p) => {
   const f = record(v, p);
@@ -56,17 +57,6 @@ export const headCatalogue: Reader<HeadCatalogue> = (v, p) => {
     repeatLength: integer(f.repeatLength, `${p}.repeatLength`, 1),
     probes: integer(f.probes, `${p}.probes`, 1),
   };
-};
-
-const byte: Reader<number> = (v, p) => {
-  const b = integer(v, p, 0);
-  return b <= 255 ? b : fail(p, 'a byte (0 to 255)', v);
-};
-
-const tokenPiece: Reader<TokenPiece> = (v, p) => {
-  const f = record(v, p);
-  const piece = { id: integer(f.id, `${p}.id`, 0), text: string(f.text, `${p}.text`) };
-  return f.bytes === undefined ? piece : { ...piece, bytes: array(byte)(f.bytes, `${p}.bytes`) };
 };
 
 const scoredToken: Reader<ScoredToken> = (v, p) => ({ ...tokenPiece(v, p), value: finite(record(v, p).value, `${p}.value`) });

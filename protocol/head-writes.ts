@@ -2,14 +2,7 @@
 // states the definitions): its OV circuit read through the unembedding for the tokens it attends to, and its
 // direct effect on the logits at one position.
 
-/** A vocabulary token as the views label it. */
-export interface TokenPiece {
-  readonly id: number;
-  /** The decoded piece; U+FFFD where the token holds part of a multi-byte character. */
-  readonly text: string;
-  /** The token's UTF-8 bytes, present only when they do not spell whole characters (the views show ⟨0xE2⟩). */
-  readonly bytes?: readonly number[];
-}
+import type { TokenPiece } from './token-piece';
 
 export interface ScoredToken extends TokenPiece {
   readonly value: number;

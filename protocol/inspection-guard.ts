@@ -3,6 +3,7 @@
 
 import { packedPatternLength, thumbnailTiles, type Inspection, type LensTarget, type ModelSummary, type Token, type TokenReading } from './inspection';
 import type { Float32Tensor } from './tensor';
+import type { TokenPiece } from './token-piece';
 import { array, fail, float32Tensor, int32Tensor, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
 
 export function modelSummary(value: unknown, path: string): ModelSummary {
@@ -18,11 +19,22 @@ export function modelSummary(value: unknown, path: string): ModelSummary {
   };
 }
 
+const byte: Reader<number> = (v, p) => {
+  const b = integer(v, p, 0);
+  return b <= 255 ? b : fail(p, 'a byte (0 to 255)', v);
+};
+
+export const tokenPiece: Reader<TokenPiece> = (v, p) => {
+  const f = record(v, p);
+  const piece = { id: integer(f.id, `${p}.id`, 0), text: string(f.text, `${p}.text`) };
+  return f.bytes === undefined ? piece : { ...piece, bytes: array(byte)(f.bytes, `${p}.bytes`) };
+};
+
 export function token(value: unknown, path: string): Token {
   const f = record(value, path);
   const start = integer(f.start, `${path}.start`, 0);
   const end = integer(f.end, `${path}.end`, start);
-  return { id: integer(f.id, `${path}.id`, 0), text: string(f.text, `${path}.text`), start, end };
+  return { ...tokenPiece(value, path), start, end };
 }
 
 function stringsOfLength(value: unknown, path: string, length: number): string[] {
@@ -124,10 +136,12 @@ export function dimOf(value: unknown, path: string, rank: number, axis: number):
 
 function pieces(value: unknown, path: string): Inspection['pieces'] {
   const f = record(value, path);
-  const out: Record<number, string> = {};
-  for (const [key, text] of Object.entries(f)) {
+  const out: Record<number, TokenPiece> = {};
+  for (const [key, entry] of Object.entries(f)) {
     if (!/^\d+$/.test(key)) throw new InvalidMessage(`${path}: key ${JSON.stringify(key)} is not a token id`);
-    out[Number(key)] = string(text, `${path}[${key}]`);
+    const piece = tokenPiece(entry, `${path}[${key}]`);
+    if (piece.id !== Number(key)) throw new InvalidMessage(`${path}[${key}].id: expected ${key}, got ${piece.id}`);
+    out[piece.id] = piece;
   }
   return out;
 }

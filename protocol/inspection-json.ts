@@ -1,7 +1,7 @@
 // The one place tensors are spelled out as nested JSON: the CLI's `inspect --json` format, which the
 // panel's JSON export writes too, so scripts can read either.
 
-import { patternRow, type Inspection } from './inspection';
+import { patternRow, type Inspection, type Token } from './inspection';
 import { lensTopK, type TopEntry } from './inspection-reading';
 
 export type JsonTopEntry = TopEntry;
@@ -9,7 +9,8 @@ export type JsonTopEntry = TopEntry;
 export interface InspectionJson {
   readonly model: Inspection['model'];
   readonly backend: Inspection['backend'];
-  readonly tokens: { id: number; text: string; start: number; end: number }[];
+  /** A token holding part of a character has `bytes` (its UTF-8 bytes) beside its `text` (U+FFFD); so has a top-k entry. */
+  readonly tokens: Token[];
   readonly logits: { topk: JsonTopEntry[]; next: { id: number; prob: number; rank: number } | null }[];
   readonly lens: { hook: string; positions: { topk: JsonTopEntry[]; entropy: number; kl: number; target: { prob: number; rank: number } | null }[] }[];
   /** [head][query][key] per layer; null for a layer the inspection did not carry in full (the CLI asks for every layer). */
@@ -24,7 +25,7 @@ export function inspectionToJson(inspection: Inspection): InspectionJson {
   return {
     model: inspection.model,
     backend: inspection.backend,
-    tokens: tokens.map(({ id, text, start, end }) => ({ id, text, start, end })),
+    tokens: tokens.map(({ id, text, bytes, start, end }) => ({ id, text, ...(bytes ? { bytes } : {}), start, end })),
     // The model's own next-token distribution is the lens at the last residual point.
     logits: tokens.map((_, t) => ({
       topk: top(points - 1, t),

@@ -2,11 +2,15 @@
 // point and position sits, shared by the CLI's JSON, the panel and the hover.
 
 import type { Inspection, TokenReading } from './inspection';
+import type { TokenPiece } from './token-piece';
 
-export interface TopEntry {
-  readonly id: number;
-  readonly text: string;
+export interface TopEntry extends TokenPiece {
   readonly prob: number;
+}
+
+/** How token `id` reads on its own. Every id in an inspection has its piece; the fallback only shows an id where one was lost. */
+export function pieceOf(pieces: Inspection['pieces'], id: number): TokenPiece {
+  return pieces[id] ?? { id, text: `⟨${id}⟩` };
 }
 
 /** The lens's top-k at residual point `point` and `position`, most likely first. */
@@ -14,11 +18,7 @@ export function lensTopK(inspection: Inspection, point: number, position: number
   const { topIds, topProbs } = inspection.lens;
   const [, n, k] = topIds.dims;
   const at = (point * n + position) * k;
-  return Array.from({ length: k }, (_, j) => {
-    const id = topIds.data[at + j];
-    // Every id in an inspection has its piece; the fallback only shows an id where one was lost.
-    return { id, text: inspection.pieces[id] ?? `⟨${id}⟩`, prob: topProbs.data[at + j] };
-  });
+  return Array.from({ length: k }, (_, j) => ({ ...pieceOf(inspection.pieces, topIds.data[at + j]), prob: topProbs.data[at + j] }));
 }
 
 /** What the model itself predicted after `position`: the lens at the last residual point. */
@@ -29,10 +29,7 @@ export function finalTopK(inspection: Inspection, position: number): TopEntry[] 
 /** A token reading's top-k at `position` (the model's own distribution), most likely first. */
 export function readingTopK(reading: TokenReading, position: number): TopEntry[] {
   const [, k] = reading.top.ids.dims;
-  return Array.from({ length: k }, (_, j) => {
-    const id = reading.top.ids.data[position * k + j];
-    return { id, text: reading.pieces[id] ?? `⟨${id}⟩`, prob: reading.top.probs.data[position * k + j] };
-  });
+  return Array.from({ length: k }, (_, j) => ({ ...pieceOf(reading.pieces, reading.top.ids.data[position * k + j]), prob: reading.top.probs.data[position * k + j] }));
 }
 
 /** Surprisal in bits of an event with probability `prob`. */

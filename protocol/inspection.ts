@@ -2,6 +2,7 @@
 // residual point and the attention patterns. Produced by the engine, shipped to the host and the webviews.
 
 import type { Float32Tensor, Int32Tensor } from './tensor';
+import type { TokenPiece } from './token-piece';
 
 export type Backend = 'cpu' | 'webgpu';
 
@@ -15,11 +16,11 @@ export interface ModelSummary {
   readonly vocabSize: number;
 }
 
-/** One token with the UTF-16 range of the input it covers (`text.slice(start, end)`). */
-export interface Token {
-  readonly id: number;
-  /** The decoded piece; a token that splits a multi-byte character decodes to U+FFFD pieces. */
-  readonly text: string;
+/**
+ * One token with the UTF-16 range of the input it covers (`text.slice(start, end)`); a token holding part of a
+ * character covers the whole character, and carries its bytes.
+ */
+export interface Token extends TokenPiece {
   readonly start: number;
   readonly end: number;
 }
@@ -74,7 +75,7 @@ export interface Inspection {
   readonly backend: Backend;
   readonly tokens: readonly Token[];
   /** How each token id that appears anywhere in this inspection (inputs, top-k, target) reads on its own. */
-  readonly pieces: Readonly<Record<number, string>>;
+  readonly pieces: Readonly<Record<number, TokenPiece>>;
   /** Probability and rank of the token that actually comes next, at each position; the last has none. */
   readonly next: {
     /** [position]; NaN at the last position */
@@ -136,7 +137,7 @@ export interface TokenReading {
   readonly model: ModelSummary;
   readonly backend: Backend;
   readonly tokens: readonly Token[];
-  readonly pieces: Readonly<Record<number, string>>;
+  readonly pieces: Inspection['pieces'];
   readonly next: Inspection['next'];
   /** The final distribution's top-k: ids and probabilities, [position, k]. */
   readonly top: { readonly ids: Int32Tensor; readonly probs: Float32Tensor };

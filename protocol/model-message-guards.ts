@@ -14,7 +14,7 @@ import {
   string,
   type Reader,
 } from './guards';
-import { dimOf, inspection, layerPattern, modelSummary, token, tokenReading } from './inspection-guard';
+import { dimOf, inspection, layerPattern, modelSummary, token, tokenPiece, tokenReading } from './inspection-guard';
 import { ERROR_CODES } from './errors';
 import { PATCH_HOOKS, type AblationSetting, type AttributionReport, type PatchReport, type Steering } from './interventions';
 import { ablationSetting, attributionReport, headCatalogue, headWrites, patchReport, routeImportances } from './experiment-guards';
@@ -188,11 +188,6 @@ export function steering(v: unknown, p: string): Steering {
   return { add: text(f.add, `${p}.add`), subtract: text(f.subtract, `${p}.subtract`), layer: integer(f.layer, `${p}.layer`, 0), scale: finite(f.scale, `${p}.scale`) };
 }
 
-const generated = (v: unknown, p: string) => {
-  const f = record(v, p);
-  return { id: integer(f.id, `${p}.id`, 0), text: string(f.text, `${p}.text`) };
-};
-
 /** A probability, where a generated token carries one. */
 const probability: Reader<number> = (v, p) => {
   const x = finite(v, p);
@@ -200,7 +195,7 @@ const probability: Reader<number> = (v, p) => {
   return x;
 };
 
-const generatedToken: Reader<GeneratedToken> = (v, p) => ({ ...generated(v, p), prob: probability(record(v, p).prob, `${p}.prob`) });
+const generatedToken: Reader<GeneratedToken> = (v, p) => ({ ...tokenPiece(v, p), prob: probability(record(v, p).prob, `${p}.prob`) });
 
 export const continuation: Reader<Continuation> = (v, p) => {
   const f = record(v, p);
@@ -231,7 +226,7 @@ const results: Readers<'result'> = {
     const heads = dimOf(f.pattern, `${p}.pattern`, 2, 0);
     return { layer: layer(f.layer, `${p}.layer`), tokens, pattern: layerPattern(heads, tokens)(f.pattern, `${p}.pattern`) };
   },
-  'lens/target': (v, p): TargetResult => generated(v, p),
+  'lens/target': (v, p): TargetResult => tokenPiece(v, p),
   'tokens/read': (v, p): ReadResult => {
     const f = record(v, p);
     return { reading: tokenReading(f.reading, `${p}.reading`), droppedTokens: integer(f.droppedTokens, `${p}.droppedTokens`, 0), textOffset: integer(f.textOffset, `${p}.textOffset`, 0) };
@@ -282,7 +277,7 @@ const progress: Reader<Progress> = (v, p) => {
       secondsLeft: seconds('secondsLeft'),
     };
   }
-  if (kind === 'token') return { kind, ...generated(v, p) };
+  if (kind === 'token') return { kind, ...tokenPiece(v, p) };
   const bytes = (key: string) => integer(f[key], `${p}.${key}`, 0);
   return { kind, file: string(f.file, `${p}.file`), receivedBytes: bytes('receivedBytes'), totalBytes: bytes('totalBytes'), overallReceived: bytes('overallReceived'), overallTotal: bytes('overallTotal') };
 };

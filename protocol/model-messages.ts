@@ -11,6 +11,7 @@ import type { RouteImportances } from './routes';
 import type { ErrorInfo } from './errors';
 import type { Backend, Inspection, ModelSummary, Token, TokenReading } from './inspection';
 import type { Float32Tensor } from './tensor';
+import type { TokenPiece } from './token-piece';
 
 /** Where the weights come from: a folder in the Hub layout, or a Hub repo downloaded once into the cache. */
 export type ModelSource = { readonly kind: 'folder'; readonly path: string } | { readonly kind: 'hub'; readonly repo: string; readonly revision?: string };
@@ -100,10 +101,8 @@ export interface TargetParams {
   readonly text: string;
 }
 
-export interface TargetResult {
-  readonly id: number;
-  readonly text: string;
-}
+/** The token the text encodes to. */
+export type TargetResult = TokenPiece;
 
 export interface CompleteParams {
   readonly prompt: string;
@@ -125,9 +124,7 @@ export interface CompleteParams {
 }
 
 /** A token the model generated. */
-export interface GeneratedToken {
-  readonly id: number;
-  readonly text: string;
+export interface GeneratedToken extends TokenPiece {
   /**
    * The model's probability for this token where it chose it: the softmax of the raw logits, before any
    * temperature, so the same number an inspection of the prompt and the tokens before it reports as `next.prob`.
@@ -262,7 +259,7 @@ export const MODEL_METHODS: readonly ModelMethod[] = ['model/load', 'inspect/run
 export type Progress =
   | { readonly kind: 'download'; readonly file: string; readonly receivedBytes: number; readonly totalBytes: number; readonly overallReceived: number; readonly overallTotal: number }
   | { readonly kind: 'load'; readonly message: string }
-  | { readonly kind: 'token'; readonly id: number; readonly text: string }
+  | ({ readonly kind: 'token' } & TokenPiece)
   /** An inspection's first part (`tokensFirst`): the tokens' reading, windowed as the result will be, and time. */
   | {
       readonly kind: 'tokens';

@@ -4,8 +4,9 @@
 
 import { boolean, fail, finite, integer, InvalidMessage, nullable, oneOf, record, string, type Reader } from './guards';
 import { packedPatternTokens, type Inspection, type LensTarget, type TokenReading } from './inspection';
-import { dimOf, inspection, layerPattern, lensTarget, tokenReading } from './inspection-guard';
+import { dimOf, inspection, layerPattern, lensTarget, tokenPiece, tokenReading } from './inspection-guard';
 import type { Float32Tensor } from './tensor';
+import type { TokenPiece } from './token-piece';
 import { ablationSetting, attributionReport, headCatalogue, headWrites, patchReport, routeImportances } from './experiment-guards';
 import type { HeadCatalogue } from './head-scores';
 import type { HeadWrites } from './head-writes';
@@ -65,7 +66,7 @@ export interface PanelViewState {
   readonly selectedToken: number | null;
   readonly sampling: SamplingSettings;
   readonly lensColour: LensColourMode;
-  readonly lensTarget: { readonly id: number; readonly text: string } | null;
+  readonly lensTarget: TokenPiece | null;
   /** `head: null` is the mean over the layer's heads. */
   readonly attentionHead: { readonly layer: number; readonly head: number | null };
   readonly attentionView: AttentionView;
@@ -146,7 +147,7 @@ export interface EditorCursorPayload {
 export const LensTargetResult = 'lens/targetResult';
 export interface LensTargetResultPayload {
   readonly requestId: number;
-  readonly outcome: { readonly text: string; readonly target: LensTarget } | { readonly error: string };
+  readonly outcome: { readonly piece: TokenPiece; readonly target: LensTarget } | { readonly error: string };
 }
 
 /** host → webview: the answer to `attention/pattern` with the same `requestId`. */
@@ -177,7 +178,7 @@ export interface PatchResultPayload {
 export const TokenResolved = 'token/resolved';
 export interface TokenResolvedPayload {
   readonly requestId: number;
-  readonly outcome: { readonly id: number; readonly text: string } | { readonly error: string };
+  readonly outcome: TokenPiece | { readonly error: string };
 }
 
 /** host → webview: the answer to `routes/request` with the same `requestId`. */
@@ -444,10 +445,7 @@ function samplingSettings(value: unknown, path: string): SamplingSettings {
 export function parsePanelViewState(value: unknown, path = 'state'): PanelViewState {
   const f = record(value, path);
   const head = record(f.attentionHead, `${path}.attentionHead`);
-  const target = nullable((v, p) => {
-    const t = record(v, p);
-    return { id: integer(t.id, `${p}.id`, 0), text: string(t.text, `${p}.text`) };
-  });
+  const target = nullable(tokenPiece);
   return {
     tab: oneOf(panelTabs)(f.tab, `${path}.tab`),
     tokenColour: oneOf(tokenColourModes)(f.tokenColour, `${path}.tokenColour`),
@@ -497,7 +495,7 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
         'error' in outcome
           ? { error: string(outcome.error, `${path}.outcome.error`) }
           : {
-              text: string(outcome.text, `${path}.outcome.text`),
+              piece: tokenPiece(outcome.piece, `${path}.outcome.piece`),
               // The shape is checked against itself here; the webview matches it to the inspection it shows.
               target: lensTargetOfOwnShape(outcome.target, `${path}.outcome.target`),
             },
@@ -524,7 +522,7 @@ const hostToWebview: { readonly [K in keyof HostToWebviewPayloads]: Reader<HostT
     const outcome = record(f.outcome, `${path}.outcome`);
     return {
       requestId: integer(f.requestId, `${path}.requestId`, 0),
-      outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : { id: integer(outcome.id, `${path}.outcome.id`, 0), text: string(outcome.text, `${path}.outcome.text`) },
+      outcome: 'error' in outcome ? { error: string(outcome.error, `${path}.outcome.error`) } : tokenPiece(outcome, `${path}.outcome`),
     };
   },
 };

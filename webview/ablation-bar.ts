@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { ABLATION_MODES, formatAblation, sameAblation, type Ablation, type AblationMode } from '../protocol/interventions';
 import { formatNumber, formatProbability, formatRank, formatSignedBits } from '../protocol/number-format';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel, type TokenPiece } from '../protocol/token-piece';
 import { textChange, tokenChange } from './ablation-change';
 import { el } from './element-builder';
 import type { PanelContext, Shown } from './panel-context';
@@ -78,7 +78,7 @@ export function createAblationBar(ctx: PanelContext): { readonly element: HTMLEl
       const token = tokenChange(inspection, baseline, position);
       const parts: (string | Node)[] = [];
       if (token) {
-        const piece = JSON.stringify(visibleWhitespace(inspection.tokens[position].text));
+        const piece = JSON.stringify(pieceLabel(inspection.tokens[position]));
         parts.push(
           el('span', { attrs: { title: `The probability the model gave token ${position} (${piece}) from the tokens before it, unablated → ablated.` } }, [
             `P(${piece}) `,
@@ -87,7 +87,7 @@ export function createAblationBar(ctx: PanelContext): { readonly element: HTMLEl
           ]),
         );
       }
-      const guess = (t: string) => JSON.stringify(visibleWhitespace(t));
+      const guess = (t: TokenPiece) => JSON.stringify(pieceLabel(t));
       parts.push(
         el('span', {}, ['perplexity ', el('strong', { text: `${formatNumber(text.perplexity.before, 1)} → ${formatNumber(text.perplexity.after, 1)}` })]),
         el('span', { attrs: { title: 'Positions where the model’s most likely next token is another one than unablated.' } }, [
@@ -95,7 +95,7 @@ export function createAblationBar(ctx: PanelContext): { readonly element: HTMLEl
           el('strong', { text: `${text.topGuessChanged} of ${text.positions}` }),
           ' positions',
         ]),
-        el('span', {}, ['next: ', el('strong', { text: text.nextGuess.before === text.nextGuess.after ? guess(text.nextGuess.after) : `${guess(text.nextGuess.before)} → ${guess(text.nextGuess.after)}` })]),
+        el('span', {}, ['next: ', el('strong', { text: text.nextGuess.before.id === text.nextGuess.after.id ? guess(text.nextGuess.after) : `${guess(text.nextGuess.before)} → ${guess(text.nextGuess.after)}` })]),
       );
       summary.replaceChildren(...parts);
     },

@@ -3,6 +3,7 @@
 
 import type { Inspection } from '../protocol/inspection';
 import { finalTopK } from '../protocol/inspection-reading';
+import type { TokenPiece } from '../protocol/token-piece';
 import { perplexity } from './token-colouring';
 
 /** How the probability and rank of token `position` (predicted at position − 1) moved. */
@@ -28,7 +29,7 @@ export interface TextChange {
   readonly topGuessChanged: number;
   readonly positions: number;
   /** The top guess after the last token, before and after. */
-  readonly nextGuess: { readonly before: string; readonly after: string };
+  readonly nextGuess: { readonly before: TokenPiece; readonly after: TokenPiece };
 }
 
 export function textChange(ablated: Inspection, baseline: Inspection): TextChange {
@@ -39,6 +40,6 @@ export function textChange(ablated: Inspection, baseline: Inspection): TextChang
     perplexity: { before: perplexity(baseline.next.prob.data), after: perplexity(ablated.next.prob.data) },
     topGuessChanged: changed,
     positions: n,
-    nextGuess: { before: finalTopK(baseline, n - 1)[0].text, after: finalTopK(ablated, n - 1)[0].text },
+    nextGuess: { before: finalTopK(baseline, n - 1)[0], after: finalTopK(ablated, n - 1)[0] },
   };
 }

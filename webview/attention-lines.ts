@@ -5,7 +5,7 @@ import type { Token } from '../protocol/inspection';
 import { attentionPairs, lineWidth } from './attention-layout';
 import { el, svgEl } from './element-builder';
 import { formatProbability } from '../protocol/number-format';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
 
 export interface AttentionLines {
   readonly element: HTMLElement;
@@ -60,7 +60,7 @@ export function createAttentionLines(onReveal: (token: number) => void): Attenti
     }
     const labels = svgEl('g', { class: 'gb-lines-labels' });
     tokens.forEach((token, i) => {
-      const text = visibleWhitespace(token.text);
+      const text = pieceLabel(token);
       const on = (side: 'query' | 'key'): string => {
         const hit = focus?.side === side && focus.index === i;
         const linked = focus && focus.side !== side && (side === 'key' ? i <= focus.index && pattern[focus.index * n + i] >= 0.03 : i >= focus.index && pattern[i * n + focus.index] >= 0.03);
@@ -86,10 +86,10 @@ export function createAttentionLines(onReveal: (token: number) => void): Attenti
       return;
     }
     const i = focus.index;
-    const label = `“${visibleWhitespace(tokens[i].text)}”`;
+    const label = `“${pieceLabel(tokens[i])}”`;
     if (focus.side === 'query') {
       const top = Array.from(pattern.subarray(i * n, i * n + i + 1), (w, k) => ({ k, w })).sort((a, b) => b.w - a.w).slice(0, 3);
-      readout.textContent = `query ${i} ${label} reads ${top.map(({ k, w }) => `“${visibleWhitespace(tokens[k].text)}” ${formatProbability(w)}`).join(', ')}`;
+      readout.textContent = `query ${i} ${label} reads ${top.map(({ k, w }) => `“${pieceLabel(tokens[k])}” ${formatProbability(w)}`).join(', ')}`;
     } else {
       let total = 0;
       for (let q = i; q < n; q++) total += pattern[q * n + i];
@@ -121,7 +121,7 @@ export function createAttentionLines(onReveal: (token: number) => void): Attenti
     show(next, nextTokens, title) {
       pattern = next;
       tokens = nextTokens;
-      const longest = Math.max(...tokens.map((t) => Array.from(visibleWhitespace(t.text)).length));
+      const longest = Math.max(...tokens.map((t) => Array.from(pieceLabel(t)).length));
       labelW = Math.min(160, 16 + longest * 7.5);
       svg.setAttribute('aria-label', `${title}: lines from each query token to the key tokens it attends to`);
       focus = null;

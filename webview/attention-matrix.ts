@@ -8,7 +8,7 @@ import { el } from './element-builder';
 import { formatProbability } from '../protocol/number-format';
 import { patternBitmap } from './pattern-painter';
 import { readTheme, type ThemeColours } from './theme-colours';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
 
 export interface AttentionMatrix {
   readonly element: HTMLElement;
@@ -37,7 +37,7 @@ export function createAttentionMatrix(onReveal: (token: number) => void): Attent
   let geometry = { cell: 10, label: 0, font: 11, labels: true };
 
   const n = (): number => tokens.length;
-  const labelText = (i: number): string => visibleWhitespace(tokens[i].text);
+  const labelText = (i: number): string => pieceLabel(tokens[i]);
 
   function measure(theme: ThemeColours): void {
     const context = canvas.getContext('2d');

@@ -1,7 +1,7 @@
 // The Compare tab's readings of two inspections of the same model: the pinned text (patching's clean run) and
 // the shown one (the corrupt run). Pure functions, so the view and the tests read the same numbers.
 
-import type { Inspection } from '../protocol/inspection';
+import type { Inspection, Token } from '../protocol/inspection';
 import { finalTopK, type TopEntry } from '../protocol/inspection-reading';
 import type { PatchHook } from '../protocol/interventions';
 import type { PatchQuestion } from './panel-context';
@@ -9,13 +9,13 @@ import type { PatchQuestion } from './panel-context';
 /** One position of the two texts: the token each has there and the probability its model gave it. */
 export interface ComparedPosition {
   readonly position: number;
-  readonly pinned: { readonly text: string; readonly prob: number } | null;
-  readonly shown: { readonly text: string; readonly prob: number } | null;
+  readonly pinned: { readonly token: Token; readonly prob: number } | null;
+  readonly shown: { readonly token: Token; readonly prob: number } | null;
   readonly differs: boolean;
 }
 
 export function comparePositions(pinned: Inspection, shown: Inspection): ComparedPosition[] {
-  const at = (i: Inspection, q: number) => (q < i.tokens.length ? { text: i.tokens[q].text, prob: q === 0 ? Number.NaN : i.next.prob.data[q - 1] } : null);
+  const at = (i: Inspection, q: number) => (q < i.tokens.length ? { token: i.tokens[q], prob: q === 0 ? Number.NaN : i.next.prob.data[q - 1] } : null);
   return Array.from({ length: Math.max(pinned.tokens.length, shown.tokens.length) }, (_, q) => {
     const a = at(pinned, q);
     const b = at(shown, q);

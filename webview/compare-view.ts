@@ -7,10 +7,10 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { Inspection } from '../protocol/inspection';
-import { finalTopK } from '../protocol/inspection-reading';
+import { finalTopK, pieceOf } from '../protocol/inspection-reading';
 import { normalisedEffect, PATCH_HOOKS, type PatchHook, type PatchReport } from '../protocol/interventions';
 import { formatNumber, formatProbability } from '../protocol/number-format';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel, type TokenPiece } from '../protocol/token-piece';
 import { attributionChange, attributionChangeCsv, componentName, type AttributionChange } from './attribution-change';
 import { comparePositions, defaultPatchQuestion, metricCandidates, type ComparedPosition } from './compare-reading';
 import { el } from './element-builder';
@@ -39,11 +39,11 @@ function tint(effect: number): string {
   return effect >= 0 ? `rgba(214, 39, 40, ${a.toFixed(3)})` : `rgba(31, 119, 180, ${a.toFixed(3)})`;
 }
 
-const quoted = (text: string): string => JSON.stringify(visibleWhitespace(text));
+const quoted = (piece: TokenPiece): string => JSON.stringify(pieceLabel(piece));
 
 /** The sweep's columns: the shown text's tokens by position, or the heads. */
 function columnsOf(report: PatchReport, shown: Inspection): string[] {
-  return report.hook === 'attn.hook_z' ? report.results[0].map((_, h) => `H${h}`) : shown.tokens.map((t, q) => `${q} ${visibleWhitespace(t.text)}`);
+  return report.hook === 'attn.hook_z' ? report.results[0].map((_, h) => `H${h}`) : shown.tokens.map((t, q) => `${q} ${pieceLabel(t)}`);
 }
 
 export function createCompareView(ctx: PanelContext): PanelView {
@@ -118,10 +118,10 @@ export function createCompareView(ctx: PanelContext): PanelView {
     heading.textContent = `Pinned: ${a.tokens.length} tokens of ${name} · shown: ${b.tokens.length} tokens`;
     const compared = comparePositions(a, b);
     const differing = compared.filter((c) => c.differs).length;
-    const guess = (i: Inspection) => finalTopK(i, i.tokens.length - 1).slice(0, 3).map((e) => `${quoted(e.text)} ${formatProbability(e.prob)}`).join(', ');
+    const guess = (i: Inspection) => finalTopK(i, i.tokens.length - 1).slice(0, 3).map((e) => `${quoted(e)} ${formatProbability(e.prob)}`).join(', ');
     predictions.textContent = `${differing} position${differing === 1 ? ' differs' : 's differ'}. After the last token the pinned text predicts ${guess(a)}; the shown text ${guess(b)}.`;
     const cell = (side: ComparedPosition['pinned']) =>
-      el('span', { class: 'gb-compare-cell', attrs: { role: 'cell' } }, side ? [el('code', { text: visibleWhitespace(side.text) }), el('span', { class: 'gb-muted', text: ` ${formatProbability(side.prob)}` })] : ['—']);
+      el('span', { class: 'gb-compare-cell', attrs: { role: 'cell' } }, side ? [el('code', { text: pieceLabel(side.token) }), el('span', { class: 'gb-muted', text: ` ${formatProbability(side.prob)}` })] : ['—']);
     rows.replaceChildren(
       el('div', { class: 'gb-compare-row gb-compare-header', attrs: { role: 'row' } }, ['position', 'pinned', 'shown'].map((t) => el('span', { text: t, attrs: { role: 'columnheader' } }))),
       ...compared.slice(0, maxRows).map((c) =>
@@ -162,7 +162,7 @@ export function createCompareView(ctx: PanelContext): PanelView {
       return;
     }
     const { inspection } = shown;
-    const label = (id: number | null) => (id === null ? '' : quoted(inspection.pieces[id] ?? shown.pinned?.inspection.pieces[id] ?? `⟨${id}⟩`));
+    const label = (id: number | null) => (id === null ? '' : quoted(inspection.pieces[id] ?? pieceOf(shown.pinned?.inspection.pieces ?? {}, id)));
     const metric = `logit(${label(change.targetId)})${change.versusId === null ? '' : ` − logit(${label(change.versusId)})`}`;
     const units = shown.ablated?.setting.ablations.length ?? 0;
     const model = units ? `, both in the model with ${units} unit${units === 1 ? '' : 's'} ablated` : '';
@@ -192,14 +192,14 @@ export function createCompareView(ctx: PanelContext): PanelView {
       questionFor = { pinned: a, shown: b };
       const candidates = metricCandidates(a, b);
       const option = (value: string, text: string) => el('vscode-option', { text, attrs: { value } });
-      targetSelect.replaceChildren(...candidates.map((e) => option(String(e.id), quoted(e.text))));
-      versusSelect.replaceChildren(option('none', 'nothing (logit of the target alone)'), ...candidates.map((e) => option(String(e.id), quoted(e.text))));
+      targetSelect.replaceChildren(...candidates.map((e) => option(String(e.id), quoted(e))));
+      versusSelect.replaceChildren(option('none', 'nothing (logit of the target alone)'), ...candidates.map((e) => option(String(e.id), quoted(e))));
     }
     hookSelect.value = question.hook;
     targetSelect.value = String(question.targetId);
     versusSelect.value = question.versusId === null ? 'none' : String(question.versusId);
     const status = ctx.patch(question);
-    const label = (id: number | null) => (id === null ? '' : quoted(b.pieces[id] ?? a.pieces[id] ?? `⟨${id}⟩`));
+    const label = (id: number | null) => (id === null ? '' : quoted(b.pieces[id] ?? pieceOf(a.pieces, id)));
     const metric = `logit(${label(question.targetId)})${question.versusId === null ? '' : ` − logit(${label(question.versusId)})`}`;
     if (status === null || status.kind !== 'ready') {
       patchStatus.textContent = status === null

@@ -6,9 +6,10 @@ import { interpolateViridis } from 'd3-scale-chromatic';
 import type { Token } from '../protocol/inspection';
 import type { GeneratedSpan } from '../protocol/panel-messages';
 import { formatProbability } from '../protocol/number-format';
-import { endsLine, visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
+import { endsLine } from '../protocol/visible-whitespace';
 import { colourOf, cssColour, textColourOn, type ColourScale } from './colour-scale';
-import { el, markedText } from './element-builder';
+import { el, markedPiece } from './element-builder';
 import { contextUse, isGenerated } from './generated-span';
 import { legend } from './legend';
 
@@ -58,7 +59,7 @@ export function createCompletionContext(onReveal: (token: number) => void): Comp
       const most = Array.from(use.weights.subarray(0, Math.min(seen, span.start)), (weight, k) => ({ k, weight }))
         .sort((a, b) => b.weight - a.weight)
         .slice(0, 3)
-        .map(({ k, weight }) => `“${visibleWhitespace(tokens[k].text)}” ${formatProbability(weight)}`);
+        .map(({ k, weight }) => `“${pieceLabel(tokens[k])}” ${formatProbability(weight)}`);
       summary.textContent =
         `Mean attention from the ${use.queries.to - use.queries.from} positions that chose the generated tokens (the last prompt token, then each generated token but the last): ` +
         `${formatProbability(use.onPrompt)} of it went to the prompt, ${formatProbability(1 - use.onPrompt)} to tokens already generated.` +
@@ -74,9 +75,9 @@ export function createCompletionContext(onReveal: (token: number) => void): Comp
             attrs: {
               role: 'listitem',
               'data-index': k,
-              title: colour ? `“${visibleWhitespace(token.text)}” received ${formatProbability(weight)} of the attention` : `“${visibleWhitespace(token.text)}”: the last generated token; no generated token was chosen after reading it`,
+              title: colour ? `“${pieceLabel(token)}” received ${formatProbability(weight)} of the attention` : `“${pieceLabel(token)}”: the last generated token; no generated token was chosen after reading it`,
             },
-          }, [el('span', { class: 'gb-chip-text' }, [markedText(visibleWhitespace(token.text), token.text)])]);
+          }, [el('span', { class: 'gb-chip-text' }, [markedPiece(token)])]);
           if (colour) {
             chip.style.backgroundColor = cssColour(colour);
             chip.style.color = textColourOn(colour);

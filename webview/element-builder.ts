@@ -1,6 +1,8 @@
 // Building DOM from script. The panel's CSP forbids inline style attributes and handlers in markup, so
 // everything is made with createElement; styles go through classes or the CSSOM (`element.style`).
 
+import { pieceLabel, type TokenPiece } from '../protocol/token-piece';
+
 type Child = Node | string | null | undefined | false;
 
 export interface ElementProps {
@@ -60,4 +62,10 @@ export function markedText(visible: string, original: string): DocumentFragment 
   });
   flush();
   return fragment;
+}
+
+/** A token's label (pieceLabel) with its whitespace marks wrapped as markedText wraps them; bytes have none. */
+export function markedPiece(piece: TokenPiece): Node {
+  const label = pieceLabel(piece);
+  return piece.bytes ? document.createTextNode(label) : markedText(label, piece.text);
 }

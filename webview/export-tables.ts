@@ -1,11 +1,14 @@
 // The CSV exports: one long-format table per tab, ready for pandas or a spreadsheet. Ranks are 0-based as
-// in the protocol and the CLI's JSON (0 = the most likely token); probabilities are plain fractions.
+// in the protocol and the CLI's JSON (0 = the most likely token); probabilities are plain fractions. A token's
+// text is written as it is, but one holding part of a character by its bytes (pieceText: ⟨0xE2⟩⟨0x80⟩), since
+// its text alone is a "�" that says nothing of which bytes it holds.
 
 import type { Inspection } from '../protocol/inspection';
 import type { HeadRef } from './attention-layout';
 import type { TargetToken } from './lens-cells';
 import { lensChanges, type LensBaseline } from './lens-change';
 import { surprisalBits } from '../protocol/inspection-reading';
+import { pieceText } from '../protocol/token-piece';
 
 type Field = string | number | null;
 
@@ -38,7 +41,7 @@ export function tokensCsv(inspection: Inspection): string {
     tokens.map((t, j) => {
       const prob = j > 0 ? next.prob.data[j - 1] : Number.NaN;
       const rank = j > 0 ? next.rank.data[j - 1] : null;
-      return [j, t.id, t.text, t.start, t.end, prob, rank, j > 0 ? surprisalBits(prob) : null];
+      return [j, t.id, pieceText(t), t.start, t.end, prob, rank, j > 0 ? surprisalBits(prob) : null];
     }),
   );
 }
@@ -60,7 +63,8 @@ export function lensCsv(inspection: Inspection, target: TargetToken | null, base
       for (let t = 0; t < n; t++) {
         const at = p * n + t;
         const id = lens.topIds.data[at * k];
-        const row: Field[] = [lens.hooks[p], p, t, tokens[t].text, id, pieces[id] ?? '', lens.topProbs.data[at * k], lens.entropy.data[at], lens.kl.data[at]];
+        const top = pieces[id];
+        const row: Field[] = [lens.hooks[p], p, t, pieceText(tokens[t]), id, top ? pieceText(top) : '', lens.topProbs.data[at * k], lens.entropy.data[at], lens.kl.data[at]];
         if (target) {
           // Without exact values a target outside the top-k has no known probability: leave it empty.
           const j = lens.topIds.data.subarray(at * k, at * k + k).indexOf(target.id);
@@ -87,7 +91,7 @@ export function attentionCsv(inspection: Inspection, ref: HeadRef, pattern: Floa
   const { tokens } = inspection;
   function* rows(): Generator<Field[]> {
     for (let q = 0; q < n; q++) {
-      for (let key = 0; key <= q; key++) yield [hook, ref.layer, head, q, key, tokens[q].text, tokens[key].text, pattern[q * n + key]];
+      for (let key = 0; key <= q; key++) yield [hook, ref.layer, head, q, key, pieceText(tokens[q]), pieceText(tokens[key]), pattern[q * n + key]];
     }
   }
   return csv(['hook', 'layer', 'head', 'query', 'key', 'query_text', 'key_text', 'weight'], rows());

@@ -11,7 +11,9 @@ import type { Figure } from './panel-context';
 import { paintPattern } from './pattern-painter';
 import { readTheme, type ThemeColours } from './theme-colours';
 import { tokenScale, tokenStats, tokenValue } from './token-colouring';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
+import { endsLine } from '../protocol/visible-whitespace';
+import { chipLayout } from './chip-layout';
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -36,9 +38,13 @@ function text(x: number, y: number, content: string, attrs = ''): string {
   return `<text x="${x}" y="${y}" ${attrs}>${escapeXml(content)}</text>`;
 }
 
-/** A horizontal legend at (x, y), 240 wide: the ramp, its ticks and title. Returns markup and height. */
+const LEGEND_RAMP = 240;
+/** The legend's extent: its ramp and the half of its last tick label that overhangs the ramp's end. */
+const LEGEND_WIDTH = LEGEND_RAMP + 20;
+
+/** A horizontal legend at (x, y), LEGEND_RAMP wide: the ramp, its ticks and title. Returns markup and height. */
 function legendSvg(scale: ColourScale, x: number, y: number, theme: ThemeColours, id: string): { markup: string; height: number } {
-  const width = 240;
+  const width = LEGEND_RAMP;
   const stops = Array.from({ length: 11 }, (_, i) => `<stop offset="${i / 10}" stop-color="${scale.ramp(i / 10)}"/>`).join('');
   const ticks = scale.ticks
     .map((t) => text(x + scale.position(t.value) * width, y + 34, t.label, `text-anchor="middle" font-size="10" fill="${escapeXml(theme.muted)}"`))
@@ -62,39 +68,31 @@ export function tokensFigure(inspection: Inspection, mode: TokenColourMode, base
   const gap = 3;
   const margin = 20;
   const stats = tokenStats(inspection);
+  const title = `Tokens coloured by ${scale.title}`;
+  const subtitle = `${inspection.model.name} · ${stats.tokens} tokens · perplexity ${formatNumber(stats.perplexity, 1)}`;
   let body =
-    text(margin, 28, `Tokens coloured by ${scale.title}`, `font-size="14" font-weight="600" fill="${escapeXml(theme.foreground)}"`) +
-    text(
-      margin,
-      46,
-      `${inspection.model.name} · ${stats.tokens} tokens · perplexity ${formatNumber(stats.perplexity, 1)}`,
-      `font-size="11" fill="${escapeXml(theme.muted)}"`,
-    );
-  let x = margin;
-  let y = 62;
-  inspection.tokens.forEach((token, j) => {
-    const label = visibleWhitespace(token.text);
-    const w = Math.ceil(measure(label)) + 2 * pad;
-    if (x + w > margin + maxWidth && x > margin) {
-      x = margin;
-      y += chipH + gap;
-    }
+    text(margin, 28, title, `font-size="14" font-weight="600" fill="${escapeXml(theme.foreground)}"`) +
+    text(margin, 46, subtitle, `font-size="11" fill="${escapeXml(theme.muted)}"`);
+  const labels = inspection.tokens.map((token) => pieceLabel(token));
+  const widths = labels.map((label) => Math.ceil(measure(label)) + 2 * pad);
+  const layout = chipLayout(widths, inspection.tokens.map((token) => endsLine(token.text)), maxWidth, gap);
+  const top = 62;
+  labels.forEach((label, j) => {
+    const x = margin + layout.x[j];
+    const y = top + layout.row[j] * (chipH + gap);
     const colour = colourOf(scale, tokenValue(inspection.next, j, mode, baseline));
     const fill = colour ? cssColour(colour) : 'none';
     const ink = colour ? textColourOn(colour) : theme.foreground;
     const stroke = colour ? '' : ` stroke="${escapeXml(theme.muted)}" stroke-dasharray="3 2"`;
     body +=
-      `<rect x="${x}" y="${y}" width="${w}" height="${chipH}" rx="3" fill="${fill}"${stroke}/>` +
+      `<rect x="${x}" y="${y}" width="${widths[j]}" height="${chipH}" rx="3" fill="${fill}"${stroke}/>` +
       text(x + pad, y + chipH / 2 + theme.monoSize * 0.35, label, `font-family="${escapeXml(theme.monoFamily)}" font-size="${theme.monoSize}" fill="${ink}" xml:space="preserve"`);
-    x += w + gap;
-    if (token.text.endsWith('\n')) {
-      x = margin;
-      y += chipH + gap;
-    }
   });
-  y += chipH + 24;
+  const y = top + layout.rows * (chipH + gap) - gap + 24;
   const key = legendSvg(scale, margin, y, theme, 'gb-token-ramp');
-  return svgDocument(margin * 2 + maxWidth, y + key.height + margin, theme, body + key.markup);
+  // As wide as what it shows: a short text's figure is not padded out to the longest row a long one may fill.
+  const content = Math.max(layout.width, measurer(`600 14px ${theme.fontFamily}`)(title), measurer(`11px ${theme.fontFamily}`)(subtitle), LEGEND_WIDTH);
+  return svgDocument(margin * 2 + Math.ceil(content), y + key.height + margin, theme, body + key.markup);
 }
 
 export function lensFigure(grid: LensGrid, inspection: Inspection): Figure {
@@ -111,7 +109,8 @@ export function lensFigure(grid: LensGrid, inspection: Inspection): Figure {
     text(margin, 28, `Logit lens · ${grid.scale.title}`, `font-size="14" font-weight="600" fill="${escapeXml(theme.foreground)}"`) +
     text(margin, 46, `${inspection.model.name} · rows: residual points · columns: positions · bold: the guess is the token that comes next`, `font-size="11" fill="${escapeXml(theme.muted)}"`);
   inspection.tokens.forEach((token, t) => {
-    body += text(left + t * cellW + cellW / 2, top - 6, clip(visibleWhitespace(token.text), 9), `${mono} font-size="11" text-anchor="middle" font-weight="600" fill="${escapeXml(theme.foreground)}" xml:space="preserve"`);
+    const label = cellLabel(pieceLabel(token), cellW);
+    body += text(left + t * cellW + cellW / 2, top - 6, label.text, `${mono} font-size="11" text-anchor="middle" font-weight="600" fill="${escapeXml(theme.foreground)}" xml:space="preserve"${label.fit}`);
   });
   for (let p = 0; p < grid.points; p++) {
     const y = top + p * cellH;
@@ -121,7 +120,8 @@ export function lensFigure(grid: LensGrid, inspection: Inspection): Figure {
       const x = left + t * cellW;
       const fill = cell.background ? cssColour(cell.background) : 'none';
       body += `<rect x="${x + 0.5}" y="${y + 0.5}" width="${cellW - 1}" height="${cellH - 1}" fill="${fill}"${cell.background ? '' : ` stroke="${escapeXml(theme.border)}"`}/>`;
-      body += text(x + cellW / 2, y + cellH / 2 + 4, clip(cell.text, 9), `${mono} font-size="11" text-anchor="middle" fill="${cell.foreground ?? escapeXml(theme.foreground)}" xml:space="preserve"${cell.isNextToken ? ' font-weight="700"' : ''}`);
+      const label = cellLabel(cell.text, cellW);
+      body += text(x + cellW / 2, y + cellH / 2 + 4, label.text, `${mono} font-size="11" text-anchor="middle" fill="${cell.foreground ?? escapeXml(theme.foreground)}" xml:space="preserve"${cell.isNextToken ? ' font-weight="700"' : ''}${label.fit}`);
     }
   }
   const y = top + grid.points * cellH + 24;
@@ -129,9 +129,14 @@ export function lensFigure(grid: LensGrid, inspection: Inspection): Figure {
   return svgDocument(left + grid.positions * cellW + margin, y + key.height + margin, theme, body + key.markup);
 }
 
-function clip(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+/**
+ * A label for a lens column `width` wide (11px mono holds 10 characters): up to 12 characters, squeezed into
+ * the column past 10 so that a two-byte piece, ⟨0xE2⟩⟨0x80⟩, shows whole; longer ones cut with "…".
+ */
+function cellLabel(label: string, width: number): { text: string; fit: string } {
+  const chars = Array.from(label);
+  const text = chars.length > 12 ? `${chars.slice(0, 11).join('')}…` : label;
+  return { text, fit: Array.from(text).length > 10 ? ` textLength="${width - 6}" lengthAdjust="spacingAndGlyphs"` : '' };
 }
 
 /** `pattern`: the head's [query, key] pattern (or the layer mean), as headPattern gives it. */
@@ -143,7 +148,7 @@ export function attentionFigure(inspection: Inspection, ref: HeadRef, pattern: F
   const cell = heatmapCellSize(n, 720, 2, 22);
   const labels = cell >= 10;
   const measure = measurer(`11px ${theme.monoFamily}`);
-  const labelW = labels ? Math.ceil(Math.max(...inspection.tokens.map((t) => measure(visibleWhitespace(t.text))))) + 12 : 0;
+  const labelW = labels ? Math.ceil(Math.max(...inspection.tokens.map((t) => measure(pieceLabel(t))))) + 12 : 0;
   const margin = 20;
   const top = 60 + labelW;
   const left = margin + labelW;
@@ -153,7 +158,7 @@ export function attentionFigure(inspection: Inspection, ref: HeadRef, pattern: F
     text(margin, 46, 'rows: queries · columns: keys · each row sums to 1', `font-size="11" fill="${escapeXml(theme.muted)}"`);
   if (labels) {
     inspection.tokens.forEach((token, i) => {
-      const label = visibleWhitespace(token.text);
+      const label = pieceLabel(token);
       body += text(left - 6, top + i * cell + cell / 2 + 4, label, `${mono} text-anchor="end" fill="${escapeXml(theme.foreground)}"`);
       const x = left + i * cell + cell / 2 + 4;
       body += text(x, top - 6, label, `${mono} transform="rotate(-90 ${x} ${top - 6})" fill="${escapeXml(theme.foreground)}"`);

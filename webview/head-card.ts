@@ -5,11 +5,11 @@
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { HEAD_SCORE_KINDS, type HeadCatalogue } from '../protocol/head-scores';
-import type { HeadWrites, ScoredToken, TokenPiece } from '../protocol/head-writes';
+import type { HeadWrites, ScoredToken } from '../protocol/head-writes';
 import { formatNumber } from '../protocol/number-format';
+import { pieceLabel, type TokenPiece } from '../protocol/token-piece';
 import { createAblateHeadButton } from './ablate-head-button';
 import { headThumbnail } from './attention-layout';
-import { pieceLabel } from './byte-pieces';
 import { el } from './element-builder';
 import { fileStem } from './figure-export';
 import { DIRECT_DEFINITION, headCardDocument, OV_DEFINITION } from './head-card-document';
@@ -113,7 +113,7 @@ export function createHeadCard(ctx: PanelContext): HeadCard {
       );
       where.replaceChildren(
         'At ',
-        piece({ id: inspection.tokens[position].id, text: inspection.tokens[position].text }),
+        piece(inspection.tokens[position]),
         ` (position ${position}; choose another token in the Tokens tab)${shown.ablated ? ', in the model with the ablations above' : ''}:`,
       );
       if (status.kind === 'ready') writes.replaceChildren(...writesOf(status.writes));

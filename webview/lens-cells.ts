@@ -1,18 +1,16 @@
 // What each cell of the logit-lens grid shows: the lens's top-1 token at that residual point and position,
 // and the number its colour encodes in the chosen mode. Pure, so the grid, its export and its tests agree.
 
-import { lensTopK, type TopEntry } from '../protocol/inspection-reading';
+import { lensTopK, pieceOf, type TopEntry } from '../protocol/inspection-reading';
 import type { Inspection, LensTarget } from '../protocol/inspection';
 import type { LensColourMode } from '../protocol/panel-messages';
 import { changeScale, colourOf, entropyScale, klScale, probabilityScale, rankScale, textColourOn, type ColourScale, type Rgb } from './colour-scale';
 import { lensChanges, type LensBaseline, type LensChange } from './lens-change';
 import { formatNats, formatProbability, formatRank, formatSignedBits } from '../protocol/number-format';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel, type TokenPiece } from '../protocol/token-piece';
 
 /** The token whose probability the target modes follow across layers. */
-export interface TargetToken {
-  readonly id: number;
-  readonly text: string;
+export interface TargetToken extends TokenPiece {
   /** Exact values at every cell once the host has computed them; until then only the top-k is known. */
   readonly exact: LensTarget | null;
 }
@@ -28,7 +26,7 @@ export interface LensCell {
   readonly point: number;
   readonly position: number;
   readonly topId: number;
-  /** Top-1 text with whitespace made visible. */
+  /** The top-1 token as the views label it (pieceLabel). */
   readonly text: string;
   readonly topProb: number;
   readonly entropy: number;
@@ -58,7 +56,7 @@ export interface LensGrid {
 }
 
 /** `change` names what it follows and against what: the legend is the only place a reader learns it. */
-export function lensScale(mode: LensColourMode, vocabSize: number, change: { readonly target: string | null; readonly baseline: LensBaseline['name'] } | null = null): ColourScale {
+export function lensScale(mode: LensColourMode, vocabSize: number, change: { readonly target: TokenPiece | null; readonly baseline: LensBaseline['name'] } | null = null): ColourScale {
   switch (mode) {
     case 'probability':
       return probabilityScale('top-1 probability');
@@ -71,7 +69,7 @@ export function lensScale(mode: LensColourMode, vocabSize: number, change: { rea
     case 'target-rank':
       return rankScale('target rank');
     case 'change': {
-      const token = change?.target ? `target ${JSON.stringify(visibleWhitespace(change.target))}` : 'the next token';
+      const token = change?.target ? `target ${JSON.stringify(pieceLabel(change.target))}` : 'the next token';
       return changeScale(`change in bits of the lens probability of ${token}, log₂(p shown ÷ p ${change?.baseline ?? 'baseline'})`);
     }
   }
@@ -82,7 +80,7 @@ export function lensGrid(inspection: Inspection, mode: LensColourMode, target: T
   const { lens, tokens, pieces } = inspection;
   const [points, positions, k] = lens.topIds.dims;
   const used: LensColourMode = (target === null && mode.startsWith('target')) || (baseline === null && mode === 'change') ? 'probability' : mode;
-  const scale = lensScale(used, inspection.model.vocabSize, baseline && { target: target?.text ?? null, baseline: baseline.name });
+  const scale = lensScale(used, inspection.model.vocabSize, baseline && { target, baseline: baseline.name });
   const exact = target?.exact && target.exact.id === target.id && sameDims(target.exact.prob.dims, [points, positions]) ? target.exact : null;
   const changeAt = baseline ? lensChanges(inspection, exact, baseline.inspection, target?.id ?? null) : null;
 
@@ -98,7 +96,7 @@ export function lensGrid(inspection: Inspection, mode: LensColourMode, target: T
   const texts = new Map<number, string>();
   const textOf = (id: number): string => {
     let text = texts.get(id);
-    if (text === undefined) texts.set(id, (text = visibleWhitespace(pieces[id] ?? `⟨${id}⟩`)));
+    if (text === undefined) texts.set(id, (text = pieceLabel(pieceOf(pieces, id))));
     return text;
   };
 
@@ -134,12 +132,12 @@ export function lensGrid(inspection: Inspection, mode: LensColourMode, target: T
   const label = (point: number, position: number): string => {
     const c = cell(point, position);
     const parts = [
-      `${lens.hooks[point]}, position ${position} (${visibleWhitespace(tokens[position].text)})`,
+      `${lens.hooks[point]}, position ${position} (${pieceLabel(tokens[position])})`,
       `top-1 ${c.text} ${formatProbability(c.topProb)}${c.isNextToken ? ' (the actual next token)' : ''}`,
       `entropy ${formatNats(c.entropy)}`,
       `KL ${formatNats(c.kl)}`,
     ];
-    if (target && c.target) parts.push(`target ${visibleWhitespace(target.text)} ${describeTarget(c.target, k)}`);
+    if (target && c.target) parts.push(`target ${pieceLabel(target)} ${describeTarget(c.target, k)}`);
     if (baseline && c.change) parts.push(describeChange(c.change, baseline.name, pieces, k));
     return parts.join('; ');
   };
@@ -168,10 +166,10 @@ function modeValue(
 }
 
 /** `“·fox” 12.0% shown, 3.00% unablated: +2.00 bits`, with “not in the top 10” for a side not known. */
-export function describeChange(c: LensChange, baseline: LensBaseline['name'], pieces: Readonly<Record<number, string>>, k: number): string {
+export function describeChange(c: LensChange, baseline: LensBaseline['name'], pieces: Inspection['pieces'], k: number): string {
   const prob = (p: number | null) => (p === null ? `not in the top ${k}` : formatProbability(p));
   const bits = Number.isNaN(c.bits) ? 'change unknown' : `${formatSignedBits(c.bits)}`;
-  return `“${visibleWhitespace(pieces[c.id] ?? `⟨${c.id}⟩`)}” ${prob(c.shown)} shown, ${prob(c.baseline)} ${baseline}: ${bits}`;
+  return `“${pieceLabel(pieceOf(pieces, c.id))}” ${prob(c.shown)} shown, ${prob(c.baseline)} ${baseline}: ${bits}`;
 }
 
 export function describeTarget(t: TargetAt, k: number): string {

@@ -15,7 +15,7 @@ import { el } from './element-builder';
 import { choseGenerated, isGenerated } from './generated-span';
 import type { LensGrid } from './lens-cells';
 import { formatRank } from '../protocol/number-format';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
 
 export interface CellRef {
   readonly point: number;
@@ -112,8 +112,8 @@ export function createLensGrid(onActivate: (cell: CellRef) => void, onHeader: (p
     const token = tokens[t];
     const head = el('div', {
       class: `gb-grid-colhead${t === cursorColumn ? ' gb-col-cursor' : ''}${isGenerated(generated, t) ? ' gb-col-generated' : ''}`,
-      attrs: { role: 'columnheader', 'aria-colindex': t + 2, 'data-position': t, title: `position ${t}: “${visibleWhitespace(token.text)}” (id ${token.id}); click to show it in the editor` },
-    }, [el('span', { class: 'gb-grid-pos', text: String(t) }), el('span', { class: 'gb-grid-input', text: visibleWhitespace(token.text) })]);
+      attrs: { role: 'columnheader', 'aria-colindex': t + 2, 'data-position': t, title: `position ${t}: “${pieceLabel(token)}” (id ${token.id}); click to show it in the editor` },
+    }, [el('span', { class: 'gb-grid-pos', text: String(t) }), el('span', { class: 'gb-grid-input', text: pieceLabel(token) })]);
     head.style.left = `${rowHeadW + t * cellW}px`;
     head.style.width = `${cellW}px`;
     headEls.set(t, head);

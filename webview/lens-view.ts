@@ -18,7 +18,9 @@ import { lensBaseline } from './lens-change';
 import { createLensGrid, type CellRef } from './lens-grid';
 import { formatNats } from '../protocol/number-format';
 import type { PanelContext, PanelView, Shown } from './panel-context';
-import { tokenList, tokenText } from './token-list';
+import { tokenLabel, tokenList } from './token-list';
+import { pieceOf } from '../protocol/inspection-reading';
+import { pieceText } from '../protocol/token-piece';
 
 const modeLabels: Readonly<Record<LensColourMode, string>> = {
   probability: 'Top-1 probability',
@@ -71,12 +73,12 @@ export function createLensView(ctx: PanelContext): PanelView {
   const details = el('section', { class: 'gb-card gb-lens-details', attrs: { hidden: true, 'aria-live': 'polite' } });
   details.addEventListener('click', (event) => {
     const button = (event.target as Element).closest<HTMLElement>('[data-id]');
-    if (!button) return;
-    const id = Number(button.dataset.id);
-    const text = button.dataset.text ?? '';
+    const shown = ctx.shown();
+    if (!button || !shown) return;
+    const piece = pieceOf(shown.inspection.pieces, Number(button.dataset.id));
     const mode = ctx.state().lensColour;
-    ctx.update({ lensTarget: { id, text }, lensColour: mode.startsWith('target') || mode === 'change' ? mode : 'target-probability' });
-    ctx.requestTarget(text, id);
+    ctx.update({ lensTarget: piece, lensColour: mode.startsWith('target') || mode === 'change' ? mode : 'target-probability' });
+    ctx.requestTarget(piece.text, piece.id);
   });
 
   const element = el('section', { class: 'gb-view gb-lens' }, [
@@ -115,7 +117,7 @@ export function createLensView(ctx: PanelContext): PanelView {
       el('h3', { class: 'gb-card-title' }, [
         el('code', { class: 'gb-hook', text: grid.hooks[point] }),
         el('span', { class: 'gb-muted', text: ` at position ${position} ` }),
-        tokenText(inspection.tokens[position].text),
+        tokenLabel(inspection.tokens[position]),
       ]),
       el('dl', { class: 'gb-facts gb-facts-inline' }, [
         el('dt', { text: 'entropy' }),
@@ -123,9 +125,9 @@ export function createLensView(ctx: PanelContext): PanelView {
         el('dt', { text: 'KL(output ‖ lens)' }),
         el('dd', { text: formatNats(cell.kl) }),
         el('dt', { text: nextGenerated ? 'generated next' : 'actual next' }),
-        el('dd', {}, [next ? tokenText(next.text) : 'none (last token)']),
+        el('dd', {}, [next ? tokenLabel(next) : 'none (last token)']),
         target && cell.target ? el('dt', { text: 'target' }) : null,
-        target && cell.target ? el('dd', {}, [tokenText(target.text), ` ${describeTarget(cell.target, grid.k)}`]) : null,
+        target && cell.target ? el('dd', {}, [tokenLabel(target), ` ${describeTarget(cell.target, grid.k)}`]) : null,
         baseline && cell.change ? el('dt', { text: `vs ${baseline.name}` }) : null,
         baseline && cell.change ? el('dd', { text: describeChange(cell.change, baseline.name, inspection.pieces, grid.k) }) : null,
       ]),
@@ -146,7 +148,7 @@ export function createLensView(ctx: PanelContext): PanelView {
     if (target) {
       parts.push(
         el('span', { class: 'gb-target-chip', attrs: { title: `token id ${target.id}` } }, [
-          tokenText(target.text),
+          tokenLabel(target),
           el('button', { class: 'gb-icon-button', text: '✕', attrs: { type: 'button', 'data-clear': '', 'aria-label': 'Clear the target' } }),
         ]),
       );
@@ -156,7 +158,7 @@ export function createLensView(ctx: PanelContext): PanelView {
     // One source of truth: the field shows the target whoever set it (typing, a cell's "Set as target", a
     // restored or carried-over state), except while the user is typing in it.
     if (!targetField.matches(':focus-within')) {
-      const text = target?.text ?? '';
+      const text = target ? pieceText(target) : '';
       targetField.value = text.startsWith(' ') ? text.slice(1) : text;
       leadingSpace.checked = target === null || text.startsWith(' ');
     }

@@ -42,6 +42,8 @@ import {
 } from '../protocol/panel-messages';
 import { createAblationBar } from './ablation-bar';
 import { createAttentionView } from './attention-view';
+import { pieceOf } from '../protocol/inspection-reading';
+import type { TokenPiece } from '../protocol/token-piece';
 import { tokenIndexAt } from '../protocol/token-index';
 import { exportFilename, exportPayload } from './figure-export';
 import { createLensView } from './lens-view';
@@ -105,7 +107,7 @@ function boot(): void {
   let heads: { readonly model: string; readonly requestId: number; readonly status: HeadsStatus } | null = null;
   let reportTimer: ReturnType<typeof setTimeout> | undefined;
   /** Token texts asked of the host, by request id: resolved or rejected when the answer comes. */
-  const resolving = new Map<number, { resolve: (token: { id: number; text: string }) => void; reject: (error: Error) => void }>();
+  const resolving = new Map<number, { resolve: (token: TokenPiece) => void; reject: (error: Error) => void }>();
   /** The shown inspection's route importances, asked once per inspection. */
   let routes: { readonly requestId: number; readonly status: RoutesStatus } | null = null;
   /** Patching sweeps asked for the shown pair, by question ("hook:target:versus"). Emptied by each new inspection. */
@@ -328,7 +330,7 @@ function boot(): void {
     if (generated && generated.end > generated.start) state = { ...state, selectedToken: generated.start };
     const carried = next.inspection.lens.target;
     if (carried && !state.lensTarget) {
-      state = { ...state, lensTarget: { id: carried.id, text: next.inspection.pieces[carried.id] ?? `⟨${carried.id}⟩` } };
+      state = { ...state, lensTarget: pieceOf(next.inspection.pieces, carried.id) };
     }
     exact = carried;
     shell.setShown(next);
@@ -443,7 +445,7 @@ function boot(): void {
           exact = outcome.target;
           // A target mode stays, and so does `change`, which then follows the target.
           const lensColour = state.lensColour.startsWith('target') || state.lensColour === 'change' ? state.lensColour : 'target-probability';
-          state = { ...state, lensTarget: { id: outcome.target.id, text: outcome.text }, lensColour };
+          state = { ...state, lensTarget: outcome.piece, lensColour };
           persist();
         }
         renderAll();

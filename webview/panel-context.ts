@@ -6,6 +6,7 @@ import type { HeadCatalogue } from '../protocol/head-scores';
 import type { HeadWrites } from '../protocol/head-writes';
 import type { RouteImportances } from '../protocol/routes';
 import type { Float32Tensor } from '../protocol/tensor';
+import type { TokenPiece } from '../protocol/token-piece';
 import type { AblatedView, AttributedText, ExportSavePayload, InspectionSource, PanelViewState, PinnedView } from '../protocol/panel-messages';
 import type { HeadRef } from './attention-layout';
 import type { TargetToken } from './lens-cells';
@@ -91,7 +92,7 @@ export interface PanelContext {
   /** Ablate `unit` if it is not, restore it if it is. */
   toggleAblation(unit: Ablation): void;
   /** The single token `text` encodes to (the host tokenizes it); rejects with why when it is not one token. */
-  resolveToken(text: string): Promise<{ readonly id: number; readonly text: string }>;
+  resolveToken(text: string): Promise<TokenPiece>;
   /** The shown text's information-flow importances: asks the host once per inspection; views render again when they come. */
   routes(): RoutesStatus;
   /** Ask the host to save a file a view made itself (beyond the export menu's figure, table and inspection). */

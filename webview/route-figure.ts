@@ -4,7 +4,7 @@
 
 import type { Inspection } from '../protocol/inspection';
 import type { RouteEdge, RouteResidual } from '../protocol/routes';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
 import { escapeXml } from './figure-svg';
 import type { Figure } from './panel-context';
 import type { ThemeColours } from './theme-colours';
@@ -93,7 +93,7 @@ export function routeFigure(inspection: Inspection, position: number, graph: { e
   parts.push(`<text x="${positionX(position)}" y="${levelY(2 * nLayer, nLayer) - 9}" text-anchor="middle" font-size="10" fill="${escapeXml(theme.focus)}">prediction</text>`);
   // Tokens along the bottom, cut to fit their column (the full text is in the title).
   inspection.tokens.slice(0, n).forEach((t, p) => {
-    const label = visibleWhitespace(t.text);
+    const label = pieceLabel(t);
     const shown = label.length > 6 ? `${label.slice(0, 5)}…` : label;
     parts.push(`<text x="${positionX(p)}" y="${levelY(0, nLayer) + 16}" text-anchor="middle" font-size="11" font-family="${escapeXml(theme.monoFamily)}" fill="${foreground}"><title>${escapeXml(`${p}: ${label}`)}</title>${escapeXml(shown)}</text>`);
     parts.push(`<text x="${positionX(p)}" y="${levelY(0, nLayer) + 30}" text-anchor="middle" font-size="9" fill="${muted}">${p}</text>`);

@@ -4,7 +4,7 @@
 
 import { routeGraph, type RouteEdge, type RouteImportances, type RouteResidual } from '../protocol/routes';
 import { formatNumber } from '../protocol/number-format';
-import { visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
 import { el } from './element-builder';
 import { explanation } from './explanations';
 import type { Figure, PanelContext, PanelView, Shown } from './panel-context';
@@ -72,14 +72,14 @@ export function createRoutesView(ctx: PanelContext): PanelView {
   /** The figure of `graph` (graphOf's, drawn once per render: the view and its status share it). */
   function figureOf(shown: Shown, graph: ReturnType<typeof routeGraph>): Figure {
     const p = position(shown);
-    const token = JSON.stringify(visibleWhitespace(shown.inspection.tokens[p].text));
+    const token = JSON.stringify(pieceLabel(shown.inspection.tokens[p]));
     return routeFigure(shown.inspection, p, graph, readTheme(), `route of the prediction after ${token} (position ${p}), edges ≥ ${formatNumber(threshold, 3)}`);
   }
 
   function render(shown: Shown): void {
     const p = position(shown);
     const tokens = shown.inspection.tokens;
-    const token = (q: number) => JSON.stringify(visibleWhitespace(tokens[q].text));
+    const token = (q: number) => JSON.stringify(pieceLabel(tokens[q]));
     heading.textContent = `Where the prediction after ${token(p)} (position ${p}) read from. Choose another token in the Tokens tab.`;
     const answer = ctx.routes();
     if (answer.kind !== 'ready') {

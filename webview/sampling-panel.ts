@@ -6,7 +6,7 @@ import { el } from './element-builder';
 import type { TopEntry } from '../protocol/inspection-reading';
 import { formatNumber, formatProbability } from '../protocol/number-format';
 import { applySampling, tailMass, type SamplingFate } from './sampling-explorer';
-import { tokenText } from './token-list';
+import { tokenLabel } from './token-list';
 
 const fateText: Readonly<Record<SamplingFate, string>> = {
   kept: '',
@@ -80,7 +80,7 @@ export function createSamplingPanel(onChange: (settings: SamplingSettings) => vo
         after.style.width = `${(outcome.probs[i] / max) * 100}%`;
         const fate = outcome.fates[i];
         return el('li', { class: `gb-sample-row${fate === 'kept' ? '' : ' gb-sample-cut'}` }, [
-          tokenText(entry.text),
+          tokenLabel(entry),
           el('span', { class: 'gb-bar gb-bar-pair', attrs: { 'aria-hidden': 'true' } }, [before, after]),
           el('span', { class: 'gb-sample-prob' }, [
             el('span', { class: 'gb-sample-from', text: formatProbability(entry.prob) }),

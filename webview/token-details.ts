@@ -2,14 +2,14 @@
 // expected in its place (the final distribution one position earlier), and the sampling explorer on that.
 
 import type { Inspection } from '../protocol/inspection';
-import { bpeSpelling, hexBytes, isPartialCharacter } from './byte-pieces';
+import { bpeSpelling, hexBytes } from './byte-pieces';
 import { el } from './element-builder';
 import { formatBits, formatProbability, formatRank } from '../protocol/number-format';
 import type { PanelContext } from './panel-context';
 import { isGenerated } from './generated-span';
 import { createSamplingPanel } from './sampling-panel';
-import { finalTopK, surprisalBits } from '../protocol/inspection-reading';
-import { tokenList, tokenText } from './token-list';
+import { finalTopK, pieceOf, surprisalBits } from '../protocol/inspection-reading';
+import { tokenLabel, tokenList } from './token-list';
 
 /** The model's own next-token top-k at a position: the lens at its last point. */
 function facts(rows: readonly [string, string | Node][]): HTMLElement {
@@ -30,9 +30,10 @@ export function createTokenDetails(ctx: PanelContext): TokenDetails {
   about.addEventListener('click', (event) => {
     const button = (event.target as Element).closest<HTMLElement>('[data-follow]');
     if (!button || !shownKey) return;
-    const token = shownKey.inspection.tokens[shownKey.index];
-    ctx.update({ tab: 'lens', lensColour: 'target-probability', lensTarget: { id: token.id, text: token.text } });
-    ctx.requestTarget(token.text, token.id);
+    const { inspection, index } = shownKey;
+    const piece = pieceOf(inspection.pieces, inspection.tokens[index].id);
+    ctx.update({ tab: 'lens', lensColour: 'target-probability', lensTarget: piece });
+    ctx.requestTarget(piece.text, piece.id);
   });
 
   function describe(inspection: Inspection, index: number): void {
@@ -46,12 +47,11 @@ export function createTokenDetails(ctx: PanelContext): TokenDetails {
       return;
     }
     const token = inspection.tokens[index];
-    const partial = isPartialCharacter(token.text);
     const rows: [string, string | Node][] = [
       ['id', String(token.id)],
-      ['text', tokenText(token.text)],
-      ['UTF-8', partial ? 'part of a multi-byte character (bytes not in the inspection)' : hexBytes(token.text)],
-      ['vocab', partial ? '–' : bpeSpelling(token.text)],
+      ['text', tokenLabel(token)],
+      ['UTF-8', `${hexBytes(token)}${token.bytes ? ' (part of a multi-byte character)' : ''}`],
+      ['vocab', bpeSpelling(token)],
       ['range', `${token.start}–${token.end}`],
     ];
     const generated = isGenerated(ctx.shown()?.source.generated, index);
@@ -75,7 +75,7 @@ export function createTokenDetails(ctx: PanelContext): TokenDetails {
       el('h4', { class: 'gb-subtitle', text: generated ? 'What the model chose from: the token it wrote and the ones it beat' : 'What the model expected here' }),
       tokenList(entries, {
         highlight: { id: token.id, label: generated ? 'generated' : 'actual' },
-        outside: inList ? null : { text: token.text, rank, prob },
+        outside: inList ? null : { piece: token, rank, prob },
       }),
       el('button', { class: 'gb-link-button', text: 'Follow this token through the layers in the logit lens →', attrs: { type: 'button', 'data-follow': '' } }),
     );

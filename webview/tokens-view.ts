@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { Inspection } from '../protocol/inspection';
 import { tokenColourModes, type GeneratedSpan, type TokenColourMode } from '../protocol/panel-messages';
 import { colourOf, cssColour, textColourOn } from './colour-scale';
-import { el, markedText } from './element-builder';
+import { el, markedPiece } from './element-builder';
 import { explanation } from './explanations';
 import { generatedStats, isGenerated } from './generated-span';
 import { tokensFigure } from './figure-svg';
@@ -18,7 +18,8 @@ import type { PanelContext, PanelView, Shown } from './panel-context';
 import { finalTopK, surprisalBits } from '../protocol/inspection-reading';
 import { tokenScale, tokenStats, tokenValue } from './token-colouring';
 import { createTokenDetails } from './token-details';
-import { endsLine, visibleWhitespace } from '../protocol/visible-whitespace';
+import { pieceLabel } from '../protocol/token-piece';
+import { endsLine } from '../protocol/visible-whitespace';
 
 const modeLabels: Readonly<Record<TokenColourMode, string>> = {
   probability: 'Probability',
@@ -30,7 +31,7 @@ const modeLabels: Readonly<Record<TokenColourMode, string>> = {
 /** `baseline`: the same tokens in the unablated model, when the inspection is of an ablated one. */
 function chipTitle(inspection: Inspection, j: number, baseline: Inspection | null): string {
   const token = inspection.tokens[j];
-  const head = `“${visibleWhitespace(token.text)}” · id ${token.id} · position ${j}`;
+  const head = `“${pieceLabel(token)}” · id ${token.id} · position ${j}`;
   if (j === 0) return `${head}\nThe first token: nothing predicted it.`;
   const prob = inspection.next.prob.data[j - 1];
   const rank = inspection.next.rank.data[j - 1];
@@ -82,7 +83,7 @@ export function createTokensView(ctx: PanelContext): PanelView {
         class: 'gb-chip',
         attrs: { role: 'option', 'data-index': j, tabindex: j === 0 ? 0 : -1, 'aria-selected': 'false', title: chipTitle(inspection, j, baseline) },
       }, [
-        el('span', { class: 'gb-chip-text' }, [markedText(visibleWhitespace(token.text), token.text)]),
+        el('span', { class: 'gb-chip-text' }, [markedPiece(token)]),
         el('span', { class: 'gb-chip-id', text: String(token.id), attrs: { 'aria-hidden': 'true' } }),
       ]);
       children.push(chip);
@@ -93,7 +94,7 @@ export function createTokensView(ctx: PanelContext): PanelView {
     const next = el('div', {
       class: 'gb-chip gb-chip-next',
       attrs: { role: 'option', 'data-index': n, tabindex: -1, 'aria-selected': 'false', title: 'What the model expects after the last token' },
-    }, [el('span', { class: 'gb-chip-text' }, ['next? ', el('em', {}, [markedText(visibleWhitespace(guess.text), guess.text)])])]);
+    }, [el('span', { class: 'gb-chip-text' }, ['next? ', el('em', {}, [markedPiece(guess)])])]);
     chipEls.push(next);
     children.push(next);
     chips.replaceChildren(...children);
@@ -124,7 +125,7 @@ export function createTokensView(ctx: PanelContext): PanelView {
       if (s.weakest) {
         const { position, prob } = s.weakest;
         parts.push(
-          el('button', { class: 'gb-link-button', text: `least likely: “${visibleWhitespace(inspection.tokens[position].text)}” ${formatProbability(prob)}`, attrs: { type: 'button', 'data-select': position, title: 'Show what the model expected there' } }),
+          el('button', { class: 'gb-link-button', text: `least likely: “${pieceLabel(inspection.tokens[position])}” ${formatProbability(prob)}`, attrs: { type: 'button', 'data-select': position, title: 'Show what the model expected there' } }),
         );
       }
       generatedRow.replaceChildren(...parts);

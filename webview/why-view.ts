@@ -5,8 +5,9 @@
 
 import { formatAblation, parseAblation, sameAblation, type Ablation, type AttributionComponent, type AttributionReport } from '../protocol/interventions';
 import { formatNumber } from '../protocol/number-format';
-import { finalTopK } from '../protocol/inspection-reading';
-import { fromVisibleWhitespace, visibleWhitespace } from '../protocol/visible-whitespace';
+import { finalTopK, pieceOf } from '../protocol/inspection-reading';
+import { pieceLabel, type TokenPiece } from '../protocol/token-piece';
+import { fromVisibleWhitespace } from '../protocol/visible-whitespace';
 import { el } from './element-builder';
 import { explanation } from './explanations';
 import { layerGridFigure } from './figure-svg';
@@ -107,9 +108,9 @@ export function createWhyView(ctx: PanelContext): PanelView {
   ]);
 
   /** Pieces of tokens typed as targets that the inspection does not list (it lists only those it holds). */
-  const typedPieces = new Map<number, string>();
-  const pieceOf = (shown: Shown, id: number): string | undefined => shown.inspection.pieces[id] ?? typedPieces.get(id);
-  const label = (shown: Shown, id: number): string => JSON.stringify(visibleWhitespace(pieceOf(shown, id) ?? `⟨${id}⟩`));
+  const typedPieces = new Map<number, TokenPiece>();
+  const pieceIn = (shown: Shown, id: number): TokenPiece => shown.inspection.pieces[id] ?? typedPieces.get(id) ?? pieceOf(shown.inspection.pieces, id);
+  const label = (shown: Shown, id: number): string => JSON.stringify(pieceLabel(pieceIn(shown, id)));
 
   /** A question the user typed, for the inspection and position it was typed at. */
   let edited: { readonly inspection: Shown['inspection']; readonly question: WhyQuestion } | null = null;
@@ -124,10 +125,11 @@ export function createWhyView(ctx: PanelContext): PanelView {
   /** The id a typed text names: a guess offered at the position, or whatever single token the host finds. */
   async function tokenOf(shown: Shown, typed: string): Promise<number> {
     const text = fromVisibleWhitespace(typed);
-    const offered = finalTopK(shown.inspection, question(shown).position).find((e) => e.text === text);
+    // A guess holding part of a character is offered, and so typed back, by its label.
+    const offered = finalTopK(shown.inspection, question(shown).position).find((e) => e.text === text || pieceLabel(e) === typed);
     if (offered) return offered.id;
     const token = await ctx.resolveToken(text);
-    typedPieces.set(token.id, token.text);
+    typedPieces.set(token.id, token);
     return token.id;
   }
 
@@ -158,11 +160,11 @@ export function createWhyView(ctx: PanelContext): PanelView {
     const q = question(shown);
     // The fields show the question asked, unless the user is typing in one.
     const write = (input: HTMLInputElement, id: number | null) => {
-      if (document.activeElement !== input) input.value = id === null ? '' : visibleWhitespace(pieceOf(shown, id) ?? '');
+      if (document.activeElement !== input) input.value = id === null ? '' : pieceLabel(pieceIn(shown, id));
     };
     write(targetInput, q.targetId);
     write(versusInput, q.versusId);
-    candidates.replaceChildren(...finalTopK(shown.inspection, q.position).map((e) => el('option', { attrs: { value: visibleWhitespace(e.text) } })));
+    candidates.replaceChildren(...finalTopK(shown.inspection, q.position).map((e) => el('option', { attrs: { value: pieceLabel(e) } })));
     const target = label(shown, q.targetId);
     const versus = q.versusId === null ? null : label(shown, q.versusId);
     const after = label(shown, shown.inspection.tokens[q.position].id);
@@ -277,7 +279,7 @@ export function createWhyView(ctx: PanelContext): PanelView {
     // As `glassbox attribute --json` prints it.
     json(shown) {
       const report = ready(shown);
-      const token = (id: number) => ({ id, text: shown.inspection.pieces[id] ?? '' });
+      const token = (id: number) => pieceIn(shown, id);
       return { position: report.position, target: token(report.targetId), versus: report.versusId === null ? null : token(report.versusId), logitDiff: report.logitDiff, components: report.components, neurons: report.neurons };
     },
   };

@@ -65,6 +65,21 @@ export function modelFile(folder: string, name: string): ModelFile | null {
 }
 
 /**
+ * What a model folder lacks, saying each file once: the missing ones, and beside them only those it has. A folder
+ * with none of them is named as not a model folder (listing the same files as missing and as needed said
+ * everything twice).
+ */
+export function missingFilesMessage(folder: string, required: readonly string[], missing: readonly string[]): string {
+  const present = required.filter((name) => !missing.includes(name));
+  if (present.length === 0) return `${folder} is not a GPT-2 model folder: it holds none of ${listed(required, 'or')}.`;
+  return `${folder} is missing ${listed(missing, 'and')}; a GPT-2 model folder holds ${missing.length === 1 ? 'it' : 'them'} beside ${listed(present, 'and')}.`;
+}
+
+function listed(names: readonly string[], last: 'and' | 'or'): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${last} ${names.at(-1)}`;
+}
+
+/**
  * Reads a whole file of a model folder (or any text Glassbox is given) after checking it is a regular file
  * under `limit` bytes: through the descriptor it checked, so a file swapped after the check is not read.
  */

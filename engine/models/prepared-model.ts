@@ -22,7 +22,7 @@ import { GENERATED_METADATA_KEY } from './generated-model';
 import { gpt2TokenizerConfigJson } from './gpt2-tokenizer-files';
 import { graphProblem, isOwnGraphFolder, markBuilding, removeAbandonedBuilds, retireSupersededGraphs, writeManifest, type GraphSource } from './graph-cache';
 import { OPTIONAL_MODEL_FILES, REQUIRED_MODEL_FILES } from './hub-files';
-import { modelFile, readBoundedFile, resolveModelFolder, type ModelFile } from './model-folder';
+import { missingFilesMessage, modelFile, readBoundedFile, resolveModelFolder, type ModelFile } from './model-folder';
 import { readSafetensorsIndex } from './safetensors';
 import { checkGpt2Tokenizer } from './tokenizer-check';
 import { checkGpt2Weights } from './weight-checks';
@@ -56,7 +56,7 @@ export function prepareModel(sourceDir: string, cacheRoot: string, name = source
   }
   const missing = REQUIRED_MODEL_FILES.filter((f) => !files.has(f));
   if (missing.length > 0) {
-    throw new GlassboxError('model-missing', `${sourceDir} is missing ${missing.join(', ')}: a GPT-2 model folder holds ${REQUIRED_MODEL_FILES.join(', ')}.`);
+    throw new GlassboxError('model-missing', missingFilesMessage(sourceDir, REQUIRED_MODEL_FILES, missing));
   }
   const config = readGpt2Config(folder);
   const weightsFile = files.get('model.safetensors')!;

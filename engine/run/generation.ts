@@ -5,6 +5,7 @@
 import type { GeneratedToken, GenerationStop } from '../../protocol/model-messages';
 import type { Gpt2Session } from './gpt2-session';
 import type { KvCache } from './kv-cache';
+import type { TokenPiece } from '../../protocol/token-piece';
 import { softmaxAt, TokenSampler } from './token-sampler';
 
 export interface GenerateOptions {
@@ -42,7 +43,7 @@ const END_OF_TEXT_ID = 50256;
  * Continues `ids` on `cache`, which holds what the previous generation read: its shared prefix is kept, the
  * rest forgotten. At least one prompt token always runs, because the first step needs its logits.
  */
-export async function generate(session: Gpt2Session, cache: KvCache, ids: readonly number[], options: GenerateOptions, tokenText: (id: number) => string): Promise<Generation> {
+export async function generate(session: Gpt2Session, cache: KvCache, ids: readonly number[], options: GenerateOptions, piece: (id: number) => TokenPiece): Promise<Generation> {
   const started = performance.now();
   const room = session.shape.nCtx - ids.length;
   const maxNewTokens = Math.min(options.maxNewTokens, room);
@@ -67,7 +68,7 @@ export async function generate(session: Gpt2Session, cache: KvCache, ids: readon
     const outputs = await session.run(pending, cache, { logits: 'last' });
     const logits = outputs.logits.data as Float32Array; // [1, 1, vocab]
     const id = sampler.choose(logits);
-    const token = { id, text: tokenText(id), prob: softmaxAt(logits, id) };
+    const token = { ...piece(id), prob: softmaxAt(logits, id) };
     tokens.push(token);
     options.onToken?.(token);
     if (id === END_OF_TEXT_ID) return ended('end-of-text', tokens, reused);

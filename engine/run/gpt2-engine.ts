@@ -13,7 +13,7 @@ import { generate, type GenerateOptions, type Generation } from './generation';
 import { END_OF_TEXT_ID } from '../models/gpt2-tokenizer-files';
 import { headProbe, headScoresOf, type HeadProbe } from '../experiments/head-scores';
 import type { HeadScores } from '../../protocol/head-scores';
-import type { TokenPiece } from '../../protocol/head-writes';
+import { pieceText, type TokenPiece } from '../../protocol/token-piece';
 import { Gpt2Session, type OrtSession } from './gpt2-session';
 import { spliceInspection } from './inspection-merge';
 import { EarlierLens } from './earlier-lens';
@@ -26,7 +26,7 @@ import { INTERVENTION_GRAPH_FILE, prepareModel, type PreparedModel } from '../mo
 import { Experiments } from '../experiments/experiments';
 import { locateGpt2Weights } from '../models/gpt2-weights';
 import { readSafetensorsIndex } from '../models/safetensors';
-import { tokenBytes, tokenText, toTokens } from './token-offsets';
+import { tokenBytes, tokenPiece, tokenText, toTokens } from './token-offsets';
 import { webgpuUnavailableReason } from './webgpu-probe';
 
 export type DeviceChoice = 'auto' | Backend;
@@ -228,10 +228,7 @@ export class Gpt2Engine {
   /** A token as the views label it: its text, and its bytes when they are not whole characters (text has U+FFFD). */
   tokenPiece(id: number): TokenPiece {
     const entry = this.vocab[id];
-    if (entry === undefined) return { id, text: '' };
-    const bytes = tokenBytes(entry);
-    const text = tokenText(bytes);
-    return text.includes('\uFFFD') ? { id, text, bytes: Array.from(bytes) } : { id, text };
+    return entry === undefined ? { id, text: '' } : tokenPiece(id, tokenBytes(entry));
   }
 
   async inspect(text: string, options: InspectOptions = {}): Promise<Inspection> {
@@ -268,7 +265,7 @@ export class Gpt2Engine {
     const forwardStart = performance.now();
     const outputs = await session.run(ids.slice(start), cache, { hooks: { topK, targetId }, logits: 'none' });
     const forwardSeconds = (performance.now() - forwardStart) / 1000;
-    const context = { summary: this.summary, backend: this.backend, tokens: tokens.slice(start), topK, targetId, pieceText: (id: number) => this.tokenText(id) };
+    const context = { summary: this.summary, backend: this.backend, tokens: tokens.slice(start), topK, targetId, piece: (id: number) => this.tokenPiece(id) };
     if (options.onTokens && !ablation && ids.length - start >= TOKENS_FIRST_FROM) {
       const finalTail = readInspection(outputs, null, context);
       options.onTokens(tokenReadingOf(head ? spliceInspection(finalPointOf(head), finalTail, start, tokens) : finalTail), { seconds: forwardSeconds, secondsLeft: forwardSeconds * this.lensToForward });
@@ -294,8 +291,8 @@ export class Gpt2Engine {
     const ids = tokens.map((t) => t.id);
     const k = Math.min(topK, this.summary.vocabSize);
     const stats = await this.tokenReader.read(ids, k);
-    const pieces: Record<number, string> = {};
-    for (const id of [...ids, ...stats.topIds]) pieces[id] ??= this.tokenText(id);
+    const pieces: Record<number, TokenPiece> = {};
+    for (const id of [...ids, ...stats.topIds]) pieces[id] ??= this.tokenPiece(id);
     return tokenReading({ model: this.summary, backend: this.backend, tokens, pieces }, stats, k);
   }
 
@@ -418,7 +415,7 @@ export class Gpt2Engine {
   targetTokenId(text: string): number {
     const ids = this.tokenizer.encode(text, { add_special_tokens: false });
     if (ids.length !== 1) {
-      const pieces = ids.map((id) => JSON.stringify(this.tokenText(id))).join(' + ');
+      const pieces = ids.map((id) => JSON.stringify(pieceText(this.tokenPiece(id)))).join(' + ');
       throw new GlassboxError('bad-request', `A target must be a single token; ${JSON.stringify(text)} is ${ids.length} tokens${ids.length ? ` (${pieces})` : ''}. Try it with or without a leading space.`);
     }
     return ids[0];
@@ -469,13 +466,13 @@ export class Gpt2Engine {
     // Only the prompt's positions are steered: k < min(K, prompt length), whatever K is.
     const steered = vector.subarray(0, Math.min(vector.length, prompt.length * this.summary.nEmbd));
     const session = new Gpt2Session(experiments.steeredSession(steered, steering.layer), this.session.shape);
-    return generate(session, new KvCache(this.session.shape), prompt, options, (id) => this.tokenText(id));
+    return generate(session, new KvCache(this.session.shape), prompt, options, (id) => this.tokenPiece(id));
   }
 
   /** Continues already tokenized text (the model process keeps the tokens for its answer). */
   async generateTokens(prompt: readonly Token[], options: GenerateOptions): Promise<Generation> {
     this.checkLength(prompt.length);
-    return generate(this.session, this.generationCache, prompt.map((t) => t.id), options, (id) => this.tokenText(id));
+    return generate(this.session, this.generationCache, prompt.map((t) => t.id), options, (id) => this.tokenPiece(id));
   }
 
   /** Attribution, ablation and patching on this model (experiments.ts); the first call loads their graph. */

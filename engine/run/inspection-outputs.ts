@@ -4,6 +4,7 @@
 import type { Backend, Inspection, ModelSummary, Token, TokenReading } from '../../protocol/inspection';
 import { residHookNames } from '../../protocol/inspection';
 import type { Float32Tensor, Int32Tensor } from '../../protocol/tensor';
+import type { TokenPiece } from '../../protocol/token-piece';
 import { EARLIER_LENS_OUTPUTS } from '../graph/earlier-lens-graph';
 import { FINAL_LENS_OUTPUTS } from '../graph/hooked-graph';
 
@@ -19,7 +20,7 @@ export interface InspectionContext {
   readonly tokens: readonly Token[];
   readonly topK: number;
   readonly targetId: number | null;
-  readonly pieceText: (id: number) => string;
+  readonly piece: (id: number) => TokenPiece;
 }
 
 /** An inspection without its attention. */
@@ -61,9 +62,9 @@ export function readInspection(forward: HookOutputs, earlier: HookOutputs | null
   nextRank.set(toInt32(get(forward, final.nextRank)));
 
   const topIds = byPoint(ints, lens.topIds, get(forward, final.topIds).data);
-  const pieces: Record<number, string> = {};
+  const pieces: Record<number, TokenPiece> = {};
   for (const id of [...c.tokens.map((t) => t.id), ...topIds, ...(c.targetId === null ? [] : [c.targetId])]) {
-    pieces[id] ??= c.pieceText(id);
+    pieces[id] ??= c.piece(id);
   }
 
   return {

@@ -2,6 +2,7 @@
 // a character (an emoji is often three tokens); offsets are found by walking bytes, not by matching strings.
 
 import type { Token } from '../../protocol/inspection';
+import type { TokenPiece } from '../../protocol/token-piece';
 
 export interface Span {
   /** UTF-16 offsets into the text: `text.slice(start, end)`. */
@@ -23,6 +24,7 @@ const BYTE_OF_CODE: Int16Array = (() => {
 })();
 
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+const encoder = new TextEncoder();
 
 /** The bytes a vocabulary entry stands for: `tokenBytes('Ġworld')` is the UTF-8 of " world". */
 export function tokenBytes(vocabEntry: string): Uint8Array {
@@ -39,6 +41,19 @@ export function tokenBytes(vocabEntry: string): Uint8Array {
 /** What a token shows on its own: its bytes as UTF-8, with U+FFFD for each piece of a split character. */
 export function tokenText(bytes: Uint8Array): string {
   return decoder.decode(bytes);
+}
+
+/**
+ * A token as the views label it: its text, and its bytes when they do not spell whole characters. Only a text
+ * holding U+FFFD can have lost bytes, and it has when it does not encode back to them (a token may spell
+ * U+FFFD itself, EF BF BD).
+ */
+export function tokenPiece(id: number, bytes: Uint8Array): TokenPiece {
+  const text = tokenText(bytes);
+  if (!text.includes('\uFFFD')) return { id, text };
+  const back = encoder.encode(text);
+  const whole = back.length === bytes.length && back.every((b, i) => b === bytes[i]);
+  return whole ? { id, text } : { id, text, bytes: Array.from(bytes) };
 }
 
 /**
@@ -78,7 +93,7 @@ export function toTokens(text: string, ids: readonly number[], vocabEntries: rea
   }
   const bytes = vocabEntries.map(tokenBytes);
   const spans = tokenSpans(text, bytes.map((b) => b.length));
-  return spans.map((span, i) => ({ id: ids[i]!, text: tokenText(bytes[i]!), ...span }));
+  return spans.map((span, i) => ({ ...tokenPiece(ids[i]!, bytes[i]!), ...span }));
 }
 
 /**

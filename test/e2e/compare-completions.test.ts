@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { GeneratedToken } from '../../protocol/model-messages';
-import { visibleWhitespace } from '../../protocol/visible-whitespace';
+import { pieceLabel } from '../../protocol/token-piece';
 import { sessionMarker } from './session-processes';
 import { findChromium, packageVsix, startVsCode, withFailureArtifacts, type VsCodeSession } from './vscode-session';
 import { textEditor } from './workbench-reading';
@@ -121,7 +121,7 @@ describe('Compare Completions in a real VS Code, on the demo model', { skip: noC
       await visible(view, '.gb-cmp-side[data-side="steered"] .gb-cmp-chip').first().waitFor({ timeout: 120_000 });
       for (const [side, expected] of [['unsteered', unsteered], ['steered', steered]] as const) {
         const shown = await shownTokens(view, side);
-        assert.deepEqual(shown.map((t) => t.text), expected.map((t) => visibleWhitespace(t.text)), `${side} tokens`);
+        assert.deepEqual(shown.map((t) => t.text), expected.map((t) => pieceLabel(t)), `${side} tokens`);
         shown.forEach((t, i) => assert.ok(Math.abs(t.prob - expected[i].prob) < 1e-4, `${side} token ${i}: ${t.prob} shown, ${expected[i].prob} from the CLI`));
       }
       // The first token is shared; the first that differs is marked.
@@ -164,7 +164,7 @@ describe('Compare Completions in a real VS Code, on the demo model', { skip: noC
       const generated = visible(panel, '.gb-chip.gb-chip-generated');
       await generated.first().waitFor({ timeout: 60_000 });
       const texts = await generated.evaluateAll((nodes) => nodes.map((n) => n.querySelector('.gb-chip-text')?.textContent ?? ''));
-      assert.deepEqual(texts, steered.map((t) => visibleWhitespace(t.text)));
+      assert.deepEqual(texts, steered.map((t) => pieceLabel(t)));
       await s.screenshot('compare-explain-steered-dark');
     });
   });

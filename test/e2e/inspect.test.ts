@@ -11,6 +11,7 @@ import type { FrameLocator, Locator } from 'playwright-core';
 import type { InspectionJson } from '../../protocol/inspection-json';
 import { routeGraph, type RouteImportances } from '../../protocol/routes';
 import { formatNumber, formatProbability } from '../../protocol/number-format';
+import { pieceLabel } from '../../protocol/token-piece';
 import { visibleWhitespace } from '../../protocol/visible-whitespace';
 import { generatedModel } from '../engine/generated-models';
 import { modelProcess, sessionMarker } from './session-processes';
@@ -165,7 +166,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       const shown = await chips.evaluateAll((nodes) =>
         nodes.map((n) => ({ text: n.querySelector('.gb-chip-text')?.textContent ?? '', id: Number(n.querySelector('.gb-chip-id')?.textContent) })),
       );
-      assert.deepEqual(shown, reference.tokens.map((t) => ({ text: visibleWhitespace(t.text), id: t.id })));
+      assert.deepEqual(shown, reference.tokens.map((t) => ({ text: pieceLabel(t), id: t.id })));
       assert.equal(await visible(panel, '.gb-model').innerText(), `${MODEL_LABEL} · ${SHAPE.nLayer} layers × ${SHAPE.nHead} heads · CPU`);
       const banner = visible(panel, '.gb-banner-warning');
       assert.match(await banner.innerText(), /weights are random/);
@@ -207,7 +208,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       assert.ok(text.includes(`${visibleWhitespace(' lazy')}`), text);
       assert.ok(text.includes(`probability ${formatProbability(reference.logits[lazy - 1].next!.prob)}`), text);
       const top = reference.logits[lazy - 1].topk[0];
-      assert.ok(text.includes(`${visibleWhitespace(top.text)} ${formatProbability(top.prob)}`), text);
+      assert.ok(text.includes(`${pieceLabel(top)} ${formatProbability(top.prob)}`), text);
       await s.screenshot('inspect-hover-dark');
       await s.page.mouse.move(5, 400);
       await s.page.locator('.monaco-hover:not(.hidden)').waitFor({ state: 'detached' }).catch(() => undefined);
@@ -234,20 +235,20 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
         nodes.map((n) => ({ position: Number((n as HTMLElement).dataset.position), text: n.querySelector('.gb-grid-input')?.textContent ?? '' })),
       );
       assert.ok(heads.length >= 4, `only ${heads.length} column headers`);
-      for (const head of heads) assert.equal(head.text, visibleWhitespace(reference.tokens[head.position].text));
+      for (const head of heads) assert.equal(head.text, pieceLabel(reference.tokens[head.position]));
 
       const point = 1;
       const position = 2;
       const cell = grid.locator(`.gb-grid-cell[data-point="${point}"][data-position="${position}"]`);
       const expected = reference.lens[point].positions[position].topk;
-      assert.equal(await cell.locator('.gb-cell-text').innerText(), visibleWhitespace(expected[0].text));
+      assert.equal(await cell.locator('.gb-cell-text').innerText(), pieceLabel(expected[0]));
       await cell.click();
       const details = visible(panel, '.gb-lens-details');
       await details.locator('.gb-hook').filter({ hasText: reference.lens[point].hook }).waitFor();
       const rows = await details.locator('.gb-toplist-row').evaluateAll((nodes) =>
         nodes.map((n) => ({ text: n.querySelector('.gb-token')?.textContent ?? '', prob: n.querySelector('.gb-toplist-prob')?.textContent ?? '' })),
       );
-      assert.deepEqual(rows, expected.map((e) => ({ text: visibleWhitespace(e.text), prob: formatProbability(e.prob) })));
+      assert.deepEqual(rows, expected.map((e) => ({ text: pieceLabel(e), prob: formatProbability(e.prob) })));
       await s.screenshot('inspect-lens-dark');
     });
   });
@@ -276,7 +277,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       await heatmap.focus();
       for (let i = 0; i < 3; i++) await heatmap.press('ArrowDown');
       await heatmap.press('ArrowRight');
-      const label = (i: number): string => visibleWhitespace(reference.tokens[i].text);
+      const label = (i: number): string => pieceLabel(reference.tokens[i]);
       const readout = `query 3 “${label(3)}” → key 1 “${label(1)}”: ${formatProbability(pattern[3][1])}`;
       await visible(panel, '.gb-readout').filter({ hasText: readout }).waitFor();
       await s.screenshot('inspect-attention-dark');
@@ -466,7 +467,7 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
       await visible(panel, '.gb-follow').click();
       const first = NOTES.split('\n')[0];
-      const expected = cliInspect(model, first).tokens.map((t) => visibleWhitespace(t.text));
+      const expected = cliInspect(model, first).tokens.map((t) => pieceLabel(t));
       await until(() => visible(panel, '.gb-follow').evaluate((e) => (e as HTMLInputElement).checked), 5_000, 'the toggle to be on');
       await textEditor(s.page).locator('.view-lines').click();
       await s.page.keyboard.press('Control+Home');

@@ -180,6 +180,29 @@ describe('inspect without --json: one line per token with its top guesses', () =
   });
 });
 
+describe('a token holding part of a character: its bytes beside its text, never a bare "�"', () => {
+  // GPT-2 splits "’" (E2 80 99) into 447 (E2 80) and 247 (99).
+  test('inspect --json adds `bytes` to such a token, keeping its `text` as the decoder gives it', async () => {
+    const run = await glassbox('inspect', '--model', MODEL, '--text', 'It’s', '--top-k', '3', '--json');
+    assertSucceeded(run);
+    const json: InspectionJson = JSON.parse(run.stdout);
+    assert.deepEqual(json.tokens, [
+      { id: 1026, text: 'It', start: 0, end: 2 },
+      { id: 447, text: '\uFFFD', bytes: [0xe2, 0x80], start: 2, end: 3 },
+      { id: 247, text: '\uFFFD', bytes: [0x99], start: 2, end: 3 },
+      { id: 82, text: 's', start: 3, end: 4 },
+    ]);
+  });
+
+  test('the printed summary shows it by its bytes', async () => {
+    const run = await glassbox('inspect', '--model', MODEL, '--text', 'It’s');
+    assertSucceeded(run);
+    const lines = run.stdout.trimEnd().split('\n');
+    assert.match(lines[2], /^ *447 "⟨0xE2⟩⟨0x80⟩" +→ /);
+    assert.match(lines[3], /^ *247 "⟨0x99⟩" +→ /);
+  });
+});
+
 describe('generate', { concurrency: true }, () => {
   const greedy = ['generate', '--model', MODEL, '--text', 'Once upon a time', '--max-new-tokens', '5'];
   // One `--json` run serves both tests that read it.
@@ -274,7 +297,13 @@ const BAD_INPUT: readonly BadInput[] = [
   {
     problem: 'a folder without model.safetensors',
     args: () => inspectModel(brokenModel('no-weights', (dir) => rmSync(join(dir, 'model.safetensors')))),
-    says: /no-weights is missing model\.safetensors/,
+    says: /no-weights is missing model\.safetensors; a GPT-2 model folder holds it beside config\.json and tokenizer\.json\.$/,
+    exit: 1,
+  },
+  {
+    problem: 'a folder with none of a model\'s files: each named once',
+    args: () => inspectModel(brokenModel('not-a-model', (dir) => ['config.json', 'model.safetensors', 'tokenizer.json'].forEach((name) => rmSync(join(dir, name))))),
+    says: /not-a-model is not a GPT-2 model folder: it holds none of config\.json, model\.safetensors or tokenizer\.json\.$/,
     exit: 1,
   },
   {

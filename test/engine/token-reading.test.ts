@@ -59,7 +59,31 @@ describe('the tokens painted first, on a generated model', () => {
       assertClose(reading.top.probs.data.subarray(t * 5, t * 5 + 5), expected.map((id) => p[id]), `top probs at ${t}`);
       assertClose([reading.entropy.data[t]], [-p.reduce((h, x) => h + (x > 0 ? x * Math.log(x) : 0), 0)], `entropy at ${t}`);
     }
-    assert.ok(ids.every((id) => typeof reading.pieces[id] === 'string'), 'every token\'s piece');
+    assert.ok(ids.every((id) => reading.pieces[id]?.id === id), 'every token\'s piece');
+  });
+
+  test('a token holding part of a character carries its bytes, in the tokens and in the pieces of a reading and an inspection', async () => {
+    // GPT-2 splits "’" (E2 80 99) into 447 (E2 80) and 247 (99); each decodes alone to a bare U+FFFD.
+    const text = 'It’s a fox: 🦊.';
+    const tokens = engine.tokenize(text);
+    const at = tokens.findIndex((t) => t.id === 447);
+    assert.deepEqual(tokens.slice(at, at + 2), [
+      { id: 447, text: '\uFFFD', bytes: [0xe2, 0x80], start: 2, end: 3 },
+      { id: 247, text: '\uFFFD', bytes: [0x99], start: 2, end: 3 },
+    ]);
+    assert.equal(tokens[0].bytes, undefined, 'a token of whole characters has none');
+    assert.ok(tokens.filter((t) => t.text.includes('\uFFFD')).length >= 4, 'the fox is split too');
+    const reading = await engine.readTokens(tokens, 5);
+    const inspection = await engine.inspectTokens(tokens, { topK: 5 });
+    for (const pieces of [reading.pieces, inspection.pieces]) {
+      assert.deepEqual(pieces[447], { id: 447, text: '\uFFFD', bytes: [0xe2, 0x80] });
+      for (const token of tokens) assert.deepEqual(pieces[token.id], engine.tokenPiece(token.id));
+    }
+    // A token that spells U+FFFD itself (EF BF BD) holds a whole character: no bytes.
+    const spelled = engine.tokenize('\uFFFD');
+    assert.equal(spelled.length, 1);
+    const [replacement] = spelled;
+    assert.deepEqual(engine.tokenPiece(replacement.id), { id: replacement.id, text: '\uFFFD' });
   });
 
   test('a text read after another runs only from where they part, and reads as if read afresh', async () => {

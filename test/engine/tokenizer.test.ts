@@ -160,6 +160,11 @@ describe('tokenSpans', () => {
       tokens.map((t) => t.text),
       ['I', ' \uFFFD', '\uFFFD', ' \uFFFD', '\uFFFD', '\uFFFD', '!'],
     );
+    // ❤ is E2 9D A4 and 🎉 F0 9F 8E 89: each split token carries its own bytes, the views' only way to tell them apart.
+    assert.deepEqual(
+      tokens.map((t) => t.bytes),
+      [undefined, [0x20, 0xe2, 0x9d], [0xa4], [0x20, 0xf0, 0x9f], [0x8e], [0x89], undefined],
+    );
   });
 
   for (const [name, text] of Object.entries(examples)) {
@@ -177,10 +182,12 @@ describe('tokenSpans', () => {
         if (whole !== null) {
           assert.equal(text.slice(token.start, token.end), whole, `token ${i} ${JSON.stringify(entries[i])}`);
           assert.equal(token.text, whole);
+          assert.equal(token.bytes, undefined);
         } else {
           // A split character: the span is the smallest run of whole characters around the bytes.
           const covered = utf8(text.slice(token.start, token.end));
           assert.ok(covered.length > bytes[i]!.length && Buffer.from(covered).includes(Buffer.from(bytes[i]!)));
+          assert.deepEqual(token.bytes, Array.from(bytes[i]!));
         }
         const next = tokens[i + 1];
         if (next) assert.ok(next.start >= token.start && next.start <= token.end, 'spans run in order');

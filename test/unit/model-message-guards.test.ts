@@ -166,6 +166,22 @@ test('the tokens an inspection sends first are checked like an inspection: top-k
   assert.match(errorOf(tokens({ secondsLeft: -1 })), /secondsLeft/);
 });
 
+test('a token holding part of a character keeps its bytes; a piece filed under another id, or a byte past 255, is refused', () => {
+  const result = modelToHost[8] as Extract<ModelToHost, { type: 'result' }>;
+  const { inspection } = result.result as { inspection: typeof fixture };
+  const apostrophe = { id: 447, text: '\ufffd', bytes: [0xe2, 0x80] };
+  const split = { ...inspection, tokens: [...inspection.tokens.slice(0, 3), { ...apostrophe, start: 15, end: 16 }], pieces: { ...inspection.pieces, 447: apostrophe } };
+  const parsed = parseFromModel(overIpc({ ...result, result: { ...result.result, inspection: split } }));
+  assert.ok('type' in parsed && parsed.type === 'result');
+  const read = (parsed.result as { inspection: typeof fixture }).inspection;
+  assert.deepEqual(read.tokens[3].bytes, [0xe2, 0x80]);
+  assert.deepEqual(read.pieces[447], apostrophe);
+  const misfiled = { ...inspection, pieces: { ...inspection.pieces, 448: apostrophe } };
+  assert.equal(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: misfiled } })), 'message.result.inspection.pieces[448].id: expected 448, got 447');
+  const notAByte = { ...inspection, pieces: { ...inspection.pieces, 447: { ...apostrophe, bytes: [0xe2, 0x180] } } };
+  assert.match(errorOf(parseFromModel({ ...result, result: { ...result.result, inspection: notAByte } })), /pieces\[447\]\.bytes\[1\]: expected a byte/);
+});
+
 test('a tensor whose data does not fit its dims is refused', () => {
   const result = modelToHost[8] as Extract<ModelToHost, { type: 'result' }>;
   const { inspection } = result.result as { inspection: typeof fixture };

@@ -1,9 +1,9 @@
-// The hover's facts about the token under the mouse, read from an inspection.
+// The hover's facts about the token under the mouse, read from an inspection, and the words it shows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Inspection, TokenReading } from '../../protocol/inspection';
-import { tokenAt } from '../../extension/token-at';
-import { fixtureAttention } from './webview-fixture';
+import { factsMarkdown, tokenAt } from '../../extension/token-at';
+import { fixtureAttention, piecesOf } from './webview-fixture';
 
 // Three tokens "The· cat· sat" inspected from document offset 100; top-2 guesses at the final point.
 function inspection(): Inspection {
@@ -23,7 +23,10 @@ function inspection(): Inspection {
       { id: 3797, text: ' cat', start: 3, end: 7 },
       { id: 3332, text: ' sat', start: 7, end: 11 },
     ],
-    pieces: { 464: 'The', 3797: ' cat', 3290: ' dog', 3332: ' sat', 4966: ' ran', 13: '.', 11: ',' },
+    pieces: piecesOf([
+      { id: 464, text: 'The' }, { id: 3797, text: ' cat' }, { id: 3290, text: ' dog' }, { id: 3332, text: ' sat' },
+      { id: 4966, text: ' ran' }, { id: 13, text: '.' }, { id: 11, text: ',' },
+    ]),
     next: { prob: { dims: [n], data: Float32Array.from([0.5, 0.25, Number.NaN]) }, rank: { dims: [n], data: Int32Array.from([0, 1, -1]) } },
     lens: {
       hooks: ['blocks.0.hook_resid_pre', 'blocks.0.hook_resid_post'],
@@ -74,4 +77,35 @@ test('tinted text is judged from the token reading its tint came from, with the 
   };
   assert.deepEqual(tokenAt(reading, 100, 109), tokenAt(full, 100, 109));
   assert.deepEqual(tokenAt(reading, 100, 104)?.guesses.map((g) => g.text), [' cat', ' dog']);
+});
+
+test('the hover shows the token and the guesses as the panel labels them', () => {
+  const facts = tokenAt(inspection(), 100, 109)!;
+  const text = factsMarkdown(facts, 3);
+  assert.match(text, /^\*\*Glassbox\*\* · token 3 of 3\n\n`·sat` · id 3332\n\n/);
+  assert.match(text, /probability \*\*25\.0%\*\*/);
+  assert.match(text, /1\. `·ran` 60\.0%  \n2\. `·sat` 25\.0%/);
+});
+
+test('a token holding part of a character shows in the hover by its bytes, not as "�"', () => {
+  // "The cat’" where "’" (E2 80 99) is split: the text ends inside the character, on 447 (E2 80).
+  const base = inspection();
+  const apostrophe = { id: 447, text: '\ufffd', bytes: [0xe2, 0x80] };
+  const rest = { id: 247, text: '\ufffd', bytes: [0x99] };
+  const [points, n, k] = base.lens.topIds.dims;
+  const topIds = Int32Array.from(base.lens.topIds.data);
+  topIds[((points - 1) * n + 1) * k] = apostrophe.id; // after " cat": 447 is the top guess
+  topIds[((points - 1) * n + 2) * k] = rest.id; // after it: 247, the rest of the character
+  const split: Inspection = {
+    ...base,
+    tokens: [...base.tokens.slice(0, 2), { ...apostrophe, start: 7, end: 8 }],
+    pieces: { ...base.pieces, ...piecesOf([apostrophe, rest]) },
+    lens: { ...base.lens, topIds: { ...base.lens.topIds, data: topIds } },
+  };
+  const facts = tokenAt(split, 100, 107)!;
+  assert.deepEqual(facts.bytes, [0xe2, 0x80]);
+  const text = factsMarkdown(facts, 3);
+  assert.match(text, /`⟨0xE2⟩⟨0x80⟩` · id 447/);
+  assert.match(text, /1\. `⟨0xE2⟩⟨0x80⟩` 60\.0%/);
+  assert.ok(!text.includes('\ufffd'), text);
 });

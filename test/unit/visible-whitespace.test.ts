@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bpeSpelling, hexBytes, isPartialCharacter } from '../../webview/byte-pieces';
+import { bpeSpelling, hexBytes } from '../../webview/byte-pieces';
 import { endsLine, visibleWhitespace } from '../../protocol/visible-whitespace';
 
 test('spaces, newlines and tabs become the marks VS Code uses for rendered whitespace', () => {
@@ -24,11 +24,16 @@ test('a token ends a line when it ends with a newline', () => {
 });
 
 test('byte pieces: UTF-8 in hex, and the spelling in GPT-2’s vocabulary', () => {
-  assert.equal(hexBytes(' é'), '20 c3 a9');
-  assert.equal(bpeSpelling(' the'), 'Ġthe');
-  assert.equal(bpeSpelling('\n'), 'Ċ');
-  assert.equal(bpeSpelling('\t'), 'ĉ');
-  assert.equal(bpeSpelling('é'), 'Ã©');
-  assert.equal(isPartialCharacter('\ufffd'), true);
-  assert.equal(isPartialCharacter('ok'), false);
+  const piece = (text: string) => ({ id: 0, text });
+  assert.equal(hexBytes(piece(' é')), '20 c3 a9');
+  assert.equal(bpeSpelling(piece(' the')), 'Ġthe');
+  assert.equal(bpeSpelling(piece('\n')), 'Ċ');
+  assert.equal(bpeSpelling(piece('\t')), 'ĉ');
+  assert.equal(bpeSpelling(piece('é')), 'Ã©');
+});
+
+test('a token holding part of a character: its own bytes, not those of the "�" it decodes to', () => {
+  const partial = { id: 447, text: '\ufffd', bytes: [0xe2, 0x80] };
+  assert.equal(hexBytes(partial), 'e2 80');
+  assert.equal(bpeSpelling(partial), 'âĢ', 'as vocab.json spells id 447');
 });

@@ -17,8 +17,8 @@ test('positions side by side: each text’s token and the probability its model 
   const rows = comparePositions(pinned, shown);
   assert.equal(rows.length, 6);
   assert.deepEqual(rows.filter((r) => r.differs).map((r) => r.position), [3]);
-  assert.equal(rows[3].pinned?.text, ' cat');
-  assert.equal(rows[3].shown?.text, shown.tokens[3].text);
+  assert.equal(rows[3].pinned?.token.text, ' cat');
+  assert.equal(rows[3].shown?.token.text, shown.tokens[3].text);
   assert.equal(rows[2].shown?.prob, shown.next.prob.data[1], 'token 2 was predicted at position 1');
   assert.ok(Number.isNaN(rows[0].shown!.prob), 'nothing predicted the first token');
 

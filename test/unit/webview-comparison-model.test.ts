@@ -33,7 +33,7 @@ test('the view marks the tokens from the divergence on, the first of them apart,
   assert.equal(view.divergence, 1);
   assert.equal(view.divergenceText, 'The same for the first 1 token; they diverge at token 2.');
   const [unsteered, steered] = view.sides;
-  assert.deepEqual(steered.chips.map((c) => c.visible), ['·a', '·beautiful', '⏎']);
+  assert.deepEqual(steered.chips.map((c) => c.label), ['·a', '·beautiful', '⏎']);
   assert.deepEqual(steered.chips.map((c) => [c.diverged, c.firstDiverged]), [[false, false], [true, true], [true, false]]);
   assert.deepEqual(steered.chips.map((c) => c.endsLine), [false, false, true]);
   assert.equal(unsteered.meanProb, 0.5);
@@ -55,4 +55,15 @@ test('the same continuation twice: nothing diverges, and the view says the steer
   assert.equal(view.divergence, null);
   assert.ok(view.sides.every((s) => s.chips.every((c) => !c.diverged)));
   assert.equal(view.divergenceText, 'The steering changed nothing here: both continuations are the same 3 tokens.');
+});
+
+test('a generated token holding part of a character shows its bytes, in the chip and its title', () => {
+  const apostrophe: Continuation = {
+    tokens: [{ id: 447, text: '\ufffd', bytes: [0xe2, 0x80], prob: 0.25 }, { id: 247, text: '\ufffd', bytes: [0x99], prob: 0.875 }],
+    text: '’',
+    stop: 'max-tokens',
+  };
+  const [, steered] = comparisonView({ ...comparison, steered: apostrophe }).sides;
+  assert.deepEqual(steered.chips.map((c) => c.label), ['⟨0xE2⟩⟨0x80⟩', '⟨0x99⟩']);
+  assert.match(steered.chips[0].title, /^“⟨0xE2⟩⟨0x80⟩” \(id 447\)/);
 });

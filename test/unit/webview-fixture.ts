@@ -1,6 +1,7 @@
 // A plausible synthetic inspection for the panel's tests and its dev preview: a real sentence with real GPT-2
 // token ids, a logit lens that sharpens with depth the way GPT-2's does (early points echo the input token,
-// the last point is the model's output), and attention heads of the kinds people find in real models.
+// the last point is the model's output), and attention heads of the kinds people find in real models. Its
+// "’" is two tokens that each hold part of the character, as GPT-2 splits it, so every view meets one.
 // Deterministic (seeded) and free of node imports, so the browser preview can bundle it too.
 
 import type { InspectionShowPayload } from '../../protocol/panel-messages';
@@ -11,20 +12,33 @@ import type { HeadWrites, ScoredToken } from '../../protocol/head-writes';
 import { patternRow } from '../../protocol/inspection';
 import type { RouteImportances } from '../../protocol/routes';
 import type { Float32Tensor } from '../../protocol/tensor';
+import type { TokenPiece } from '../../protocol/token-piece';
+import { tokenSpans } from '../../engine/run/token-offsets';
 import { SeededRandom } from '../../engine/models/seeded-random';
 
-export const fixtureText = 'The quick brown fox jumps over the lazy dog because it was tired.\n\tIt slept all day';
+export const fixtureText = 'The quick brown fox jumps over the lazy dog because it was tired.\n\tIt’s asleep all day';
 
-// GPT-2 ids of the sentence, as the real tokenizer splits it.
-const sentence: readonly (readonly [number, string])[] = [
-  [464, 'The'], [2068, ' quick'], [7586, ' brown'], [21831, ' fox'], [18045, ' jumps'], [625, ' over'],
-  [262, ' the'], [16931, ' lazy'], [3290, ' dog'], [780, ' because'], [340, ' it'], [373, ' was'],
-  [10032, ' tired'], [13, '.'], [198, '\n'], [197, '\t'], [1026, 'It'], [21256, ' slept'], [477, ' all'],
-  [1110, ' day'],
+/** Pieces by id, as an inspection carries them. */
+export function piecesOf(pieces: readonly TokenPiece[]): Record<number, TokenPiece> {
+  return Object.fromEntries(pieces.map((piece) => [piece.id, piece]));
+}
+
+// GPT-2 ids of the sentence, as the real tokenizer splits it: "’" (E2 80 99) is 447 (E2 80) and 247 (99).
+const sentence: readonly TokenPiece[] = [
+  ...pieces([464, 'The'], [2068, ' quick'], [7586, ' brown'], [21831, ' fox'], [18045, ' jumps'], [625, ' over'],
+    [262, ' the'], [16931, ' lazy'], [3290, ' dog'], [780, ' because'], [340, ' it'], [373, ' was'],
+    [10032, ' tired'], [13, '.'], [198, '\n'], [197, '\t'], [1026, 'It']),
+  { id: 447, text: '\ufffd', bytes: [0xe2, 0x80] },
+  { id: 247, text: '\ufffd', bytes: [0x99] },
+  ...pieces([82, 's'], [16039, ' asleep'], [477, ' all'], [1110, ' day']),
 ];
 
+function pieces(...entries: (readonly [number, string])[]): TokenPiece[] {
+  return entries.map(([id, text]) => ({ id, text }));
+}
+
 // Other real GPT-2 tokens the predictions draw from.
-const pool: readonly (readonly [number, string])[] = [
+const pool: readonly TokenPiece[] = pieces(
   [262, ' the'], [257, ' a'], [290, ' and'], [286, ' of'], [284, ' to'], [11, ','], [287, ' in'], [318, ' is'],
   [373, ' was'], [340, ' it'], [326, ' that'], [3290, ' dog'], [3797, ' cat'], [21831, ' fox'], [625, ' over'],
   [739, ' under'], [832, ' through'], [1088, ' around'], [11687, ' jumped'], [4966, ' ran'], [2952, ' quickly'],
@@ -36,11 +50,12 @@ const pool: readonly (readonly [number, string])[] = [
   [656, ' into'], [329, ' for'], [319, ' on'], [351, ' with'], [379, ' at'], [21256, ' slept'], [632, ' It'],
   [16039, ' asleep'], [13990, ' fence'], [12788, ' hill'], [3329, ' morning'], [890, ' long'], [1497, ' away'],
   [866, ' down'], [510, ' up'], [736, ' back'], [2042, ' black'], [2330, ' white'], [582, ' man'], [3049, ' fast'],
-];
+);
 
 // Rank of the true next token in the final distribution after each position (−1 for the last), chosen to
-// look like GPT-2 small on this sentence: idioms are easy, the start and the line break are not.
-const nextRanks = [37, 0, 0, 1, 0, 0, 0, 0, 5, 0, 0, 3, 1, 0, 14, 2, 58, 4, 0, -1];
+// look like GPT-2 small on this sentence: idioms and the rest of a split character are easy, the start and the
+// line break are not.
+const nextRanks = [37, 0, 0, 1, 0, 0, 0, 0, 5, 0, 0, 3, 1, 0, 14, 2, 2, 0, 0, 7, 4, 0, -1];
 
 export interface FixtureOptions {
   readonly layers?: number;
@@ -53,15 +68,13 @@ export interface FixtureOptions {
 
 const vocabSize = 50257;
 
-function fixtureTokens(count: number): { text: string; tokens: Token[] } {
-  const tokens: Token[] = [];
-  let text = '';
-  for (let i = 0; i < count; i++) {
-    const [id, piece] = sentence[i % sentence.length];
-    tokens.push({ id, text: piece, start: text.length, end: text.length + piece.length });
-    text += piece;
-  }
-  return { text, tokens };
+/** The sentence repeated to `count` tokens, with the UTF-16 range each covers (both pieces of "’" cover it). */
+function fixtureTokens(count: number): Token[] {
+  // Whole sentences, so that the text ends between characters whichever token `count` ends on.
+  const pieces = Array.from({ length: Math.ceil(count / sentence.length) * sentence.length }, (_, i) => sentence[i % sentence.length]);
+  const bytes = pieces.map((p) => p.bytes ?? Array.from(new TextEncoder().encode(p.text)));
+  const spans = tokenSpans(fixtureText.repeat(pieces.length / sentence.length), bytes.map((b) => b.length));
+  return pieces.slice(0, count).map((piece, i) => ({ ...piece, ...spans[i] }));
 }
 
 /** Descending probabilities for k slots with top-1 `p1` and geometric decay, summing below 1. */
@@ -94,7 +107,7 @@ function klWithUniformTails(finalIds: number[], finalProbs: number[], ids: numbe
 
 function pick(rng: () => number, avoid: Set<number>): number {
   for (;;) {
-    const [id] = pool[Math.floor(rng() * pool.length)];
+    const { id } = pool[Math.floor(rng() * pool.length)];
     if (!avoid.has(id)) return id;
   }
 }
@@ -105,7 +118,7 @@ export function fixtureInspection(options: FixtureOptions = {}): Inspection {
   const k = options.k ?? 10;
   const random = new SeededRandom(options.seed ?? 7);
   const rng = (): number => random.next();
-  const { tokens } = fixtureTokens(options.tokens ?? sentence.length);
+  const tokens = fixtureTokens(options.tokens ?? sentence.length);
   const n = tokens.length;
   const points = layers + 1;
 
@@ -171,14 +184,12 @@ export function fixtureInspection(options: FixtureOptions = {}): Inspection {
     }
   }
 
-  const pieces: Record<number, string> = {};
-  for (const [id, text] of [...pool, ...sentence]) pieces[id] = text;
 
   return {
     model: { name: 'gpt2 (fixture)', nLayer: layers, nHead: heads, nEmbd: 64 * heads, nCtx: 1024, vocabSize },
     backend: 'cpu',
     tokens,
-    pieces,
+    pieces: piecesOf([...pool, ...sentence]),
     next: { prob: { dims: [n], data: nextProb }, rank: { dims: [n], data: nextRank } },
     lens: {
       hooks: residHooks(layers),
@@ -363,8 +374,7 @@ export function fixtureHeadWrites(inspection: Inspection, question: { position: 
   const tokens = (count: number, sign: number): ScoredToken[] => {
     const start = Math.floor(random.next() * pool.length);
     return Array.from({ length: count }, (_, i) => {
-      const [id, text] = pool[(start + 7 * i) % pool.length];
-      return { id, text, value: sign * (6 - i - random.next()) };
+      return { ...pool[(start + 7 * i) % pool.length], value: sign * (6 - i - random.next()) };
     });
   };
   const byte: ScoredToken = { id: 158, text: '\ufffd', bytes: [0xe2], value: 0.5 };
@@ -373,8 +383,8 @@ export function fixtureHeadWrites(inspection: Inspection, question: { position: 
     head,
     position,
     sources: keys.map((k, i) => {
-      const { id, text } = inspection.tokens[k.position];
-      return { ...k, token: { id, text }, top: i === 1 ? [...tokens(4, 1), byte] : tokens(5, 1) };
+      const { start, end, ...token } = inspection.tokens[k.position];
+      return { ...k, token, top: i === 1 ? [...tokens(4, 1), byte] : tokens(5, 1) };
     }),
     promoted: tokens(5, 1),
     suppressed: tokens(5, -1),
@@ -436,7 +446,7 @@ export function fixtureCounterfactual(inspection: Inspection): Inspection {
   return {
     ...inspection,
     tokens: inspection.tokens.map((t, i) => (i === 3 ? { ...t, id: 3797, text: ' cat' } : t)),
-    pieces: { ...inspection.pieces, 3797: ' cat' },
+    pieces: { ...inspection.pieces, 3797: { id: 3797, text: ' cat' } },
     next: { ...inspection.next, prob: { dims: [n], data: prob } },
     lens: scaledLens(inspection.lens, (_, q) => factor(q)),
   };

@@ -1,7 +1,7 @@
 // The head card's pure parts: how a written token is labelled, and the document "Save card as JSON" writes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pieceLabel } from '../../webview/byte-pieces';
+import { pieceLabel } from '../../protocol/token-piece';
 import { headCardDocument } from '../../webview/head-card-document';
 import { fixtureHeadCatalogue, fixtureHeadWrites, fixtureInspection } from './webview-fixture';
 

@@ -4,7 +4,7 @@ import type { Inspection } from '../../protocol/inspection';
 import { changeScale, colourOf, probabilityScale } from '../../webview/colour-scale';
 import { lensGrid, type TargetToken } from '../../webview/lens-cells';
 import { lensBaseline } from '../../webview/lens-change';
-import { fixtureAttention } from './webview-fixture';
+import { fixtureAttention, piecesOf } from './webview-fixture';
 
 // Two residual points × three positions, top-2 at each. Tokens "a", " b", "\n"; id 4 is " c".
 function tinyInspection(): Inspection {
@@ -17,7 +17,7 @@ function tinyInspection(): Inspection {
       { id: 2, text: ' b', start: 1, end: 3 },
       { id: 3, text: '\n', start: 3, end: 4 },
     ],
-    pieces: { 1: 'a', 2: ' b', 3: '\n', 4: ' c' },
+    pieces: piecesOf([{ id: 1, text: 'a' }, { id: 2, text: ' b' }, { id: 3, text: '\n' }, { id: 4, text: ' c' }]),
     next: { prob: f32([3], [0.9, 0.6, Number.NaN]), rank: { dims: [3], data: new Int32Array([0, 0, -1]) } },
     lens: {
       hooks: ['blocks.0.hook_resid_pre', 'blocks.0.hook_resid_post'],
@@ -167,4 +167,17 @@ test('the baseline: the unablated run when units are ablated, else a pinned text
   assert.deepEqual(lensBaseline({ inspection: shown, source, pinned, ablated }), { inspection: ablated.baseline, name: 'unablated' }, 'the ablation first');
   const longer = { ...pinned, inspection: { ...pinned.inspection, tokens: [...shown.tokens, { id: 4, text: ' c', start: 4, end: 6 }] } };
   assert.equal(lensBaseline({ inspection: shown, source, pinned: longer }), null, 'positions must match one to one');
+});
+
+test('a token holding part of a character is labelled by its bytes: in its cells, their labels and the scale', () => {
+  const tiny = tinyInspection();
+  // Id 4 is now 447, GPT-2's E2 80: the first two bytes of "’"; it is the top-1 of point 0 at position 1.
+  const apostrophe = { id: 4, text: '\ufffd', bytes: [0xe2, 0x80] };
+  const split: Inspection = { ...tiny, tokens: [tiny.tokens[0], { ...apostrophe, start: 1, end: 2 }, tiny.tokens[2]], pieces: { ...tiny.pieces, 4: apostrophe } };
+  const grid = lensGrid(split, 'change', { ...apostrophe, exact: null }, { inspection: tinyBaseline(), name: 'unablated' });
+  assert.equal(grid.cell(0, 1).text, '⟨0xE2⟩⟨0x80⟩');
+  assert.match(grid.label(0, 2), /^blocks\.0\.hook_resid_pre, position 2 \(⏎\)/);
+  assert.match(grid.label(0, 1), /position 1 \(⟨0xE2⟩⟨0x80⟩\); top-1 ⟨0xE2⟩⟨0x80⟩ 30\.0%.*; target ⟨0xE2⟩⟨0x80⟩ 30\.0%, rank #1; “⟨0xE2⟩⟨0x80⟩” 30\.0% shown/);
+  assert.match(grid.scale.title, /target "⟨0xE2⟩⟨0x80⟩"/);
+  assert.ok(!grid.label(0, 1).includes('\ufffd'));
 });

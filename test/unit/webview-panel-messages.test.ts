@@ -80,9 +80,9 @@ test('an inspection passes with its typed arrays, and a wrong shape is refused',
 
   const lens = { ...show.inspection.lens, entropy: { dims: [3, 19], data: new Float32Array(57) } };
   const bad = { ...show, inspection: { ...show.inspection, lens } };
-  assert.equal(errorOf(parseHostMessage({ type: InspectionShow, payload: bad })), 'payload.inspection.lens.entropy.dims: expected [3, 20], got [3, 19]');
+  assert.equal(errorOf(parseHostMessage({ type: InspectionShow, payload: bad })), 'payload.inspection.lens.entropy.dims: expected [3, 23], got [3, 19]');
 
-  const nested = { ...show.inspection.next, prob: { dims: [20], data: Array.from({ length: 20 }, () => 0.5) } };
+  const nested = { ...show.inspection.next, prob: { dims: [23], data: Array.from({ length: 23 }, () => 0.5) } };
   assert.equal(
     errorOf(parseHostMessage({ type: InspectionShow, payload: { ...show, inspection: { ...show.inspection, next: nested } } })),
     'payload.inspection.next.prob.data: expected a Float32Array, got array',
@@ -100,8 +100,8 @@ test('other host → webview messages', () => {
 
   const { inspection } = fixtureShow();
   const target = fixtureLensTarget(inspection, 3290);
-  const ok = parseHostMessage({ type: LensTargetResult, payload: { requestId: 1, outcome: { text: ' dog', target } } });
-  assert.deepEqual(ok, { type: LensTargetResult, payload: { requestId: 1, outcome: { text: ' dog', target } } });
+  const ok = parseHostMessage({ type: LensTargetResult, payload: { requestId: 1, outcome: { piece: { id: 3290, text: ' dog' }, target } } });
+  assert.deepEqual(ok, { type: LensTargetResult, payload: { requestId: 1, outcome: { piece: { id: 3290, text: ' dog' }, target } } });
   const failed = parseHostMessage({ type: LensTargetResult, payload: { requestId: 1, outcome: { error: 'empty text' } } });
   assert.deepEqual(failed, { type: LensTargetResult, payload: { requestId: 1, outcome: { error: 'empty text' } } });
   assert.match(errorOf(parseHostMessage({ type: PanelReady, payload: {} })), /unknown message type/, 'directions do not mix');

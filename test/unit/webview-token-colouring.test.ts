@@ -29,7 +29,7 @@ test('token j is coloured by the prediction made at j − 1; the first token has
 test('stats count tokens and predictions; mean surprisal in bits is log₂ perplexity', () => {
   const inspection = fixtureInspection();
   const stats = tokenStats(inspection);
-  assert.equal(stats.tokens, 20);
-  assert.equal(stats.predictions, 19);
+  assert.equal(stats.tokens, 23);
+  assert.equal(stats.predictions, 22);
   assert.ok(Math.abs(2 ** stats.meanSurprisalBits - stats.perplexity) < 1e-6);
 });

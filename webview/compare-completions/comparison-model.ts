@@ -5,12 +5,13 @@ import type { CompletionComparison, ComparedSide, ComparisonSampling } from '../
 import { describeSteering } from '../../protocol/interventions';
 import type { Continuation, GeneratedToken } from '../../protocol/model-messages';
 import { formatProbability } from '../../protocol/number-format';
-import { endsLine, visibleWhitespace } from '../../protocol/visible-whitespace';
+import { pieceLabel, type TokenPiece } from '../../protocol/token-piece';
+import { endsLine } from '../../protocol/visible-whitespace';
 
 export interface TokenChip {
-  /** The token as the views show it: whitespace as visible marks. */
-  readonly visible: string;
-  readonly text: string;
+  readonly piece: TokenPiece;
+  /** The token as the views show it (pieceLabel): whitespace as visible marks, part of a character as bytes. */
+  readonly label: string;
   /** The probability the model (unsteered or steered) gave the token where it chose it. */
   readonly prob: number;
   /** The tooltip: the token, its probability and whose it is. */
@@ -64,11 +65,12 @@ function sideView(side: ComparedSide, continuation: Continuation, divergence: nu
   const whose = side === 'steered' ? 'the steered model' : 'the model as it is';
   const chips = continuation.tokens.map((t, i): TokenChip => {
     const diverged = divergence !== null && i >= divergence;
+    const label = pieceLabel(t);
     return {
-      visible: visibleWhitespace(t.text),
-      text: t.text,
+      piece: t,
+      label,
       prob: t.prob,
-      title: `“${visibleWhitespace(t.text)}” (id ${t.id}): ${formatProbability(t.prob)}, the probability ${whose} gave it here${i === divergence ? '\nThe first token that differs from the other continuation.' : ''}`,
+      title: `“${label}” (id ${t.id}): ${formatProbability(t.prob)}, the probability ${whose} gave it here${i === divergence ? '\nThe first token that differs from the other continuation.' : ''}`,
       diverged,
       firstDiverged: i === divergence,
       endsLine: endsLine(t.text),

@@ -17,7 +17,7 @@ import {
 import { formatProbability } from '../../protocol/number-format';
 import { visibleWhitespace } from '../../protocol/visible-whitespace';
 import { colourOf, cssColour, probabilityScale, textColourOn } from '../colour-scale';
-import { el, markedText } from '../element-builder';
+import { el, markedPiece, markedText } from '../element-builder';
 import { legend } from '../legend';
 import { comparisonView, type SideView } from './comparison-model';
 
@@ -91,7 +91,7 @@ function boot(): void {
     for (const chip of side.chips) {
       const colour = colourOf(scale, chip.prob);
       const element = el('span', { class: `gb-chip gb-cmp-chip${chip.diverged ? ' gb-cmp-diverged' : ''}${chip.firstDiverged ? ' gb-cmp-first' : ''}`, attrs: { title: chip.title, 'data-prob': chip.prob } }, [
-        el('span', { class: 'gb-chip-text' }, [markedText(chip.visible, chip.text)]),
+        el('span', { class: 'gb-chip-text' }, [markedPiece(chip.piece)]),
         el('span', { class: 'gb-cmp-prob', text: formatProbability(chip.prob) }),
       ]);
       if (colour) {

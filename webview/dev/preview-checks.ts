@@ -76,6 +76,10 @@ async function main(): Promise<void> {
   assert.match(String(svg.payload.data), /^<svg /);
   const csv = await exportAs(page, 'Table as CSV');
   assert.match(String(csv.payload.data), /^position,id,text/);
+  // The fixture's "’" is two tokens each holding part of it: shown, drawn and written by their bytes.
+  assert.match(String(csv.payload.data), /\n17,447,⟨0xE2⟩⟨0x80⟩,69,70,/);
+  assert.match(String(svg.payload.data), />⟨0xE2⟩⟨0x80⟩<\/text>/);
+  for (const text of [String(svg.payload.data), String(csv.payload.data), await page.locator('.gb-tokens').innerText()]) assert.ok(!text.includes('\ufffd'), 'no "�" in the Tokens tab or its exports');
   // The inspection's JSON is written by the host, which holds the attention patterns the page never gets.
   const json = await exportAs(page, 'Data as JSON (CLI format)', 'export/inspection');
   assert.deepEqual(json.payload, { filename: 'glassbox-inspection-fox.json' });
@@ -107,6 +111,9 @@ async function main(): Promise<void> {
   assert.equal(lensPng.payload.filename, 'glassbox-lens-fox.png');
   const lensCsv = await exportAs(page, 'Table as CSV');
   assert.match(String(lensCsv.payload.data), /target_rank/);
+  const lensSvg = await exportAs(page, 'Figure as SVG');
+  assert.match(String(lensSvg.payload.data), />⟨0xE2⟩⟨0x80⟩<\/text>/, 'the split "’" heads its column by its bytes');
+  for (const text of [String(lensSvg.payload.data), String(lensCsv.payload.data), await page.locator('.gb-lens').innerText()]) assert.ok(!text.includes('\ufffd'), 'no "�" in the lens or its exports');
 
   // Lens keyboard: focus the grid, move, activate.
   await page.focus('.gb-grid');
@@ -124,7 +131,7 @@ async function main(): Promise<void> {
   const attnSvg = await exportAs(page, 'Figure as SVG');
   assert.match(String(attnSvg.payload.data), /blocks\.0\.attn\.hook_pattern · head 1/);
   const attnCsv = await exportAs(page, 'Table as CSV');
-  assert.equal(String(attnCsv.payload.data).match(/^blocks\.0\.attn\.hook_pattern,0,1,/gm)?.length, 210, 'one row per causal pair');
+  assert.equal(String(attnCsv.payload.data).match(/^blocks\.0\.attn\.hook_pattern,0,1,/gm)?.length, 276, 'one row per causal pair');
 
   // Why: the last token's prediction by default, asked of the host once; layer × (heads, b_O, MLP) cells.
   await tab(page, 'why');
@@ -132,7 +139,7 @@ async function main(): Promise<void> {
   const why = (await posted(page)).filter((m) => m.type === 'why/attribute');
   assert.equal(why.length, 1, 'asked once');
   const selected = (await posted(page)).filter((m) => m.type === 'state/changed').at(-1)?.payload.state as { selectedToken: number | null } | undefined;
-  assert.equal(why[0].payload.position, selected?.selectedToken ?? 19, 'the token chosen in the Tokens tab, else the last');
+  assert.equal(why[0].payload.position, selected?.selectedToken ?? 22, 'the token chosen in the Tokens tab, else the last');
   assert.equal(await page.locator('.gb-why-cell').count(), 2 * (4 + 2));
   assert.equal(await page.locator('.gb-why-list').first().locator('li').count(), 10);
   const whyCsv = await exportAs(page, 'Table as CSV');
@@ -234,7 +241,7 @@ async function main(): Promise<void> {
   assert.equal(await page.locator('.gb-compare-differs').count(), 1, 'one position differs');
   await page.locator('.gb-patch-toolbar vscode-button').click();
   await page.waitForSelector('.gb-patch-grid .gb-why-cell');
-  assert.equal(await page.locator('.gb-patch-grid .gb-why-cell').count(), 2 * 20, 'layers × positions');
+  assert.equal(await page.locator('.gb-patch-grid .gb-why-cell').count(), 2 * 23, 'layers × positions');
   const patchRequest = (await posted(page)).filter((m) => m.type === 'patch/run');
   assert.equal(patchRequest.length, 1);
   assert.equal(patchRequest[0].payload.hook, 'hook_resid_pre');
@@ -245,14 +252,14 @@ async function main(): Promise<void> {
   // The attribution of the Patch metric at the last position, asked of both texts, and what changed most.
   await page.waitForSelector('.gb-attribution-changes li');
   assert.equal(await page.locator('.gb-attribution-changes li').count(), 10);
-  const attributed = (await posted(page)).filter((m) => m.type === 'why/attribute' && m.payload.position === 19).map((m) => m.payload.of).sort();
+  const attributed = (await posted(page)).filter((m) => m.type === 'why/attribute' && m.payload.position === 22).map((m) => m.payload.of).sort();
   assert.deepEqual(attributed, ['pinned', 'shown'], 'each text once');
   assert.match(await page.locator('.gb-compare-attribution').innerText(), /the Patch metric\) at the last position: pinned -?[\d.]+, shown -?[\d.]+, [+−][\d.]+/);
   assert.match(await page.locator('.gb-attribution-changes li').first().innerText(), /^[+−][\d.]+\s+(blocks\.\d+\.(attn\.hook_result head \d+|hook_mlp_out|attn\.b_O)|hook_embed|hook_pos_embed|ln_final\.b) /);
   await page.locator('.gb-compare-attribution .gb-link-button').click();
   const changeCsv = (await posted(page)).filter((m) => m.type === 'export/save').at(-1);
   assert.equal(changeCsv?.payload.filename, 'glassbox-attribution-change-fox.csv');
-  assert.match(String(changeCsv?.payload.data), /^position,target_id,versus_id,hook,head,pinned,shown,change\n19,\d+,\d+,blocks\.\d+\./);
+  assert.match(String(changeCsv?.payload.data), /^position,target_id,versus_id,hook,head,pinned,shown,change\n22,\d+,\d+,blocks\.\d+\./);
   await page.screenshot({ path: join(root, 'test-output', 'preview', 'compare.png'), fullPage: true });
   // With a pin of as many tokens and no ablation, the lens's change mode compares with the pinned text.
   await tab(page, 'lens');
@@ -326,7 +333,7 @@ async function main(): Promise<void> {
   // whole inspection replaces both when it comes.
   await page.goto(`${url}?theme=dark&tokensFirst=1500`);
   await page.waitForSelector('.gb-chip');
-  assert.equal(await page.locator('.gb-chip:not(.gb-chip-next)').count(), 20, 'every token painted from the reading');
+  assert.equal(await page.locator('.gb-chip:not(.gb-chip-next)').count(), 23, 'every token painted from the reading');
   await page.locator('.gb-chip[data-index="5"]').click();
   await page.waitForSelector('.gb-token-details .gb-toplist-row');
   await tab(page, 'lens');

@@ -49,7 +49,8 @@ for (const [name, value] of Object.entries(variables)) document.documentElement.
 document.addEventListener('DOMContentLoaded', () => document.body.classList.add(bodyClass));
 
 const fixture = fixtureShow({
-  tokens: Number(params.get('tokens') ?? 20),
+  // Without `tokens`, the fixture's own sentence, whose last words follow the split "’".
+  tokens: params.has('tokens') ? Number(params.get('tokens')) : undefined,
   layers: Number(params.get('layers') ?? 2),
   heads: Number(params.get('heads') ?? 4),
   randomWeights: params.has('random'),
@@ -82,8 +83,8 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
   if (message.type === LensTargetRequest) {
     const { requestId, id } = message.payload as { requestId: number; id: number | null };
     const target = fixtureLensTarget(show.inspection, id ?? 3290);
-    const text = show.inspection.pieces[target.id] ?? ' dog';
-    setTimeout(() => send({ type: LensTargetResult, payload: { requestId, outcome: { text, target } } }), 150);
+    const piece = show.inspection.pieces[target.id] ?? { id: target.id, text: ' dog' };
+    setTimeout(() => send({ type: LensTargetResult, payload: { requestId, outcome: { piece, target } } }), 150);
   }
   if (message.type === AttentionPatternRequest) {
     const { requestId, layer, head } = message.payload as unknown as AttentionPatternRequestPayload;

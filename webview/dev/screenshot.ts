@@ -1,20 +1,35 @@
 // Screenshots of the dev preview in Debian's chromium, for looking at the panel without VS Code.
-// Run: npx tsx webview/dev/screenshot.ts [out-dir]   (builds first; default out-dir test-output/screenshots)
-// Also reports console errors and CSP violations, which must stay at zero.
+// Run: npx tsx webview/dev/screenshot.ts [out-dir] [name-filter]   (builds first; default out-dir
+// test-output/screenshots; a filter takes the shots whose name contains it). A shot with `exportPng` also saves
+// the tab's exported figure as <name>-export.png, the file a user would get. Also reports console errors and
+// CSP violations, which must stay at zero.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 
 const root = join(import.meta.dirname, '..', '..');
 const out = process.argv[2] ?? join(root, 'test-output', 'screenshots');
+const only = process.argv[3] ?? '';
 
 interface Shot {
   readonly name: string;
   readonly query: string;
   readonly act?: (page: Page) => Promise<void>;
   readonly size?: { width: number; height: number };
+  readonly exportPng?: boolean;
+}
+
+/** The shown tab's figure as the PNG its export would save. */
+async function exportedPng(page: Page): Promise<Buffer> {
+  await page.click('.gb-export-button');
+  await page.locator('vscode-context-menu').getByText('Figure as PNG').click();
+  const data = await page.waitForFunction(() => {
+    const posted = (window as unknown as { glassboxPreview: { posted: { type: string; payload: { format?: string; data?: string } }[] } }).glassboxPreview.posted;
+    return posted.filter((m) => m.type === 'export/save' && m.payload.format === 'png').at(-1)?.payload.data;
+  });
+  return Buffer.from(String(await data.jsonValue()), 'base64');
 }
 
 const whyTab = async (page: Page): Promise<void> => {
@@ -175,6 +190,23 @@ const shots: readonly Shot[] = [
   { name: 'compare-attribution-dark', query: 'theme=dark&layers=12&heads=12', size: { width: 1000, height: 900 }, act: compareAttribution },
   { name: 'compare-attribution-light-narrow', query: 'theme=light&layers=12&heads=12', size: { width: 320, height: 900 }, act: compareAttribution },
   { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
+  // The fixture's "’" is two tokens, E2 80 and 99, each part of the character: shown by their bytes, never "�".
+  { name: 'bytes-tokens-dark', query: 'theme=dark', act: async (page) => page.click('.gb-chip[data-index="17"]') },
+  {
+    name: 'bytes-lens-light',
+    query: 'theme=light&layers=6',
+    act: async (page) => {
+      await tab('lens')(page);
+      await page.click('.gb-grid-cell[data-point="6"][data-position="16"]');
+      await page.waitForTimeout(100);
+    },
+    exportPng: true,
+  },
+  // The exported figures, which have their own layout: a panel of any width exports the same figure.
+  { name: 'export-tokens-dark', query: 'theme=dark', exportPng: true },
+  { name: 'export-tokens-4-dark', query: 'theme=dark&tokens=4', exportPng: true },
+  { name: 'export-tokens-120-light-narrow', query: 'theme=light&tokens=120', size: { width: 480, height: 900 }, exportPng: true },
+  { name: 'export-lens-dark', query: 'theme=dark&layers=6', act: tab('lens'), exportPng: true },
 ];
 
 async function main(): Promise<void> {
@@ -186,7 +218,7 @@ async function main(): Promise<void> {
   });
   const page0 = pathToFileURL(join(root, 'webview', 'dev', 'preview.html')).href;
   const problems: string[] = [];
-  for (const shot of shots) {
+  for (const shot of shots.filter((s) => s.name.includes(only))) {
     const page = await browser.newPage({ viewport: shot.size ?? { width: 1400, height: 900 } });
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`${shot.name}: ${m.type()}: ${m.text()}`);
@@ -197,6 +229,7 @@ async function main(): Promise<void> {
     await shot.act?.(page);
     await page.waitForTimeout(150);
     await page.screenshot({ path: join(out, `${shot.name}.png`), fullPage: true });
+    if (shot.exportPng) writeFileSync(join(out, `${shot.name}-export.png`), await exportedPng(page));
     await page.close();
   }
   await browser.close();
