@@ -225,6 +225,15 @@ function longFile(prose: string): string {
   return Array.from({ length: 2000 }, (_, i) => `${i + 1}. ${sentences[i % sentences.length]}`).join('\n');
 }
 
+/** What the workbench takes when nobody does anything: the floor under every figure. */
+async function printIdleCpu(when: string): Promise<void> {
+  const before = cpuByRole();
+  await new Promise((done) => setTimeout(done, IDLE_MS));
+  const idle = cpuSince(before, cpuByRole());
+  const perSecond = Object.entries(idle).filter(([, v]) => v > 0).map(([role, v]) => `${role} ${round(v / (IDLE_MS / 1000))}`);
+  console.log(`idle workbench (${when}), CPU seconds per second: ${perSecond.join(', ')}`);
+}
+
 function printTable(rows: readonly string[][]): void {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd());
@@ -255,12 +264,7 @@ async function main(): Promise<void> {
     });
     await session.page.setViewportSize({ width: 1600, height: 900 });
 
-    // What the workbench takes when nobody does anything: the floor under every figure below.
-    const idleBefore = cpuByRole();
-    await new Promise((done) => setTimeout(done, IDLE_MS));
-    const idle = cpuSince(idleBefore, cpuByRole());
-    console.log(`idle workbench, CPU seconds per second: ${Object.entries(idle).filter(([, v]) => v > 0).map(([role, v]) => `${role} ${round(v / (IDLE_MS / 1000))}`).join(', ')}`);
-
+    await printIdleCpu('just opened');
     const inspections: InspectFigures[] = [];
     for (const n of sizes) {
       for (let run = 0; run <= runs; run++) {
@@ -276,6 +280,7 @@ async function main(): Promise<void> {
         console.error(`${n} tokens: ${JSON.stringify({ ...browser, engineMs: Math.round(engineMs) })}`);
       }
     }
+    if (sizes.length > 0) await printIdleCpu('after the inspections, the panel open');
     const inspectionsOnly = values.only === 'inspect';
     const ghost = inspectionsOnly ? null : await ghostTrials(session, engine, prose.slice(600));
     const surprisal: Record<string, number[]> = {};
