@@ -577,10 +577,19 @@ describe('Inspect Selection in a real VS Code, on a generated model', { skip: no
       await textEditor(s.page).locator('.view-lines').click();
       await s.page.keyboard.press('Control+A');
       await selectionStatus(s.page).filter({ hasText: `(${LONG.length} selected)` }).waitFor();
+      const pageNow = () => panel.locator('body').evaluate(() => performance.now());
+      const asked = await pageNow();
       await s.runCommand('Glassbox: Inspect Selection');
       panel = await s.webviewFrame('Glassbox');
       await panel.locator('vscode-tab-header[data-tab="tokens"]').click();
       await visible(panel, '.gb-stats').filter({ hasText: new RegExp(`${long.tokens.length}\\s+tokens`) }).waitFor({ timeout: 60_000 });
+      // A long text's tokens reach the screen before the rest of its inspection (the page's User Timing marks).
+      const marks = () => panel.locator('body').evaluate(() => ['glassbox:tokens-shown', 'glassbox:inspection-shown'].map((name) => performance.getEntriesByName(name, 'mark').at(-1)?.startTime ?? -1));
+      const [tokensShown, wholeShown] = await waitUntil('the whole inspection on screen', async () => {
+        const [tokens, whole] = await marks();
+        return whole > asked ? [tokens, whole] : undefined;
+      });
+      assert.ok(tokensShown > asked && wholeShown >= tokensShown, `tokens painted at ${tokensShown} ms, the whole at ${wholeShown} ms, asked at ${asked} ms`);
       await panel.locator('vscode-tab-header[data-tab="attention"]').click();
 
       // The panel showed layer 1 when it asked, so layer 0 comes from the model process when clicked.

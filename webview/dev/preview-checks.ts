@@ -341,6 +341,15 @@ async function main(): Promise<void> {
   await page.waitForSelector('.gb-grid-cell', { timeout: 5000 });
   assert.equal(await page.locator('.gb-pending:visible').count(), 0, 'nothing pending once the inspection is in');
   await tab(page, 'tokens');
+  // Cancel while the rest runs: the host is told, the bar goes, and the page shows what it showed before the
+  // inspection (here nothing), not the provisional tokens.
+  await page.goto(`${url}?theme=dark&tokensFirst=600000`);
+  await page.waitForSelector('.gb-chip');
+  await page.locator('.gb-progress-cancel').click();
+  assert.ok((await posted(page)).some((m) => m.type === 'inspection/cancel'), 'Cancel tells the host');
+  assert.ok(await page.locator('.gb-progress').isHidden(), 'no progress bar after Cancel');
+  assert.equal(await page.locator('.gb-chip:visible').count(), 0, 'the provisional tokens are gone');
+  assert.ok(await page.locator('.gb-empty').isVisible(), 'the empty panel is back');
 
   await page.goto(`${url}?theme=dark&tokens=512&layers=12&heads=12`);
   await page.waitForSelector('.gb-chip');
