@@ -54,6 +54,7 @@ import {
 import { commonPrefixLength, type CompletionExplanation } from './explain-completion';
 import type { GlassboxContext } from './glassbox-context';
 import { panelHtml, panelResourceRoots } from './panel-html';
+import { withOwnBuffers } from './webview-buffers';
 
 export const INSPECT_PANEL_TYPE = 'glassbox.inspect';
 
@@ -263,7 +264,9 @@ export class InspectPanel implements vscode.Disposable {
 
   /**
    * A determinate bar while an inspection runs: the share of the estimated time gone (`done` seconds already,
-   * `left` more expected), never quite full, twice a second; `describe` words it with the time left.
+   * `left` more expected), never quite full, once a second (as often as the seconds left it words change);
+   * `describe` words it with the time left. Every tick repaints part of the page, in a browser without a GPU
+   * on the CPU the model needs.
    */
   private tickProgress(describe: (eta: string) => string, done: number, left: number): ReturnType<typeof setInterval> {
     const since = Date.now();
@@ -273,7 +276,7 @@ export class InspectPanel implements vscode.Disposable {
       this.post(InspectionProgress, { message: describe(remaining >= 1 ? `about ${Math.ceil(remaining)} s left` : 'nearly done'), fraction: Math.min(0.95, elapsed / Math.max(done + left, 0.001)) });
     };
     tick();
-    return setInterval(tick, 500);
+    return setInterval(tick, 1000);
   }
 
   /** What every inspection of the panel asks for: its top-k, lens target, and the attention layer it shows. */
@@ -383,7 +386,8 @@ export class InspectPanel implements vscode.Disposable {
   }
 
   private post<K extends keyof HostToWebviewPayloads>(type: K, payload: HostToWebviewPayloads[K]): void {
-    void this.panel?.webview.postMessage({ type, payload });
+    // Tensors from the model process may be views on the whole message they came in, which VS Code would ship.
+    void this.panel?.webview.postMessage({ type, payload: withOwnBuffers(payload) });
   }
 
   private received(raw: unknown): void {

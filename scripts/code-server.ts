@@ -277,12 +277,29 @@ export interface StartOptions {
   port?: number;
   /** How long to wait for /healthz. */
   timeoutMs?: number;
+  /**
+   * A port for the extension host's Node inspector, to profile or debug it with Chrome DevTools
+   * (chrome://inspect) or the CDP; by default `$GLASSBOX_INSPECT_EXTENSIONS`, else none. code-server takes no
+   * `--inspect-extensions`: the workbench page asks its server for it (the `payload` of `url`), and a page
+   * opened without it starts an extension host without an inspector.
+   */
+  inspectExtensions?: number;
+}
+
+/** The extension host's inspector port a developer asked for with `GLASSBOX_INSPECT_EXTENSIONS=port`. */
+export function inspectExtensionsPort(): number | undefined {
+  const value = process.env['GLASSBOX_INSPECT_EXTENSIONS'];
+  if (!value) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`GLASSBOX_INSPECT_EXTENSIONS: expected a port, got ${JSON.stringify(value)}`);
+  return port;
 }
 
 /** Starts code-server on 127.0.0.1 in its own process group and resolves once `/healthz` answers. */
 export async function startCodeServer(options: StartOptions): Promise<RunningCodeServer> {
   const port = options.port ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
+  const inspect = options.inspectExtensions ?? inspectExtensionsPort();
   const args = [
     ...profileArgs(options.profile),
     '--bind-addr', `127.0.0.1:${port}`,
@@ -329,7 +346,8 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
     await stop();
     throw error;
   }
-  return { origin, url: `${origin}/?folder=${encodeURIComponent(options.folder)}`, exited, stop };
+  const payload = inspect === undefined ? '' : `&payload=${encodeURIComponent(JSON.stringify([['inspect-extensions', String(inspect)]]))}`;
+  return { origin, url: `${origin}/?folder=${encodeURIComponent(options.folder)}${payload}`, exited, stop };
 }
 
 function profileArgs(profile: CodeServerProfile): string[] {

@@ -28,6 +28,8 @@ import { visibleWhitespace } from '../../protocol/visible-whitespace';
 import { packageVsix, startVsCode, type VsCodeSession } from './vscode-session';
 import { cpuByRole, cpuSince, type CpuByRole } from './process-cpu';
 import { ghostText, selectionStatus, textEditor } from './workbench-reading';
+import { cdpTarget, nodeInspector, printTraceSelfTime, RENDERER_TRACE_CATEGORIES, startProfiling, stopProfiling, type ProfilerTarget } from './cpu-profile';
+import { freePort } from '../../scripts/code-server';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +40,10 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '30' },
     // `inspect`: only the inspections (no ghost text, no surprisal).
     only: { type: 'string' },
+    // A folder: V8 profiles of the extension host and Chromium's renderers during each timed inspection,
+    // written there as .cpuprofile files and summarised (self time by function). Profiling takes CPU too:
+    // compare CPU figures of runs without it.
+    profile: { type: 'string' },
   },
 });
 
@@ -101,12 +107,54 @@ interface InspectFigures {
   readonly cpu: CpuByRole;
 }
 
-async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: string): Promise<Omit<InspectFigures, 'engineMs'>> {
+/** Starts profilers just before an inspection's Enter and stops them once it is whole. */
+interface InspectionProfiling {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Our bundles: the extension host's and the Inspect panel's. */
+function isOurs(url: string): boolean {
+  const path = decodeURIComponent(url);
+  return path.endsWith('/dist/extension.js') || path.includes('/dist/webview.js');
+}
+
+/**
+ * Profiles of the extension host (its inspector on `port`), the workbench page's renderer and any webview frame
+ * Chromium runs in a process of its own (an in-process frame's JavaScript is in the page's profile).
+ */
+function profilingOf(s: VsCodeSession, port: number, dir: string): (label: string) => InspectionProfiling {
+  let host: ProfilerTarget | undefined;
+  let targets: ProfilerTarget[] = [];
+  return (label) => ({
+    async start() {
+      host ??= await nodeInspector('extension host', port);
+      const context = s.page.context();
+      targets = [host, cdpTarget('workbench renderer', await context.newCDPSession(s.page))];
+      for (const frame of s.page.frames()) {
+        if (frame === s.page.mainFrame()) continue;
+        const session = await context.newCDPSession(frame).catch(() => null); // an in-process frame has none of its own
+        if (session) targets.push(cdpTarget(`frame ${new URL(frame.url()).pathname}`, session));
+      }
+      await startProfiling(targets);
+      await context.browser()?.startTracing(s.page, { path: join(dir, `${label}-trace.json`), categories: RENDERER_TRACE_CATEGORIES });
+    },
+    async stop() {
+      const trace = await s.page.context().browser()?.stopTracing();
+      await stopProfiling(targets, dir, label, isOurs);
+      if (trace) printTraceSelfTime(trace);
+      for (const t of targets) if (t !== host) await t.close();
+    },
+  });
+}
+
+async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: string, profiling?: InspectionProfiling): Promise<Omit<InspectFigures, 'engineMs'>> {
   const { page } = s;
   await openInFirstGroup(s, file);
   await textEditor(page).locator('.view-lines').click();
   await page.keyboard.press('Control+A');
   await selectionStatus(page).filter({ hasText: 'selected' }).waitFor();
+  await profiling?.start();
   const start = await pressCommand(page, 'Glassbox: Inspect Selection');
   const startEpoch = performance.timeOrigin + start;
   const cpuBefore = cpuByRole();
@@ -119,6 +167,7 @@ async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: stri
   }));
   await msUntil(start, 'the whole inspection', async () => (await onScreen()).whole > startEpoch, 180_000, MARK_POLL_MS);
   const cpu = cpuSince(cpuBefore, cpuByRole());
+  await profiling?.stop();
   const marks = await onScreen();
   const wholeMs = marks.whole - startEpoch;
   const firstPaintMs = (marks.tokens > startEpoch ? marks.tokens : marks.whole) - startEpoch;
@@ -257,20 +306,25 @@ async function main(): Promise<void> {
     await writeFile(join(workspace, 'long.txt'), longFile(prose));
     console.error('packaging the VSIX …');
     const vsix = packageVsix(temp);
+    const profileDir = values.profile ? resolve(values.profile) : undefined;
+    if (profileDir) await mkdir(profileDir, { recursive: true });
+    const inspectExtensions = profileDir ? await freePort() : undefined;
     session = await startVsCode({
       vsix,
       workspace,
+      inspectExtensions,
       settings: { 'glassbox.model': modelDir, 'glassbox.completions.enabled': true, 'editor.inlineSuggest.enabled': true },
     });
     await session.page.setViewportSize({ width: 1600, height: 900 });
 
+    const profiling = profileDir && inspectExtensions ? profilingOf(session, inspectExtensions, profileDir) : undefined;
     await printIdleCpu('just opened');
     const inspections: InspectFigures[] = [];
     for (const n of sizes) {
       for (let run = 0; run <= runs; run++) {
         const text = readFileSync(join(workspace, fileOf(n, run)), 'utf8');
         const lead = engine.tokenize(text).slice(0, LEAD_TOKENS).map((t) => visibleWhitespace(t.text)).join('');
-        const browser = await inspectOnce(session, fileOf(n, run), n, lead);
+        const browser = await inspectOnce(session, fileOf(n, run), n, lead, run > 0 ? profiling?.(`inspect-${n}-${run}`) : undefined);
         const t = performance.now();
         const cpuBefore = process.cpuUsage();
         await engine.inspect(text, { topK: 10, patternLayers: [0], reusePrefix: false });

@@ -73,6 +73,8 @@ export interface VsCodeSessionOptions {
   settings?: Record<string, unknown>;
   /** Extra environment for the server and the extension host. */
   env?: Record<string, string>;
+  /** A port for the extension host's Node inspector (see StartOptions.inspectExtensions). */
+  inspectExtensions?: number;
 }
 
 export interface VsCodeSession {
@@ -146,7 +148,7 @@ export async function startVsCode(options: VsCodeSessionOptions): Promise<VsCode
     const profile = await createProfile(temp, { ...FRESH_PROFILE_SETTINGS, ...options.settings }, options.env);
     await installExtension(binary, profile, options.vsix);
     const logFile = join(temp, 'code-server.log');
-    server = await startCodeServer({ binary, profile, folder: resolve(options.workspace), logFile });
+    server = await startCodeServer({ binary, profile, folder: resolve(options.workspace), logFile, inspectExtensions: options.inspectExtensions });
     return await openWorkbench(server.url, { workspace: options.workspace, logFile, onClose: stopServer });
   } catch (error) {
     await stopServer();
