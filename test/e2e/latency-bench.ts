@@ -60,11 +60,11 @@ const IDLE_MS = 5_000;
 const LEAD_TOKENS = 8;
 
 /** Milliseconds from `start` until `check` holds, polling (the states span frames: no single locator waits on them). */
-async function msUntil(start: number, what: string, check: () => Promise<boolean>, timeoutMs = 180_000, pollMs = POLL_MS): Promise<number> {
+async function msUntil(start: number, what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<number> {
   for (;;) {
     if (await check()) return performance.now() - start;
     if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, pollMs));
+    await new Promise((done) => setTimeout(done, POLL_MS));
   }
 }
 
@@ -159,13 +159,18 @@ async function inspectOnce(s: VsCodeSession, file: string, n: number, lead: stri
   const startEpoch = performance.timeOrigin + start;
   const cpuBefore = cpuByRole();
   const panel = await s.webviewFrame('Glassbox');
-  // The page marks when an inspection's first chips and the whole of it reach the screen (User Timing); read
-  // rarely, since every look into the page takes CPU from the model it is timing.
-  const onScreen = () => panel.locator('body').evaluate(() => ({
-    tokens: performance.getEntriesByName('glassbox:tokens-shown', 'mark').map((m) => performance.timeOrigin + m.startTime).pop() ?? 0,
-    whole: performance.getEntriesByName('glassbox:inspection-shown', 'mark').map((m) => performance.timeOrigin + m.startTime).pop() ?? 0,
-  }));
-  await msUntil(start, 'the whole inspection', async () => (await onScreen()).whole > startEpoch, 180_000, MARK_POLL_MS);
+  // The page marks when an inspection's first chips and the whole of it reach the screen (User Timing). The page
+  // itself waits for the mark (a locator resolved through the frames at every poll cost the renderer 0.5–1 CPU-s
+  // an inspection, taken from the model it was timing).
+  const frame = await (await panel.owner().elementHandle())?.contentFrame();
+  if (!frame) throw new Error('the panel has no frame');
+  // Each runs in the page: the latest mark of a name, in ms since the epoch (0 for none).
+  await frame.waitForFunction((since) => (performance.getEntriesByName('glassbox:inspection-shown', 'mark').map((m) => performance.timeOrigin + m.startTime).pop() ?? 0) > since, startEpoch, { polling: MARK_POLL_MS, timeout: 180_000 });
+  // (No named functions inside: tsx would wrap them in a helper the page does not have.)
+  const onScreen = async () => {
+    const [tokens, whole] = await frame.evaluate(() => ['glassbox:tokens-shown', 'glassbox:inspection-shown'].map((name) => performance.getEntriesByName(name, 'mark').map((m) => performance.timeOrigin + m.startTime).pop() ?? 0));
+    return { tokens, whole };
+  };
   const cpu = cpuSince(cpuBefore, cpuByRole());
   await profiling?.stop();
   const marks = await onScreen();
