@@ -6,20 +6,18 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { Inspection } from '../protocol/inspection';
 import { tokenColourModes, type GeneratedSpan, type TokenColourMode } from '../protocol/panel-messages';
-import { colourOf, cssColour, textColourOn } from './colour-scale';
-import { el, markedPiece } from './element-builder';
+import { el } from './element-builder';
 import { explanation } from './explanations';
-import { generatedStats, isGenerated } from './generated-span';
+import { generatedStats } from './generated-span';
 import { tokensFigure } from './figure-svg';
 import { tokensCsv } from './export-tables';
 import { legend } from './legend';
-import { formatBits, formatNumber, formatProbability, formatRank, formatSignedBits } from '../protocol/number-format';
+import { formatNumber, formatProbability } from '../protocol/number-format';
 import type { PanelContext, PanelView, Shown } from './panel-context';
-import { finalTopK, surprisalBits } from '../protocol/inspection-reading';
-import { tokenScale, tokenStats, tokenValue } from './token-colouring';
+import { tokenScale, tokenStats } from './token-colouring';
+import { createTokenChips } from './token-chips';
 import { createTokenDetails } from './token-details';
 import { pieceLabel } from '../protocol/token-piece';
-import { endsLine } from '../protocol/visible-whitespace';
 
 const modeLabels: Readonly<Record<TokenColourMode, string>> = {
   probability: 'Probability',
@@ -27,21 +25,6 @@ const modeLabels: Readonly<Record<TokenColourMode, string>> = {
   rank: 'Rank',
   change: 'Change (ablation)',
 };
-
-/** `baseline`: the same tokens in the unablated model, when the inspection is of an ablated one. */
-function chipTitle(inspection: Inspection, j: number, baseline: Inspection | null): string {
-  const token = inspection.tokens[j];
-  const head = `“${pieceLabel(token)}” · id ${token.id} · position ${j}`;
-  if (j === 0) return `${head}\nThe first token: nothing predicted it.`;
-  const prob = inspection.next.prob.data[j - 1];
-  const rank = inspection.next.rank.data[j - 1];
-  const model = baseline ? 'The ablated model' : 'The model';
-  const line = `${head}\n${model} gave it ${formatProbability(prob)} (rank ${formatRank(rank)}, ${formatBits(surprisalBits(prob))}).`;
-  if (!baseline) return line;
-  const before = baseline.next.prob.data[j - 1];
-  return `${line}\nUnablated: ${formatProbability(before)} (rank ${formatRank(baseline.next.rank.data[j - 1])}); change ${formatSignedBits(Math.log2(prob / before))}.`;
-}
-
 
 export function createTokensView(ctx: PanelContext): PanelView {
   const select = el('vscode-single-select', { class: 'gb-select', attrs: { 'aria-label': 'Colour tokens by' } });
@@ -54,62 +37,25 @@ export function createTokensView(ctx: PanelContext): PanelView {
   const stats = el('div', { class: 'gb-stats', attrs: { 'aria-live': 'polite' } });
   const legendSlot = el('div', { class: 'gb-legend-slot' });
   const generatedRow = el('div', { class: 'gb-stats gb-generated-stats', attrs: { hidden: true, 'aria-live': 'polite' } });
-  const chips = el('div', { class: 'gb-chips', attrs: { role: 'listbox', 'aria-label': 'Tokens of the inspected text' } });
+  const chips = createTokenChips((index) => chooseToken(index, true));
   const details = createTokenDetails(ctx);
   const element = el('section', { class: 'gb-view gb-tokens' }, [
     explanation('tokens'),
     el('div', { class: 'gb-toolbar' }, [el('span', { class: 'gb-toolbar-label', text: 'Colour by' }), select, ids, stats]),
     legendSlot,
     generatedRow,
-    chips,
+    chips.element,
     details.element,
   ]);
 
-  let built: Inspection | null = null;
-  let chipEls: HTMLElement[] = [];
-  let painted: TokenColourMode | null = null;
-  /** The unablated inspection the chips compare with, for the inspection built (null when not ablated). */
-  let baseline: Inspection | null = null;
-  let cursor: number | null = null;
-  /** The generated span the chips, legend and summary show, for the inspection built. */
+  /** The generated span the legend and summary show, for the inspection shown. */
   let marked: { inspection: Inspection; span: GeneratedSpan | null } | null = null;
+  /** What the legend shows: the mode, and whether it notes generated tokens. */
+  let legendKey = '';
+  let counted: Inspection | null = null;
 
-  function build(inspection: Inspection, compared: Inspection | null): void {
-    baseline = compared;
-    const n = inspection.tokens.length;
-    const children: HTMLElement[] = [];
-    chipEls = inspection.tokens.map((token, j) => {
-      const chip = el('div', {
-        class: 'gb-chip',
-        attrs: { role: 'option', 'data-index': j, tabindex: j === 0 ? 0 : -1, 'aria-selected': 'false', title: chipTitle(inspection, j, baseline) },
-      }, [
-        el('span', { class: 'gb-chip-text' }, [markedPiece(token)]),
-        el('span', { class: 'gb-chip-id', text: String(token.id), attrs: { 'aria-hidden': 'true' } }),
-      ]);
-      children.push(chip);
-      if (endsLine(token.text)) children.push(el('span', { class: 'gb-line-break', attrs: { 'aria-hidden': 'true' } }));
-      return chip;
-    });
-    const guess = finalTopK(inspection, n - 1)[0];
-    const next = el('div', {
-      class: 'gb-chip gb-chip-next',
-      attrs: { role: 'option', 'data-index': n, tabindex: -1, 'aria-selected': 'false', title: 'What the model expects after the last token' },
-    }, [el('span', { class: 'gb-chip-text' }, ['next? ', el('em', {}, [markedPiece(guess)])])]);
-    chipEls.push(next);
-    children.push(next);
-    chips.replaceChildren(...children);
-    built = inspection;
-    painted = null;
-  }
-
-  /** An explained completion: outline the tokens the model wrote and sum up how sure it was of them. */
+  /** An explained completion: sum up how sure the model was of the tokens it wrote (the chips outline them). */
   function markGenerated(inspection: Inspection, span: GeneratedSpan | null): void {
-    chipEls.forEach((chip, j) => {
-      if (j >= inspection.tokens.length) return;
-      const generated = isGenerated(span, j);
-      chip.classList.toggle('gb-chip-generated', generated);
-      chip.title = chipTitle(inspection, j, baseline) + (generated ? '\nGenerated: the model wrote this token.' : '');
-    });
     generatedRow.hidden = span === null;
     if (span !== null) {
       const s = generatedStats(inspection, span);
@@ -131,57 +77,39 @@ export function createTokensView(ctx: PanelContext): PanelView {
       generatedRow.replaceChildren(...parts);
     }
     marked = { inspection, span };
-    painted = null;
   }
 
-  function paint(inspection: Inspection, mode: TokenColourMode): void {
-    const scale = tokenScale(mode);
-    inspection.tokens.forEach((_, j) => {
-      const colour = colourOf(scale, tokenValue(inspection.next, j, mode, baseline?.next));
-      const chip = chipEls[j];
-      chip.classList.toggle('gb-chip-none', colour === null);
-      chip.style.backgroundColor = colour ? cssColour(colour) : '';
-      chip.style.color = colour ? textColourOn(colour) : '';
-    });
+  function showLegend(mode: TokenColourMode, generated: boolean): void {
+    const key = `${mode}:${generated}`;
+    if (key === legendKey) return;
     const notes: (string | Node)[] = [el('span', { class: 'gb-swatch gb-swatch-none' }), 'first token: not predicted'];
-    if (marked?.span) notes.push(el('span', { class: 'gb-swatch gb-swatch-generated' }), 'generated by the model');
-    legendSlot.replaceChildren(legend(scale, notes));
-    painted = mode;
+    if (generated) notes.push(el('span', { class: 'gb-swatch gb-swatch-generated' }), 'generated by the model');
+    legendSlot.replaceChildren(legend(tokenScale(mode), notes));
+    legendKey = key;
+  }
+
+  function count(inspection: Inspection): void {
+    const s = tokenStats(inspection);
+    stats.replaceChildren(
+      el('span', {}, [el('strong', { text: String(s.tokens) }), ' tokens']),
+      el('span', { attrs: { title: 'exp of the mean negative log-probability of each token given the ones before it' } }, [
+        'perplexity ',
+        el('strong', { text: formatNumber(s.perplexity, 1) }),
+      ]),
+      el('span', {}, [el('strong', { text: formatNumber(s.meanSurprisalBits, 2) }), ' bits/token']),
+    );
+    counted = inspection;
   }
 
   function chooseToken(index: number, reveal: boolean): void {
-    const n = built?.tokens.length ?? 0;
+    const n = ctx.shown()?.inspection.tokens.length ?? 0;
     ctx.update({ selectedToken: index });
     if (reveal && index < n) ctx.reveal(index);
-  }
-
-  function focusChip(index: number): void {
-    const target = chipEls[Math.max(0, Math.min(chipEls.length - 1, index))];
-    for (const chip of chipEls) chip.tabIndex = chip === target ? 0 : -1;
-    target.focus();
   }
 
   generatedRow.addEventListener('click', (event) => {
     const button = (event.target as Element).closest<HTMLElement>('[data-select]');
     if (button) chooseToken(Number(button.dataset.select), false);
-  });
-  chips.addEventListener('click', (event) => {
-    const chip = (event.target as Element).closest<HTMLElement>('.gb-chip');
-    if (chip) chooseToken(Number(chip.dataset.index), true);
-  });
-  chips.addEventListener('keydown', (event) => {
-    const chip = (event.target as Element).closest<HTMLElement>('.gb-chip');
-    if (!chip) return;
-    const index = Number(chip.dataset.index);
-    const moves: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -Infinity, End: Infinity };
-    if (event.key in moves) {
-      event.preventDefault();
-      const step = moves[event.key];
-      focusChip(Number.isFinite(step) ? index + step : step > 0 ? chipEls.length - 1 : 0);
-    } else if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      chooseToken(index, true);
-    }
   });
 
   return {
@@ -189,38 +117,21 @@ export function createTokensView(ctx: PanelContext): PanelView {
     render(shown) {
       const { inspection, source } = shown;
       const state = ctx.state();
-      if (built !== inspection) build(inspection, shown.ablated?.baseline ?? null);
       const span = source.generated ?? null;
-      if (marked?.inspection !== inspection || marked.span !== span) markGenerated(inspection, span);
       const mode = shownTokenColour(shown, state.tokenColour);
+      chips.show({ inspection, baseline: shown.ablated?.baseline ?? null, span, mode });
+      chips.select(state.selectedToken);
+      chips.showIds(state.showTokenIds);
+      if (marked?.inspection !== inspection || marked.span !== span) markGenerated(inspection, span);
+      showLegend(mode, span !== null);
       changeOption.disabled = !shown.ablated;
-      if (painted !== mode) paint(inspection, mode);
       if (select.value !== mode) select.value = mode;
       ids.checked = state.showTokenIds;
-      chips.classList.toggle('gb-show-ids', state.showTokenIds);
-      chipEls.forEach((chip, j) => {
-        const selected = j === state.selectedToken;
-        chip.classList.toggle('gb-selected', selected);
-        chip.setAttribute('aria-selected', String(selected));
-        chip.classList.toggle('gb-cursor', j === cursor);
-        // One tab stop for the whole list (roving tabindex): the selected chip, or the first.
-        chip.tabIndex = j === (state.selectedToken ?? 0) ? 0 : -1;
-      });
-      const s = tokenStats(inspection);
-      stats.replaceChildren(
-        el('span', {}, [el('strong', { text: String(s.tokens) }), ' tokens']),
-        el('span', { attrs: { title: 'exp of the mean negative log-probability of each token given the ones before it' } }, [
-          'perplexity ',
-          el('strong', { text: formatNumber(s.perplexity, 1) }),
-        ]),
-        el('span', {}, [el('strong', { text: formatNumber(s.meanSurprisalBits, 2) }), ' bits/token']),
-      );
+      if (counted !== inspection) count(inspection);
       details.render();
     },
     setCursor(token) {
-      cursor = token;
-      chipEls.forEach((chip, j) => chip.classList.toggle('gb-cursor', j === token));
-      if (token !== null) chipEls[token]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      chips.setCursor(token);
     },
     figure: (shown) => tokensFigure(shown.inspection, shownTokenColour(shown, ctx.state().tokenColour), shown.ablated?.baseline.next),
     table: ({ inspection }) => tokensCsv(inspection),

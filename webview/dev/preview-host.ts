@@ -132,6 +132,13 @@ function receive(message: { type: string; payload: Record<string, unknown> }): v
   }
 }
 
+// When the page last received a message, for scripts timing what the panel does with one: this listener is
+// added before the panel's, so it runs first.
+let received = 0;
+addEventListener('message', () => {
+  received = performance.now();
+});
+
 Object.assign(window, {
   acquireVsCodeApi: () => ({
     postMessage: (message: { type: string; payload: Record<string, unknown> }) => receive(message),
@@ -140,5 +147,6 @@ Object.assign(window, {
       saved = state;
     },
   }),
-  glassboxPreview: { posted, send, show },
+  // `reading`: what a long inspection sends first (`inspection/tokens`), for scripts that replay it.
+  glassboxPreview: { posted, send, show, reading: fixtureReading(show.inspection), received: () => received },
 });

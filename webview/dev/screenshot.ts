@@ -19,6 +19,8 @@ interface Shot {
   readonly act?: (page: Page) => Promise<void>;
   readonly size?: { width: number; height: number };
   readonly exportPng?: boolean;
+  /** The window only, for pages too long to look at whole (a thousand tokens at 320 px). */
+  readonly window?: boolean;
 }
 
 /** The shown tab's figure as the PNG its export would save. */
@@ -48,6 +50,20 @@ const headCard = async (page: Page): Promise<void> => {
   await page.click('vscode-tab-header[data-tab="heads"]');
   await page.click('.gb-head-cell[data-layer="5"][data-head="11"]');
   await page.waitForSelector('.gb-head-ov .gb-piece');
+};
+
+/**
+ * A thousand tokens: the first chip of the second block (webview/token-blocks.ts) selected from the keyboard,
+ * its rings beside the block's edge, and the editor's cursor on the chip after it.
+ */
+const blockEdge = async (page: Page): Promise<void> => {
+  const index = Number(await page.locator('.gb-chip-block').nth(1).locator('.gb-chip').first().getAttribute('data-index'));
+  await page.locator(`.gb-chip[data-index="${index - 1}"]`).click();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  const offset = await page.evaluate((j) => (window as unknown as { glassboxPreview: { show: { inspection: { tokens: { start: number }[] } } } }).glassboxPreview.show.inspection.tokens[j].start, index + 1);
+  await page.evaluate((offset) => window.postMessage({ type: 'editor/cursor', payload: { offset } }, '*'), offset);
+  await page.waitForTimeout(150);
 };
 
 const lensColour = async (page: Page, mode: string): Promise<void> => {
@@ -93,9 +109,9 @@ const shots: readonly Shot[] = [
     query: 'theme=dark',
     act: async (page) => {
       await page.click('.gb-chip[data-index="16"]');
-      await page.click('vscode-checkbox');
+      await page.click('.gb-tokens vscode-checkbox');
       await page.evaluate(() => {
-        const select = document.querySelector('vscode-single-select') as HTMLElement & { value: string };
+        const select = document.querySelector('.gb-tokens vscode-single-select') as HTMLElement & { value: string };
         select.value = 'surprisal';
         select.dispatchEvent(new Event('change'));
       });
@@ -207,6 +223,8 @@ const shots: readonly Shot[] = [
   { name: 'export-tokens-4-dark', query: 'theme=dark&tokens=4', exportPng: true },
   { name: 'export-tokens-120-light-narrow', query: 'theme=light&tokens=120', size: { width: 480, height: 900 }, exportPng: true },
   { name: 'export-lens-dark', query: 'theme=dark&layers=6', act: tab('lens'), exportPng: true },
+  { name: 'tokens-1000-narrow-light', query: 'theme=light&tokens=1000', size: { width: 320, height: 700 }, window: true, act: blockEdge },
+  { name: 'tokens-1000-wide-dark', query: 'theme=dark&tokens=1000&generated=990', size: { width: 1600, height: 900 }, window: true, act: blockEdge },
 ];
 
 async function main(): Promise<void> {
@@ -228,7 +246,7 @@ async function main(): Promise<void> {
     await page.waitForTimeout(300);
     await shot.act?.(page);
     await page.waitForTimeout(150);
-    await page.screenshot({ path: join(out, `${shot.name}.png`), fullPage: true });
+    await page.screenshot({ path: join(out, `${shot.name}.png`), fullPage: !shot.window });
     if (shot.exportPng) writeFileSync(join(out, `${shot.name}-export.png`), await exportedPng(page));
     await page.close();
   }
