@@ -6,6 +6,7 @@
 // cut, so the short row reads as the end of a sentence rather than of a line.
 
 import { endsLine } from '../protocol/visible-whitespace';
+import { chipLayout } from './chip-layout';
 
 /** Tokens `start` to `end` (exclusive) of the text. */
 export interface TokenRange {
@@ -83,29 +84,16 @@ export function chipMetrics(fontPx: number, ids: boolean): ChipMetrics {
 
 /**
  * The height, in px, of the chips of `texts` (tokens as the text has them) laid out `width` px wide: rows filled
- * the way flex-wrap fills them, and a line end followed by the empty row `.gb-line-break` makes. A whitespace
+ * the way flex-wrap fills them (chipLayout, as the exported figure lays them out), and after each line end the
+ * gap of the empty row `.gb-line-break` makes. A whitespace
  * character shows as one mark, so a token's length is its characters'.
  */
 export function blockHeight(texts: readonly string[], width: number, metrics: ChipMetrics): number {
   const { charWidth, minText, chipInline, columnGap, rowHeight, rowGap } = metrics;
-  let rows = 1;
-  let breaks = 0;
-  let x = 0;
-  for (const [j, text] of texts.entries()) {
-    const chip = Math.max(minText, Array.from(text).length * charWidth) + chipInline;
-    if (x > 0 && x + chip > width) {
-      rows++;
-      x = 0;
-    }
-    x += chip + columnGap;
-    if (endsLine(text)) {
-      breaks++;
-      if (j < texts.length - 1) {
-        rows++;
-        x = 0;
-      }
-    }
-  }
+  const widths = texts.map((text) => Math.max(minText, Array.from(text).length * charWidth) + chipInline);
+  const ends = texts.map(endsLine);
+  const rows = Math.max(1, chipLayout(widths, ends, width, columnGap).rows);
+  const breaks = ends.filter(Boolean).length;
   return rows * rowHeight + (rows - 1 + breaks) * rowGap;
 }
 

@@ -6,7 +6,7 @@
 
 import { earlierLens } from './lens-graph';
 import { DataType, encodeModel, GraphBuilder } from './onnx-builder';
-import { OPSET } from './hooked-graph';
+import { externalWeights, OPSET } from './hooked-graph';
 import type { Gpt2Config } from '../models/gpt2-config';
 import type { Gpt2Weights } from '../models/gpt2-weights';
 
@@ -33,12 +33,7 @@ export const EARLIER_LENS_OUTPUTS = {
 export function buildEarlierLensGraph(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string): Uint8Array {
   const { nLayer, nEmbd: d } = config;
   const g = new GraphBuilder('glassbox_earlier_lens');
-  const weight = (name: string): string => {
-    const entry = weights.get(name);
-    if (!entry) throw new Error(`weight ${name} was not located`);
-    g.external({ name, type: DataType.FLOAT, dims: entry.shape, location: weightsFile, offset: entry.offset, length: entry.byteLength });
-    return name;
-  };
+  const weight = externalWeights(g, weights, weightsFile);
   const i = EARLIER_LENS_INPUTS;
   const values = earlierLens(g, {
     config,

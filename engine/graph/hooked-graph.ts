@@ -61,16 +61,12 @@ const I = DataType.INT64;
 export const MASKED_SCORE = -1e9;
 
 /**
- * `withHooks: false` builds the same GPT-2 without the hook inputs and outputs: the baseline the benchmark
- * holds generation speed against.
+ * A graph's view of the weights: `weight(name)` declares the tensor once, as external data at its place in
+ * `weightsFile` (the safetensors beside the graph), and returns its name.
  */
-export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string, withHooks = true, interventions = false): Uint8Array {
-  const { nLayer, nHead, nEmbd: d } = config;
-  const headDim = d / nHead;
-  const g = new GraphBuilder('glassbox_hooked_gpt2');
-
+export function externalWeights(g: GraphBuilder, weights: Gpt2Weights, weightsFile: string): (name: string) => string {
   const declared = new Set<string>();
-  const weight = (name: string): string => {
+  return (name) => {
     const entry = weights.get(name);
     if (!entry) throw new Error(`weight ${name} was not located`);
     if (!declared.has(name)) {
@@ -79,6 +75,18 @@ export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weight
     }
     return name;
   };
+}
+
+/**
+ * `withHooks: false` builds the same GPT-2 without the hook inputs and outputs: the baseline the benchmark
+ * holds generation speed against.
+ */
+export function buildHookedGpt2(config: Gpt2Config, weights: Gpt2Weights, weightsFile: string, withHooks = true, interventions = false): Uint8Array {
+  const { nLayer, nHead, nEmbd: d } = config;
+  const headDim = d / nHead;
+  const g = new GraphBuilder('glassbox_hooked_gpt2');
+
+  const weight = externalWeights(g, weights, weightsFile);
 
   // With interventions the batch may grow from layer to layer (runs join it, intervention-graph.ts) and the
   // mask and positions may be one row for all: onnxruntime plans buffers as if dims of one name were equal

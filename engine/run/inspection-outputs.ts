@@ -44,11 +44,13 @@ export function readInspection(forward: HookOutputs, earlier: HookOutputs | null
     return t;
   };
   /** The earlier points' values then the final point's, as one [point, position, …] array. */
-  const byPoint = <T extends Float32Array | Int32Array>(make: (length: number) => T, earlierName: string | null, finalValues: ArrayLike<number | bigint>): T => {
+  const byPoint = <T extends Float32Array | Int32Array>(make: (length: number) => T, earlierName: string, finalValues: ArrayLike<number | bigint>): T => {
     const out = make(points * finalValues.length);
-    const earlierValues = earlier && earlierName ? get(earlier, earlierName).data : null;
-    for (let i = 0; i < out.length - finalValues.length; i++) out[i] = Number(earlierValues ? earlierValues[i] : 0);
     const offset = out.length - finalValues.length;
+    if (earlier) {
+      const earlierValues = get(earlier, earlierName).data;
+      for (let i = 0; i < offset; i++) out[i] = Number(earlierValues[i]);
+    }
     for (let i = 0; i < finalValues.length; i++) out[offset + i] = Number(finalValues[i]);
     return out;
   };

@@ -44,6 +44,13 @@ const tab = (name: string) => async (page: Page) => {
   await page.waitForTimeout(150);
 };
 
+/** The Lens tab with the cell of residual point `point` at `position` open. */
+const lensCell = (point: number, position: number) => async (page: Page) => {
+  await tab('lens')(page);
+  await page.click(`.gb-grid-cell[data-point="${point}"][data-position="${position}"]`);
+  await page.waitForTimeout(100);
+};
+
 /** The Heads tab with L5H11 chosen at " fox": its card and what it writes. */
 const headCard = async (page: Page): Promise<void> => {
   await page.click('.gb-chip[data-index="3"]');
@@ -120,15 +127,7 @@ const shots: readonly Shot[] = [
       await page.waitForTimeout(100);
     },
   },
-  {
-    name: 'lens-dark',
-    query: 'theme=dark&layers=12&heads=12',
-    act: async (page) => {
-      await tab('lens')(page);
-      await page.click('.gb-grid-cell[data-point="10"][data-position="7"]');
-      await page.waitForTimeout(100);
-    },
-  },
+  { name: 'lens-dark', query: 'theme=dark&layers=12&heads=12', act: lensCell(10, 7) },
   {
     name: 'lens-target-dark',
     query: 'theme=dark&layers=12&heads=12',
@@ -208,16 +207,7 @@ const shots: readonly Shot[] = [
   { name: 'narrow-tokens-dark', query: 'theme=dark', size: { width: 620, height: 900 }, act: async (page) => page.click('.gb-chip[data-index="3"]') },
   // The fixture's "’" is two tokens, E2 80 and 99, each part of the character: shown by their bytes, never "�".
   { name: 'bytes-tokens-dark', query: 'theme=dark', act: async (page) => page.click('.gb-chip[data-index="17"]') },
-  {
-    name: 'bytes-lens-light',
-    query: 'theme=light&layers=6',
-    act: async (page) => {
-      await tab('lens')(page);
-      await page.click('.gb-grid-cell[data-point="6"][data-position="16"]');
-      await page.waitForTimeout(100);
-    },
-    exportPng: true,
-  },
+  { name: 'bytes-lens-light', query: 'theme=light&layers=6', act: lensCell(6, 16), exportPng: true },
   // The exported figures, which have their own layout: a panel of any width exports the same figure.
   { name: 'export-tokens-dark', query: 'theme=dark', exportPng: true },
   { name: 'export-tokens-4-dark', query: 'theme=dark&tokens=4', exportPng: true },
